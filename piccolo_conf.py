@@ -1,0 +1,13 @@
+from piccolo.conf.apps import AppRegistry
+
+from src.core.db import make_engine
+
+DB = make_engine()
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "src.core.piccolo_app",
+        "src.tenants.piccolo_app",
+        "src.identity.piccolo_app",
+    ]
+)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and on PostgreSQL, against real servers it starts itself:
+# PostgreSQL and Redis on loopback ports, stopped again at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- system packages (Debian), installed when missing and running as root ----------------
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing system packages: ${missing[*]} (install them, or run as root to let this script do it)" >&2
+    exit 1
+  fi
+fi
+
+bash scripts/setup.sh
+export PATH="$HOME/.local/bin:$PATH"
+
+# --- throwaway servers ----------------------------------------------------------------------
+work=$(mktemp -d /tmp/portal-test.XXXXXX)
+chmod 755 "$work"
+free_port() { uv run --frozen python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pg_port=$(free_port)
+redis_port=$(free_port)
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+as_pg=()
+if [ "$(id -u)" = "0" ]; then
+  as_pg=(runuser -u postgres --)
+  chown postgres "$work"
+fi
+
+cleanup() {
+  set +e
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
+  [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"${as_pg[@]}" "$pgbin/initdb" -D "$work/pg" -A trust -U postgres --no-sync >/dev/null
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w start \
+  -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+"${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres portal_test
+redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$work" \
+  --pidfile "$work/redis.pid" --save '' --appendonly no --logfile "$work/redis.log"
+
+export TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
+export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/portal_test"
+
+echo "== Test suite on SQLite =="
+uv run --frozen pytest -q -p no:cacheprovider "$@"
+echo "== Test suite on PostgreSQL =="
+DATABASE_URL="$TEST_POSTGRES_URL" uv run --frozen pytest -q -p no:cacheprovider "$@"

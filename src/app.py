@@ -1,0 +1,174 @@
+"""create_app(settings): the one place the application is assembled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
+
+from src.core import db, i18n
+from src.core.security import security_headers_middleware
+from src.core.sessions import PortalSessionConfig
+from src.core.web import EXCEPTION_HANDLERS
+from src.settings import ROOT, Settings, get_settings, override_settings
+
+log = logging.getLogger(__name__)
+
+SRC = Path(__file__).resolve().parent
+DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
+
+
+def _template_environment() -> Environment:
+    loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
+    env = Environment(
+        loader=ChoiceLoader(loaders),  # type: ignore[arg-type]
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, n),
+        newstyle=True,
+    )
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["money"] = i18n.format_money
+    return env
+
+
+def _routes() -> list[Any]:
+    handlers: list[Any] = []
+    for domain in DOMAINS:
+        try:
+            module = importlib.import_module(f"src.{domain}.controllers")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"src.{domain}.controllers":
+                raise
+            continue
+        handlers.extend(getattr(module, "ROUTES", []))
+    return handlers
+
+
+def _stores(settings: Settings) -> dict[str, Store]:
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="portal")
+        return {"sessions": root.with_namespace("sessions"), "rate_limits": root.with_namespace("rl")}
+    return {
+        "sessions": FileStore(settings.var_dir / "sessions"),
+        "rate_limits": MemoryStore(),
+    }
+
+
+async def _set_locale(request: Request[Any, Any, Any]) -> None:
+    session = request.scope.get("session") or {}
+    locale = i18n.pick_locale(
+        session.get("locale") if isinstance(session, dict) else None,
+        request.cookies.get("lang"),
+        request.headers.get("accept-language"),
+    )
+    i18n.current_locale.set(locale)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    from src.core import outbox
+    from src.workers import broker
+
+    settings: Settings = app.state.settings
+    await db.start_pool()
+    worker = None
+    if not settings.broker_is_redis and app.state.run_worker:
+        broker.attach_app_loop(asyncio.get_running_loop())
+        worker = broker.InProcessWorker()
+        worker.start()
+    relay_task = asyncio.create_task(outbox.relay_forever()) if app.state.run_worker else None
+    try:
+        yield
+    finally:
+        if relay_task is not None:
+            relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay_task
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
+            broker.attach_app_loop(None)
+        await db.close_pool()
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> Litestar:
+    if settings is None:
+        settings = get_settings()
+    else:
+        override_settings(settings)
+    template_config = TemplateConfig(
+        engine=JinjaTemplateEngine.from_environment(_template_environment()),
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="portal_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=False,
+        cookie_samesite="strict",
+        header_name="x-csrftoken",
+        exclude=["/api/", "/ocsp"],
+    )
+    session = PortalSessionConfig(
+        store="sessions",
+        key="portal_session",
+        max_age=settings.session_max_age,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+        renew_on_access=False,
+    )
+    openapi = OpenAPIConfig(
+        title="Care portal API",
+        version="1.0.0",
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin()],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+        ),
+        security=[{"bearer": []}],
+    )
+    app = Litestar(
+        route_handlers=[
+            *_routes(),
+            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+        ],
+        template_config=template_config,
+        csrf_config=csrf,
+        middleware=[session.middleware, DefineMiddleware(security_headers_middleware(settings.secure_cookies))],
+        stores=_stores(settings),
+        plugins=[HTMXPlugin()],
+        openapi_config=openapi,
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_set_locale,
+        lifespan=[_lifespan],
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.run_worker = run_worker
+    return app

@@ -1,0 +1,81 @@
+"""Database engine selection and the unit of work.
+
+The embedded default is an SQLite file under var/ (WAL, immediate transactions for
+writes); production and the second test run use PostgreSQL from DATABASE_URL with a
+connection pool started in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from src.settings import Settings, get_settings
+
+
+def make_engine(settings: Settings | None = None) -> Engine:
+    settings = settings or get_settings()
+    if settings.uses_postgres:
+        url = urlparse(settings.database_url)
+        config: dict[str, Any] = {
+            "host": url.hostname or "127.0.0.1",
+            "port": url.port or 5432,
+            "user": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+            "database": (url.path or "/").lstrip("/"),
+        }
+        return PostgresEngine(config=config, log_queries=False)
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    _enable_wal(str(settings.sqlite_path))
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+
+
+def _enable_wal(path: str) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+def engine() -> Engine:
+    db = engine_finder()
+    if db is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("piccolo_conf.py defines no DB")
+    return db
+
+
+def transaction() -> AbstractAsyncContextManager[Any]:
+    """The unit of work for services: one write transaction, nested calls join it."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+def is_postgres() -> bool:
+    return isinstance(engine(), PostgresEngine)
+
+
+async def start_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=2, max_size=20)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await engine().run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+        return False
+    return True

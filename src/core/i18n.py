@@ -1,0 +1,115 @@
+"""Translations (gettext catalogues compiled by Babel) and locale-aware formatting.
+
+The locale of the current request lives in a ContextVar, so services, templates and
+mails translate with the same `_()`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_currency
+from babel.support import LazyProxy, NullTranslations, Translations
+
+LOCALES = ("nl", "sv", "en")
+DEFAULT_LOCALE = "en"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LANGUAGE_NAMES = {"nl": "Nederlands", "sv": "Svenska", "en": "English"}
+TIMEZONES = {"NL": "Europe/Amsterdam", "SE": "Europe/Stockholm"}
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    if locale == DEFAULT_LOCALE:
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [locale], domain="messages")
+
+
+def gettext(message: str, **variables: object) -> str:
+    text = translations(current_locale.get()).ugettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
+    text = translations(current_locale.get()).ungettext(singular, plural, n)
+    variables.setdefault("num", n)
+    return text % variables
+
+
+def lazy_gettext(message: str, **variables: object) -> LazyProxy:
+    return LazyProxy(gettext, message, enable_cache=False, **variables)
+
+
+_ = gettext
+N_ = lazy_gettext
+
+
+def negotiate(accept_language: str | None) -> str | None:
+    """The best of our locales for an Accept-Language header, or None."""
+    if not accept_language:
+        return None
+    weighted: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        lang, _sep, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        weighted.append((quality, lang.strip().lower()))
+    for _q, lang in sorted(weighted, key=lambda item: -item[0]):
+        primary = lang.split("-")[0]
+        if primary in LOCALES:
+            return primary
+    return None
+
+
+def pick_locale(saved: str | None, cookie: str | None, accept_language: str | None) -> str:
+    for candidate in (saved, cookie):
+        if candidate in LOCALES:
+            return candidate  # type: ignore[return-value]
+    return negotiate(accept_language) or DEFAULT_LOCALE
+
+
+def _babel_locale() -> Locale:
+    code = {"nl": "nl_NL", "sv": "sv_SE", "en": "en_GB"}[current_locale.get()]
+    try:
+        return Locale.parse(code)
+    except UnknownLocaleError:  # pragma: no cover
+        return Locale.parse("en")
+
+
+def timezone_for(country: str | None) -> ZoneInfo:
+    return ZoneInfo(TIMEZONES.get(country or "", "Europe/Amsterdam"))
+
+
+def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return _babel_date(value, format=fmt, locale=_babel_locale())
+
+
+def format_datetime(value: dt.datetime | None, fmt: str = "medium", country: str | None = None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return _babel_datetime(value, format=fmt, tzinfo=timezone_for(country), locale=_babel_locale())
+
+
+def format_money(cents: int, currency: str = "EUR") -> str:
+    from decimal import Decimal
+
+    return format_currency(Decimal(cents) / 100, currency, locale=_babel_locale())

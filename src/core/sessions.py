@@ -1,0 +1,43 @@
+"""Server-side sessions whose id is replaced at sign-in (no session fixation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
+
+ROTATE_FLAG = "portal_rotate_session"
+
+
+def rotate_session(connection: ASGIConnection) -> None:
+    """Ask for a fresh session id when the response is sent; the old id's data are deleted."""
+    connection.scope.setdefault("state", {})[ROTATE_FLAG] = True  # type: ignore[typeddict-item]
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        state = connection.scope.get("state", {})
+        if not state.get(ROTATE_FLAG) or scope_session is Empty:
+            await super().store_in_message(scope_session, message, connection)
+            return
+        store = self.config.get_store_from_app(connection.scope["app"])
+        old_id = connection.cookies.get(self.config.key)
+        if old_id and old_id != "null":
+            await self.delete(old_id, store=store)
+        new_id = self.generate_session_id()
+        await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        MutableScopeHeaders.from_message(message).add(
+            "Set-Cookie", Cookie(value=new_id, key=self.config.key, **cookie_params).to_header(header="")
+        )
+
+
+@dataclass
+class PortalSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend  # type: ignore[assignment]

@@ -1,0 +1,57 @@
+"""Shared tables: the append-only audit log, the outbox, and the local mail catcher."""
+
+from piccolo.columns import JSON, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns.column_types import Text
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class AuditEntry(Table, tablename="audit_entry"):
+    """One change: who, acting for which organisation, what, before/after, when, from where.
+
+    Rows are only ever inserted (see src.core.audit)."""
+
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_person_id = Integer(null=True, default=None, index=True)
+    actor_label = Varchar(length=255, default="")
+    organisation_id = Integer(null=True, default=None, index=True)
+    action = Varchar(length=100, index=True)
+    object_type = Varchar(length=60, default="")
+    object_id = Varchar(length=60, default="")
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    client_address = Varchar(length=64, default="")
+
+
+class OutboxMessage(Table, tablename="outbox_message"):
+    """A side effect written in the same transaction as the change that causes it.
+
+    The relay hands undelivered rows to dramatiq after commit; `dedupe_key` is unique
+    so the same effect is never queued twice."""
+
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor_name = Varchar(length=100)
+    payload = JSON(default="{}")
+    dedupe_key = Varchar(length=200, unique=True)
+    dispatched_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+
+
+class CaughtMail(Table, tablename="caught_mail"):
+    """Mail the embedded default keeps instead of sending; vendor admins read it in the portal."""
+
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    sender = Varchar(length=255)
+    recipients = Text()
+    subject = Varchar(length=500)
+    body = Text()
+    read = Boolean(default=False)
+
+
+class SentMail(Table, tablename="sent_mail"):
+    """What was sent and under which key, so a retried mail actor never sends twice."""
+
+    at = Timestamptz(default=TimestamptzNow())
+    dedupe_key = Varchar(length=200, unique=True)
+    recipients = Text()
+    subject = Varchar(length=500)

@@ -1,0 +1,83 @@
+"""Who acts, for which organisation, and the one helper every tenant-owned query goes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from piccolo.query import Select
+from piccolo.table import Table
+
+from src.core.errors import Forbidden, NotFound
+
+T = TypeVar("T", bound=Table)
+
+CONTACT_PERSON = "contact_person"
+END_USER = "end_user"
+ROLES = (CONTACT_PERSON, END_USER)
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    name: str
+    is_vendor_admin: bool = False
+    organisation_id: int | None = None
+    membership_id: int | None = None
+    role: str | None = None
+    client_address: str = ""
+    locale: str = ""
+    via_token: bool = False
+
+    @property
+    def is_contact_person(self) -> bool:
+        return self.role == CONTACT_PERSON
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (#{self.person_id})"
+
+
+SYSTEM = Actor(person_id=0, name="system")
+
+
+class TenantScope:
+    """The organisation an actor may see, and the queries of its rows.
+
+    Constructing a scope checks access: an organisation the actor does not act for
+    answers NotFound, so another tenant's objects are indistinguishable from none."""
+
+    def __init__(self, actor: Actor, organisation_id: int) -> None:
+        if not (actor.is_vendor_admin or actor.organisation_id == organisation_id):
+            raise NotFound()
+        self.actor = actor
+        self.organisation_id = organisation_id
+
+    def require_contact_person(self) -> None:
+        if not (self.actor.is_vendor_admin or self.actor.is_contact_person):
+            raise Forbidden()
+
+    def select(self, table: type[T], *columns: Any) -> Select:
+        return table.select(*columns).where(table._meta.get_column_by_name("organisation") == self.organisation_id)
+
+    async def get(self, table: type[T], object_id: int, *columns: Any) -> dict[str, Any]:
+        row = await self.select(table, *columns).where(table._meta.primary_key == object_id).first()
+        if row is None:
+            raise NotFound()
+        return row
+
+    async def get_object(self, table: type[T], object_id: int) -> T:
+        obj = (
+            await table.objects()
+            .where(table._meta.get_column_by_name("organisation") == self.organisation_id)
+            .where(table._meta.primary_key == object_id)
+            .first()
+        )
+        if obj is None:
+            raise NotFound()
+        return obj
+
+
+def require_vendor_admin(actor: Actor) -> None:
+    if not actor.is_vendor_admin:
+        raise Forbidden()

@@ -1,0 +1,152 @@
+"""Page and API plumbing shared by every controller: rendering, flash messages, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from src.core.errors import InputError, PortalError
+from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, current_locale
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def is_partial(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request that swaps part of a page (boosted requests want the whole page)."""
+    return isinstance(request, HTMXRequest) and bool(request.htmx) and not request.htmx.boosted
+
+
+def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
+    messages = list(request.session.get("flash", [])) if request.session else []
+    messages.append({"message": message, "category": category})
+    request.session["flash"] = messages
+
+
+def take_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
+    if not request.scope.get("session"):
+        return []
+    messages = request.session.pop("flash", []) if "flash" in request.session else []
+    return list(messages)
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """A full document, or for an htmx swap the partial template when one is given."""
+    name = partial if (partial and is_partial(request)) else template
+    ctx: dict[str, Any] = {
+        "request": request,
+        "actor": request.scope.get("state", {}).get("actor"),
+        "locale": current_locale.get(),
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
+        "flashes": take_flashes(request),
+    }
+    ctx.update(context or {})
+    return Template(template_name=name, context=ctx, status_code=status_code)
+
+
+def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """Redirect a normal request; tell htmx to navigate instead of swapping a 302."""
+    if is_partial(request):
+        return Response(content="", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
+
+
+def problem(status: int, title: str, detail: str = "", errors: dict[str, str] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = [{"field": k, "message": v} for k, v in errors.items()]
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("Bad request"),
+        401: _("Sign-in required"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        413: _("Too large"),
+        422: _("Invalid input"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+
+
+def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    return page(
+        request,
+        "core/error.html",
+        {"status": status, "title": _titles().get(status, _("Error")), "detail": detail},
+        status_code=status,
+    )  # type: ignore[return-value]
+
+
+def handle_portal_error(request: Request[Any, Any, Any], exc: PortalError) -> Response[Any]:
+    status = exc.status_code
+    errors = exc.errors if isinstance(exc, InputError) else None
+    if is_api(request):
+        return problem(status, _titles().get(status, _("Error")), exc.message, errors)
+    return _error_page(request, status, exc.message)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not is_api(request):
+        target = "/signin"
+        if request.method == "GET" and not is_partial(request):
+            target = f"/signin?next={request.url.path}"
+        return redirect(request, target)
+    if is_api(request):
+        errors: dict[str, str] | None = None
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            errors = {
+                str(item.get("key") or item.get("source") or "body"): str(item.get("message", ""))
+                for item in exc.extra
+                if isinstance(item, dict)
+            }
+        detail = exc.detail if status < 500 else ""
+        response = problem(status, _titles().get(status, _("Error")), detail, errors)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+    detail = exc.detail if status in (400, 403, 429) and exc.detail else ""
+    return _error_page(request, status, detail)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_api(request):
+        return problem(HTTP_500_INTERNAL_SERVER_ERROR, _titles()[500])
+    return Response(
+        content=_("Something went wrong. Please try again later."),
+        status_code=500,
+        media_type=MediaType.TEXT,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    PortalError: handle_portal_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,140 @@
+"""Who is making this request: a signed-in session or an API bearer token.
+
+Every request re-checks that the person, the membership and the organisation are still
+active, so suspending an organisation or deactivating a user takes effect at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+
+from src.core.i18n import _
+from src.core.security import RateLimiter
+from src.core.tenancy import Actor
+from src.settings import get_settings
+from src.tenants.tables import Membership, Organisation, Person
+
+SESSION_PERSON = "person_id"
+SESSION_ORGANISATION = "organisation_id"
+SESSION_SIGNED_IN_AT = "signed_in_at"
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    client = request.client
+    return client.host if client else ""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def build_actor(person_id: int, organisation_id: int | None, address: str, via_token: bool = False) -> Actor | None:
+    person = await Person.select().where(Person.id == person_id).where(Person.active.eq(True)).first()
+    if person is None:
+        return None
+    membership = None
+    if organisation_id is not None:
+        membership = (
+            await Membership.select(
+                Membership.id, Membership.role, Membership.name, Membership.organisation.status
+            )
+            .where(Membership.person == person_id)
+            .where(Membership.organisation == organisation_id)
+            .where(Membership.active.eq(True))
+            .first()
+        )
+        if membership is None or membership["organisation.status"] != "active":
+            if not person["is_vendor_admin"]:
+                return None
+            membership = None
+    if membership is None and not person["is_vendor_admin"]:
+        return None
+    return Actor(
+        person_id=person["id"],
+        name=membership["name"] if membership else person["name"],
+        is_vendor_admin=person["is_vendor_admin"],
+        organisation_id=organisation_id if membership else None,
+        membership_id=membership["id"] if membership else None,
+        role=membership["role"] if membership else None,
+        client_address=address,
+        locale=person["locale"],
+        via_token=via_token,
+    )
+
+
+async def actor_from_session(request: Request[Any, Any, Any]) -> Actor | None:
+    session = request.scope.get("session") or {}
+    person_id = session.get(SESSION_PERSON)
+    if not person_id:
+        return None
+    signed_in_at = session.get(SESSION_SIGNED_IN_AT, 0)
+    now = dt.datetime.now(dt.UTC).timestamp()
+    if now - float(signed_in_at) > get_settings().session_max_age:
+        request.clear_session()
+        return None
+    actor = await build_actor(int(person_id), session.get(SESSION_ORGANISATION), client_address(request))
+    if actor is None:
+        request.clear_session()
+    return actor
+
+
+async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
+    from src.identity.tables import ApiToken
+
+    header = request.headers.get("authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    address = client_address(request)
+    limiter = RateLimiter(request.app.stores.get("rate_limits"), get_settings().api_rate_limit, 60, "api")
+    token_hash = hash_token(token.strip())
+    if not await limiter.hit(token_hash[:16]) or not await limiter.hit(f"ip:{address}"):
+        raise TooManyRequestsException(detail=_("Too many requests. Try again in a minute."))
+    row = (
+        await ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation)
+        .where(ApiToken.token_hash == token_hash)
+        .where(ApiToken.revoked_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    organisation_id = row["organisation"]
+    if organisation_id is None:
+        memberships = (
+            await Membership.select(Membership.organisation)
+            .where(Membership.person == row["person"])
+            .where(Membership.active.eq(True))
+            .limit(2)
+        )
+        if len(memberships) == 1:
+            organisation_id = memberships[0]["organisation"]
+    await ApiToken.update({ApiToken.last_used_at: dt.datetime.now(dt.UTC)}).where(ApiToken.id == row["id"])
+    return await build_actor(row["person"], organisation_id, address, via_token=True)
+
+
+async def current_actor(request: Request[Any, Any, Any]) -> Actor | None:
+    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if "actor" in state:
+        return state["actor"]  # type: ignore[no-any-return]
+    if request.url.path.startswith("/api/"):
+        actor = await actor_from_token(request)
+    else:
+        actor = await actor_from_session(request)
+    state["actor"] = actor  # type: ignore[index]
+    return actor
+
+
+async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """Dependency for every route that needs someone signed in."""
+    actor = await current_actor(request)
+    if actor is None:
+        raise NotAuthorizedException(detail=_("Sign in to continue."))
+    return actor
+
+
+async def organisation_exists(organisation_id: int) -> bool:
+    return bool(await Organisation.exists().where(Organisation.id == organisation_id))

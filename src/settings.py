@@ -1,0 +1,131 @@
+"""One typed settings object, read once from the environment (a `.env` file is allowed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """An OpenID provider people sign in with.
+
+    kind "eid": the person is matched on a personal identity number claim;
+    kind "smartcard": on the card-holder claim (HSA-id, UZI number).
+    """
+
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    kind: str = "eid"
+    claim: str = "personal_identity_number"
+    assurance: str = "substantial"
+    staff: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> IdentityProvider:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        provider = cls(**known)  # type: ignore[arg-type]
+        if provider.kind not in ("eid", "smartcard"):
+            raise ValueError(f"identity provider {provider.name}: kind must be eid or smartcard")
+        return provider
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    sqlite_path: Path = ROOT / "var" / "portal.sqlite3"
+    redis_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    secure_cookies: bool = False
+    session_max_age: int = 3 * 3600
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "portal@localhost"
+    demo_oidc_port: int = 8001
+    identity_providers: tuple[IdentityProvider, ...] = field(default_factory=tuple)
+    signin_rate_limit: int = 20
+    api_rate_limit: int = 600
+    var_dir: Path = ROOT / "var"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def broker_is_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        if env is None:
+            load_dotenv(ROOT / ".env", override=False)
+            env = dict(os.environ)
+        var_dir = Path(env.get("PORTAL_VAR_DIR") or ROOT / "var")
+        providers_raw = env.get("OIDC_PROVIDERS", "")
+        providers: tuple[IdentityProvider, ...] = ()
+        if providers_raw:
+            providers = tuple(IdentityProvider.from_dict(p) for p in json.loads(providers_raw))
+        secret = env.get("SECRET_KEY") or _stable_dev_secret(var_dir)
+        base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        return cls(
+            database_url=env.get("DATABASE_URL", ""),
+            sqlite_path=Path(env.get("SQLITE_PATH") or var_dir / "portal.sqlite3"),
+            redis_url=env.get("REDIS_URL", ""),
+            secret_key=secret,
+            base_url=base_url,
+            debug=_bool(env.get("DEBUG")),
+            secure_cookies=_bool(env.get("SECURE_COOKIES"), default=base_url.startswith("https://")),
+            session_max_age=int(env.get("SESSION_MAX_AGE", 3 * 3600)),
+            smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=int(env.get("SMTP_PORT", 25)),
+            mail_from=env.get("MAIL_FROM", "portal@localhost"),
+            demo_oidc_port=int(env.get("DEMO_OIDC_PORT", 8001)),
+            identity_providers=providers,
+            signin_rate_limit=int(env.get("SIGNIN_RATE_LIMIT", 20)),
+            api_rate_limit=int(env.get("API_RATE_LIMIT", 600)),
+            var_dir=var_dir,
+        )
+
+
+def _stable_dev_secret(var_dir: Path) -> str:
+    """The embedded default keeps a generated secret under var/ so sessions survive restarts."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings
+
+
+def override_settings(settings: Settings | None) -> None:
+    """Used by tests and the CLI to install a settings object."""
+    global _settings
+    _settings = settings

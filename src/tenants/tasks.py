@@ -1,0 +1,3 @@
+"""Background work of the tenant domain."""
+
+from __future__ import annotations

@@ -1,0 +1,116 @@
+"""The dramatiq broker: Redis in production, an in-process stub broker in the embedded default.
+
+Import this module before any actor module (`src.workers.actors` does both in order)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+
+from src.settings import get_settings
+
+T = TypeVar("T")
+
+_MIDDLEWARE = [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries(max_retries=8)]
+
+
+def _make_broker() -> dramatiq.Broker:
+    settings = get_settings()
+    if settings.broker_is_redis:
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=settings.redis_url, middleware=list(_MIDDLEWARE), namespace="portal")
+    return StubBroker(middleware=list(_MIDDLEWARE), fail_fast_default=False)
+
+
+broker = _make_broker()
+dramatiq.set_broker(broker)
+
+
+ASYNC_IMPLEMENTATIONS: dict[str, Callable[..., Awaitable[Any]]] = {}
+
+
+def async_actor(actor_name: str, **options: Any) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
+    """Declare a dramatiq actor whose body is a coroutine function taking keyword arguments.
+
+    The coroutine stays reachable by name, so tests can run queued work on their own loop."""
+
+    def decorate(fn: Callable[..., Awaitable[Any]]) -> Any:
+        ASYNC_IMPLEMENTATIONS[actor_name] = fn
+
+        def run(**kwargs: Any) -> Any:
+            return run_async(fn(**kwargs))  # type: ignore[arg-type]
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        return dramatiq.actor(run, actor_name=actor_name, **options)
+
+    return decorate
+
+
+def get_actor(name: str) -> dramatiq.Actor[Any, Any]:
+    import src.workers.actors  # noqa: F401 - registers every actor
+
+    return broker.get_actor(name)
+
+
+# Actors are plain functions that run our async services. In the embedded default the
+# worker lives in the app process and runs them on the app's own event loop (so they
+# share its database connections); a separate worker process gives each thread a loop.
+_app_loop: asyncio.AbstractEventLoop | None = None
+_thread_loops = threading.local()
+
+
+def attach_app_loop(loop: asyncio.AbstractEventLoop | None) -> None:
+    global _app_loop
+    _app_loop = loop
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    if _app_loop is not None and _app_loop.is_running():
+        return asyncio.run_coroutine_threadsafe(coro, _app_loop).result()
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _thread_loops.loop = loop
+    return loop.run_until_complete(coro)
+
+
+class InProcessWorker:
+    """A dramatiq worker inside the web process, for the embedded default."""
+
+    def __init__(self) -> None:
+        self.worker: dramatiq.Worker | None = None
+
+    def start(self) -> None:
+        import src.workers.actors  # noqa: F401
+
+        self.worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+        self.worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop(timeout=5000)
+            self.worker = None
+
+
+async def broker_reachable() -> bool:
+    """For /ready: the Redis broker answers a ping; the in-process broker is always there."""
+    settings = get_settings()
+    if not settings.broker_is_redis:
+        return True
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2)
+    try:
+        return bool(await client.ping())
+    except Exception:  # noqa: BLE001 - any failure means not ready
+        return False
+    finally:
+        await client.aclose()

@@ -1,0 +1,70 @@
+"""Helpers the tests share: a client that speaks CSRF, table truncation, running queued work."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+
+async def truncate_all() -> None:
+    from piccolo.conf.apps import Finder
+
+    from src.core.db import is_postgres
+
+    tables = Finder().get_table_classes()
+    if is_postgres():
+        names = ", ".join(t._meta.tablename for t in tables)
+        await tables[0].raw(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    else:
+        # Children before parents, so foreign keys never object.
+        for table in reversed(_sorted_by_dependency(tables)):
+            await table.raw(f"DELETE FROM {table._meta.tablename}")
+        await tables[0].raw("DELETE FROM sqlite_sequence") if await _has_sequence(tables[0]) else None
+
+
+async def _has_sequence(table: Any) -> bool:
+    rows = await table.raw("SELECT name FROM sqlite_master WHERE name = 'sqlite_sequence'")
+    return bool(rows)
+
+
+def _sorted_by_dependency(tables: list[Any]) -> list[Any]:
+    from piccolo.table import sort_table_classes
+
+    return sort_table_classes(tables)
+
+
+class PortalClient:
+    """The Litestar test client plus the CSRF token a browser would send."""
+
+    def __init__(self, raw: AsyncTestClient[Any]) -> None:
+        self.raw = raw
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+    async def csrf(self) -> str:
+        token = self.raw.cookies.get("portal_csrf")
+        if not token:
+            await self.raw.get("/health")
+            await self.raw.get("/signin")
+            token = self.raw.cookies.get("portal_csrf")
+        assert token, "no CSRF cookie was set"
+        return token
+
+    async def post_form(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        token = await self.csrf()
+        form = dict(data or {})
+        form["_csrf_token"] = token
+        return await self.raw.post(url, data=form, **kwargs)
+
+    async def htmx(self, method: str, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        headers = {"HX-Request": "true", "x-csrftoken": await self.csrf(), **kwargs.pop("headers", {})}
+        return await self.raw.request(method, url, data=data, headers=headers, **kwargs)
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace collapsed, for asserting what a person reads."""
+    without_tags = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S))
+    return re.sub(r"\s+", " ", without_tags).strip()
