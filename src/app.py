@@ -13,12 +13,12 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
@@ -41,7 +41,7 @@ DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dash
 def _template_environment() -> Environment:
     loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
     env = Environment(
-        loader=ChoiceLoader(loaders),  # type: ignore[arg-type]
+        loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -49,7 +49,9 @@ def _template_environment() -> Environment:
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda message: i18n.gettext(message),
-        lambda singular, plural, n: i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, n),
+        lambda singular, plural, n: i18n.translations(i18n.current_locale.get()).ungettext(
+            singular, plural, n
+        ),
         newstyle=True,
     )
     env.filters["date"] = i18n.format_date
@@ -82,7 +84,7 @@ def _stores(settings: Settings) -> dict[str, Store]:
 
 
 async def _set_locale(request: Request[Any, Any, Any]) -> None:
-    session = request.scope.get("session") or {}
+    session = request.scope.get("session")
     locale = i18n.pick_locale(
         session.get("locale") if isinstance(session, dict) else None,
         request.cookies.get("lang"),
@@ -156,11 +158,16 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     app = Litestar(
         route_handlers=[
             *_routes(),
-            create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[ROOT / "static"], include_in_schema=False
+            ),
         ],
         template_config=template_config,
         csrf_config=csrf,
-        middleware=[session.middleware, DefineMiddleware(security_headers_middleware(settings.secure_cookies))],
+        middleware=[
+            session.middleware,
+            DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
+        ],
         stores=_stores(settings),
         plugins=[HTMXPlugin()],
         openapi_config=openapi,

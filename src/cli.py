@@ -15,11 +15,16 @@ def _run(coro: Any) -> Any:
 
 
 async def migrate_all() -> None:
+    import contextlib
+    import io
+
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    response = await run_forwards(app_name="all")
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet):
+        response = await run_forwards(app_name="all")
     if not response.success:
-        raise click.ClickException(response.message or "migrations failed")
+        raise click.ClickException(f"{response.message or 'migrations failed'}\n{quiet.getvalue()}")
 
 
 @click.group()

@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
+from tests import oidc_support  # noqa: E402,F401  (sets OIDC_PROVIDERS before the app reads settings)
 from tests.support import PortalClient, truncate_all  # noqa: E402
 
 

@@ -10,7 +10,7 @@ from litestar.params import Body
 
 from src.core import db
 from src.core.i18n import LOCALES
-from src.core.web import redirect
+from src.core.web import redirect, session_of
 from src.settings import get_settings
 
 
@@ -48,10 +48,14 @@ async def set_language(
     response = redirect(request, back)
     if locale in LOCALES:
         response.set_cookie(
-            "lang", locale, max_age=365 * 86400, httponly=True, samesite="lax",
+            "lang",
+            locale,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
             secure=get_settings().secure_cookies,
         )
-        if request.scope.get("session") is not None and request.session:
+        if session_of(request):
             request.session["locale"] = locale
         actor = await current_actor(request)
         if actor is not None:

@@ -76,6 +76,6 @@ async def close_pool() -> None:
 async def ping() -> bool:
     try:
         await engine().run_ddl("SELECT 1")
-    except Exception:  # noqa: BLE001 - readiness reports any failure as not ready
+    except Exception:
         return False
     return True

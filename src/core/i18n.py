@@ -79,7 +79,7 @@ def negotiate(accept_language: str | None) -> str | None:
 def pick_locale(saved: str | None, cookie: str | None, accept_language: str | None) -> str:
     for candidate in (saved, cookie):
         if candidate in LOCALES:
-            return candidate  # type: ignore[return-value]
+            return candidate
     return negotiate(accept_language) or DEFAULT_LOCALE
 
 

@@ -19,9 +19,7 @@ async def enqueue(actor_name: str, payload: dict[str, Any], dedupe_key: str) -> 
     existing = await OutboxMessage.exists().where(OutboxMessage.dedupe_key == dedupe_key)
     if existing:
         return
-    await OutboxMessage.insert(
-        OutboxMessage(actor_name=actor_name, payload=payload, dedupe_key=dedupe_key)
-    )
+    await OutboxMessage.insert(OutboxMessage(actor_name=actor_name, payload=payload, dedupe_key=dedupe_key))
 
 
 async def relay(limit: int = 100) -> int:
@@ -39,7 +37,10 @@ async def relay(limit: int = 100) -> int:
         # Claim the row first so two relays never hand over the same message.
         claimed = (
             await OutboxMessage.update(
-                {OutboxMessage.dispatched_at: dt.datetime.now(dt.UTC), OutboxMessage.attempts: row["attempts"] + 1}
+                {
+                    OutboxMessage.dispatched_at: dt.datetime.now(dt.UTC),
+                    OutboxMessage.attempts: row["attempts"] + 1,
+                }
             )
             .where(OutboxMessage.id == row["id"])
             .where(OutboxMessage.dispatched_at.is_null())
@@ -57,7 +58,9 @@ async def relay(limit: int = 100) -> int:
             actor.send(**payload, dedupe_key=row["dedupe_key"])
         except Exception:
             log.exception("outbox relay could not queue %s", row["dedupe_key"])
-            await OutboxMessage.update({OutboxMessage.dispatched_at: None}).where(OutboxMessage.id == row["id"])
+            await OutboxMessage.update({OutboxMessage.dispatched_at: None}).where(
+                OutboxMessage.id == row["id"]
+            )
             continue
         sent += 1
     return sent

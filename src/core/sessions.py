@@ -15,7 +15,7 @@ ROTATE_FLAG = "portal_rotate_session"
 
 def rotate_session(connection: ASGIConnection) -> None:
     """Ask for a fresh session id when the response is sent; the old id's data are deleted."""
-    connection.scope.setdefault("state", {})[ROTATE_FLAG] = True  # type: ignore[typeddict-item]
+    connection.scope.setdefault("state", {})[ROTATE_FLAG] = True
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -31,8 +31,12 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if old_id and old_id != "null":
             await self.delete(old_id, store=store)
         new_id = self.generate_session_id()
-        await self.set(session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store)
-        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        await self.set(
+            session_id=new_id, data=self.serialize_data(scope_session, connection.scope), store=store
+        )
+        cookie_params = dict(
+            extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
+        )
         MutableScopeHeaders.from_message(message).add(
             "Set-Cookie", Cookie(value=new_id, key=self.config.key, **cookie_params).to_header(header="")
         )
@@ -40,4 +44,4 @@ class RotatingSessionBackend(ServerSideSessionBackend):
 
 @dataclass
 class PortalSessionConfig(ServerSideSessionConfig):
-    _backend_class = RotatingSessionBackend  # type: ignore[assignment]
+    _backend_class = RotatingSessionBackend

@@ -1,6 +1,6 @@
 """Shared tables: the append-only audit log, the outbox, and the local mail catcher."""
 
-from piccolo.columns import JSON, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.column_types import Text
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -11,6 +11,7 @@ class AuditEntry(Table, tablename="audit_entry"):
 
     Rows are only ever inserted (see src.core.audit)."""
 
+    id = Serial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
     actor_person_id = Integer(null=True, default=None, index=True)
     actor_label = Varchar(length=255, default="")
@@ -29,6 +30,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
     The relay hands undelivered rows to dramatiq after commit; `dedupe_key` is unique
     so the same effect is never queued twice."""
 
+    id = Serial(primary_key=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     actor_name = Varchar(length=100)
     payload = JSON(default="{}")
@@ -40,6 +42,7 @@ class OutboxMessage(Table, tablename="outbox_message"):
 class CaughtMail(Table, tablename="caught_mail"):
     """Mail the embedded default keeps instead of sending; vendor admins read it in the portal."""
 
+    id = Serial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow(), index=True)
     sender = Varchar(length=255)
     recipients = Text()
@@ -51,6 +54,7 @@ class CaughtMail(Table, tablename="caught_mail"):
 class SentMail(Table, tablename="sent_mail"):
     """What was sent and under which key, so a retried mail actor never sends twice."""
 
+    id = Serial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow())
     dedupe_key = Varchar(length=200, unique=True)
     recipients = Text()

@@ -58,7 +58,9 @@ class TenantScope:
             raise Forbidden()
 
     def select(self, table: type[T], *columns: Any) -> Select:
-        return table.select(*columns).where(table._meta.get_column_by_name("organisation") == self.organisation_id)
+        return table.select(*columns).where(
+            table._meta.get_column_by_name("organisation") == self.organisation_id
+        )
 
     async def get(self, table: type[T], object_id: int, *columns: Any) -> dict[str, Any]:
         row = await self.select(table, *columns).where(table._meta.primary_key == object_id).first()

@@ -28,17 +28,21 @@ def is_partial(request: Request[Any, Any, Any]) -> bool:
     return isinstance(request, HTMXRequest) and bool(request.htmx) and not request.htmx.boosted
 
 
+def session_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The session as a dict; empty (and not stored) when there is none."""
+    session = request.scope.get("session")
+    return session if isinstance(session, dict) else {}
+
+
 def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
-    messages = list(request.session.get("flash", [])) if request.session else []
+    messages = list(session_of(request).get("flash", []))
     messages.append({"message": message, "category": category})
     request.session["flash"] = messages
 
 
 def take_flashes(request: Request[Any, Any, Any]) -> list[dict[str, str]]:
-    if not request.scope.get("session"):
-        return []
-    messages = request.session.pop("flash", []) if "flash" in request.session else []
-    return list(messages)
+    session = session_of(request)
+    return list(session.pop("flash", [])) if "flash" in session else []
 
 
 def page(
@@ -99,7 +103,7 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Re
         "core/error.html",
         {"status": status, "title": _titles().get(status, _("Error")), "detail": detail},
         status_code=status,
-    )  # type: ignore[return-value]
+    )
 
 
 def handle_portal_error(request: Request[Any, Any, Any], exc: PortalError) -> Response[Any]:

@@ -32,7 +32,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def build_actor(person_id: int, organisation_id: int | None, address: str, via_token: bool = False) -> Actor | None:
+async def build_actor(
+    person_id: int, organisation_id: int | None, address: str, via_token: bool = False
+) -> Actor | None:
     person = await Person.select().where(Person.id == person_id).where(Person.active.eq(True)).first()
     if person is None:
         return None
@@ -67,7 +69,9 @@ async def build_actor(person_id: int, organisation_id: int | None, address: str,
 
 
 async def actor_from_session(request: Request[Any, Any, Any]) -> Actor | None:
-    session = request.scope.get("session") or {}
+    session = request.scope.get("session")
+    if not isinstance(session, dict):
+        return None
     person_id = session.get(SESSION_PERSON)
     if not person_id:
         return None
@@ -76,8 +80,10 @@ async def actor_from_session(request: Request[Any, Any, Any]) -> Actor | None:
     if now - float(signed_in_at) > get_settings().session_max_age:
         request.clear_session()
         return None
-    actor = await build_actor(int(person_id), session.get(SESSION_ORGANISATION), client_address(request))
-    if actor is None:
+    organisation_id = session.get(SESSION_ORGANISATION)
+    actor = await build_actor(int(person_id), organisation_id, client_address(request))
+    if actor is None and organisation_id is not None:
+        # The person, the membership or the organisation is no longer active.
         request.clear_session()
     return actor
 
@@ -117,14 +123,14 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
 
 
 async def current_actor(request: Request[Any, Any, Any]) -> Actor | None:
-    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = request.scope.setdefault("state", {})
     if "actor" in state:
-        return state["actor"]  # type: ignore[no-any-return]
+        return state["actor"]
     if request.url.path.startswith("/api/"):
         actor = await actor_from_token(request)
     else:
         actor = await actor_from_session(request)
-    state["actor"] = actor  # type: ignore[index]
+    state["actor"] = actor
     return actor
 
 

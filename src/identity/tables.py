@@ -1,6 +1,6 @@
 """API bearer tokens; the secret is kept only as a SHA-256 digest."""
 
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -8,6 +8,7 @@ from src.tenants.tables import Organisation, Person
 
 
 class ApiToken(Table, tablename="api_token"):
+    id = Serial(primary_key=True)
     person = ForeignKey(references=Person, index=True)
     organisation = ForeignKey(references=Organisation, null=True, default=None)
     name = Varchar(length=100, default="")

@@ -1,12 +1,13 @@
 """Organisations (the tenants), people and their memberships."""
 
-from piccolo.columns import Boolean, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.column_types import Text
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
 class Organisation(Table, tablename="organisation"):
+    id = Serial(primary_key=True)
     name = Varchar(length=200, index=True)
     country = Varchar(length=2, index=True)  # "NL" | "SE"
     legal_form = Varchar(length=40, index=True)
@@ -23,6 +24,7 @@ class Organisation(Table, tablename="organisation"):
 class Person(Table, tablename="person"):
     """A human being, matched at sign-in on a personal identity number or a card id."""
 
+    id = Serial(primary_key=True)
     name = Varchar(length=200)
     email = Varchar(length=254, default="")
     personal_identity_number = Varchar(length=32, null=True, default=None, unique=True)
@@ -36,6 +38,7 @@ class Person(Table, tablename="person"):
 class Membership(Table, tablename="membership"):
     """A person as a user of one organisation, with the e-mail registered there (rule MOD-3)."""
 
+    id = Serial(primary_key=True)
     organisation = ForeignKey(references=Organisation, index=True)
     person = ForeignKey(references=Person, index=True)
     name = Varchar(length=200)

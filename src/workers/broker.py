@@ -17,7 +17,14 @@ from src.settings import get_settings
 
 T = TypeVar("T")
 
-_MIDDLEWARE = [AgeLimit(), TimeLimit(), ShutdownNotifications(), Callbacks(), Pipelines(), Retries(max_retries=8)]
+_MIDDLEWARE = [
+    AgeLimit(),
+    TimeLimit(),
+    ShutdownNotifications(),
+    Callbacks(),
+    Pipelines(),
+    Retries(max_retries=8),
+]
 
 
 def _make_broker() -> dramatiq.Broker:
@@ -49,7 +56,7 @@ def async_actor(actor_name: str, **options: Any) -> Callable[[Callable[..., Awai
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
-        return dramatiq.actor(run, actor_name=actor_name, **options)
+        return dramatiq.actor(actor_name=actor_name, **options)(run)
 
     return decorate
 
@@ -110,7 +117,7 @@ async def broker_reachable() -> bool:
     client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2)
     try:
         return bool(await client.ping())
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception:
         return False
     finally:
         await client.aclose()

@@ -14,13 +14,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="core", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="core", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="SentMail", tablename="sent_mail", schema=None, columns=None
-    )
+    manager.add_table(class_name="SentMail", tablename="sent_mail", schema=None, columns=None)
 
     manager.add_table(
         class_name="OutboxMessage",

@@ -42,13 +42,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="identity", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="identity", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ApiToken",

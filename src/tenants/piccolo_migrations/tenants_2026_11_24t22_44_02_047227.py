@@ -44,17 +44,11 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tenants", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tenants", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Person", tablename="person", schema=None, columns=None
-    )
+    manager.add_table(class_name="Person", tablename="person", schema=None, columns=None)
 
     manager.add_table(
         class_name="Organisation",

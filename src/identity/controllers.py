@@ -1,0 +1,215 @@
+"""Sign-in, choosing an organisation, sign-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from src.core.errors import NotFound
+from src.core.i18n import _
+from src.core.security import RateLimiter
+from src.core.sessions import rotate_session
+from src.core.web import page, redirect, session_of
+from src.identity import oidc, services
+from src.identity.auth import (
+    SESSION_ORGANISATION,
+    SESSION_PERSON,
+    SESSION_SIGNED_IN_AT,
+    build_actor,
+    client_address,
+    current_actor,
+)
+from src.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+async def _limit_sign_in(request: Request[Any, Any, Any]) -> None:
+    limiter = RateLimiter(
+        request.app.stores.get("rate_limits"), get_settings().signin_rate_limit, 60, "signin"
+    )
+    if not await limiter.hit(client_address(request)):
+        raise TooManyRequestsException(detail=_("Too many sign-in attempts. Wait a minute and try again."))
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request[Any, Any, Any]) -> Response[Any]:
+    actor = await current_actor(request)
+    if actor is None:
+        return Redirect("/signin")
+    if actor.organisation_id:
+        return Redirect("/organisation")
+    return Redirect("/admin/organisations")
+
+
+@get("/signin", include_in_schema=False)
+async def signin_page(
+    request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(query="next")] = None
+) -> Template:
+    if next_path:
+        request.session["next"] = _safe_next(next_path)
+    return page(request, "identity/signin.html", {"providers": oidc.providers()})
+
+
+@get("/signin/{name:str}", include_in_schema=False)
+async def signin_start(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
+    provider = oidc.provider_by_name(name)
+    if provider is None:
+        raise NotFound(_("This way of signing in does not exist."))
+    await _limit_sign_in(request)
+    try:
+        url, pending = await oidc.authorization_request(provider)
+    except Exception:
+        log.exception("identity provider %s unreachable", provider.name)
+        return page(
+            request,
+            "identity/signin_failed.html",
+            {"reason": _("The sign-in service cannot be reached right now. Try again in a few minutes.")},
+            status_code=503,
+        )
+    request.session["oidc"] = pending
+    return Redirect(url)
+
+
+@get("/auth/callback", include_in_schema=False)
+async def signin_callback(
+    request: Request[Any, Any, Any],
+    code: FromQuery[str | None] = None,
+    oidc_state: Annotated[str | None, QueryParameter(query="state")] = None,
+    error: FromQuery[str | None] = None,
+) -> Response[Any]:
+    await _limit_sign_in(request)
+    pending = session_of(request).pop("oidc", None)
+    provider = oidc.provider_by_name(pending["provider"]) if pending else None
+    if error or not code or not pending or provider is None:
+        reason = _("The sign-in was cancelled or has expired. Please start again.")
+        return page(request, "identity/signin_failed.html", {"reason": reason}, status_code=400)
+    try:
+        claims, id_token = await oidc.redeem(provider, pending, code, oidc_state or "")
+    except oidc.SignInError as exc:
+        log.warning("sign-in via %s refused: %s", provider.name, exc)
+        reason = _("The answer of the sign-in service could not be verified. Please start again.")
+        return page(request, "identity/signin_failed.html", {"reason": reason}, status_code=400)
+
+    result = await services.resolve_sign_in(provider, claims)
+    if not result.may_enter:
+        request.clear_session()
+        return page(
+            request,
+            "identity/unknown_person.html",
+            {"result": result, "provider": provider},
+            status_code=403,
+        )
+    assert result.person is not None
+    next_path = _safe_next(session_of(request).get("next"))
+    locale = result.person["locale"] or session_of(request).get("locale")
+    request.set_session(
+        {
+            SESSION_PERSON: result.person["id"],
+            SESSION_SIGNED_IN_AT: dt.datetime.now(dt.UTC).timestamp(),
+            "provider": provider.name,
+            "id_token": id_token,
+            **({"locale": locale} if locale else {}),
+        }
+    )
+    rotate_session(request)
+    if len(result.organisations) == 1 and not result.person["is_vendor_admin"]:
+        request.session[SESSION_ORGANISATION] = result.organisations[0]["organisation_id"]
+    actor = await build_actor(
+        result.person["id"], request.session.get(SESSION_ORGANISATION), client_address(request)
+    )
+    if actor is not None:
+        await services.record_sign_in(actor, provider)
+    if len(result.organisations) > 1 or (result.person["is_vendor_admin"] and result.organisations):
+        return Redirect("/choose-organisation")
+    return Redirect(next_path)
+
+
+async def _person_for_choice(request: Request[Any, Any, Any]) -> int:
+    person_id = session_of(request).get(SESSION_PERSON)
+    if not person_id:
+        raise NotAuthorizedException()
+    return int(person_id)
+
+
+@get("/choose-organisation", include_in_schema=False)
+async def choose_organisation_page(request: Request[Any, Any, Any]) -> Template:
+    person_id = await _person_for_choice(request)
+    actor = await current_actor(request)
+    memberships = [
+        m for m in await services.memberships_of(person_id) if m["organisation_status"] == "active"
+    ]
+    return page(
+        request,
+        "identity/choose_organisation.html",
+        {
+            "memberships": memberships,
+            "current": session_of(request).get(SESSION_ORGANISATION),
+            "actor": actor,
+        },
+    )
+
+
+@post("/choose-organisation", include_in_schema=False)
+async def choose_organisation(request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+    person_id = await _person_for_choice(request)
+    wanted = data.get("organisation_id", "")
+    memberships = [
+        m for m in await services.memberships_of(person_id) if m["organisation_status"] == "active"
+    ]
+    chosen = next((m for m in memberships if str(m["organisation_id"]) == wanted), None)
+    if chosen is None and wanted != "":
+        raise NotFound(_("You are not a user of that organisation."))
+    request.session[SESSION_ORGANISATION] = chosen["organisation_id"] if chosen else None
+    actor = await build_actor(person_id, request.session.get(SESSION_ORGANISATION), client_address(request))
+    if actor is None:
+        raise NotAuthorizedException()
+    return redirect(request, _safe_next(request.session.pop("next", None)))
+
+
+@post("/signout", include_in_schema=False)
+async def signout(request: Request[Any, Any, Any]) -> Response[Any]:
+    actor = await current_actor(request)
+    session = dict(session_of(request))
+    request.clear_session()
+    if actor is not None:
+        await services.record_sign_out(actor)
+    provider = oidc.provider_by_name(session.get("provider", ""))
+    after = f"{get_settings().base_url}/signed-out"
+    if provider is not None and session.get("id_token"):
+        url = await oidc.end_session_url(provider, session["id_token"], after)
+        if url:
+            return Redirect(url)
+    return Redirect("/signed-out")
+
+
+@get("/signed-out", include_in_schema=False)
+async def signed_out(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "identity/signed_out.html")
+
+
+ROUTES = [
+    home,
+    signin_page,
+    signin_start,
+    signin_callback,
+    choose_organisation_page,
+    choose_organisation,
+    signout,
+    signed_out,
+]
