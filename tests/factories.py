@@ -23,7 +23,8 @@ def kvk() -> str:
 
 
 def org_number() -> str:
-    base = f"55{next(_seq) % 10:01d}{(next(_seq) + 20) % 80 + 20:02d}{next(_seq) % 10000:04d}"[:9]
+    n = next(_seq)
+    base = f"55{20 + n % 80:02d}{n % 100000:05d}"
     return base + _luhn_digit(base)
 
 

@@ -39,7 +39,7 @@ async def set_language(
 ) -> Response[Any]:
     """The switcher on every page: remembered in a cookie, and on the person when signed in."""
     from src.identity.auth import current_actor
-    from src.tenants.services import save_locale
+    from src.tenants.services.people import save_locale
 
     locale = data.get("locale", "")
     back = data.get("next", "/")

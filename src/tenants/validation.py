@@ -1,0 +1,105 @@
+"""Identifiers of organisations and people, checked as their registers define them.
+
+- KvK number (NL Chamber of Commerce): 8 digits.
+- AGB code (NL healthcare provider register): 8 digits.
+- BSN (NL citizen service number): 9 digits passing the eleven test.
+- Organisationsnummer (SE): 10 digits (12 with a "16" prefix), Luhn check on the last 10.
+- Personnummer / samordningsnummer (SE): 12 digits YYYYMMDDNNNC (10 accepted and
+  completed with the century), a real date (day + 60 for samordningsnummer), Luhn check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from src.core.i18n import _
+
+_DIGITS = re.compile(r"\d+")
+
+
+def digits_only(value: str) -> str:
+    return re.sub(r"[\s\-+.]", "", value or "")
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(digits):
+        d = int(ch) * (2 if i % 2 == len(digits) % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def kvk_number(value: str) -> str:
+    v = digits_only(value)
+    if not (len(v) == 8 and v.isdigit()):
+        raise ValueError(_("A KvK number has 8 digits."))
+    return v
+
+
+def agb_code(value: str) -> str:
+    v = digits_only(value)
+    if not (len(v) == 8 and v.isdigit()):
+        raise ValueError(_("An AGB code has 8 digits."))
+    return v
+
+
+def bsn(value: str) -> str:
+    v = digits_only(value)
+    if not (len(v) == 9 and v.isdigit()):
+        raise ValueError(_("A BSN has 9 digits."))
+    total = sum(int(d) * w for d, w in zip(v[:8], range(9, 1, -1), strict=True)) - int(v[8])
+    if total % 11 != 0:
+        raise ValueError(_("This BSN does not pass the eleven test; check for a typing error."))
+    return v
+
+
+def _date_part_ok(yyyymmdd: str) -> bool:
+    year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])
+    if day > 60:  # samordningsnummer
+        day -= 60
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def personnummer(value: str, today: dt.date | None = None) -> str:
+    """Normalised to 12 digits."""
+    v = digits_only(value)
+    if not v.isdigit() or len(v) not in (10, 12):
+        raise ValueError(_("A personnummer has 10 or 12 digits (YYYYMMDD-NNNN)."))
+    if len(v) == 10:
+        today = today or dt.date.today()
+        century = today.year // 100
+        year = century * 100 + int(v[:2])
+        if year > today.year:
+            year -= 100
+        v = f"{year}{v[2:]}"
+    if not _date_part_ok(v[:8]):
+        raise ValueError(_("The date in this personnummer does not exist."))
+    if not luhn_ok(v[2:]):
+        raise ValueError(_("This personnummer fails its check digit; check for a typing error."))
+    return v
+
+
+def org_number(value: str, *, sole_proprietorship: bool = False) -> str:
+    """An organisationsnummer; for an enskild firma it is the owner's personnummer."""
+    if sole_proprietorship:
+        return personnummer(value)
+    v = digits_only(value)
+    if len(v) == 12 and v.startswith("16"):
+        v = v[2:]
+    if not (len(v) == 10 and v.isdigit()):
+        raise ValueError(_("An organisationsnummer has 10 digits (NNNNNN-NNNN)."))
+    if int(v[2:4]) < 20:
+        raise ValueError(_("In an organisationsnummer the third and fourth digits are at least 20."))
+    if not luhn_ok(v):
+        raise ValueError(_("This organisationsnummer fails its check digit; check for a typing error."))
+    return v
+
+
+def personal_identity_number(value: str, country: str) -> str:
+    """The number a person's e-ID carries: a BSN in the Netherlands, a personnummer in Sweden."""
+    return bsn(value) if country == "NL" else personnummer(value)
