@@ -23,7 +23,13 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
         state = connection.scope.get("state", {})
-        if not state.get(ROTATE_FLAG) or scope_session is Empty:
+        had_cookie = connection.cookies.get(self.config.key) not in (None, "", "null")
+        if scope_session == {} or scope_session is Empty:
+            # Nothing to keep: store nothing for anonymous visitors, forget an emptied session.
+            if had_cookie:
+                await super().store_in_message(Empty, message, connection)
+            return
+        if not state.get(ROTATE_FLAG):
             await super().store_in_message(scope_session, message, connection)
             return
         store = self.config.get_store_from_app(connection.scope["app"])
