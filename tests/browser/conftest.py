@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+CHROMIUM_FOUND = Path(CHROMIUM).exists()
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "")) if os.environ.get("SCREENSHOT_DIR") else None
 
 
@@ -76,7 +77,7 @@ def live_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM_FOUND:
         pytest.fail(f"Chromium is needed for the browser journeys and was not found at {CHROMIUM}")
     async with async_playwright() as p:
         instance = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
