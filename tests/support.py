@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 async def truncate_all() -> None:
     from piccolo.conf.apps import Finder
+
     from src.core.db import is_postgres
 
     tables = Finder().get_table_classes()

@@ -10,10 +10,10 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.routes import HTTPRoute
+
 from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.tenants.tables import Membership, Organisation, Person
-
 from tests import factories
 from tests.oidc_support import sign_in_person
 

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
 from src.core.tables import AuditEntry
 from src.identity import oidc
 from src.settings import IdentityProvider
-
 from tests import factories
 from tests.oidc_support import CARD_CLAIM, ISSUER, sign_in, sign_in_person
 from tests.support import text_of

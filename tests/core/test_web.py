@@ -1,0 +1,94 @@
+"""Behaviour every page shares: CSRF, htmx redirects, languages, formatting."""
+
+from __future__ import annotations
+
+import os
+
+from litestar.testing import AsyncTestClient
+
+from src.core import i18n
+
+
+async def test_an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in(client):
+    response = await client.get(
+        "/choose-organisation", headers={"HX-Request": "true"}, follow_redirects=False
+    )
+    assert response.status_code == 200
+    assert response.headers["hx-redirect"] == "/signin"
+
+
+async def test_a_plain_request_without_a_session_is_redirected_to_sign_in(client):
+    response = await client.get("/choose-organisation", follow_redirects=False)
+    assert response.status_code in (302, 303)
+    assert response.headers["location"].startswith("/signin")
+
+
+async def test_an_unsafe_htmx_request_without_the_csrf_header_is_refused(client):
+    await client.csrf()
+    refused = await client.post("/language", data={"locale": "nl"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 403
+    accepted = await client.htmx("POST", "/language", data={"locale": "nl", "next": "/signin"})
+    assert accepted.status_code == 200
+    assert accepted.headers["hx-redirect"] == "/signin"
+
+
+async def test_the_page_language_follows_accept_language_then_the_switcher(client):
+    swedish = await client.get("/signin", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"})
+    assert '<html lang="sv">' in swedish.text
+    dutch = await client.get("/signin", headers={"Accept-Language": "de-DE,nl;q=0.8"})
+    assert '<html lang="nl">' in dutch.text
+    await client.post_form("/language", {"locale": "en", "next": "/signin"})
+    chosen = await client.get("/signin", headers={"Accept-Language": "sv"})
+    assert '<html lang="en">' in chosen.text
+
+
+async def test_a_language_we_do_not_offer_is_ignored(client):
+    await client.post_form("/language", {"locale": "xx", "next": "//evil.example/"}, follow_redirects=False)
+    page = await client.get("/signin", headers={"Accept-Language": "nl"})
+    assert '<html lang="nl">' in page.text
+
+
+def test_money_and_dates_are_written_the_way_each_language_writes_them():
+    import datetime as dt
+
+    when = dt.datetime(2026, 3, 1, 11, 30, tzinfo=dt.UTC)
+    expected = {
+        "nl": ("€\xa01.234,50", "1 mrt 2026"),
+        "sv": ("1\xa0234,50\xa0€", "1 mars 2026"),
+        "en": ("€1,234.50", "1 Mar 2026"),
+    }
+    for locale, (money, date) in expected.items():
+        token = i18n.current_locale.set(locale)
+        try:
+            assert i18n.format_money(123450, "EUR").replace("\u202f", "\xa0") == money
+            assert i18n.format_date(when.date()) == date
+        finally:
+            i18n.current_locale.reset(token)
+
+
+def test_business_times_are_shown_in_the_organisations_time_zone():
+    import datetime as dt
+
+    noon_utc = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+    token = i18n.current_locale.set("en")
+    try:
+        assert "14:00" in i18n.format_datetime(noon_utc, country="SE")
+        assert "14:00" in i18n.format_datetime(noon_utc, country="NL")
+    finally:
+        i18n.current_locale.reset(token)
+
+
+async def test_cookies_are_secure_behind_tls():
+    from src.app import create_app
+    from src.settings import Settings
+
+    env = {**os.environ, "BASE_URL": "https://portal.example"}
+    app = create_app(Settings.from_env(env), run_worker=False)
+    try:
+        async with AsyncTestClient(app=app, base_url="https://portal.example") as secure_client:
+            response = await secure_client.get("/signin")
+            cookies = response.headers.get_list("set-cookie")
+            assert any(c.startswith("portal_csrf=") and "Secure" in c for c in cookies)
+            assert "max-age=31536000" in response.headers["strict-transport-security"]
+    finally:
+        create_app(Settings.from_env(dict(os.environ)), run_worker=False)
