@@ -14,7 +14,7 @@ setup:
 	@bash scripts/setup.sh
 
 translations:
-	@$(UV) run pybabel extract -F babel.cfg -o src/locale/messages.pot --no-location --sort-output src
+	@$(UV) run pybabel extract -F babel.cfg -o src/locale/messages.pot --no-location --sort-output --ignore-dirs='.* _* var node_modules' .
 	@$(UV) run pybabel update -i src/locale/messages.pot -d src/locale --no-fuzzy-matching
 
 lint:

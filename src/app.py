@@ -99,7 +99,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     from src.workers import broker
 
     settings: Settings = app.state.settings
-    await db.start_pool()
+    if app.state.start_pool:
+        await db.start_pool()
     worker = None
     if not settings.broker_is_redis and app.state.run_worker:
         broker.attach_app_loop(asyncio.get_running_loop())
@@ -116,10 +117,15 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
         if worker is not None:
             await asyncio.to_thread(worker.stop)
             broker.attach_app_loop(None)
-        await db.close_pool()
+        if app.state.start_pool:
+            await db.close_pool()
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, run_worker: bool = True, start_pool: bool = True
+) -> Litestar:
+    """The application. Tests pass start_pool=False: their client runs the app on an event loop
+    of its own, and a PostgreSQL pool is bound to the loop that opened it."""
     if settings is None:
         settings = get_settings()
     else:
@@ -178,4 +184,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = True) -> 
     )
     app.state.settings = settings
     app.state.run_worker = run_worker
+    app.state.start_pool = start_pool
     return app

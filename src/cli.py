@@ -54,5 +54,255 @@ def run(host: str, port: int) -> None:
     uvicorn.run("src.app:create_app", factory=True, host=host, port=port, access_log=False, log_level="info")
 
 
+# --- demo and administration: seed-demo, create-vendor-admin, run-demo ------------------------
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo organisations and people (idempotent: a second run changes nothing)."""
+    from src.tenants import demo
+
+    _run(migrate_all())
+    report = _run(demo.seed())
+    click.echo(report.summary())
+
+
+@main.command("create-vendor-admin")
+@click.option("--email", required=True, help="E-mail address; the same address always means the same person.")
+@click.option("--name", required=True, help="The person's full name (updated when the person exists).")
+@click.option(
+    "--personal-identity-number",
+    "personal_identity_number",
+    default=None,
+    help="BSN or personnummer carried by the staff e-ID this person signs in with.",
+)
+def create_vendor_admin(email: str, name: str, personal_identity_number: str | None) -> None:
+    """Create a vendor admin, or update the one with this e-mail address (idempotent)."""
+    from src.tenants import demo
+
+    try:
+        message = _run(demo.ensure_vendor_admin(email, name, personal_identity_number))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(message)
+
+
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@main.command("run-demo")
+@click.option("--host", default="127.0.0.1", help="Interface to serve on.")
+@click.option("--port", default=8000, type=int, help="Port of the portal.")
+def run_demo(host: str, port: int) -> None:
+    """What `make run` does: migrate, load the demo data, start a local OpenID provider, serve."""
+    import logging
+    import threading
+    import time
+    import warnings
+
+    import authlib.deprecate  # noqa: F401 - installs an "always" filter; ours go in front of it
+
+    # The provider's own imports warn about authlib's deprecated modules; not the newcomer's concern.
+    warnings.filterwarnings("ignore", message=r"authlib\.jose module is deprecated")
+    warnings.filterwarnings("ignore", message=r"The httpx module is deprecated")
+    import oidc_provider_mock
+    import uvicorn
+    import werkzeug.serving
+
+    from src.settings import Settings, override_settings
+    from src.tenants import demo
+
+    Settings.from_env()  # loads .env into the environment, so its values count as set
+    public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    os.environ.setdefault("BASE_URL", f"http://{public_host}:{port}")
+    provider_port = Settings.from_env().demo_oidc_port
+    provider_url = f"http://127.0.0.1:{provider_port}"
+    if not os.environ.get("OIDC_PROVIDERS"):
+        os.environ["OIDC_PROVIDERS"] = demo.demo_providers_json(provider_url)
+    settings = Settings.from_env()
+    override_settings(settings)
+
+    for busy, what, variable in (
+        (port, "the portal", "--port"),
+        (provider_port, "the local OpenID provider", "DEMO_OIDC_PORT"),
+    ):
+        if not _port_is_free(busy):
+            raise click.ClickException(
+                f"Port {busy} for {what} is in use (is the demo already running?). "
+                f"Stop the other program or choose another port with {variable}."
+            )
+
+    _run(migrate_all())
+    click.echo(_run(demo.seed()).summary())
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    provider = werkzeug.serving.make_server(
+        "127.0.0.1",
+        provider_port,
+        oidc_provider_mock.app(require_nonce=True, user_claims=demo.demo_users()),
+        threaded=True,
+    )
+    threading.Thread(target=provider.serve_forever, name="demo-oidc-provider", daemon=True).start()
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            "src.app:create_app", factory=True, host=host, port=port, access_log=False, log_level="info"
+        )
+    )
+    providers = [
+        {"name": p.name, "label": p.label, "kind": p.kind, "staff": p.staff}
+        for p in settings.identity_providers
+    ]
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.1)
+        if server.started:
+            click.echo(demo.sign_in_instructions(settings.base_url, provider_url, providers))
+
+    threading.Thread(target=announce, name="demo-announce", daemon=True).start()
+    try:
+        server.run()
+    finally:
+        provider.shutdown()
+
+
+# --- background work: worker ----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256), help="Actor threads.")
+@click.option(
+    "--relay-interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds between two runs of the outbox relay.",
+)
+@click.option("--min-backoff", type=click.IntRange(min=1), default=None, help="First retry delay (ms).")
+@click.option("--max-backoff", type=click.IntRange(min=1), default=None, help="Longest retry delay (ms).")
+@click.option("--no-scheduler", is_flag=True, help="Only run actors: no outbox relay, no periodic jobs.")
+def worker(
+    threads: int, relay_interval: float, min_backoff: int | None, max_backoff: int | None, no_scheduler: bool
+) -> None:
+    """Run background work from Redis: the actors, the outbox relay and the periodic jobs."""
+    import logging
+
+    from src.settings import Settings, override_settings
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise click.ClickException(
+            "`portal worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): it takes its work from "
+            "the Redis broker. Without REDIS_URL, `portal run` runs the worker inside the web process."
+        )
+    override_settings(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from src.workers.process import run_worker
+
+    sys.exit(
+        run_worker(
+            threads=threads,
+            relay_interval=relay_interval,
+            min_backoff_ms=min_backoff,
+            max_backoff_ms=max_backoff,
+            with_scheduler=not no_scheduler,
+        )
+    )
+
+
+# --- portal token create ----------------------------------------------------------------------
+
+
+@main.group()
+def token() -> None:
+    """API bearer tokens."""
+
+
+async def _token_for(email: str, organisation_id: int | None, name: str) -> tuple[str, str]:
+    """Find the person by e-mail and make a token acting as them; returns (description, secret)."""
+    from src.identity.auth import build_actor
+    from src.identity.services import create_token, memberships_of
+    from src.tenants.tables import Membership, Person
+
+    wanted = email.strip().lower()
+    if not wanted:
+        raise click.ClickException("Give the person's e-mail address with --email.")
+    # ilike would read "_" and "%" as wildcards: compare exactly in Python.
+    candidates = {
+        row["id"]
+        for row in await Person.select(Person.id, Person.email).where(Person.email.ilike(wanted))
+        if row["email"].strip().lower() == wanted
+    }
+    candidates |= {
+        row["person"]
+        for row in await Membership.select(Membership.person, Membership.email).where(
+            Membership.email.ilike(wanted)
+        )
+        if row["email"].strip().lower() == wanted
+    }
+    people = await Person.select().where(Person.id.is_in(sorted(candidates))) if candidates else []
+    if not people:
+        raise click.ClickException(f"Nobody is registered with the e-mail address {email}.")
+    if len(people) > 1:
+        names = ", ".join(f"{p['name']} (#{p['id']})" for p in people)
+        raise click.ClickException(f"Several people are registered with {email}: {names}.")
+    person = people[0]
+    if not person["active"]:
+        raise click.ClickException(f"{person['name']} is blocked from the portal.")
+    memberships = [m for m in await memberships_of(person["id"]) if m["organisation_status"] == "active"]
+    if organisation_id is not None:
+        chosen = next((m for m in memberships if m["organisation_id"] == organisation_id), None)
+        if chosen is None:
+            raise click.ClickException(
+                f"{person['name']} is not an active user of organisation {organisation_id}."
+            )
+    elif len(memberships) == 1:
+        chosen = memberships[0]
+    elif not memberships and person["is_vendor_admin"]:
+        chosen = None
+    elif not memberships:
+        raise click.ClickException(f"{person['name']} is not an active user of any organisation.")
+    else:
+        choices = ", ".join(f"{m['organisation_id']} ({m['organisation_name']})" for m in memberships)
+        raise click.ClickException(
+            f"{person['name']} belongs to several organisations; choose one with --organisation: {choices}."
+        )
+    actor = await build_actor(person["id"], chosen["organisation_id"] if chosen else None, "cli")
+    if actor is None:
+        raise click.ClickException(f"{person['name']} cannot act for that organisation.")
+    row, secret = await create_token(actor, name, actor.organisation_id)
+    acting = (
+        f"{chosen['organisation_name']} (#{chosen['organisation_id']})" if chosen else "vendor administration"
+    )
+    who = f"{person['name']} (#{person['id']})"
+    return f"Token {row['name']!r} ({row['prefix']}...) for {who}, acting for {acting}.", secret
+
+
+@token.command("create")
+@click.option(
+    "--email", required=True, help="E-mail address of the person (theirs, or one registered for them)."
+)
+@click.option("--organisation", "organisation_id", type=int, default=None, help="Organisation id to act for.")
+@click.option(
+    "--name", default="Command-line token", show_default=True, help="Name shown on the profile page."
+)
+def token_create(email: str, organisation_id: int | None, name: str) -> None:
+    """Create an API token acting as a person; the bearer token is the last line of output."""
+    description, secret = _run(_token_for(email, organisation_id, name))
+    click.echo(description)
+    click.echo("Keep it secret: it is shown only this once. Send it as 'Authorization: Bearer <token>'.")
+    click.echo(secret)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

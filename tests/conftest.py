@@ -42,7 +42,7 @@ def app() -> Litestar:
     from src.app import create_app
     from src.settings import Settings
 
-    return create_app(Settings.from_env(dict(os.environ)), run_worker=False)
+    return create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
 
 @get("/signin", include_in_schema=False)
 async def signin_page(
-    request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(query="next")] = None
+    request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template:
     if next_path:
         request.session["next"] = _safe_next(next_path)
@@ -90,7 +90,7 @@ async def signin_start(request: Request[Any, Any, Any], name: FromPath[str]) -> 
 async def signin_callback(
     request: Request[Any, Any, Any],
     code: FromQuery[str | None] = None,
-    oidc_state: Annotated[str | None, QueryParameter(query="state")] = None,
+    oidc_state: Annotated[str | None, QueryParameter(name="state")] = None,
     error: FromQuery[str | None] = None,
 ) -> Response[Any]:
     await _limit_sign_in(request)

@@ -1,3 +1,81 @@
 """Background work of the tenant domain."""
 
 from __future__ import annotations
+
+import datetime as dt
+
+from src.core import mail
+from src.core.i18n import _, current_locale
+from src.settings import get_settings
+from src.tenants.tables import Membership
+from src.workers.broker import async_actor
+
+LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
+
+
+def invitation_text(
+    *, name: str, organisation: str, invited_by: str, portal_url: str, has_pin: bool, has_card: bool
+) -> tuple[str, str]:
+    """Subject and body of the invitation, in the current locale."""
+    subject = _("You have been added to the care portal of %(organisation)s", organisation=organisation)
+    ways: list[str] = []
+    if has_pin:
+        ways.append(_("- with your personal e-ID (it carries the personal identity number we registered)"))
+    if has_card:
+        ways.append(_("- with your professional smart card (it carries the card id we registered)"))
+    lines = [
+        _("Dear %(name)s,", name=name),
+        "",
+        _(
+            "%(inviter)s added you as a user of %(organisation)s in the care portal.",
+            inviter=invited_by or _("A contact person"),
+            organisation=organisation,
+        ),
+        "",
+        _("Sign in at %(url)s", url=portal_url),
+        *ways,
+        "",
+        _(
+            "You need no password. If you belong to several organisations, you choose one after signing in. "
+            "On your profile page you can see and change the e-mail address registered for you."
+        ),
+        "",
+        _("If you did not expect this mail, tell the contact person of your organisation."),
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+@async_actor("send_invitation", max_retries=8)
+async def send_invitation(membership_id: int, dedupe_key: str, invited_by: str = "") -> None:
+    """Mail a new user how to sign in, in their organisation's language. Sent once per key."""
+    row = (
+        await Membership.select(
+            Membership.id,
+            Membership.name,
+            Membership.email,
+            Membership.person.personal_identity_number.as_alias("pin"),
+            Membership.person.card_id.as_alias("card_id"),
+            Membership.organisation.name.as_alias("organisation_name"),
+            Membership.organisation.country.as_alias("country"),
+        )
+        .where(Membership.id == membership_id)
+        .first()
+    )
+    if row is None or not row["email"]:
+        return
+    token = current_locale.set(LANGUAGE_OF_COUNTRY.get(row["country"], "en"))
+    try:
+        subject, body = invitation_text(
+            name=row["name"],
+            organisation=row["organisation_name"],
+            invited_by=invited_by,
+            portal_url=f"{get_settings().base_url}/signin",
+            has_pin=bool(row["pin"]),
+            has_card=bool(row["card_id"]),
+        )
+    finally:
+        current_locale.reset(token)
+    if await mail.deliver([row["email"]], subject, body, dedupe_key):
+        await Membership.update({Membership.invited_at: dt.datetime.now(dt.UTC)}).where(
+            Membership.id == membership_id
+        )

@@ -83,7 +83,7 @@ async def test_cookies_are_secure_behind_tls():
     from src.settings import Settings
 
     env = {**os.environ, "BASE_URL": "https://portal.example"}
-    app = create_app(Settings.from_env(env), run_worker=False)
+    app = create_app(Settings.from_env(env), run_worker=False, start_pool=False)
     try:
         async with AsyncTestClient(app=app, base_url="https://portal.example") as secure_client:
             response = await secure_client.get("/signin")
@@ -91,4 +91,4 @@ async def test_cookies_are_secure_behind_tls():
             assert any(c.startswith("portal_csrf=") and "Secure" in c for c in cookies)
             assert "max-age=31536000" in response.headers["strict-transport-security"]
     finally:
-        create_app(Settings.from_env(dict(os.environ)), run_worker=False)
+        create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)

@@ -1,5 +1,5 @@
 """Pages and API of the tenant domain."""
 
-from src.tenants.controllers import admin, api, organisation
+from src.tenants.controllers import admin, api, organisation, users_api
 
-ROUTES = [*admin.ROUTES, *organisation.ROUTES, *api.ROUTES]
+ROUTES = [*admin.ROUTES, *organisation.ROUTES, *api.ROUTES, *users_api.ROUTES]

@@ -1,3 +1,307 @@
-"""(filled in below)"""
+"""Pages for the people of an organisation: its home, its users (contact persons), the profile."""
 
-ROUTES: list[object] = []
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+
+from src.core import outbox
+from src.core.errors import Conflict, InputError
+from src.core.i18n import _
+from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
+from src.core.web import flash, is_partial, page, redirect
+from src.identity import services as identity
+from src.identity.auth import provide_actor
+from src.tenants.legal_forms import country_label, legal_form_label
+from src.tenants.services import users
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
+
+
+def _identifier_labels(country: str) -> dict[str, str]:
+    if country == "SE":
+        return {
+            "pin": _("Personnummer"),
+            "pin_short": _("Personnummer"),
+            "card": _("HSA-id (SITHS card)"),
+            "card_short": _("HSA-id"),
+        }
+    return {
+        "pin": _("BSN (citizen service number)"),
+        "pin_short": _("BSN"),
+        "card": _("UZI number (UZI card)"),
+        "card_short": _("UZI"),
+    }
+
+
+class OrganisationPages(Controller):
+    path = "/organisation"
+    include_in_schema = False
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        organisation = await users.organisation_of(actor, actor.organisation_id)
+        registration = await users.my_registration(actor)
+        contact_persons = (
+            await users.active_contact_persons(actor, actor.organisation_id)
+            if actor.is_contact_person
+            else None
+        )
+        return page(
+            request,
+            "tenants/org_home.html",
+            {
+                "organisation": organisation,
+                "registration": registration,
+                "country_label": country_label(organisation["country"]),
+                "legal_form_label": legal_form_label(organisation["legal_form"]),
+                "contact_persons": contact_persons,
+            },
+        )
+
+    @get("/users")
+    async def users_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        q: FromQuery[str] = "",
+        page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        listing = await users.list_users(actor, actor.organisation_id, query=q, page=page_number)
+        organisation = await users.organisation_of(actor, actor.organisation_id)
+        return page(
+            request,
+            "tenants/org_users.html",
+            {
+                "organisation": organisation,
+                "listing": listing,
+                "labels": _identifier_labels(organisation["country"]),
+            },
+            partial="tenants/_org_users_table.html",
+        )
+
+    @get("/users/new")
+    async def new_user_form(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        TenantScope(actor, actor.organisation_id).require_contact_person()
+        return await self._user_form(request, actor, {"role": END_USER}, {})
+
+    @post("/users/new")
+    async def add_user(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        values = {field: (data.get(field) or "").strip() for field in USER_FIELDS}
+        try:
+            row = await users.add_user(
+                actor,
+                actor.organisation_id,
+                name=values["name"],
+                email=values["email"],
+                role=values["role"] or END_USER,
+                personal_identity_number=values["personal_identity_number"],
+                card_id=values["card_id"],
+            )
+        except InputError as exc:
+            return await self._user_form(request, actor, values, exc.errors, status_code=422)
+        outbox.kick()
+        flash(
+            request,
+            _(
+                "%(name)s was added; an invitation mail is on its way to %(email)s.",
+                name=row["name"],
+                email=row["email"],
+            ),
+        )
+        return redirect(request, "/organisation/users")
+
+    async def _user_form(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        assert actor.organisation_id is not None
+        organisation = await users.organisation_of(actor, actor.organisation_id)
+        return page(
+            request,
+            "tenants/org_user_new.html",
+            {
+                "organisation": organisation,
+                "values": values,
+                "errors": errors,
+                "labels": _identifier_labels(organisation["country"]),
+                "roles": [(END_USER, _("End user")), (CONTACT_PERSON, _("Contact person"))],
+            },
+            status_code=status_code,
+        )
+
+    async def _row_action(
+        self, request: Request[Any, Any, Any], actor: Actor, user_id: int, change: dict[str, Any]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        error = ""
+        status_code = 200
+        try:
+            row = await users.update_user(actor, actor.organisation_id, user_id, **change)
+        except Conflict as exc:
+            error = exc.message
+            status_code = 409
+            row = await users.get_user(actor, actor.organisation_id, user_id)
+        if not error and user_id == actor.membership_id and not (row["active"] and row["is_contact_person"]):
+            # You stepped down or deactivated yourself: this page is no longer yours.
+            if row["active"]:
+                flash(request, _("You are no longer a contact person of this organisation."))
+            return redirect(request, "/organisation" if row["active"] else "/")
+        if not is_partial(request):
+            flash(request, error or _("The change was saved."), "error" if error else "success")
+            return redirect(request, "/organisation/users")
+        organisation = await users.organisation_of(actor, actor.organisation_id)
+        return page(
+            request,
+            "tenants/_org_user_row.html",
+            {
+                "u": row,
+                "error": error,
+                "saved": not error,
+                "labels": _identifier_labels(organisation["country"]),
+            },
+            status_code=status_code,
+        )
+
+    @post("/users/{user_id:int}/deactivate")
+    async def deactivate(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        return await self._row_action(request, actor, user_id, {"active": False})
+
+    @post("/users/{user_id:int}/reactivate")
+    async def reactivate(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        return await self._row_action(request, actor, user_id, {"active": True})
+
+    @post("/users/{user_id:int}/make-contact-person")
+    async def make_contact_person(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        return await self._row_action(request, actor, user_id, {"role": CONTACT_PERSON})
+
+    @post("/users/{user_id:int}/remove-contact-person")
+    async def remove_contact_person(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        return await self._row_action(request, actor, user_id, {"role": END_USER})
+
+
+class ProfilePages(Controller):
+    path = "/profile"
+    include_in_schema = False
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/")
+    async def profile(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
+        return await _profile(request, actor)
+
+    @post("/email")
+    async def change_email(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
+        email = (data.get("email") or "").strip()
+        confirmed = data.get("own_address") in ("yes", "on", "1", "true")
+        try:
+            await users.change_own_email(actor, email, confirmed)
+        except InputError as exc:
+            return await _profile(request, actor, email_value=email, email_errors=exc.errors, status_code=422)
+        flash(request, _("Your registered e-mail address was changed to %(email)s.", email=email))
+        return redirect(request, "/profile")
+
+    @post("/tokens")
+    async def create_token(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
+        name = (data.get("name") or "").strip()
+        try:
+            row, secret = await identity.create_token(actor, name)
+        except InputError as exc:
+            return await _profile(
+                request, actor, token_errors=exc.errors, token_name=name, status_code=422, section="tokens"
+            )
+        # The secret is shown in this answer only: never stored, never put in the session.
+        return await _profile(
+            request, actor, new_token={"name": row["name"], "secret": secret}, section="tokens"
+        )
+
+    @post("/tokens/{token_id:int}/revoke")
+    async def revoke_token(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], token_id: FromPath[int]
+    ) -> Response[Any]:
+        await identity.revoke_token(actor, token_id)
+        if is_partial(request):
+            return await _profile(request, actor, section="tokens", token_message=_("The token was revoked."))
+        flash(request, _("The token was revoked."))
+        return redirect(request, "/profile")
+
+
+async def _profile(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    *,
+    email_value: str | None = None,
+    email_errors: dict[str, str] | None = None,
+    token_errors: dict[str, str] | None = None,
+    token_name: str = "",
+    new_token: dict[str, str] | None = None,
+    token_message: str = "",
+    section: str = "",
+    status_code: int = 200,
+) -> Template:
+    registration = await users.my_registration(actor)
+    memberships = [
+        m for m in await identity.memberships_of(actor.person_id) if m["organisation_status"] == "active"
+    ]
+    context = {
+        "registration": registration,
+        "email_value": email_value if email_value is not None else (registration or {}).get("email", ""),
+        "email_errors": email_errors or {},
+        "memberships": memberships,
+        "tokens": await identity.tokens_of(actor.person_id),
+        "token_errors": token_errors or {},
+        "token_name": token_name,
+        "new_token": new_token,
+        "token_message": token_message,
+    }
+    partial = "tenants/_profile_tokens.html" if section == "tokens" else None
+    return page(request, "tenants/profile.html", context, partial=partial, status_code=status_code)
+
+
+ROUTES = [OrganisationPages, ProfilePages]

@@ -1,0 +1,499 @@
+"""Users of an organisation: contact persons manage them, every user keeps their own e-mail.
+
+Rules: MOD-3 (each user has a registered e-mail that the user sees and a contact person can
+look up), MOD-4 (a user changes it by confirming it is their own business address), MOD-8
+(new users are added by a contact person), and "an organisation always keeps at least one
+active contact person".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from src.core import audit, db, outbox
+from src.core.errors import Conflict, InputError, NotFound
+from src.core.i18n import _
+from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantScope
+from src.tenants import validation
+from src.tenants.tables import Membership, Organisation, Person
+
+INVITATION_ACTOR = "send_invitation"
+PAGE_SIZE = 50
+
+_EMAIL = re.compile(
+    r"^[^@\s\"<>(),;:\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_CARD_ID = re.compile(r"^[A-Z0-9-]{3,64}$")
+
+# The columns a user row shows; identifiers come from the person.
+_USER_COLUMNS = (
+    Membership.id,
+    Membership.organisation,
+    Membership.person,
+    Membership.name,
+    Membership.email,
+    Membership.role,
+    Membership.active,
+    Membership.invited_at,
+    Membership.created_at,
+    Membership.updated_at,
+    Membership.person.personal_identity_number.as_alias("personal_identity_number"),
+    Membership.person.card_id.as_alias("card_id"),
+)
+
+
+# --- checking input -------------------------------------------------------------------------
+
+
+def clean_email(value: str | None, field: str = "email") -> str:
+    email = (value or "").strip()
+    if not email:
+        raise InputError({field: _("Enter an e-mail address.")})
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise InputError({field: _("This is not a valid e-mail address (for example name@example.org).")})
+    return email
+
+
+def clean_name(value: str | None) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise InputError({"name": _("Enter the user's name.")})
+    if len(name) > 200:
+        raise InputError({"name": _("Use at most 200 characters.")})
+    return name
+
+
+def clean_role(value: str | None) -> str:
+    if value not in ROLES:
+        raise InputError({"role": _("Choose contact person or end user.")})
+    return value
+
+
+def clean_card_id(value: str | None) -> str | None:
+    """An HSA-id or UZI number: trimmed, upper-cased, 3-64 letters, digits and hyphens."""
+    card = (value or "").strip().upper()
+    if not card:
+        return None
+    if not _CARD_ID.match(card):
+        raise InputError({"card_id": _("A card id has 3 to 64 letters, digits and hyphens.")})
+    return card
+
+
+def clean_personal_identity_number(value: str | None, country: str) -> str | None:
+    if not (value or "").strip():
+        return None
+    try:
+        return validation.personal_identity_number(value or "", country)
+    except ValueError as exc:
+        raise InputError({"personal_identity_number": str(exc)}) from exc
+
+
+def mask(value: str | None) -> str:
+    """An identifier with only its last four characters visible."""
+    if not value:
+        return ""
+    visible = value[-4:]
+    return "•" * min(max(len(value) - 4, 0), 8) + visible
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def organisation_of(actor: Actor, organisation_id: int) -> dict[str, Any]:
+    """The organisation itself, for its members (and vendor admins)."""
+    TenantScope(actor, organisation_id)
+    row = await Organisation.select().where(Organisation.id == organisation_id).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _present(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["personal_identity_number_masked"] = mask(row.get("personal_identity_number"))
+    row["card_id_masked"] = mask(row.get("card_id"))
+    row["is_contact_person"] = row.get("role") == CONTACT_PERSON
+    return row
+
+
+@dataclass
+class UserPage:
+    users: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    query: str
+
+
+async def list_users(
+    actor: Actor, organisation_id: int, *, query: str = "", page: int = 1, page_size: int | None = PAGE_SIZE
+) -> UserPage:
+    """Every user of the organisation with their registered e-mail (rule MOD-3).
+
+    Only a contact person of the organisation (or a vendor admin) may look them up."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    select = scope.select(Membership, *_USER_COLUMNS)
+    count = scope.select(Membership, Count(Membership.id))
+    query = (query or "").strip()[:100]
+    if query:
+        pattern = f"%{query}%"
+        where = (Membership.name.ilike(pattern)) | (Membership.email.ilike(pattern))
+        select = select.where(where)
+        count = count.where(where)
+    select = (
+        select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
+    )
+    total = (await count.first() or {}).get("count", 0)
+    if page_size:
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 1), pages)
+        select = select.limit(page_size).offset((page - 1) * page_size)
+    else:
+        pages, page = 1, 1
+    rows = await select
+    return UserPage(users=[_present(r) for r in rows], total=total, page=page, pages=pages, query=query)
+
+
+async def get_user(actor: Actor, organisation_id: int, membership_id: int) -> dict[str, Any]:
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    return _present(await scope.get(Membership, membership_id, *_USER_COLUMNS))
+
+
+async def my_registration(actor: Actor) -> dict[str, Any] | None:
+    """The signed-in user's own membership in the current organisation (rule MOD-3)."""
+    if actor.organisation_id is None or actor.membership_id is None:
+        return None
+    scope = TenantScope(actor, actor.organisation_id)
+    row = (
+        await scope.select(
+            Membership, *_USER_COLUMNS, Membership.organisation.name.as_alias("organisation_name")
+        )
+        .where(Membership.id == actor.membership_id)
+        .where(Membership.person == actor.person_id)
+        .first()
+    )
+    return _present(row) if row else None
+
+
+async def active_contact_persons(actor: Actor, organisation_id: int) -> int:
+    scope = TenantScope(actor, organisation_id)
+    return len(
+        await scope.select(Membership, Membership.id)
+        .where(Membership.role == CONTACT_PERSON)
+        .where(Membership.active.eq(True))
+        .where(Membership.person._.active.eq(True))
+    )
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("name", "email", "role", "active") if k in row}
+
+
+async def _lock_organisation(organisation_id: int) -> dict[str, Any]:
+    """Serialise changes to one organisation's contact persons (SQLite writes are serial anyway)."""
+    select = Organisation.select(Organisation.id, Organisation.country, Organisation.name).where(
+        Organisation.id == organisation_id
+    )
+    if db.is_postgres():
+        select = select.lock_rows()
+    row = await select.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def add_user(
+    actor: Actor,
+    organisation_id: int,
+    *,
+    name: str | None,
+    email: str | None,
+    role: str | None = END_USER,
+    personal_identity_number: str | None = None,
+    card_id: str | None = None,
+) -> dict[str, Any]:
+    """Add a user (rule MOD-8); an invitation mail goes out after commit."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    errors: dict[str, str] = {}
+    organisation = (
+        await Organisation.select(Organisation.country).where(Organisation.id == organisation_id).first()
+    )
+    if organisation is None:
+        raise NotFound()
+    cleaned: dict[str, Any] = {}
+    checks: list[tuple[str, Any, Any]] = [
+        ("name", clean_name, (name,)),
+        ("email", clean_email, (email,)),
+        ("role", clean_role, (role or END_USER,)),
+        (
+            "personal_identity_number",
+            clean_personal_identity_number,
+            (personal_identity_number, organisation["country"]),
+        ),
+        ("card_id", clean_card_id, (card_id,)),
+    ]
+    for field, check, args in checks:
+        try:
+            cleaned[field] = check(*args)
+        except InputError as exc:
+            errors.update(exc.errors)
+    identifiers_given = {f for f in ("personal_identity_number", "card_id") if cleaned.get(f) or f in errors}
+    if not identifiers_given:
+        message = _("Enter the personal identity number or the card id the user signs in with.")
+        errors["personal_identity_number"] = message
+        errors["card_id"] = message
+    if errors:
+        raise InputError(errors)
+    pin, card = cleaned["personal_identity_number"], cleaned["card_id"]
+
+    async with db.transaction():
+        await _lock_organisation(organisation_id)
+        person = await _find_or_create_person(cleaned["name"], cleaned["email"], pin, card)
+        existing = (
+            await scope.select(Membership, Membership.id, Membership.active)
+            .where(Membership.person == person["id"])
+            .first()
+        )
+        if existing is not None:
+            field = (
+                "personal_identity_number" if pin and person["personal_identity_number"] == pin else "card_id"
+            )
+            if existing["active"]:
+                message = _("This person is already a user of this organisation.")
+            else:
+                message = _(
+                    "This person is already a user of this organisation, but deactivated: "
+                    "reactivate them in the list of users instead."
+                )
+            raise InputError({field: message})
+        now = dt.datetime.now(dt.UTC)
+        row = (
+            await Membership.insert(
+                Membership(
+                    organisation=organisation_id,
+                    person=person["id"],
+                    name=cleaned["name"],
+                    email=cleaned["email"],
+                    role=cleaned["role"],
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            ).returning(Membership.id)
+        )[0]
+        await audit.record(
+            actor,
+            "tenants.user_added",
+            organisation_id=organisation_id,
+            object_type="membership",
+            object_id=row["id"],
+            after={
+                "name": cleaned["name"],
+                "email": cleaned["email"],
+                "role": cleaned["role"],
+                "person_id": person["id"],
+                "personal_identity_number": mask(pin),
+                "card_id": mask(card),
+            },
+        )
+        await outbox.enqueue(
+            INVITATION_ACTOR,
+            {"membership_id": row["id"], "invited_by": actor.name},
+            f"invitation:{row['id']}",
+        )
+        return _present(await scope.get(Membership, row["id"], *_USER_COLUMNS))
+
+
+async def _find_or_create_person(name: str, email: str, pin: str | None, card: str | None) -> dict[str, Any]:
+    """The person with these identifiers, or a new one. A person may belong to several organisations."""
+    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
+    by_card = await Person.select().where(Person.card_id == card).first() if card else None
+    if by_pin and by_card and by_pin["id"] != by_card["id"]:
+        raise InputError(
+            {"card_id": _("This card id belongs to another person than the personal identity number.")}
+        )
+    person = by_pin or by_card
+    if person is None:
+        return (
+            await Person.insert(
+                Person(name=name, email=email, personal_identity_number=pin, card_id=card)
+            ).returning(*Person.all_columns())
+        )[0]
+    # Identifiers decide who can sign in as this person, in every organisation they belong to:
+    # an organisation may never attach a new one to an existing person.
+    if pin and person["personal_identity_number"] != pin:
+        raise InputError(
+            {
+                "personal_identity_number": _(
+                    "The person with this card id is registered with another personal identity number. "
+                    "Leave this field empty to add that person."
+                )
+            }
+        )
+    if card and person["card_id"] != card:
+        raise InputError(
+            {
+                "card_id": _(
+                    "The person with this personal identity number is registered with another card id, "
+                    "or none. Leave this field empty to add that person."
+                )
+            }
+        )
+    if not person["active"]:
+        field = "personal_identity_number" if pin else "card_id"
+        raise InputError({field: _("This person's access to the portal is blocked; ask the vendor.")})
+    return person
+
+
+async def update_user(
+    actor: Actor,
+    organisation_id: int,
+    membership_id: int,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> dict[str, Any]:
+    """Change a user's name, e-mail, role or status. Arguments left None stay as they are.
+
+    The last active contact person can be neither deactivated nor made an end user."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field, value, check in (
+        ("name", name, clean_name),
+        ("email", email, clean_email),
+        ("role", role, clean_role),
+    ):
+        if value is None:
+            continue
+        try:
+            changes[field] = check(value)
+        except InputError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise InputError(errors)
+    if active is not None:
+        changes["active"] = bool(active)
+
+    async with db.transaction():
+        await _lock_organisation(organisation_id)
+        current = await scope.get(Membership, membership_id, *_USER_COLUMNS)
+        before, after = audit.changes(_snapshot(current), {**_snapshot(current), **changes})
+        if not after:
+            return _present(current)
+        was_counted = current["role"] == CONTACT_PERSON and current["active"]
+        stays_counted = changes.get("role", current["role"]) == CONTACT_PERSON and changes.get(
+            "active", current["active"]
+        )
+        if was_counted and not stays_counted:
+            others = (
+                await scope.select(Membership, Membership.id)
+                .where(Membership.role == CONTACT_PERSON)
+                .where(Membership.active.eq(True))
+                .where(Membership.person._.active.eq(True))
+                .where(Membership.id != membership_id)
+                .first()
+            )
+            if others is None:
+                raise Conflict(
+                    _(
+                        "%(name)s is the last active contact person. An organisation always needs at least "
+                        "one contact person; make someone else contact person first.",
+                        name=current["name"],
+                    )
+                )
+        values: dict[Any, Any] = {Membership.updated_at: dt.datetime.now(dt.UTC)}
+        for field, value in after.items():
+            values[Membership._meta.get_column_by_name(field)] = value
+        await (
+            Membership.update(values)
+            .where(Membership.id == membership_id)
+            .where(Membership.organisation == organisation_id)
+        )
+        await audit.record(
+            actor,
+            _action(before, after),
+            organisation_id=organisation_id,
+            object_type="membership",
+            object_id=membership_id,
+            before=before,
+            after=after,
+        )
+        return _present(await scope.get(Membership, membership_id, *_USER_COLUMNS))
+
+
+def _action(before: dict[str, Any], after: dict[str, Any]) -> str:
+    if set(after) == {"active"}:
+        return "tenants.user_reactivated" if after["active"] else "tenants.user_deactivated"
+    if set(after) == {"role"}:
+        return (
+            "tenants.contact_person_made"
+            if after["role"] == CONTACT_PERSON
+            else "tenants.contact_person_removed"
+        )
+    return "tenants.user_updated"
+
+
+async def set_active(actor: Actor, organisation_id: int, membership_id: int, active: bool) -> dict[str, Any]:
+    return await update_user(actor, organisation_id, membership_id, active=active)
+
+
+async def set_contact_person(
+    actor: Actor, organisation_id: int, membership_id: int, contact_person: bool
+) -> dict[str, Any]:
+    role = CONTACT_PERSON if contact_person else END_USER
+    return await update_user(actor, organisation_id, membership_id, role=role)
+
+
+async def change_own_email(actor: Actor, email: str | None, own_address_confirmed: bool) -> dict[str, Any]:
+    """Rule MOD-4: the user edits the address, ticks that it is their own (business) address
+    and saves. Without the tick nothing is stored. A general address is allowed."""
+    if actor.organisation_id is None or actor.membership_id is None:
+        raise NotFound(_("You act for no organisation, so there is no registered e-mail to change."))
+    errors: dict[str, str] = {}
+    cleaned = ""
+    try:
+        cleaned = clean_email(email)
+    except InputError as exc:
+        errors.update(exc.errors)
+    if not own_address_confirmed:
+        errors["own_address"] = _("Confirm that this is your own (business) address.")
+    if errors:
+        raise InputError(errors)
+    scope = TenantScope(actor, actor.organisation_id)
+    async with db.transaction():
+        current = await scope.get(
+            Membership, actor.membership_id, Membership.id, Membership.email, Membership.person
+        )
+        if current["person"] != actor.person_id:
+            raise NotFound()
+        if current["email"] != cleaned:
+            await Membership.update(
+                {Membership.email: cleaned, Membership.updated_at: dt.datetime.now(dt.UTC)}
+            ).where(Membership.id == actor.membership_id)
+            await audit.record(
+                actor,
+                "tenants.email_changed",
+                organisation_id=actor.organisation_id,
+                object_type="membership",
+                object_id=actor.membership_id,
+                before={"email": current["email"]},
+                after={"email": cleaned, "own_address_confirmed": True},
+            )
+    registration = await my_registration(actor)
+    assert registration is not None
+    return registration
