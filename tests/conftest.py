@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 _tmp = Path(tempfile.mkdtemp(prefix="portal-tests-"))
@@ -35,6 +35,15 @@ async def _migrated() -> None:
 @pytest.fixture(autouse=True)
 async def _clean_tables(_migrated: None) -> None:
     await truncate_all()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """A test that builds an app with other settings does not leak them into the next test."""
+    from src.settings import override_settings
+
+    yield
+    override_settings(None)
 
 
 @pytest.fixture

@@ -84,11 +84,8 @@ async def test_cookies_are_secure_behind_tls():
 
     env = {**os.environ, "BASE_URL": "https://portal.example"}
     app = create_app(Settings.from_env(env), run_worker=False, start_pool=False)
-    try:
-        async with AsyncTestClient(app=app, base_url="https://portal.example") as secure_client:
-            response = await secure_client.get("/signin")
-            cookies = response.headers.get_list("set-cookie")
-            assert any(c.startswith("portal_csrf=") and "Secure" in c for c in cookies)
-            assert "max-age=31536000" in response.headers["strict-transport-security"]
-    finally:
-        create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)
+    async with AsyncTestClient(app=app, base_url="https://portal.example") as secure_client:
+        response = await secure_client.get("/signin")
+        cookies = response.headers.get_list("set-cookie")
+        assert any(c.startswith("portal_csrf=") and "Secure" in c for c in cookies)
+        assert "max-age=31536000" in response.headers["strict-transport-security"]
