@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -13,10 +14,13 @@ from src.settings import get_settings
 from src.workers.broker import async_actor
 
 
+def _send_over_smtp(host: str, port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP(host, port, timeout=30) as smtp:
+        smtp.send_message(message)
+
+
 async def deliver(to: list[str], subject: str, body: str, dedupe_key: str) -> bool:
-    """Send once. Returns False when this key was already sent."""
-    if await SentMail.exists().where(SentMail.dedupe_key == dedupe_key):
-        return False
+    """Send once. Returns False when this key was already sent (or is being sent right now)."""
     settings = get_settings()
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -24,12 +28,19 @@ async def deliver(to: list[str], subject: str, body: str, dedupe_key: str) -> bo
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="portal.local")
     message.set_content(body)
-    # Claim the key first: a second delivery of the same message finds it taken.
-    await SentMail.insert(SentMail(dedupe_key=dedupe_key, recipients=", ".join(to), subject=subject))
+    # Claim the key first: a second delivery of the same message finds it taken (the unique
+    # key settles two runs at the same moment, too). A failed send gives the key back below.
+    claimed = (
+        await SentMail.insert(SentMail(dedupe_key=dedupe_key, recipients=", ".join(to), subject=subject))
+        .on_conflict(target=SentMail.dedupe_key, action="DO NOTHING")
+        .returning(SentMail.id)
+    )
+    if not claimed:
+        return False
     try:
         if settings.smtp_host:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-                smtp.send_message(message)
+            # smtplib blocks: keep it off the event loop (in the embedded default that is the app's).
+            await asyncio.to_thread(_send_over_smtp, settings.smtp_host, settings.smtp_port, message)
         else:
             await CaughtMail.insert(
                 CaughtMail(sender=settings.mail_from, recipients=", ".join(to), subject=subject, body=body)

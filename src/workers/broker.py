@@ -80,13 +80,32 @@ def attach_app_loop(loop: asyncio.AbstractEventLoop | None) -> None:
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
-    if _app_loop is not None and _app_loop.is_running():
-        return asyncio.run_coroutine_threadsafe(coro, _app_loop).result()
+    """Run an actor's coroutine from a worker thread.
+
+    In a worker process every thread keeps its own event loop. The database is then used
+    without a connection pool (nothing calls `db.start_pool()` there): an asyncpg pool is
+    bound to the loop that made it and must never be shared between these loops."""
+    app_loop = _app_loop
+    if app_loop is not None and app_loop.is_running():
+        if getattr(app_loop, "_thread_id", None) == threading.get_ident():
+            coro.close()
+            raise RuntimeError("run_async called on the app's own event loop; await the coroutine instead")
+        return asyncio.run_coroutine_threadsafe(coro, app_loop).result()
     loop = getattr(_thread_loops, "loop", None)
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _thread_loops.loop = loop
     return loop.run_until_complete(coro)
+
+
+def configure_retries(min_backoff_ms: int | None = None, max_backoff_ms: int | None = None) -> None:
+    """Change the back-off of retried messages (milliseconds), e.g. `portal worker --min-backoff`."""
+    for middleware in broker.middleware:
+        if isinstance(middleware, Retries):
+            if min_backoff_ms is not None:
+                middleware.min_backoff = min_backoff_ms
+            if max_backoff_ms is not None:
+                middleware.max_backoff = max_backoff_ms
 
 
 class InProcessWorker:

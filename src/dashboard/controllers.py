@@ -1,0 +1,126 @@
+"""Pages of the dashboard: the audit log (and its CSV export) and the local mail catcher."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream, Template
+
+from src.core.tenancy import Actor
+from src.core.web import is_partial, page
+from src.dashboard import services
+from src.identity.auth import provide_actor
+from src.settings import get_settings
+
+DEPENDENCIES = {"actor": Provide(provide_actor)}
+
+Query = Annotated[str | None, QueryParameter(required=False)]
+
+
+def _filters(
+    organisation: str | None,
+    action: str | None,
+    person: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    page_number: str | None,
+) -> services.AuditFilters:
+    return services.parse_audit_filters(
+        {
+            "organisation": organisation,
+            "action": action,
+            "person": person,
+            "from": date_from,
+            "to": date_to,
+            "page": page_number,
+        }
+    )
+
+
+@get("/audit", include_in_schema=False, dependencies=DEPENDENCIES)
+async def audit_log(
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    organisation: Query = None,
+    action: Query = None,
+    person: Query = None,
+    date_from: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
+    date_to: Annotated[str | None, QueryParameter(name="to", required=False)] = None,
+    page_number: Annotated[str | None, QueryParameter(name="page", required=False)] = None,
+) -> Template:
+    """Vendor admins: every row; contact persons: their organisation's rows; end users: 403."""
+    filters = _filters(organisation, action, person, date_from, date_to, page_number)
+    partial = is_partial(request)
+    result = await services.audit_page(actor, filters, with_actions=not partial)
+    context = {
+        "result": result,
+        "filters": filters,
+        "errors": filters.errors,
+        "partial": partial,
+        "newer_url": _url("/audit", filters.query(page=filters.page - 1)) if filters.page > 1 else "",
+        "older_url": _url("/audit", filters.query(page=filters.page + 1)) if result.has_next else "",
+        "export_url": _url("/audit.csv", filters.describe()),
+    }
+    status = 422 if filters.errors and not partial else 200
+    return page(
+        request, "dashboard/audit.html", context, partial="dashboard/_audit_table.html", status_code=status
+    )
+
+
+@get("/audit.csv", include_in_schema=False, dependencies=DEPENDENCIES)
+async def audit_export(
+    actor: NamedDependency[Actor],
+    organisation: Query = None,
+    action: Query = None,
+    person: Query = None,
+    date_from: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
+    date_to: Annotated[str | None, QueryParameter(name="to", required=False)] = None,
+) -> Stream:
+    """The rows the same filters show, every page, as CSV."""
+    filters = _filters(organisation, action, person, date_from, date_to, None)
+    lines = await services.export_audit_csv(actor, filters)
+    name = f"audit-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.csv"
+    return Stream(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@get("/admin/mail", include_in_schema=False, dependencies=DEPENDENCIES)
+async def mail_list(
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+) -> Template:
+    """The mail the embedded default caught instead of sending, newest first (vendor admins)."""
+    result = await services.caught_mails(actor, page_number)
+    settings = get_settings()
+    context = {
+        "result": result,
+        "smtp": f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else "",
+        "newer_url": _url("/admin/mail", {"page": str(result.page - 1)}) if result.page > 1 else "",
+        "older_url": _url("/admin/mail", {"page": str(result.page + 1)}) if result.has_next else "",
+    }
+    return page(request, "dashboard/mail.html", context, partial="dashboard/_mail_table.html")
+
+
+@get("/admin/mail/{mail_id:int}", include_in_schema=False, dependencies=DEPENDENCIES)
+async def mail_detail(
+    request: Request[Any, Any, Any], actor: NamedDependency[Actor], mail_id: FromPath[int]
+) -> Template:
+    mail = await services.caught_mail(actor, mail_id)
+    return page(request, "dashboard/mail_detail.html", {"mail": mail})
+
+
+def _url(path: str, query: dict[str, str]) -> str:
+    query = {k: v for k, v in query.items() if v and not (k == "page" and v == "1")}
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+ROUTES = [audit_log, audit_export, mail_list, mail_detail]

@@ -1,0 +1,450 @@
+"""Reading the audit log and the local mail catcher.
+
+The audit log is read here and written only by src.core.audit (rows are append-only).
+Vendor admins read every row; a contact person reads the rows of the organisation they act
+for (scoped like every tenant-owned read: TenantScope, then organisation_id == theirs);
+end users read none."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import Where
+from piccolo.query import Select
+
+from src.core import audit, db
+from src.core.errors import Forbidden, NotFound
+from src.core.i18n import _, timezone_for
+from src.core.tables import AuditEntry, CaughtMail
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.tenants.tables import Organisation
+
+PAGE_SIZE = 50
+EXPORT_BATCH = 1000
+ORGANISATION_MATCH_LIMIT = 500
+
+
+# --- who may read which rows --------------------------------------------------------------------
+
+
+def audit_organisation_limit(actor: Actor) -> int | None:
+    """None for a vendor admin (every row); else the one organisation whose rows the actor reads.
+
+    An end user, or someone acting for no organisation, may not read the audit log."""
+    if actor.is_vendor_admin:
+        return None
+    if actor.organisation_id is None:
+        raise Forbidden()
+    scope = TenantScope(actor, actor.organisation_id)
+    scope.require_contact_person()
+    return scope.organisation_id
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditFilters:
+    organisation: str = ""  # name, KvK number, organisationsnummer, or #id (vendor admins only)
+    action: str = ""  # prefix, e.g. "tenants." or "identity.signed_in"
+    person: str = ""  # part of the actor's name, or a person's number
+    date_from: str = ""  # YYYY-MM-DD, in the viewer's time zone
+    date_to: str = ""
+    page: int = 1
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query(self, **changes: Any) -> dict[str, str]:
+        """The filters as query parameters (for pager and export links)."""
+        values = {
+            "organisation": self.organisation,
+            "action": self.action,
+            "person": self.person,
+            "from": self.date_from,
+            "to": self.date_to,
+            "page": str(self.page) if self.page > 1 else "",
+        }
+        values.update({k: str(v) for k, v in changes.items()})
+        return {k: v for k, v in values.items() if v and not (k == "page" and v == "1")}
+
+    def describe(self) -> dict[str, str]:
+        return {k: v for k, v in self.query().items() if k != "page"}
+
+
+def parse_audit_filters(params: dict[str, str | None]) -> AuditFilters:
+    """Read the filter form; a value that cannot be used is reported and left out."""
+
+    def text(name: str, limit: int = 120) -> str:
+        return (params.get(name) or "").strip()[:limit]
+
+    filters = AuditFilters(
+        organisation=text("organisation"),
+        action=text("action", 100).replace("%", ""),
+        person=text("person"),
+        date_from=text("from", 10),
+        date_to=text("to", 10),
+    )
+    try:
+        filters.page = max(1, min(int(params.get("page") or 1), 100_000))
+    except ValueError:
+        filters.page = 1
+    for name, attr in (("from", "date_from"), ("to", "date_to")):
+        value = getattr(filters, attr)
+        if value and _parse_date(value) is None:
+            filters.errors[name] = _("Enter a date as YYYY-MM-DD.")
+            setattr(filters, attr, "")
+    start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
+    if start and end and start > end:
+        filters.errors["to"] = _("The end date lies before the start date.")
+        filters.date_to = ""
+    return filters
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _contains(column: Column, text: str) -> Where:
+    """Case-insensitive 'contains' on both engines (SQLite's LIKE ignores ASCII case)."""
+    pattern = f"%{text}%"
+    return column.ilike(pattern) if db.is_postgres() else column.like(pattern)
+
+
+# --- reading the audit log ---------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class AuditRow:
+    id: int
+    at: dt.datetime
+    actor_label: str
+    actor_person_id: int | None
+    organisation_id: int | None
+    organisation_name: str
+    action: str
+    object_type: str
+    object_id: str
+    client_address: str
+    changes: list[Change]
+
+
+@dataclass
+class AuditPage:
+    rows: list[AuditRow]
+    filters: AuditFilters
+    page: int
+    has_next: bool
+    all_organisations: bool  # the viewer sees every organisation (a vendor admin)
+    country: str | None  # whose time zone the times are shown in
+    actions: list[str] = field(default_factory=list)
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.rows) - 1
+
+
+def show_value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(show_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _json(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {"": value}
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) else {"": value}
+
+
+def diff(before: Any, after: Any) -> list[Change]:
+    """Every field that differs, as field: old → new (a created object has no old values)."""
+    old, new = _json(before), _json(after)
+    keys = list(dict.fromkeys([*old, *new]))
+    return [
+        Change(key, show_value(old.get(key)), show_value(new.get(key)))
+        for key in keys
+        if key not in old or key not in new or old[key] != new[key]
+    ]
+
+
+async def _viewer_country(actor: Actor) -> str | None:
+    if actor.organisation_id is None:
+        return None
+    row = (
+        await Organisation.select(Organisation.country)
+        .where(Organisation.id == actor.organisation_id)
+        .first()
+    )
+    return row["country"] if row else None
+
+
+async def _audit_query(actor: Actor, filters: AuditFilters, country: str | None) -> Select | None:
+    """The filtered select, newest first; None when the filters cannot match anything."""
+    limit = audit_organisation_limit(actor)
+    query = AuditEntry.select().order_by(AuditEntry.id, ascending=False).output(load_json=True)
+    if limit is not None:
+        query = query.where(AuditEntry.organisation_id == limit)
+    elif filters.organisation:
+        ids = await _matching_organisations(filters.organisation)
+        if not ids:
+            return None
+        query = query.where(AuditEntry.organisation_id.is_in(ids))
+    if filters.action:
+        query = query.where(AuditEntry.action.like(f"{filters.action}%"))
+    if filters.person:
+        number = filters.person.lstrip("#")
+        if number.isdigit():
+            query = query.where(AuditEntry.actor_person_id == int(number))
+        else:
+            query = query.where(_contains(AuditEntry.actor_label, filters.person))
+    start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
+    if start:
+        query = query.where(AuditEntry.at >= _day_start(start, country))
+    if end:
+        query = query.where(AuditEntry.at < _day_start(end + dt.timedelta(days=1), country))
+    return query
+
+
+def _day_start(day: dt.date, country: str | None) -> dt.datetime:
+    """Midnight in the viewer's time zone, in UTC (SQLite compares the stored text)."""
+    return dt.datetime.combine(day, dt.time(), timezone_for(country)).astimezone(dt.UTC)
+
+
+async def _matching_organisations(text: str) -> list[int]:
+    number = text.lstrip("#")
+    if text.startswith("#") and number.isdigit():
+        return [int(number)]
+    query = Organisation.select(Organisation.id).limit(ORGANISATION_MATCH_LIMIT)
+    compact = text.replace(" ", "").replace("-", "")
+    if compact.isdigit():
+        query = query.where(
+            (Organisation.kvk_number == compact)
+            | (Organisation.org_number == compact)
+            | (Organisation.agb_code == compact)
+            | (Organisation.id == int(compact))
+        )
+    else:
+        query = query.where(_contains(Organisation.name, text))
+    return [row["id"] for row in await query]
+
+
+async def _organisation_names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await Organisation.select(Organisation.id, Organisation.name).where(
+        Organisation.id.is_in(list(ids))
+    )
+    return {row["id"]: row["name"] for row in rows}
+
+
+def _row(entry: dict[str, Any], names: dict[int, str]) -> AuditRow:
+    org = entry["organisation_id"]
+    return AuditRow(
+        id=entry["id"],
+        at=entry["at"],
+        actor_label=entry["actor_label"],
+        actor_person_id=entry["actor_person_id"],
+        organisation_id=org,
+        organisation_name=names.get(org, f"#{org}") if org is not None else "",
+        action=entry["action"],
+        object_type=entry["object_type"],
+        object_id=entry["object_id"],
+        client_address=entry["client_address"],
+        changes=diff(entry["before"], entry["after"]),
+    )
+
+
+async def audit_page(actor: Actor, filters: AuditFilters, *, with_actions: bool = False) -> AuditPage:
+    """One page (50 rows) of the audit log the actor may read, newest first."""
+    limit = audit_organisation_limit(actor)
+    country = await _viewer_country(actor)
+    query = await _audit_query(actor, filters, country)
+    entries: list[dict[str, Any]] = []
+    if query is not None:
+        entries = await query.offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    has_next = len(entries) > PAGE_SIZE
+    entries = entries[:PAGE_SIZE]
+    names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
+    actions: list[str] = []
+    if with_actions:
+        actions = await known_actions(limit)
+    return AuditPage(
+        rows=[_row(e, names) for e in entries],
+        filters=filters,
+        page=filters.page,
+        has_next=has_next,
+        all_organisations=limit is None,
+        country=country,
+        actions=actions,
+    )
+
+
+async def known_actions(organisation_id: int | None) -> list[str]:
+    """The actions that occur, with their domain prefixes, for the filter's suggestions."""
+    query = AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action).limit(500)
+    if organisation_id is not None:
+        query = query.where(AuditEntry.organisation_id == organisation_id)
+    actions = [row["action"] for row in await query]
+    prefixes = {a.split(".", 1)[0] + "." for a in actions if "." in a}
+    return sorted(prefixes | set(actions))
+
+
+# --- CSV export ---------------------------------------------------------------------------------
+
+_CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet cell that cannot start a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_CSV_RISKY) else text
+
+
+def _csv_line(values: list[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([_cell(v) for v in values])
+    return buffer.getvalue()
+
+
+async def export_audit_csv(actor: Actor, filters: AuditFilters) -> AsyncIterator[str]:
+    """Every row the filters match, as CSV (newest first), in batches; the export is audited."""
+    limit = audit_organisation_limit(actor)
+    async with db.transaction():
+        await audit.record(
+            actor,
+            "audit.exported",
+            organisation_id=limit if limit is not None else actor.organisation_id,
+            object_type="audit_log",
+            after={"filters": filters.describe()},
+        )
+    country = await _viewer_country(actor)
+    return _csv_lines(actor, filters, country)
+
+
+async def _csv_lines(actor: Actor, filters: AuditFilters, country: str | None) -> AsyncIterator[str]:
+    yield "\ufeff" + _csv_line(
+        [
+            _("Time (UTC)"),
+            _("Organisation number"),
+            _("Organisation"),
+            _("Person number"),
+            _("Who"),
+            _("Action"),
+            _("Object"),
+            _("Object number"),
+            _("Changes"),
+            _("Before"),
+            _("After"),
+            _("Client address"),
+        ]
+    )
+    last_id: int | None = None
+    while True:
+        query = await _audit_query(actor, filters, country)
+        if query is None:
+            return
+        if last_id is not None:
+            query = query.where(AuditEntry.id < last_id)
+        entries = await query.limit(EXPORT_BATCH)
+        if not entries:
+            return
+        names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
+        chunk = []
+        for entry in entries:
+            row = _row(entry, names)
+            at = row.at.astimezone(dt.UTC) if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
+            chunk.append(
+                _csv_line(
+                    [
+                        at.isoformat(timespec="seconds"),
+                        row.organisation_id or "",
+                        row.organisation_name,
+                        row.actor_person_id or "",
+                        row.actor_label,
+                        row.action,
+                        row.object_type,
+                        row.object_id,
+                        "; ".join(f"{c.field}: {c.old} → {c.new}" for c in row.changes),
+                        json.dumps(entry["before"], ensure_ascii=False)
+                        if entry["before"] is not None
+                        else "",
+                        json.dumps(entry["after"], ensure_ascii=False) if entry["after"] is not None else "",
+                        row.client_address,
+                    ]
+                )
+            )
+        yield "".join(chunk)
+        if len(entries) < EXPORT_BATCH:
+            return
+        last_id = entries[-1]["id"]
+
+
+# --- the local mail catcher ---------------------------------------------------------------------
+
+
+@dataclass
+class MailPage:
+    mails: list[dict[str, Any]]
+    page: int
+    has_next: bool
+
+
+async def caught_mails(actor: Actor, page: int = 1) -> MailPage:
+    require_vendor_admin(actor)
+    page = max(1, page)
+    rows = (
+        await CaughtMail.select(
+            CaughtMail.id,
+            CaughtMail.at,
+            CaughtMail.sender,
+            CaughtMail.recipients,
+            CaughtMail.subject,
+            CaughtMail.read,
+        )
+        .order_by(CaughtMail.id, ascending=False)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    return MailPage(mails=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+async def caught_mail(actor: Actor, mail_id: int) -> dict[str, Any]:
+    """One caught mail; opening it marks it read."""
+    require_vendor_admin(actor)
+    row = await CaughtMail.select().where(CaughtMail.id == mail_id).first()
+    if row is None:
+        raise NotFound()
+    if not row["read"]:
+        async with db.transaction():
+            await CaughtMail.update({CaughtMail.read: True}).where(CaughtMail.id == mail_id)
+    return row

@@ -1,0 +1,79 @@
+"""`portal worker`: the dramatiq worker on Redis, the outbox relay and periodic jobs, in one process.
+
+Threads:
+- dramatiq's consumer and worker threads run the actors; each worker thread keeps its own
+  event loop (src.workers.broker.run_async);
+- the scheduler thread, with its own event loop, runs the periodic jobs, among them the
+  outbox relay (src.core.outbox.relay_pending) every `relay_interval` seconds.
+No database connection pool is started in this process: an asyncpg pool belongs to one
+event loop, and here there are several. Every query opens its own connection.
+SIGTERM and SIGINT stop it cleanly: the scheduler finishes its running job, dramatiq finishes
+the messages in hand and gives prefetched ones back to Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+log = logging.getLogger("src.workers")
+
+
+def run_worker(
+    *,
+    threads: int = 4,
+    relay_interval: float = 1.0,
+    min_backoff_ms: int | None = None,
+    max_backoff_ms: int | None = None,
+    worker_timeout_ms: int = 250,
+    with_scheduler: bool = True,
+) -> int:
+    import dramatiq
+
+    from src.core import outbox
+    from src.settings import get_settings
+    from src.workers import actors as _actors  # noqa: F401 - the broker first, then every actor
+    from src.workers import broker as broker_module
+    from src.workers import scheduler
+
+    settings = get_settings()
+    if not settings.broker_is_redis:
+        raise RuntimeError("the worker process needs REDIS_URL")
+    broker_module.configure_retries(min_backoff_ms, max_backoff_ms)
+
+    stop = threading.Event()
+
+    def ask_to_stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    jobs_scheduler: scheduler.Scheduler | None = None
+    if with_scheduler:
+        scheduler.register("outbox.relay", outbox.relay_pending, every=relay_interval)
+        jobs_scheduler = scheduler.Scheduler()
+    worker = dramatiq.Worker(broker_module.broker, worker_threads=threads, worker_timeout=worker_timeout_ms)
+    try:
+        worker.start()
+        if jobs_scheduler is not None:
+            jobs_scheduler.start()
+        log.info(
+            "worker ready: %d threads, queues %s, periodic jobs %s",
+            threads,
+            ", ".join(sorted(broker_module.broker.get_declared_queues())),
+            ", ".join(job.name for job in scheduler.registered_jobs()) if with_scheduler else "off",
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if jobs_scheduler is not None:
+            jobs_scheduler.stop()
+        worker.stop(timeout=10_000)
+        broker_module.broker.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("worker stopped")
+    return 0
