@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from src.cli import main
@@ -16,19 +15,6 @@ from src.identity.auth import build_actor
 from src.identity.services import revoke_token
 from src.identity.tables import ApiToken
 from tests import factories
-
-
-@pytest.fixture(autouse=True)
-def _no_pool_on_the_test_clients_loop(monkeypatch):
-    """The test client runs the app's lifespan on its own event loop; a PostgreSQL pool started
-    there cannot serve this test's loop. Until tests/conftest.py handles it, no pool in tests."""
-
-    async def nothing() -> None:
-        return None
-
-    monkeypatch.setattr("src.core.db.start_pool", nothing)
-    monkeypatch.setattr("src.core.db.close_pool", nothing)
-
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,7 +25,9 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 def is_partial(request: Request[Any, Any, Any]) -> bool:
     """An htmx request that swaps part of a page (boosted requests want the whole page)."""
-    return isinstance(request, HTMXRequest) and bool(request.htmx) and not request.htmx.boosted
+    if not (isinstance(request, HTMXRequest) and request.htmx):
+        return False
+    return not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 def session_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def page(
         "flashes": take_flashes(request),
     }
     ctx.update(context or {})
-    return Template(template_name=name, context=ctx, status_code=status_code)
+    # The same URL answers a page or a partial: caches must tell them apart.
+    return Template(template_name=name, context=ctx, status_code=status_code, headers={"Vary": "HX-Request"})
 
 
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:

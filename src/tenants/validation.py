@@ -5,7 +5,8 @@
 - BSN (NL citizen service number): 9 digits passing the eleven test.
 - Organisationsnummer (SE): 10 digits (12 with a "16" prefix), Luhn check on the last 10.
 - Personnummer / samordningsnummer (SE): 12 digits YYYYMMDDNNNC (10 accepted and
-  completed with the century), a real date (day + 60 for samordningsnummer), Luhn check.
+  completed with the century: the most recent past one, one further back after a "+"),
+  a real date (day + 60 for samordningsnummer), Luhn check.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def personnummer(value: str, today: dt.date | None = None) -> str:
         century = today.year // 100
         year = century * 100 + int(v[:2])
         if year > today.year:
+            year -= 100
+        if "+" in value:  # the short form of someone 100 or older uses "+" as separator
             year -= 100
         v = f"{year}{v[2:]}"
     if not _date_part_ok(v[:8]):

@@ -24,18 +24,6 @@ from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _no_pool_on_the_test_clients_loop(monkeypatch):
-    """The test client runs the app's lifespan on its own event loop; a PostgreSQL pool started
-    there cannot serve this test's loop. Until tests/conftest.py handles it, no pool in tests."""
-
-    async def nothing() -> None:
-        return None
-
-    monkeypatch.setattr("src.core.db.start_pool", nothing)
-    monkeypatch.setattr("src.core.db.close_pool", nothing)
-
-
 async def contact_actor(**org_fields: Any) -> tuple[dict[str, Any], Any]:
     org = await factories.organisation(**org_fields)
     contact = await factories.member(org, role="contact_person", name="Carla Contact")

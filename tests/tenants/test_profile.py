@@ -5,26 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from src.core.tables import AuditEntry
 from src.identity.tables import ApiToken
 from src.tenants.tables import Membership
 from tests import factories
 from tests.oidc_support import sign_in_person
 from tests.support import text_of
-
-
-@pytest.fixture(autouse=True)
-def _no_pool_on_the_test_clients_loop(monkeypatch):
-    """The test client runs the app's lifespan on its own event loop; a PostgreSQL pool started
-    there cannot serve this test's loop. Until tests/conftest.py handles it, no pool in tests."""
-
-    async def nothing() -> None:
-        return None
-
-    monkeypatch.setattr("src.core.db.start_pool", nothing)
-    monkeypatch.setattr("src.core.db.close_pool", nothing)
 
 
 async def signed_in_user(client: Any, **fields: Any) -> dict[str, Any]:

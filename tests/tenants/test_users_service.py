@@ -14,19 +14,6 @@ from src.tenants.services import users
 from src.tenants.tables import Membership, Person
 from tests import factories
 
-
-@pytest.fixture(autouse=True)
-def _no_pool_on_the_test_clients_loop(monkeypatch):
-    """The test client runs the app's lifespan on its own event loop; a PostgreSQL pool started
-    there cannot serve this test's loop. Until tests/conftest.py handles it, no pool in tests."""
-
-    async def nothing() -> None:
-        return None
-
-    monkeypatch.setattr("src.core.db.start_pool", nothing)
-    monkeypatch.setattr("src.core.db.close_pool", nothing)
-
-
 VALID_BSN = "111222333"
 OTHER_BSN = "123456782"
 

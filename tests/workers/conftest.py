@@ -78,7 +78,7 @@ def clean_redis(redis_url: str) -> str:
 async def wait_until(
     check: Callable[[], Any | Awaitable[Any]],
     what: str | Callable[[], str],
-    within: float = 10.0,
+    within: float = 30.0,
     interval: float = 0.05,
 ) -> Any:
     """Poll `check` until it answers something truthy; fail naming `what` after `within` seconds."""

@@ -1,0 +1,656 @@
+"""What vendor admins do with organisations: find, read, create, edit, suspend, reactivate,
+and register contact persons.
+
+Every change is vendor-admin only, runs in one transaction and writes an audit row with
+the fields before and after. Members of an organisation may read their own organisation
+(`get_organisation`); another organisation answers NotFound."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from asyncpg.exceptions import UniqueViolationError
+from piccolo.columns.combination import WhereRaw
+from piccolo.query import OrderByRaw
+from piccolo.query.functions.aggregate import Count
+
+from src.core import audit, db, outbox
+from src.core.errors import InputError, NotFound
+from src.core.i18n import _
+from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
+from src.identity.oidc import normalise_identifier
+from src.tenants import legal_forms, validation
+from src.tenants.tables import Membership, Organisation, Person
+
+PAGE_SIZE = 25
+STATUSES = ("active", "suspended")
+SORTS = ("name", "country", "created")
+FIELDS = (
+    "name",
+    "country",
+    "legal_form",
+    "kvk_number",
+    "agb_code",
+    "org_number",
+    "billing_address",
+    "postal_address",
+)
+INVITATION_ACTOR = "send_invitation"  # src/tenants/tasks.py
+MAX_ADDRESS = 1000
+MAX_REASON = 500
+
+_EMAIL = re.compile(
+    r"^[^@\s\"<>(),;:\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_CARD_ID = re.compile(r"^[A-Z0-9-]{3,64}$")
+
+
+# --- finding organisations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationQuery:
+    """Search, filters, sorting and page of the organisations list."""
+
+    q: str = ""
+    country: str = ""
+    legal_form: str = ""
+    status: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def parse(
+        cls,
+        q: str | None = None,
+        country: str | None = None,
+        legal_form: str | None = None,
+        status: str | None = None,
+        sort: str | None = None,
+        page: str | int | None = None,
+    ) -> OrganisationQuery:
+        """Lenient: an unknown sort or a page that is not a number falls back to the default."""
+        sort_text = (sort or "").strip()
+        descending = sort_text.startswith("-")
+        sort_key = sort_text.lstrip("-")
+        if sort_key not in SORTS:
+            sort_key, descending = "name", False
+        try:
+            page_number = max(1, int(page or 1))
+        except (TypeError, ValueError):
+            page_number = 1
+        return cls(
+            q=" ".join((q or "").split())[:200],
+            country=(country or "").strip().upper(),
+            legal_form=(legal_form or "").strip(),
+            status=(status or "").strip(),
+            sort=sort_key,
+            descending=descending,
+            page=page_number,
+        )
+
+    @property
+    def sort_param(self) -> str:
+        return f"-{self.sort}" if self.descending else self.sort
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The query string of this list (defaults left out), with some values changed;
+        `sort` is given as in the query string ("-name" for descending)."""
+        if "sort" in changes:
+            sort = str(changes.pop("sort"))
+            changes["descending"] = sort.startswith("-")
+            changes["sort"] = sort.lstrip("-")
+        query = replace(self, **changes) if changes else self
+        out: dict[str, str] = {}
+        for key in ("q", "country", "legal_form", "status"):
+            if getattr(query, key):
+                out[key] = getattr(query, key)
+        if query.sort_param != "name":
+            out["sort"] = query.sort_param
+        if query.page > 1:
+            out["page"] = str(query.page)
+        return out
+
+
+@dataclass
+class OrganisationPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _search(q: str) -> WhereRaw:
+    """Name contains the words (case-insensitively); numbers also match KvK, AGB, org number."""
+    like = "ILIKE" if db.is_postgres() else "LIKE"
+    pattern = f"%{_escape_like(q)}%"
+    digits = validation.digits_only(q)
+    if digits.isdigit():
+        number = f"%{digits}%"
+        return WhereRaw(
+            f"(name {like} {{}} ESCAPE '\\' OR kvk_number LIKE {{}} OR agb_code LIKE {{}} "
+            "OR org_number LIKE {})",
+            pattern,
+            number,
+            number,
+            number,
+        )
+    return WhereRaw(f"name {like} {{}} ESCAPE '\\'", pattern)
+
+
+def _filtered(query: Any, wanted: OrganisationQuery) -> Any:
+    if wanted.q:
+        query = query.where(_search(wanted.q))
+    if wanted.country:
+        query = query.where(Organisation.country == wanted.country)
+    if wanted.legal_form:
+        query = query.where(Organisation.legal_form == wanted.legal_form)
+    if wanted.status:
+        query = query.where(Organisation.status == wanted.status)
+    return query
+
+
+async def list_organisations(actor: Actor, wanted: OrganisationQuery | None = None) -> OrganisationPage:
+    require_vendor_admin(actor)
+    wanted = wanted or OrganisationQuery()
+    total = await _filtered(Organisation.count(), wanted)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(wanted.page, pages)
+    ascending = not wanted.descending
+    select = _filtered(Organisation.select(), wanted)
+    if wanted.sort == "country":
+        select = select.order_by(Organisation.country, ascending=ascending).order_by(
+            OrderByRaw("lower(name)"), ascending=True
+        )
+    elif wanted.sort == "created":
+        select = select.order_by(Organisation.created_at, ascending=ascending)
+    else:
+        select = select.order_by(OrderByRaw("lower(name)"), ascending=ascending)
+    select = select.order_by(Organisation.id, ascending=ascending)
+    rows = await select.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    return OrganisationPage(items=[present(row) for row in rows], total=total, page=page)
+
+
+def present(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An organisation row with the labels a person reads."""
+    out = dict(row)
+    out["country_label"] = legal_forms.country_label(row.get("country"))
+    out["legal_form_label"] = legal_forms.legal_form_label(row.get("legal_form"))
+    out["legal_form_short"] = legal_forms.legal_form_short(row.get("legal_form"))
+    out["identifier"] = (row.get("kvk_number") if row.get("country") == "NL" else row.get("org_number")) or ""
+    return out
+
+
+async def _row(organisation_id: int) -> dict[str, Any]:
+    row = await Organisation.select().where(Organisation.id == organisation_id).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def get_organisation(actor: Actor, organisation_id: int) -> dict[str, Any]:
+    """A vendor admin reads any organisation; a member only their own (else NotFound)."""
+    TenantScope(actor, organisation_id)
+    return present(await _row(organisation_id))
+
+
+async def organisation_overview(actor: Actor, organisation_id: int) -> dict[str, Any]:
+    """The organisation with its contact persons and how many users it has (vendor admin)."""
+    require_vendor_admin(actor)
+    scope = TenantScope(actor, organisation_id)
+    organisation = present(await _row(organisation_id))
+    contact_persons = await (
+        scope.select(
+            Membership,
+            Membership.id,
+            Membership.name,
+            Membership.email,
+            Membership.active,
+            Membership.invited_at,
+            Membership.created_at,
+            Membership.person.personal_identity_number.as_alias("personal_identity_number"),
+            Membership.person.card_id.as_alias("card_id"),
+        )
+        .where(Membership.role == CONTACT_PERSON)
+        .order_by(Membership.active, ascending=False)
+        .order_by(Membership.name)
+    )
+    for person in contact_persons:
+        person["personal_identity_number_masked"] = mask(person["personal_identity_number"])
+        person["card_id_masked"] = mask(person["card_id"])
+    counted = await scope.select(Membership, Count(Membership.id, alias="users")).where(
+        Membership.active.eq(True)
+    )
+    return {
+        "organisation": organisation,
+        "contact_persons": contact_persons,
+        "users_count": counted[0]["users"] if counted else 0,
+    }
+
+
+def mask(value: str | None) -> str:
+    """An identifier with only its last four characters visible."""
+    if not value:
+        return ""
+    return "•" * min(max(len(value) - 4, 0), 8) + value[-4:]
+
+
+# --- checking input ----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def clean_organisation(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The organisation's fields checked and normalised; every problem at once as InputError."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    name = " ".join(_text(data.get("name")).split())
+    if not name:
+        errors["name"] = _("Enter the organisation's name.")
+    elif len(name) > 200:
+        errors["name"] = _("Use at most 200 characters.")
+    values["name"] = name
+
+    country = _text(data.get("country")).upper()
+    if country not in legal_forms.COUNTRIES:
+        errors["country"] = _("Choose the Netherlands (NL) or Sweden (SE).")
+    values["country"] = country
+
+    legal_form = _text(data.get("legal_form"))
+    if not legal_form:
+        errors["legal_form"] = _("Choose a legal form.")
+    elif country in legal_forms.COUNTRIES and legal_form not in legal_forms.LEGAL_FORMS[country]:
+        errors["legal_form"] = (
+            _("This is not a Dutch legal form; choose one of the Dutch legal forms.")
+            if country == "NL"
+            else _("This is not a Swedish legal form; choose one of the Swedish legal forms.")
+        )
+    elif legal_forms.country_of(legal_form) is None:
+        errors["legal_form"] = _("Choose a legal form.")
+    values["legal_form"] = legal_form
+
+    kvk = _text(data.get("kvk_number"))
+    agb = _text(data.get("agb_code"))
+    org_number = _text(data.get("org_number"))
+    values["kvk_number"] = values["agb_code"] = values["org_number"] = None
+    if country == "NL":
+        if not kvk:
+            errors["kvk_number"] = _("A Dutch organisation needs its KvK number.")
+        else:
+            values["kvk_number"] = _checked(validation.kvk_number, kvk, "kvk_number", errors)
+        if agb:
+            values["agb_code"] = _checked(validation.agb_code, agb, "agb_code", errors)
+        if org_number:
+            errors["org_number"] = _(
+                "A Dutch organisation has no organisationsnummer; leave this field empty."
+            )
+    elif country == "SE":
+        sole = legal_forms.is_sole_proprietorship(legal_form)
+        if not org_number:
+            errors["org_number"] = (
+                _("For an enskild firma, enter the owner's personnummer as organisationsnummer.")
+                if sole
+                else _("A Swedish organisation needs its organisationsnummer.")
+            )
+        else:
+            values["org_number"] = _checked(
+                lambda v: validation.org_number(v, sole_proprietorship=sole), org_number, "org_number", errors
+            )
+        if kvk:
+            errors["kvk_number"] = _("A Swedish organisation has no KvK number; leave this field empty.")
+        if agb:
+            errors["agb_code"] = _("A Swedish organisation has no AGB code; leave this field empty.")
+
+    for field in ("billing_address", "postal_address"):
+        text = "\n".join(line.rstrip() for line in _text(data.get(field)).replace("\r\n", "\n").split("\n"))
+        if len(text) > MAX_ADDRESS:
+            errors[field] = _("Use at most %(max)s characters.", max=MAX_ADDRESS)
+        values[field] = text
+
+    if errors:
+        raise InputError(errors)
+    return values
+
+
+def _checked(check: Any, value: str, field: str, errors: dict[str, str]) -> str | None:
+    try:
+        return str(check(value))
+    except ValueError as exc:
+        errors[field] = str(exc)
+        return None
+
+
+async def _duplicates(values: Mapping[str, Any], exclude_id: int | None = None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for field, message in (
+        ("kvk_number", _("Another organisation already has this KvK number: %(name)s.")),
+        ("org_number", _("Another organisation already has this organisationsnummer: %(name)s.")),
+    ):
+        if not values.get(field):
+            continue
+        column = Organisation._meta.get_column_by_name(field)
+        query = Organisation.select(Organisation.name).where(column == values[field])
+        if exclude_id is not None:
+            query = query.where(Organisation.id != exclude_id)
+        other = await query.first()
+        if other is not None:
+            errors[field] = message % {"name": other["name"]}
+    return errors
+
+
+def _unique_violation(exc: Exception) -> str | None:
+    """The field whose unique index refused the row, when `exc` is such a refusal."""
+    if not isinstance(exc, sqlite3.IntegrityError | UniqueViolationError):
+        return None
+    text = str(exc)
+    return next((f for f in ("kvk_number", "org_number") if f in text), None)
+
+
+@contextlib.contextmanager
+def _unique_index_as_field_error() -> Iterator[None]:
+    """Two admins registering the same number at once: the unique index refuses the second,
+    which gets the same field error as the check before the insert."""
+    try:
+        yield
+    except Exception as exc:
+        field = _unique_violation(exc)
+        if field is None:
+            raise
+        message = (
+            _("Another organisation already has this KvK number.")
+            if field == "kvk_number"
+            else _("Another organisation already has this organisationsnummer.")
+        )
+        raise InputError({field: message}) from exc
+
+
+def snapshot(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: row.get(key) for key in (*FIELDS, "status")}
+
+
+# --- changes -----------------------------------------------------------------------------------
+
+
+async def create_organisation(actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
+    require_vendor_admin(actor)
+    values = clean_organisation(data)
+    with _unique_index_as_field_error():
+        async with db.transaction():
+            duplicates = await _duplicates(values)
+            if duplicates:
+                raise InputError(duplicates)
+            now = dt.datetime.now(dt.UTC)
+            row = (
+                await Organisation.insert(
+                    Organisation(**values, status="active", created_at=now, updated_at=now)
+                ).returning(*Organisation.all_columns())
+            )[0]
+            await audit.record(
+                actor,
+                "tenants.organisation_created",
+                organisation_id=row["id"],
+                object_type="organisation",
+                object_id=row["id"],
+                after=snapshot(row),
+            )
+    return present(row)
+
+
+async def update_organisation(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Change the fields present in `data` (a partial update); the result is checked whole.
+
+    `status` ("active" | "suspended") may be part of it, as in the API's PATCH."""
+    TenantScope(actor, organisation_id)  # another organisation answers NotFound
+    require_vendor_admin(actor)
+    status = data.get("status")
+    if status is not None and status not in STATUSES:
+        raise InputError({"status": _("The status is active or suspended.")})
+    with _unique_index_as_field_error():
+        async with db.transaction():
+            current = await _locked(organisation_id)
+            merged = {**snapshot(current), **{k: v for k, v in data.items() if k in FIELDS}}
+            values = clean_organisation(merged)
+            duplicates = await _duplicates(values, exclude_id=organisation_id)
+            if duplicates:
+                raise InputError(duplicates)
+            before, after = audit.changes(snapshot(current), {**snapshot(current), **values})
+            if after:
+                update: dict[Any, Any] = {**values, "updated_at": dt.datetime.now(dt.UTC)}
+                await Organisation.update(update).where(Organisation.id == organisation_id)
+                await audit.record(
+                    actor,
+                    "tenants.organisation_updated",
+                    organisation_id=organisation_id,
+                    object_type="organisation",
+                    object_id=organisation_id,
+                    before=before,
+                    after=after,
+                )
+            if status is not None:
+                await _set_status(actor, {**current, **values}, status, "")
+    return present(await _row(organisation_id))
+
+
+async def suspend_organisation(actor: Actor, organisation_id: int, reason: str = "") -> dict[str, Any]:
+    """Its people can no longer sign in (and signed-in sessions and tokens stop working);
+    everything it has is kept."""
+    return await _change_status(actor, organisation_id, "suspended", reason)
+
+
+async def reactivate_organisation(actor: Actor, organisation_id: int, reason: str = "") -> dict[str, Any]:
+    return await _change_status(actor, organisation_id, "active", reason)
+
+
+async def _change_status(actor: Actor, organisation_id: int, status: str, reason: str) -> dict[str, Any]:
+    require_vendor_admin(actor)
+    TenantScope(actor, organisation_id)
+    reason = " ".join((reason or "").split())
+    if len(reason) > MAX_REASON:
+        raise InputError({"reason": _("Use at most %(max)s characters.", max=MAX_REASON)})
+    async with db.transaction():
+        current = await _locked(organisation_id)
+        await _set_status(actor, current, status, reason)
+    return present(await _row(organisation_id))
+
+
+async def _set_status(actor: Actor, current: Mapping[str, Any], status: str, reason: str) -> None:
+    if current["status"] == status:
+        return
+    await Organisation.update(
+        {Organisation.status: status, Organisation.updated_at: dt.datetime.now(dt.UTC)}
+    ).where(Organisation.id == current["id"])
+    after: dict[str, Any] = {"status": status}
+    if reason:
+        after["reason"] = reason
+    await audit.record(
+        actor,
+        "tenants.organisation_suspended" if status == "suspended" else "tenants.organisation_reactivated",
+        organisation_id=current["id"],
+        object_type="organisation",
+        object_id=current["id"],
+        before={"status": current["status"]},
+        after=after,
+    )
+
+
+async def _locked(organisation_id: int) -> dict[str, Any]:
+    """The organisation row, locked for this transaction on PostgreSQL (SQLite writes are serial)."""
+    select = Organisation.select().where(Organisation.id == organisation_id)
+    if db.is_postgres():
+        select = select.lock_rows()
+    row = await select.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+# --- contact persons ---------------------------------------------------------------------------
+
+
+def _clean_contact_person(data: Mapping[str, Any], country: str) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = " ".join(_text(data.get("name")).split())
+    if not name:
+        errors["name"] = _("Enter the contact person's name.")
+    elif len(name) > 200:
+        errors["name"] = _("Use at most 200 characters.")
+    email = _text(data.get("email"))
+    if not email:
+        errors["email"] = _("Enter an e-mail address.")
+    elif len(email) > 254 or not _EMAIL.match(email):
+        errors["email"] = _("This is not a valid e-mail address (for example name@example.org).")
+    pin: str | None = None
+    raw_pin = _text(data.get("personal_identity_number"))
+    if raw_pin:
+        try:
+            pin = validation.personal_identity_number(raw_pin, country)
+        except ValueError as exc:
+            errors["personal_identity_number"] = str(exc)
+    card: str | None = normalise_identifier("smartcard", _text(data.get("card_id"))) or None
+    if card and not _CARD_ID.match(card):
+        errors["card_id"] = _("A card id has 3 to 64 letters, digits and hyphens.")
+    if not raw_pin and not card:
+        message = _("Enter the personal identity number or the card id the person signs in with.")
+        errors["personal_identity_number"] = message
+        errors["card_id"] = message
+    if errors:
+        raise InputError(errors)
+    return {"name": name, "email": email, "personal_identity_number": pin, "card_id": card}
+
+
+async def _find_or_create_person(values: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The person with these identifiers, or a new one; True when created.
+
+    Identifiers decide who can sign in as a person, in every organisation they belong to, so an
+    existing person never gets a different one attached here."""
+    pin, card = values["personal_identity_number"], values["card_id"]
+    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
+    by_card = await Person.select().where(Person.card_id == card).first() if card else None
+    if by_pin and by_card and by_pin["id"] != by_card["id"]:
+        raise InputError(
+            {"card_id": _("This card id belongs to another person than the personal identity number.")}
+        )
+    person = by_pin or by_card
+    if person is None:
+        row = (
+            await Person.insert(
+                Person(name=values["name"], email=values["email"], personal_identity_number=pin, card_id=card)
+            ).returning(*Person.all_columns())
+        )[0]
+        return row, True
+    if pin and person["personal_identity_number"] != pin:
+        raise InputError(
+            {
+                "personal_identity_number": _(
+                    "The person with this card id is registered with another personal identity number. "
+                    "Leave this field empty to add that person."
+                )
+            }
+        )
+    if card and person["card_id"] != card:
+        raise InputError(
+            {
+                "card_id": _(
+                    "The person with this personal identity number is registered with another card id, "
+                    "or none. Leave this field empty to add that person."
+                )
+            }
+        )
+    if not person["active"]:
+        field = "personal_identity_number" if pin else "card_id"
+        raise InputError({field: _("This person's access to the portal is blocked.")})
+    return person, False
+
+
+async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Register a contact person: an existing person (matched on personal identity number or card
+    id) or a new one. A user of the organisation becomes its contact person. An invitation mail
+    goes out after commit (the controller kicks the outbox)."""
+    require_vendor_admin(actor)
+    scope = TenantScope(actor, organisation_id)
+    organisation = await _row(organisation_id)
+    values = _clean_contact_person(data, organisation["country"])
+    async with db.transaction():
+        await _locked(organisation_id)
+        person, created = await _find_or_create_person(values)
+        existing = await scope.select(Membership).where(Membership.person == person["id"]).first()
+        now = dt.datetime.now(dt.UTC)
+        membership_values = {
+            "name": values["name"],
+            "email": values["email"],
+            "role": CONTACT_PERSON,
+            "active": True,
+        }
+        if existing is None:
+            membership_id = (
+                await Membership.insert(
+                    Membership(
+                        organisation=organisation_id,
+                        person=person["id"],
+                        created_at=now,
+                        updated_at=now,
+                        **membership_values,
+                    )
+                ).returning(Membership.id)
+            )[0]["id"]
+            before: dict[str, Any] | None = None
+            after: dict[str, Any] = dict(membership_values)
+        else:
+            if existing["active"] and existing["role"] == CONTACT_PERSON:
+                field = "personal_identity_number" if values["personal_identity_number"] else "card_id"
+                raise InputError({field: _("This person is already a contact person of this organisation.")})
+            membership_id = existing["id"]
+            update: dict[Any, Any] = {**membership_values, "updated_at": now}
+            await Membership.update(update).where(Membership.id == membership_id)
+            before, after = audit.changes({k: existing[k] for k in membership_values}, membership_values)
+        after.update(
+            {
+                "person_id": person["id"],
+                "person_created": created,
+                "personal_identity_number": mask(person["personal_identity_number"]),
+                "card_id": mask(person["card_id"]),
+            }
+        )
+        await audit.record(
+            actor,
+            "tenants.contact_person_added",
+            organisation_id=organisation_id,
+            object_type="membership",
+            object_id=membership_id,
+            before=before,
+            after=after,
+        )
+        await outbox.enqueue(
+            INVITATION_ACTOR,
+            {"membership_id": membership_id, "invited_by": actor.name},
+            f"invitation:{membership_id}:contact_person:{now.isoformat()}",
+        )
+        return await scope.get(Membership, membership_id)
