@@ -355,7 +355,7 @@ async def _csv_lines(actor: Actor, filters: AuditFilters, country: str | None) -
     yield "\ufeff" + _csv_line(
         [
             _("Time (UTC)"),
-            _("Organisation number"),
+            _("Organisation id"),
             _("Organisation"),
             _("Person number"),
             _("Who"),
