@@ -1,16 +1,53 @@
 #!/usr/bin/env bash
 # Installs what the portal needs: uv, the locked dependencies, compiled translations.
+# Safe to run again: each step does nothing when its work is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v uv >/dev/null 2>&1; then
-  if [ -x "$HOME/.local/bin/uv" ]; then
-    export PATH="$HOME/.local/bin:$PATH"
-  else
-    echo "Installing uv from PyPI ..."
-    python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-    export PATH="$HOME/.local/bin:$PATH"
+export PATH="$HOME/.local/bin:$HOME/.cargo/bin:$PATH"
+
+pip_install_uv() {
+  # Debian and Ubuntu mark the system Python as externally managed (PEP 668); uv is a
+  # self-contained tool, so installing it into the user's site is harmless there.
+  PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --user uv 2>/dev/null ||
+    PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --user --break-system-packages uv
+}
+
+install_uv() {
+  echo "Installing uv (the Python package manager) ..."
+  if ! command -v python3 >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null
+    else
+      echo "Python 3 is missing: install python3 (3.11 or 3.12), then run this again." >&2
+      exit 1
+    fi
   fi
-fi
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+    fi
+  fi
+  if python3 -m pip --version >/dev/null 2>&1 && pip_install_uv; then
+    return 0
+  fi
+  if command -v curl >/dev/null 2>&1; then
+    curl -LsSf --connect-timeout 20 https://astral.sh/uv/install.sh | env UV_NO_MODIFY_PATH=1 sh -s -- --quiet
+    return 0
+  fi
+  echo "Could not install uv: install it (https://docs.astral.sh/uv/) and run this again." >&2
+  exit 1
+}
+
+command -v uv >/dev/null 2>&1 || install_uv
+command -v uv >/dev/null 2>&1 || { echo "uv was installed but is not on PATH." >&2; exit 1; }
+
+echo "Installing the locked dependencies ..."
 uv sync --frozen --quiet
-uv run --frozen pybabel compile -d src/locale --statistics 2>&1 | grep -v "^$" | sed 's/^/  /' || true
+
+echo "Compiling the translations ..."
+if ! out="$(uv run --frozen pybabel compile -d src/locale --statistics 2>&1)"; then
+  echo "$out" >&2
+  exit 1
+fi
+echo "$out" | grep -v "^$" | sed 's/^/  /' || true

@@ -99,3 +99,10 @@ async def shot(page: Any, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         width = page.viewport_size["width"] if page.viewport_size else 0
         await page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+async def htmx_settled(page: Any) -> None:
+    """Wait until htmx has swapped and settled, as a person would before the next click."""
+    from playwright.async_api import expect
+
+    await expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)

@@ -20,7 +20,10 @@ def _marked_strings() -> set[object]:
         method_map, options_map = parse_mapping_cfg(cfg)
     found: set[object] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found

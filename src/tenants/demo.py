@@ -1,0 +1,495 @@
+"""Demo data for `make run`, the vendor-admin bootstrap, and the local OpenID provider's users.
+
+Everything here is idempotent: organisations are found again by KvK number or
+organisationsnummer, people by their personal identity number or card id (vendor admins made
+on the command line by e-mail), memberships by (organisation, person). Running it twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from src.core import audit, db
+from src.core.tenancy import CONTACT_PERSON, END_USER, Actor
+from src.tenants import validation
+from src.tenants.tables import Membership, Organisation, Person
+
+EID_CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"
+CARD_CLAIM = "card_holder_id"
+
+# Legal forms as stored in Organisation.legal_form.
+BV = "bv"
+ENSKILD_FIRMA = "enskild_firma"
+AKTIEBOLAG = "aktiebolag"
+
+DEMO_ACTOR = Actor(person_id=0, name="demo data (portal seed-demo)")
+CLI_ACTOR = Actor(person_id=0, name="command line (portal create-vendor-admin)")
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    sub: str  # the subject at the local OpenID provider: the button to press there
+    name: str
+    email: str
+    personal_identity_number: str | None = None
+    card_id: str | None = None
+    is_vendor_admin: bool = False
+
+    @property
+    def provider(self) -> str:
+        """The sign-in button this person uses on /signin."""
+        if self.is_vendor_admin:
+            return "staff"
+        return "card" if self.card_id else "eid"
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    country: str
+    legal_form: str
+    billing_address: str
+    postal_address: str
+    kvk_number: str | None = None
+    agb_code: str | None = None
+    org_number: str | None = None
+    members: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (person sub, role)
+
+
+VENDOR_ADMIN = DemoPerson(
+    sub="femke.hendriks",
+    name="Femke Hendriks",
+    email="femke.hendriks@zorg-it.example",
+    personal_identity_number="123456782",
+    is_vendor_admin=True,
+)
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    VENDOR_ADMIN,
+    # Zorggroep De Linde B.V. (NL): DigiD-style e-ID, matched on the BSN.
+    DemoPerson("eva.janssen", "Eva Janssen", "e.janssen@delinde-zorg.example", "234567892"),
+    DemoPerson("pieter.devries", "Pieter de Vries", "p.devries@delinde-zorg.example", "314159265"),
+    DemoPerson("sanne.bakker", "Sanne Bakker", "s.bakker@delinde-zorg.example", "271828183"),
+    DemoPerson("daan.visser", "Daan Visser", "d.visser@delinde-zorg.example", "161803398"),
+    DemoPerson("lotte.smit", "Lotte Smit", "l.smit@delinde-zorg.example", "141421356"),
+    DemoPerson("thijs.meijer", "Thijs Meijer", "t.meijer@delinde-zorg.example", "173205082"),
+    # Ingrid Lindqvist Fysioterapi (SE, enskild firma): BankID-style e-ID, matched on the personnummer.
+    DemoPerson("ingrid.lindqvist", "Ingrid Lindqvist", "ingrid@lindqvistfysio.example", "197604122387"),
+    # Vårdcentralen Björken AB (SE): SITHS smart card, matched on the HSA-id.
+    DemoPerson(
+        "karin.johansson", "Karin Johansson", "karin.johansson@bjorken.example", card_id="SE2321000016-4KJ7"
+    ),
+    DemoPerson(
+        "erik.andersson", "Erik Andersson", "erik.andersson@bjorken.example", card_id="SE2321000016-8EA2"
+    ),
+    DemoPerson(
+        "maria.nilsson", "Maria Nilsson", "maria.nilsson@bjorken.example", card_id="SE2321000016-3MN5"
+    ),
+)
+
+ORGANISATIONS: tuple[DemoOrganisation, ...] = (
+    DemoOrganisation(
+        name="Zorggroep De Linde B.V.",
+        country="NL",
+        legal_form=BV,
+        kvk_number="30276841",
+        agb_code="47051234",
+        billing_address=(
+            "Zorggroep De Linde B.V.\nt.a.v. Financiële administratie\nPostbus 2140\n3500 GC Utrecht"
+        ),
+        postal_address="Zorggroep De Linde B.V.\nLindelaan 12\n3581 KD Utrecht",
+        members=(
+            ("eva.janssen", CONTACT_PERSON),
+            ("pieter.devries", CONTACT_PERSON),
+            ("sanne.bakker", END_USER),
+            ("daan.visser", END_USER),
+            ("lotte.smit", END_USER),
+            ("thijs.meijer", END_USER),
+        ),
+    ),
+    DemoOrganisation(
+        name="Ingrid Lindqvist Fysioterapi",
+        country="SE",
+        legal_form=ENSKILD_FIRMA,
+        org_number="197604122387",  # an enskild firma's organisationsnummer is the owner's personnummer
+        billing_address="Ingrid Lindqvist Fysioterapi\nDrottninggatan 18\n753 10 Uppsala",
+        postal_address="Ingrid Lindqvist Fysioterapi\nDrottninggatan 18\n753 10 Uppsala",
+        members=(("ingrid.lindqvist", CONTACT_PERSON),),
+    ),
+    DemoOrganisation(
+        name="Vårdcentralen Björken AB",
+        country="SE",
+        legal_form=AKTIEBOLAG,
+        org_number="5567812341",
+        billing_address="Vårdcentralen Björken AB\nEkonomiavdelningen\nBox 1123\n131 26 Nacka",
+        postal_address="Vårdcentralen Björken AB\nBjörkvägen 7\n131 40 Nacka",
+        members=(
+            ("karin.johansson", CONTACT_PERSON),
+            ("erik.andersson", END_USER),
+            ("maria.nilsson", END_USER),
+        ),
+    ),
+)
+
+
+def person_by_sub(sub: str) -> DemoPerson:
+    return next(p for p in PEOPLE if p.sub == sub)
+
+
+# --- the local OpenID provider ------------------------------------------------------------
+
+PROVIDER_LABELS = {
+    "eid": "Demo e-ID (DigiD / BankID)",
+    "card": "Demo smart card (SITHS / UZI)",
+    "staff": "Demo staff e-ID",
+}
+
+
+def demo_providers(issuer: str) -> list[dict[str, Any]]:
+    """The OIDC_PROVIDERS entries for the local provider: e-ID, smart card, and vendor staff."""
+    common = {"issuer": issuer, "assurance": "substantial"}
+    return [
+        {
+            "name": "eid",
+            "label": PROVIDER_LABELS["eid"],
+            "client_id": "portal-demo-eid",
+            "client_secret": "demo-eid-secret",
+            "kind": "eid",
+            "claim": EID_CLAIM,
+            **common,
+        },
+        {
+            "name": "card",
+            "label": PROVIDER_LABELS["card"],
+            "client_id": "portal-demo-card",
+            "client_secret": "demo-card-secret",
+            "kind": "smartcard",
+            "claim": CARD_CLAIM,
+            **common,
+        },
+        {
+            "name": "staff",
+            "label": PROVIDER_LABELS["staff"],
+            "client_id": "portal-demo-staff",
+            "client_secret": "demo-staff-secret",
+            "kind": "eid",
+            "claim": EID_CLAIM,
+            "staff": True,
+            **common,
+        },
+    ]
+
+
+def demo_providers_json(issuer: str) -> str:
+    return json.dumps(demo_providers(issuer))
+
+
+def demo_user_claims() -> list[tuple[str, dict[str, object]]]:
+    """(subject, claims) for each demo person, as the local provider hands them out."""
+    users: list[tuple[str, dict[str, object]]] = []
+    for p in PEOPLE:
+        claims: dict[str, object] = {"name": p.name, "email": p.email}
+        if p.personal_identity_number:
+            claims[EID_CLAIM] = p.personal_identity_number
+        if p.card_id:
+            claims[CARD_CLAIM] = p.card_id
+        users.append((p.sub, claims))
+    return users
+
+
+def demo_users() -> list[Any]:
+    """The predefined users of oidc-provider-mock (one-click buttons on its form)."""
+    from oidc_provider_mock import User
+
+    return [User(sub=sub, claims=claims) for sub, claims in demo_user_claims()]
+
+
+BUTTONS = {
+    "eid": '"Sign in with your e-ID"',
+    "card": '"Sign in with your smart card"',
+    "staff": 'the "Vendor staff" link below the buttons',
+}
+
+
+def sign_in_instructions(base_url: str, provider_url: str, providers: list[dict[str, Any]]) -> str:
+    """What run-demo prints: where to open the portal and how to sign in as each demo person."""
+    names = {p["name"] for p in providers}
+    rule = "=" * 78
+    lines = [
+        "",
+        rule,
+        f"  The care portal is running:  {base_url}/",
+        f"  Local sign-in service for the demo people:  {provider_url}/",
+        rule,
+        "",
+    ]
+    if not names >= set(BUTTONS):
+        lines += [
+            "  OIDC_PROVIDERS is set in your environment, so the portal offers those providers;",
+            "  the demo people below can sign in only through the local sign-in service.",
+            "",
+        ]
+    lines += [
+        f"  Sign in: open {base_url}/signin, press the button named for the person below,",
+        "  then, on the sign-in service's page, press the button with the person's subject",
+        '  (or type the subject into the "sub" field and press Authorize).',
+        "",
+    ]
+
+    def person_line(p: DemoPerson, role: str) -> str:
+        return f"      {p.name:<20} {role:<16} subject: {p.sub}"
+
+    lines.append(f"  Vendor admin (sees every organisation) - press {BUTTONS['staff']}:")
+    lines += [person_line(p, "vendor admin") for p in PEOPLE if p.is_vendor_admin]
+    for org in ORGANISATIONS:
+        members = [(person_by_sub(sub), role) for sub, role in org.members]
+        lines.append("")
+        lines.append(f"  {org.name} ({org.country}) - press {BUTTONS[members[0][0].provider]}:")
+        lines += [person_line(p, role.replace("_", " ")) for p, role in members]
+    lines += [
+        "",
+        "  The demo people are registered with the identifiers their sign-in carries: a BSN or",
+        "  personnummer for the e-ID, an HSA-id for the smart card.",
+        "  Mail the portal sends (invitations) is kept, not sent out; vendor admins read it at",
+        f"  {base_url}/admin/mail",
+        "  Stop with Ctrl+C. The data stays in the database under var/; `make run` again keeps it.",
+        rule,
+        "",
+    ]
+    return "\n".join(lines)
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    organisations_created: int = 0
+    people_created: int = 0
+    memberships_created: int = 0
+
+    @property
+    def anything_created(self) -> bool:
+        return bool(self.organisations_created or self.people_created or self.memberships_created)
+
+    def summary(self) -> str:
+        if not self.anything_created:
+            return "Demo data is already present; nothing changed."
+        return (
+            f"Demo data loaded: {self.organisations_created} organisations, "
+            f"{self.people_created} people, {self.memberships_created} memberships created."
+        )
+
+
+def check_demo_identifiers() -> None:
+    """Every demo identifier passes the same validation a form would apply (raises ValueError)."""
+    for org in ORGANISATIONS:
+        if org.kvk_number:
+            validation.kvk_number(org.kvk_number)
+        if org.agb_code:
+            validation.agb_code(org.agb_code)
+        if org.org_number:
+            validation.org_number(org.org_number, sole_proprietorship=org.legal_form == ENSKILD_FIRMA)
+    for p in PEOPLE:
+        if p.personal_identity_number:
+            country = "NL" if len(p.personal_identity_number) == 9 else "SE"
+            validation.personal_identity_number(p.personal_identity_number, country)
+
+
+async def _ensure_person(p: DemoPerson, report: SeedReport) -> int:
+    if p.personal_identity_number:
+        found = Person.personal_identity_number == p.personal_identity_number
+    else:
+        found = Person.card_id == p.card_id
+    row = await Person.select(Person.id).where(found).first()
+    if row is not None:
+        return int(row["id"])
+    created = await Person.insert(
+        Person(
+            name=p.name,
+            email=p.email,
+            personal_identity_number=p.personal_identity_number,
+            card_id=p.card_id,
+            is_vendor_admin=p.is_vendor_admin,
+        )
+    ).returning(Person.id)
+    report.people_created += 1
+    return int(created[0]["id"])
+
+
+async def _ensure_organisation(org: DemoOrganisation, report: SeedReport) -> int:
+    if org.kvk_number:
+        existing = await Organisation.select(Organisation.id).where(Organisation.kvk_number == org.kvk_number)
+    else:
+        existing = await Organisation.select(Organisation.id).where(Organisation.org_number == org.org_number)
+    if existing:
+        return int(existing[0]["id"])
+    values: dict[str, Any] = {
+        "name": org.name,
+        "country": org.country,
+        "legal_form": org.legal_form,
+        "kvk_number": org.kvk_number,
+        "agb_code": org.agb_code,
+        "org_number": org.org_number,
+        "billing_address": org.billing_address,
+        "postal_address": org.postal_address,
+        "status": "active",
+    }
+    created = await Organisation.insert(Organisation(**values)).returning(Organisation.id)
+    org_id = int(created[0]["id"])
+    report.organisations_created += 1
+    await audit.record(
+        DEMO_ACTOR,
+        "demo.organisation_seeded",
+        organisation_id=org_id,
+        object_type="organisation",
+        object_id=org_id,
+        after=values,
+    )
+    return org_id
+
+
+async def _ensure_membership(
+    org_id: int, person_id: int, p: DemoPerson, role: str, report: SeedReport
+) -> None:
+    exists = await Membership.exists().where(
+        (Membership.organisation == org_id) & (Membership.person == person_id)
+    )
+    if exists:
+        return
+    created = await Membership.insert(
+        Membership(organisation=org_id, person=person_id, name=p.name, email=p.email, role=role, active=True)
+    ).returning(Membership.id)
+    report.memberships_created += 1
+    await audit.record(
+        DEMO_ACTOR,
+        "demo.user_seeded",
+        organisation_id=org_id,
+        object_type="membership",
+        object_id=int(created[0]["id"]),
+        after={"name": p.name, "email": p.email, "role": role},
+    )
+
+
+async def seed() -> SeedReport:
+    """Load the demo data; a second run finds everything present and writes nothing."""
+    check_demo_identifiers()
+    report = SeedReport()
+    async with db.transaction():
+        person_ids = {p.sub: await _ensure_person(p, report) for p in PEOPLE}
+        for org in ORGANISATIONS:
+            org_id = await _ensure_organisation(org, report)
+            for sub, role in org.members:
+                await _ensure_membership(org_id, person_ids[sub], person_by_sub(sub), role, report)
+    return report
+
+
+# --- the vendor-admin bootstrap (`portal create-vendor-admin`) ------------------------------
+
+
+def normalise_personal_identity_number(value: str) -> str:
+    """A BSN (9 digits) or a personnummer (10/12 digits, stored as 12)."""
+    digits = validation.digits_only(value)
+    if len(digits) == 9:
+        return validation.bsn(digits)
+    if len(digits) not in (10, 12):
+        raise ValueError("Give a BSN (9 digits) or a personnummer (10 or 12 digits).")
+    return validation.personnummer(digits)
+
+
+NO_IDENTIFIER_HINT = (
+    "\nThis person has no personal identity number yet, so they cannot sign in; run the command again"
+    " with --personal-identity-number (the BSN or personnummer their staff e-ID carries)."
+)
+
+
+async def ensure_vendor_admin(email: str, name: str, personal_identity_number: str | None = None) -> str:
+    """Create or update the vendor admin with this e-mail address; returns what was done.
+
+    The same e-mail address always means the same person: a second call updates the name
+    (and the personal identity number when given) instead of making a new person."""
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise ValueError(f"{email!r} is not an e-mail address.")
+    if not name or len(name) > 200:
+        raise ValueError("Give a name of 1 to 200 characters.")
+    pin = normalise_personal_identity_number(personal_identity_number) if personal_identity_number else None
+
+    async with db.transaction():
+        candidates = await Person.select().where(WhereRaw("lower(email) = {}", email)).order_by(Person.id)
+        matches = [c for c in candidates if (c["email"] or "").strip().lower() == email]
+        # Prefer an existing vendor admin with this address, else the oldest person who has it.
+        person = next((c for c in matches if c["is_vendor_admin"]), matches[0] if matches else None)
+        if pin:
+            holder = (
+                await Person.select(Person.id, Person.email)
+                .where(Person.personal_identity_number == pin)
+                .first()
+            )
+            if holder is not None and (person is None or holder["id"] != person["id"]):
+                raise ValueError(
+                    f"Personal identity number {pin} already belongs to person #{holder['id']} "
+                    f"({holder['email'] or 'no e-mail'})."
+                )
+        if person is None:
+            values: dict[str, Any] = {
+                "name": name,
+                "email": email,
+                "personal_identity_number": pin,
+                "is_vendor_admin": True,
+                "active": True,
+            }
+            created = await Person.insert(Person(**values)).returning(Person.id)
+            person_id = int(created[0]["id"])
+            await audit.record(
+                CLI_ACTOR,
+                "identity.vendor_admin_created",
+                organisation_id=None,
+                object_type="person",
+                object_id=person_id,
+                after=values,
+            )
+            hint = "" if pin else NO_IDENTIFIER_HINT
+            return f"Created vendor admin {name} <{email}> (person #{person_id})." + hint
+
+        before = {
+            "name": person["name"],
+            "is_vendor_admin": person["is_vendor_admin"],
+            "active": person["active"],
+            "personal_identity_number": person["personal_identity_number"],
+        }
+        after = {**before, "name": name, "is_vendor_admin": True, "active": True}
+        if pin:
+            after["personal_identity_number"] = pin
+        old, new = audit.changes(before, after)
+        hint = "" if after["personal_identity_number"] else NO_IDENTIFIER_HINT
+        if not new:
+            return (
+                f"Vendor admin {name} <{email}> (person #{person['id']}) already exists; nothing changed."
+                + hint
+            )
+        await Person.update(
+            {
+                Person.name: after["name"],
+                Person.is_vendor_admin: True,
+                Person.active: True,
+                Person.personal_identity_number: after["personal_identity_number"],
+            }
+        ).where(Person.id == person["id"])
+        await audit.record(
+            CLI_ACTOR,
+            "identity.vendor_admin_updated",
+            organisation_id=None,
+            object_type="person",
+            object_id=person["id"],
+            before=old,
+            after=new,
+        )
+        described = ", ".join(f"{k}: {old[k]!r} -> {new[k]!r}" for k in new)
+        return f"Updated vendor admin <{email}> (person #{person['id']}): {described}." + hint
