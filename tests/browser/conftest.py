@@ -40,8 +40,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
+    """A real server process for one module's journeys. Not for the whole session: its in-process
+    worker relays the outbox of the shared test database, which later tests must own alone."""
     ensure_provider_running()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
