@@ -27,7 +27,8 @@ from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
 from src.identity.oidc import normalise_identifier
 from src.tenants import legal_forms, validation
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.services.people import find_or_create_person
+from src.tenants.tables import Membership, Organisation
 
 PAGE_SIZE = 25
 STATUSES = ("active", "suspended")
@@ -546,50 +547,6 @@ def _clean_contact_person(data: Mapping[str, Any], country: str) -> dict[str, An
     return {"name": name, "email": email, "personal_identity_number": pin, "card_id": card}
 
 
-async def _find_or_create_person(values: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The person with these identifiers, or a new one; True when created.
-
-    Identifiers decide who can sign in as a person, in every organisation they belong to, so an
-    existing person never gets a different one attached here."""
-    pin, card = values["personal_identity_number"], values["card_id"]
-    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
-    by_card = await Person.select().where(Person.card_id == card).first() if card else None
-    if by_pin and by_card and by_pin["id"] != by_card["id"]:
-        raise InputError(
-            {"card_id": _("This card id belongs to another person than the personal identity number.")}
-        )
-    person = by_pin or by_card
-    if person is None:
-        row = (
-            await Person.insert(
-                Person(name=values["name"], email=values["email"], personal_identity_number=pin, card_id=card)
-            ).returning(*Person.all_columns())
-        )[0]
-        return row, True
-    if pin and person["personal_identity_number"] != pin:
-        raise InputError(
-            {
-                "personal_identity_number": _(
-                    "The person with this card id is registered with another personal identity number. "
-                    "Leave this field empty to add that person."
-                )
-            }
-        )
-    if card and person["card_id"] != card:
-        raise InputError(
-            {
-                "card_id": _(
-                    "The person with this personal identity number is registered with another card id, "
-                    "or none. Leave this field empty to add that person."
-                )
-            }
-        )
-    if not person["active"]:
-        field = "personal_identity_number" if pin else "card_id"
-        raise InputError({field: _("This person's access to the portal is blocked.")})
-    return person, False
-
-
 async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Register a contact person: an existing person (matched on personal identity number or card
     id) or a new one. A user of the organisation becomes its contact person. An invitation mail
@@ -600,7 +557,9 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
     values = _clean_contact_person(data, organisation["country"])
     async with db.transaction():
         await _locked(organisation_id)
-        person, created = await _find_or_create_person(values)
+        person, created = await find_or_create_person(
+            values["name"], values["email"], values["personal_identity_number"], values["card_id"]
+        )
         existing = await scope.select(Membership).where(Membership.person == person["id"]).first()
         now = dt.datetime.now(dt.UTC)
         membership_values = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from src.core import db
-from src.core.errors import NotFound
-from src.core.i18n import LOCALES
+from src.core.errors import InputError, NotFound
+from src.core.i18n import LOCALES, _
 from src.core.tenancy import Actor
 from src.tenants.tables import Organisation, Person
 
@@ -49,3 +49,49 @@ async def whoami(actor: Actor) -> dict[str, Any]:
             m for m in await memberships_of(actor.person_id) if m["organisation_status"] == "active"
         ],
     }
+
+
+async def find_or_create_person(
+    name: str, email: str, pin: str | None, card: str | None
+) -> tuple[dict[str, Any], bool]:
+    """The person with these identifiers, or a new one; True when created. A person may belong
+    to several organisations.
+
+    Identifiers decide who can sign in as a person, in every organisation they belong to, so an
+    existing person never gets a different one attached here."""
+    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
+    by_card = await Person.select().where(Person.card_id == card).first() if card else None
+    if by_pin and by_card and by_pin["id"] != by_card["id"]:
+        raise InputError(
+            {"card_id": _("This card id belongs to another person than the personal identity number.")}
+        )
+    person = by_pin or by_card
+    if person is None:
+        row = (
+            await Person.insert(
+                Person(name=name, email=email, personal_identity_number=pin, card_id=card)
+            ).returning(*Person.all_columns())
+        )[0]
+        return row, True
+    if pin and person["personal_identity_number"] != pin:
+        raise InputError(
+            {
+                "personal_identity_number": _(
+                    "The person with this card id is registered with another personal identity number. "
+                    "Leave this field empty to add that person."
+                )
+            }
+        )
+    if card and person["card_id"] != card:
+        raise InputError(
+            {
+                "card_id": _(
+                    "The person with this personal identity number is registered with another card id, "
+                    "or none. Leave this field empty to add that person."
+                )
+            }
+        )
+    if not person["active"]:
+        field = "personal_identity_number" if pin else "card_id"
+        raise InputError({field: _("This person's access to the portal is blocked; ask the vendor.")})
+    return person, False

@@ -20,7 +20,8 @@ from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantScope
 from src.tenants import validation
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.services.people import find_or_create_person
+from src.tenants.tables import Membership, Organisation
 
 INVITATION_ACTOR = "send_invitation"
 PAGE_SIZE = 50
@@ -259,7 +260,7 @@ async def add_user(
 
     async with db.transaction():
         await _lock_organisation(organisation_id)
-        person = await _find_or_create_person(cleaned["name"], cleaned["email"], pin, card)
+        person, _created = await find_or_create_person(cleaned["name"], cleaned["email"], pin, card)
         existing = (
             await scope.select(Membership, Membership.id, Membership.active)
             .where(Membership.person == person["id"])
@@ -313,47 +314,6 @@ async def add_user(
             f"invitation:{row['id']}",
         )
         return _present(await scope.get(Membership, row["id"], *_USER_COLUMNS))
-
-
-async def _find_or_create_person(name: str, email: str, pin: str | None, card: str | None) -> dict[str, Any]:
-    """The person with these identifiers, or a new one. A person may belong to several organisations."""
-    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
-    by_card = await Person.select().where(Person.card_id == card).first() if card else None
-    if by_pin and by_card and by_pin["id"] != by_card["id"]:
-        raise InputError(
-            {"card_id": _("This card id belongs to another person than the personal identity number.")}
-        )
-    person = by_pin or by_card
-    if person is None:
-        return (
-            await Person.insert(
-                Person(name=name, email=email, personal_identity_number=pin, card_id=card)
-            ).returning(*Person.all_columns())
-        )[0]
-    # Identifiers decide who can sign in as this person, in every organisation they belong to:
-    # an organisation may never attach a new one to an existing person.
-    if pin and person["personal_identity_number"] != pin:
-        raise InputError(
-            {
-                "personal_identity_number": _(
-                    "The person with this card id is registered with another personal identity number. "
-                    "Leave this field empty to add that person."
-                )
-            }
-        )
-    if card and person["card_id"] != card:
-        raise InputError(
-            {
-                "card_id": _(
-                    "The person with this personal identity number is registered with another card id, "
-                    "or none. Leave this field empty to add that person."
-                )
-            }
-        )
-    if not person["active"]:
-        field = "personal_identity_number" if pin else "card_id"
-        raise InputError({field: _("This person's access to the portal is blocked; ask the vendor.")})
-    return person
 
 
 async def update_user(
