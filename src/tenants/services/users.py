@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from src.core import audit, db, outbox
+from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantScope
@@ -325,10 +325,13 @@ async def update_user(
     email: str | None = None,
     role: str | None = None,
     active: bool | None = None,
+    confirmations: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Change a user's name, e-mail, role or status. Arguments left None stay as they are.
 
-    The last active contact person can be neither deactivated nor made an end user."""
+    The last active contact person can be neither deactivated nor made an end user.
+    Deactivating publishes MEMBERSHIP_DEACTIVATING in the transaction, so other domains act on it
+    (or refuse it); `confirmations` carries what the person explicitly confirmed."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     changes: dict[str, Any] = {}
@@ -376,6 +379,14 @@ async def update_user(
                         name=current["name"],
                     )
                 )
+        if after.get("active") is False:
+            await events.publish(
+                events.MEMBERSHIP_DEACTIVATING,
+                actor=actor,
+                organisation_id=organisation_id,
+                membership=current,
+                confirmations=confirmations,
+            )
         values: dict[Any, Any] = {Membership.updated_at: dt.datetime.now(dt.UTC)}
         for field, value in after.items():
             values[Membership._meta.get_column_by_name(field)] = value
@@ -408,8 +419,16 @@ def _action(before: dict[str, Any], after: dict[str, Any]) -> str:
     return "tenants.user_updated"
 
 
-async def set_active(actor: Actor, organisation_id: int, membership_id: int, active: bool) -> dict[str, Any]:
-    return await update_user(actor, organisation_id, membership_id, active=active)
+async def set_active(
+    actor: Actor,
+    organisation_id: int,
+    membership_id: int,
+    active: bool,
+    confirmations: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    return await update_user(
+        actor, organisation_id, membership_id, active=active, confirmations=confirmations
+    )
 
 
 async def set_contact_person(
