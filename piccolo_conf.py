@@ -9,5 +9,7 @@ APP_REGISTRY = AppRegistry(
         "src.core.piccolo_app",
         "src.tenants.piccolo_app",
         "src.identity.piccolo_app",
+        "src.subscriptions.piccolo_app",
+        "src.certificates.piccolo_app",
     ]
 )
