@@ -31,13 +31,20 @@ install_uv() {
   if python3 -m pip --version >/dev/null 2>&1 && pip_install_uv; then
     return 0
   fi
-  if command -v curl >/dev/null 2>&1; then
-    curl -LsSf --connect-timeout 20 https://astral.sh/uv/install.sh | env UV_NO_MODIFY_PATH=1 sh -s -- --quiet
-    return 0
-  fi
   echo "Could not install uv: install it (https://docs.astral.sh/uv/) and run this again." >&2
   exit 1
 }
+
+# PDF letters (WeasyPrint) need Pango and a font from the system.
+if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Pango and fonts for PDF letters ..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null
+  else
+    echo "Note: PDF letters need Pango (libpangoft2-1.0) and a font; install them with your package manager." >&2
+  fi
+fi
 
 command -v uv >/dev/null 2>&1 || install_uv
 command -v uv >/dev/null 2>&1 || { echo "uv was installed but is not on PATH." >&2; exit 1; }
