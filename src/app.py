@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 from collections.abc import AsyncIterator
@@ -38,7 +39,8 @@ SRC = Path(__file__).resolve().parent
 DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
 
 
-def _template_environment() -> Environment:
+@functools.cache
+def template_environment() -> Environment:
     loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -131,7 +133,7 @@ def create_app(
     else:
         override_settings(settings)
     template_config = TemplateConfig(
-        engine=JinjaTemplateEngine.from_environment(_template_environment()),
+        engine=JinjaTemplateEngine.from_environment(template_environment()),
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,

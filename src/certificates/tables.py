@@ -17,7 +17,7 @@ class CertificateAuthority(Table, tablename="certificate_authority"):
     id = Serial(primary_key=True)
     name = Varchar(length=200)
     role = Varchar(length=10, index=True)  # "root" | "issuing"
-    parent = ForeignKey(references="self", null=True, default=None)
+    parent: ForeignKey["CertificateAuthority"] = ForeignKey(references="self", null=True, default=None)
     subject_dn = Varchar(length=500)
     serial_hex = Varchar(length=64, unique=True)
     certificate_pem = Text()
