@@ -21,6 +21,7 @@ from src.tenants.tables import Membership, Organisation, Person
 SESSION_PERSON = "person_id"
 SESSION_ORGANISATION = "organisation_id"
 SESSION_SIGNED_IN_AT = "signed_in_at"
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
@@ -101,7 +102,7 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
     if not await limiter.hit(token_hash[:16]) or not await limiter.hit(f"ip:{address}"):
         raise TooManyRequestsException(detail=_("Too many requests. Try again in a minute."))
     row = (
-        await ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation)
+        await ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation, ApiToken.last_used_at)
         .where(ApiToken.token_hash == token_hash)
         .where(ApiToken.revoked_at.is_null())
         .first()
@@ -118,7 +119,11 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
         )
         if len(memberships) == 1:
             organisation_id = memberships[0]["organisation"]
-    await ApiToken.update({ApiToken.last_used_at: dt.datetime.now(dt.UTC)}).where(ApiToken.id == row["id"])
+    now = dt.datetime.now(dt.UTC)
+    last_used = row["last_used_at"]
+    if last_used is None or now - last_used.replace(tzinfo=last_used.tzinfo or dt.UTC) > LAST_USED_PRECISION:
+        # Kept to the minute: a write on every API call would cost more than it tells.
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     return await build_actor(row["person"], organisation_id, address, via_token=True)
 
 
