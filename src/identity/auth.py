@@ -36,33 +36,49 @@ def hash_token(token: str) -> str:
 async def build_actor(
     person_id: int, organisation_id: int | None, address: str, via_token: bool = False
 ) -> Actor | None:
-    person = await Person.select().where(Person.id == person_id).where(Person.active.eq(True)).first()
-    if person is None:
-        return None
-    membership = None
+    """The actor for a person acting for an organisation (one query in the usual case), or for
+    a vendor admin acting for none; None when any of them is no longer active."""
     if organisation_id is not None:
-        membership = (
+        row = (
             await Membership.select(
-                Membership.id, Membership.role, Membership.name, Membership.organisation.status
+                Membership.id,
+                Membership.role,
+                Membership.name,
+                Membership.organisation.status.as_alias("organisation_status"),
+                Membership.person.name.as_alias("person_name"),
+                Membership.person.is_vendor_admin.as_alias("is_vendor_admin"),
+                Membership.person.locale.as_alias("locale"),
+                Membership.person.active.as_alias("person_active"),
             )
             .where(Membership.person == person_id)
             .where(Membership.organisation == organisation_id)
             .where(Membership.active.eq(True))
             .first()
         )
-        if membership is None or membership["organisation.status"] != "active":
-            if not person["is_vendor_admin"]:
-                return None
-            membership = None
-    if membership is None and not person["is_vendor_admin"]:
+        if row is not None and row["person_active"] and row["organisation_status"] == "active":
+            return Actor(
+                person_id=person_id,
+                name=row["name"],
+                is_vendor_admin=row["is_vendor_admin"],
+                organisation_id=organisation_id,
+                membership_id=row["id"],
+                role=row["role"],
+                client_address=address,
+                locale=row["locale"],
+                via_token=via_token,
+            )
+    person = (
+        await Person.select(Person.id, Person.name, Person.is_vendor_admin, Person.locale)
+        .where(Person.id == person_id)
+        .where(Person.active.eq(True))
+        .first()
+    )
+    if person is None or not person["is_vendor_admin"]:
         return None
     return Actor(
         person_id=person["id"],
-        name=membership["name"] if membership else person["name"],
-        is_vendor_admin=person["is_vendor_admin"],
-        organisation_id=organisation_id if membership else None,
-        membership_id=membership["id"] if membership else None,
-        role=membership["role"] if membership else None,
+        name=person["name"],
+        is_vendor_admin=True,
         client_address=address,
         locale=person["locale"],
         via_token=via_token,

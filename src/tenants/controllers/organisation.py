@@ -26,14 +26,35 @@ USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
 
 
 def _identifier_labels(country: str) -> dict[str, str]:
+    """Every fixed text of a user row, translated once per page instead of once per row."""
+    row = {
+        "name": _("Name"),
+        "email": _("Registered e-mail"),
+        "role": _("Role"),
+        "status": _("Status"),
+        "signs_in_with": _("Signs in with"),
+        "actions": _("Actions"),
+        "you": _("you"),
+        "contact_person": _("Contact person"),
+        "end_user": _("End user"),
+        "active": _("Active"),
+        "deactivated": _("Deactivated"),
+        "remove_contact_person": _("Remove as contact person"),
+        "make_contact_person": _("Make contact person"),
+        "deactivate": _("Deactivate"),
+        "reactivate": _("Reactivate"),
+        "saved": _("Saved."),
+    }
     if country == "SE":
         return {
+            **row,
             "pin": _("Personnummer"),
             "pin_short": _("Personnummer"),
             "card": _("HSA-id (SITHS card)"),
             "card_short": _("HSA-id"),
         }
     return {
+        **row,
         "pin": _("BSN (citizen service number)"),
         "pin_short": _("BSN"),
         "card": _("UZI number (UZI card)"),

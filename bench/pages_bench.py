@@ -1,0 +1,181 @@
+"""The contact person's users page and the vendor admins' organisations list under load, against
+the bare /health route of the same server in the same run, on a large data set.
+
+    uv run python bench/pages_bench.py --database-url postgresql://... [--organisations 10000]
+        [--people 200000] [--seconds 5] [--concurrency 32]
+
+Generates the data (organisations, people, memberships), signs a contact person and a vendor
+admin in through a local OpenID provider, drives each page with `hey`, and writes
+bench/results/pages-<database>.json. Goal: each page at least 10% of the bare route's
+requests/s on PostgreSQL, p99 under 50 ms at 32 connections."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench.common import ROOT, bench_environment, free_port, hey, portal_server, use_environment
+
+EID_CLAIM = "personal_identity_number"
+BATCH = 2000
+
+
+async def generate(organisations: int, people: int) -> dict[str, str]:
+    """The data set; returns the identifiers of the two people the load signs in as."""
+    from src.cli import migrate_all
+    from src.tenants.tables import Membership, Organisation, Person
+
+    await migrate_all()
+    started = time.monotonic()
+    orgs = [
+        Organisation(
+            name=f"Zorgorganisatie {i:05d} B.V.",
+            country="NL",
+            legal_form="bv",
+            kvk_number=f"{10000000 + i:08d}",
+            agb_code=f"{20000000 + i:08d}",
+            billing_address="Postbus 1\n1000 AA Amsterdam",
+            postal_address="Postbus 1\n1000 AA Amsterdam",
+        )
+        for i in range(organisations)
+    ]
+    org_ids: list[int] = []
+    for start in range(0, len(orgs), BATCH):
+        rows = await Organisation.insert(*orgs[start : start + BATCH]).returning(Organisation.id)
+        org_ids += [r["id"] for r in rows]
+    per_org = max(1, people // organisations)
+    for start in range(0, people, BATCH):
+        batch = range(start, min(start + BATCH, people))
+        persons = await Person.insert(
+            *[
+                Person(
+                    name=f"Medewerker {n:06d}",
+                    email=f"m{n}@example.org",
+                    personal_identity_number=f"9{n:08d}",
+                )
+                for n in batch
+            ]
+        ).returning(Person.id)
+        await Membership.insert(
+            *[
+                Membership(
+                    organisation=org_ids[(n // per_org) % len(org_ids)],
+                    person=p["id"],
+                    name=f"Medewerker {n:06d}",
+                    email=f"m{n}@zorg{(n // per_org) % len(org_ids)}.example",
+                    role="contact_person" if n % per_org == 0 else "end_user",
+                )
+                for n, p in zip(batch, persons, strict=True)
+            ]
+        )
+    admin = Person(
+        name="Bench Admin",
+        email="bench@example.org",
+        personal_identity_number="800000001",
+        is_vendor_admin=True,
+    )
+    await Person.insert(admin)
+    print(
+        f"generated {organisations} organisations and {people} people in {time.monotonic() - started:.0f} s"
+    )
+    return {"contact": "900000000", "admin": "800000001"}
+
+
+def start_provider() -> tuple[str, list[dict[str, Any]]]:
+    import oidc_provider_mock
+    import werkzeug.serving
+
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    server = werkzeug.serving.make_server(
+        "127.0.0.1", port, oidc_provider_mock.app(require_nonce=True), threaded=True
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    common = {"issuer": issuer, "client_secret": "bench", "kind": "eid", "claim": EID_CLAIM}
+    providers = [
+        {"name": "eid", "label": "e-ID", "client_id": "bench-eid", **common},
+        {"name": "staff", "label": "Staff", "client_id": "bench-staff", "staff": True, **common},
+    ]
+    return issuer, providers
+
+
+def sign_in(base: str, issuer: str, provider: str, identifier: str) -> str:
+    """The session cookie of a person signed in through the provider's real flow."""
+    sub = f"bench-{identifier}"
+    httpx.put(f"{issuer}/users/{sub}", json={EID_CLAIM: identifier}, timeout=10).raise_for_status()
+    with httpx.Client(base_url=base, timeout=10) as portal:
+        start = portal.get(f"/signin/{provider}")
+        answer = httpx.post(start.headers["location"], data={"sub": sub}, timeout=10)
+        back = urlsplit(answer.headers["location"])
+        done = portal.get(f"{back.path}?{back.query}")
+        if done.status_code not in (302, 303):
+            raise SystemExit(f"sign-in of {identifier} failed: {done.status_code}")
+        return f"portal_session={portal.cookies['portal_session']}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument("--organisations", type=int, default=10_000)
+    parser.add_argument("--people", type=int, default=200_000)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=32)
+    options = parser.parse_args()
+
+    issuer, providers = start_provider()
+    env = bench_environment(options.database_url, OIDC_PROVIDERS=json.dumps(providers))
+    use_environment(env)
+    who = asyncio.run(generate(options.organisations, options.people))
+
+    with portal_server(env) as base:
+        contact = {"Cookie": sign_in(base, issuer, "eid", who["contact"])}
+        admin = {"Cookie": sign_in(base, issuer, "staff", who["admin"])}
+        hey(f"{base}/health", 1, options.concurrency)  # warm up
+        loads = {
+            "GET /health (reference)": hey(f"{base}/health", options.seconds, options.concurrency),
+            "GET /organisation/users (contact person)": hey(
+                f"{base}/organisation/users", options.seconds, options.concurrency, contact
+            ),
+            "GET /admin/organisations (vendor admin)": hey(
+                f"{base}/admin/organisations", options.seconds, options.concurrency, admin
+            ),
+            "GET /admin/organisations?q=0424 (search)": hey(
+                f"{base}/admin/organisations?q=0424", options.seconds, options.concurrency, admin
+            ),
+        }
+    reference = loads["GET /health (reference)"].requests_per_second
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "database": "postgresql" if options.database_url else "sqlite",
+        "organisations": options.organisations,
+        "people": options.people,
+        "concurrency": options.concurrency,
+        "seconds": options.seconds,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "goal": "each page >= 0.10 of the reference requests/s, p99 < 50 ms",
+        "results": {
+            name: {**load.as_dict(), "ratio_to_reference": round(load.requests_per_second / reference, 3)}
+            for name, load in loads.items()
+        },
+    }
+    out = ROOT / "bench" / "results" / f"pages-{report['database']}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    for name, load in loads.items():
+        print(
+            f"{name:45s} {load.requests_per_second:8.0f}/s  p99 {load.p99_ms:6.1f} ms  "
+            f"ratio {load.requests_per_second / reference:.3f}"
+        )
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
