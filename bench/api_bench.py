@@ -1,9 +1,9 @@
-"""Throughput of the JSON API and a signed-in list page against the bare /health route of the
-same server process, measured in one run (ratios, not absolute numbers, are what we compare).
+"""Throughput of the JSON API against the bare /health route of the same server process,
+measured in one run (ratios, not absolute numbers, are what we compare).
 
-    uv run python bench/api_bench.py [--database-url postgresql://...] [--seconds 5]
+    uv run python -m bench.api_bench [--database-url postgresql://...] [--seconds 5]
 
-Needs `hey` (Debian package). Writes bench/results/api.json."""
+Needs `hey` (Debian package). Writes bench/results/api-<database>.json."""
 
 from __future__ import annotations
 
@@ -12,38 +12,9 @@ import asyncio
 import json
 import os
 import platform
-import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-import httpx
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def hey(url: str, seconds: int, concurrency: int, headers: dict[str, str]) -> float:
-    args = ["hey", "-z", f"{seconds}s", "-c", str(concurrency)]
-    for key, value in headers.items():
-        args += ["-H", f"{key}: {value}"]
-    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
-    codes = re.findall(r"\[(\d{3})\]\s+(\d+) responses", out)
-    bad = {code: n for code, n in codes if code != "200"}
-    if bad:
-        raise SystemExit(f"{url} answered {bad}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not match:
-        raise SystemExit(f"could not read hey's output:\n{out}")
-    return float(match.group(1))
+from bench.common import ROOT, bench_environment, hey, portal_server, use_environment
 
 
 async def seed(organisations: int) -> str:
@@ -53,11 +24,8 @@ async def seed(organisations: int) -> str:
     from src.tenants.tables import Organisation, Person
 
     await migrate_all()
-    admin = (
-        await Person.insert(
-            Person(name="Bench Admin", email="bench@example.org", is_vendor_admin=True)
-        ).returning(Person.id)
-    )[0]
+    bench_admin = Person(name="Bench Admin", email="bench@example.org", is_vendor_admin=True)
+    admin = (await Person.insert(bench_admin).returning(Person.id))[0]
     rows = [
         Organisation(
             name=f"Zorgorganisatie {i:05d} B.V.",
@@ -85,50 +53,14 @@ def main() -> None:
     parser.add_argument("--organisations", type=int, default=1000)
     options = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    env = {
-        **os.environ,
-        "PORTAL_VAR_DIR": str(work),
-        "SQLITE_PATH": str(work / "bench.sqlite3"),
-        "SECRET_KEY": "bench-secret-key-0123456789-0123456789",
-        "API_RATE_LIMIT": "1000000000",
-        "PICCOLO_CONF": "piccolo_conf",
-    }
-    env.pop("REDIS_URL", None)
-    if options.database_url:
-        env["DATABASE_URL"] = options.database_url
-    else:
-        env.pop("DATABASE_URL", None)
-    os.environ.update({k: v for k, v in env.items() if isinstance(v, str)})
-    if not options.database_url:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(ROOT))
+    env = bench_environment(options.database_url)
+    use_environment(env)
     token = asyncio.run(seed(options.organisations))
-
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "src.cli", "run", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
-        auth = {"Authorization": f"Bearer {token}"}
-        hey(f"{base}/health", 1, options.concurrency, {})  # warm up
-        results = {
-            "health (reference)": hey(f"{base}/health", options.seconds, options.concurrency, {}),
+    auth = {"Authorization": f"Bearer {token}"}
+    with portal_server(env) as base:
+        hey(f"{base}/health", 1, options.concurrency)  # warm up
+        loads = {
+            "GET /health (reference)": hey(f"{base}/health", options.seconds, options.concurrency),
             "GET /api/v1/me": hey(f"{base}/api/v1/me", options.seconds, options.concurrency, auth),
             "GET /api/v1/organisations?page=3": hey(
                 f"{base}/api/v1/organisations?page=3", options.seconds, options.concurrency, auth
@@ -137,10 +69,7 @@ def main() -> None:
                 f"{base}/api/v1/organisations?q=00042", options.seconds, options.concurrency, auth
             ),
         }
-    finally:
-        server.terminate()
-        server.wait(10)
-    reference = results["health (reference)"]
+    reference = loads["GET /health (reference)"].requests_per_second
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "database": "postgresql" if options.database_url else "sqlite",
@@ -148,13 +77,18 @@ def main() -> None:
         "concurrency": options.concurrency,
         "seconds": options.seconds,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "requests_per_second": results,
-        "ratio_to_reference": {k: round(v / reference, 3) for k, v in results.items()},
+        "results": {
+            name: {**load.as_dict(), "ratio_to_reference": round(load.requests_per_second / reference, 3)}
+            for name, load in loads.items()
+        },
     }
     out = ROOT / "bench" / "results" / f"api-{report['database']}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
-    for name, rps in results.items():
-        print(f"{name:40s} {rps:10.0f}/s   ratio {rps / reference:.3f}")
+    for name, load in loads.items():
+        print(
+            f"{name:40s} {load.requests_per_second:8.0f}/s  p99 {load.p99_ms:6.1f} ms  "
+            f"ratio {load.requests_per_second / reference:.3f}"
+        )
     print(f"written to {out.relative_to(ROOT)}")
 
 
