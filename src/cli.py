@@ -304,5 +304,21 @@ def token_create(email: str, organisation_id: int | None, name: str) -> None:
     click.echo(secret)
 
 
+# --- the certificate authority: init-ca ----------------------------------------------------------
+
+
+@main.command("init-ca")
+def init_ca() -> None:
+    """Create the portal's CA hierarchy (a root and an issuing CA); refuses when one exists."""
+    from src.certificates import pki
+
+    _run(migrate_all())
+    try:
+        root_id, issuing_id = _run(pki.init_ca())
+    except pki.CAExists as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created root CA #{root_id} and issuing CA #{issuing_id} (ECDSA P-256, keys encrypted).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

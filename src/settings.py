@@ -64,6 +64,9 @@ class Settings:
     signin_rate_limit: int = 20
     api_rate_limit: int = 600
     var_dir: Path = ROOT / "var"
+    # Encrypts the CA private keys at rest (PKCS#8, BestAvailableEncryption). The embedded
+    # default derives it from SECRET_KEY; production sets CA_KEY_PASSPHRASE of its own.
+    ca_key_passphrase: str = ""
 
     @property
     def uses_postgres(self) -> bool:
@@ -102,7 +105,17 @@ class Settings:
             signin_rate_limit=int(env.get("SIGNIN_RATE_LIMIT", 20)),
             api_rate_limit=int(env.get("API_RATE_LIMIT", 600)),
             var_dir=var_dir,
+            ca_key_passphrase=env.get("CA_KEY_PASSPHRASE") or _derived_ca_passphrase(secret),
         )
+
+
+def _derived_ca_passphrase(secret: str) -> str:
+    """A passphrase for the CA keys derived from SECRET_KEY (HMAC with a fixed label), so the
+    embedded default needs no second secret and the passphrase is never the session secret."""
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), b"portal ca key passphrase v1", hashlib.sha256).hexdigest()
 
 
 def _stable_dev_secret(var_dir: Path) -> str:

@@ -85,6 +85,9 @@ class Revocation(Table, tablename="revocation"):
     channel = Varchar(length=20)  # "online_code" | "portal" | "api" | "manual" | "user_left"
     revoked_by = ForeignKey(references=Person, null=True, default=None)
     client_address = Varchar(length=64, default="")
+    # This revocation's entry of the CRL (DER, hex), encoded once when it is made, so a CRL of
+    # 100,000 entries is a join of stored entries and one signature (see publication.py).
+    crl_entry = Text(default="")
 
 
 class ManualRevocationRequest(Table, tablename="manual_revocation_request"):
@@ -139,3 +142,4 @@ class CrlState(Table, tablename="crl_state"):
     this_update = Timestamptz(null=True, default=None)
     next_update = Timestamptz(null=True, default=None)
     der = Text(default="")  # base64 of the DER encoding
+    revocations_included = Integer(default=0)  # how many revocations the stored CRL lists

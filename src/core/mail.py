@@ -9,6 +9,7 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+from src.core.i18n import _
 from src.core.tables import CaughtMail, SentMail
 from src.settings import get_settings
 from src.workers.broker import async_actor
@@ -19,8 +20,16 @@ def _send_over_smtp(host: str, port: int, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def deliver(to: list[str], subject: str, body: str, dedupe_key: str) -> bool:
-    """Send once. Returns False when this key was already sent (or is being sent right now)."""
+Attachment = tuple[str, str, bytes]  # (file name, content type such as "application/pdf", content)
+
+
+async def deliver(
+    to: list[str], subject: str, body: str, dedupe_key: str, attachments: list[Attachment] | None = None
+) -> bool:
+    """Send once. Returns False when this key was already sent (or is being sent right now).
+
+    `attachments` go with the SMTP message only; the local catcher keeps the text (with their
+    names listed), never their content."""
     settings = get_settings()
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -28,6 +37,11 @@ async def deliver(to: list[str], subject: str, body: str, dedupe_key: str) -> bo
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain="portal.local")
     message.set_content(body)
+    for filename, content_type, content in attachments or []:
+        maintype, _sep, subtype = content_type.partition("/")
+        message.add_attachment(
+            content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+        )
     # Claim the key first: a second delivery of the same message finds it taken (the unique
     # key settles two runs at the same moment, too). A failed send gives the key back below.
     claimed = (
@@ -43,7 +57,13 @@ async def deliver(to: list[str], subject: str, body: str, dedupe_key: str) -> bo
             await asyncio.to_thread(_send_over_smtp, settings.smtp_host, settings.smtp_port, message)
         else:
             await CaughtMail.insert(
-                CaughtMail(sender=settings.mail_from, recipients=", ".join(to), subject=subject, body=body)
+                CaughtMail(
+                    sender=settings.mail_from,
+                    recipients=", ".join(to),
+                    subject=subject,
+                    body=body
+                    + "".join(f"\n[{_('Attachment')}: {name}]" for name, _t, _c in attachments or []),
+                )
             )
     except Exception:
         await SentMail.delete().where(SentMail.dedupe_key == dedupe_key)

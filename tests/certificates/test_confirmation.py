@@ -1,0 +1,130 @@
+"""The confirmation of an issued certificate reaches the subscriber once (rule CRT-4): a PDF
+letter with the number and revocation code, mailed to the contact persons; the code is then
+gone from our side (only its hash stays)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+from email import message_from_bytes, policy
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from src.certificates import applications, confirmation
+from src.certificates import tasks as _tasks  # noqa: F401  (registers the actors)
+from src.certificates.applications import ApplicationInput
+from src.core.tables import CaughtMail, OutboxMessage, SentMail
+from src.settings import get_settings, override_settings
+from src.workers.broker import ASYNC_IMPLEMENTATIONS
+from tests import factories
+from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact, pdf_text
+
+
+async def run_outbox() -> int:
+    rows = await OutboxMessage.select().order_by(OutboxMessage.id)
+    for row in rows:
+        payload = row["payload"]
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        await ASYNC_IMPLEMENTATIONS[row["actor_name"]](**payload, dedupe_key=row["dedupe_key"])
+    return len(rows)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+class Smtp:
+    """A real SMTP server (aiosmtpd) the portal sends to while the block runs."""
+
+    def __enter__(self) -> Inbox:
+        self.inbox = Inbox()
+        port = _free_port()
+        self.server = Controller(self.inbox, hostname="127.0.0.1", port=port)
+        self.server.start()
+        self.settings = get_settings()
+        override_settings(dataclasses.replace(self.settings, smtp_host="127.0.0.1", smtp_port=port))
+        return self.inbox
+
+    def __exit__(self, *exc: object) -> None:
+        override_settings(self.settings)
+        self.server.stop()
+
+
+async def issued_certificate():
+    org, contact, actor = await org_with_contact(
+        name="Zorggroep Brief B.V.", postal_address="Postbus 7\n1000 AA Amsterdam"
+    )
+    await factories.member(org, role="contact_person", name="Second Contact", email="second@zorg.example")
+    await factories.member(org, name="End User", email="user@zorg.example")
+    application = await applications.apply(
+        actor,
+        org["id"],
+        ApplicationInput(
+            csr_pem=csr_pem(["portal.zorg.example"]),
+            dns_names=["portal.zorg.example"],
+            holder_membership_id=contact["id"],
+        ),
+    )
+    approval = await applications.approve(await admin_actor(), application["id"])
+    return org, contact, approval.certificate
+
+
+async def test_the_letter_with_number_and_code_is_mailed_once_to_the_contact_persons(client):
+    # rule CRT-4
+    _org, _contact, issued = await issued_certificate()
+    with Smtp() as inbox:
+        await run_outbox()
+        await run_outbox()  # a retry or a second worker sends nothing more
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert sorted(recipients) == ["carla@zorg.example", "second@zorg.example"]
+    assert issued.number in message["Subject"]
+    parts = list(message.iter_attachments())
+    assert len(parts) == 1 and parts[0].get_content_type() == "application/pdf"
+    text = pdf_text(parts[0].get_payload(decode=True))
+    assert issued.number in text
+    assert issued.revocation_code in text
+    assert "portal.zorg.example" in text and "Carla Contact" in text
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert issued.revocation_code not in body  # the code travels only in the letter
+    assert await SentMail.count() == 1
+
+
+async def test_after_sending_the_code_is_gone_from_the_outbox(client):
+    # rule CRT-4: the code is kept nowhere in clear; after the letter, not even sealed
+    _org, _contact, issued = await issued_certificate()
+    row = await OutboxMessage.select().first()
+    sealed = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+    assert sealed["sealed_code"] and issued.revocation_code not in json.dumps(sealed)
+    assert confirmation.unseal(sealed["sealed_code"]) == issued.revocation_code
+    with Smtp():
+        await run_outbox()
+    row = await OutboxMessage.select().first()
+    payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+    assert payload == {"certificate_id": issued.certificate_id, "sealed_code": ""}
+    status = await confirmation.confirmation_status(issued.certificate_id)
+    assert status is not None and "carla@zorg.example" in status["recipients"]
+
+
+async def test_the_local_mail_catcher_never_keeps_the_code(client):
+    _org, _contact, issued = await issued_certificate()
+    await run_outbox()
+    caught = await CaughtMail.select()
+    assert len(caught) == 1
+    assert issued.number in caught[0]["subject"]
+    assert issued.revocation_code not in caught[0]["body"]
+    assert f"certificate-{issued.number}-confirmation.pdf" in caught[0]["body"]

@@ -1,0 +1,276 @@
+"""Revocation: public page with number and code, portal, API, and a user leaving (rules REV-1..4,
+REV-6, MOD-7)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from cryptography import x509
+
+from src.certificates import reasons
+from src.certificates.revocation import revoke_certificate
+from src.certificates.tables import Certificate, Revocation
+from src.core import db
+from src.core.errors import Conflict
+from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
+from src.core.tenancy import SYSTEM
+from src.identity.auth import build_actor
+from src.identity.services import create_token
+from src.tenants.services import users
+from src.workers.broker import ASYNC_IMPLEMENTATIONS
+from tests import factories
+from tests.certificates.pki_support import issue
+from tests.oidc_support import sign_in_person
+from tests.support import text_of
+
+
+async def run_outbox() -> None:
+    for row in await OutboxMessage.select().order_by(OutboxMessage.id):
+        payload = row["payload"]
+        if isinstance(payload, str):
+            payload = json.loads(payload)
+        await ASYNC_IMPLEMENTATIONS[row["actor_name"]](**payload, dedupe_key=row["dedupe_key"])
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+async def _check(client: Any, number: str, code: str, reason: str = "organisation_ceased") -> Any:
+    return await client.post_form("/revoke", {"number": number, "code": code, "reason": reason})
+
+
+def test_reasons_map_to_rfc5280_codes() -> None:
+    # rule REV-3, with the mapping documented in src/certificates/reasons.py
+    assert reasons.reason_code("organisation_ceased") == 5
+    assert reasons.reason_code("criteria_not_met") == 9
+    assert reasons.reason_code("data_changed") == 3
+    assert reasons.reason_code("ict_support_lapsed") == 5
+    assert reasons.reason_code("user_left") == 3
+    assert reasons.reason_code("key_compromise") == 1
+
+
+async def test_public_revocation_with_number_and_code(client: Any) -> None:
+    org = await factories.organisation(country="NL")
+    await factories.member(org, role="contact_person", email="contact@zorg.example")
+    issued, _, _ = await issue(org)
+    # rule REV-1: the page needs no sign-in
+    page = await client.get("/revoke")
+    assert page.status_code == 200 and "Revocation code" in page.text
+
+    # the code is checked, then a confirm step shows what will be revoked
+    checked = await _check(client, issued.number.lower(), issued.revocation_code.lower().replace("-", " "))
+    assert checked.status_code == 200, text_of(checked.text)
+    assert "Confirm the revocation" in checked.text and issued.number in checked.text
+    assert not await Revocation.exists()  # nothing revoked before confirming
+
+    done = await client.post_form(
+        "/revoke/confirm", {"token": _token(checked.text), "reason": "organisation_ceased"}
+    )
+    assert done.status_code == 200
+    # rule REV-4: confirmed at once; rule REV-6: the exact moment, in the organisation's time zone
+    assert "The revocation succeeded" in done.text
+    revocation = await Revocation.select().first()
+    assert revocation["channel"] == "online_code" and revocation["reason_code"] == 5
+    assert revocation["revoked_at"].isoformat(timespec="microseconds").replace(
+        "+00:00", ""
+    ) in done.text.replace("+00:00", "")
+    assert re.search(r"(CET|CEST|Central European)", text_of(done.text))
+    cert = await Certificate.select().where(Certificate.id == issued.certificate_id).first()
+    assert cert["revoked_at"] == revocation["revoked_at"]
+    assert await AuditEntry.exists().where(AuditEntry.action == "certificates.revoked")
+
+    # every revocation notifies the subscriber
+    await run_outbox()
+    mail = await CaughtMail.select().first()
+    assert mail["recipients"] == "contact@zorg.example"
+    assert issued.number in mail["subject"]
+
+    # rule REV-2: irrevocable; the right code a second time says so
+    again = await _check(client, issued.number, issued.revocation_code)
+    assert again.status_code == 409
+    assert "already revoked" in text_of(again.text)
+    replay = await client.post_form(
+        "/revoke/confirm", {"token": _token(checked.text), "reason": "organisation_ceased"}
+    )
+    assert replay.status_code == 409 and "already revoked" in text_of(replay.text)
+    assert await Revocation.count() == 1
+
+
+async def test_wrong_code_and_unknown_number_give_the_same_answer(client: Any) -> None:
+    issued, _, _ = await issue()
+    wrong = await _check(client, issued.number, "AAAA-BBBB-CCCC-DDDD")
+    unknown = await _check(client, "S-1999-000001", issued.revocation_code)
+    assert wrong.status_code == unknown.status_code == 422
+    message = "This certificate number and revocation code do not belong together"
+    assert message in wrong.text and message in unknown.text
+    # rule REV-1: the answer must not tell the two apart
+    assert text_of(wrong.text).replace(issued.number, "N") == text_of(unknown.text).replace(
+        "S-1999-000001", "N"
+    )
+    assert not await Revocation.exists()
+
+
+async def test_a_forged_or_changed_confirmation_revokes_nothing(client: Any) -> None:
+    issued, _, _ = await issue()
+    checked = await _check(client, issued.number, issued.revocation_code, "data_changed")
+    token = _token(checked.text)
+    changed = await client.post_form("/revoke/confirm", {"token": token, "reason": "key_compromise"})
+    forged = await client.post_form(
+        "/revoke/confirm", {"token": f"{issued.certificate_id}.9999999999.00", "reason": "data_changed"}
+    )
+    assert changed.status_code == forged.status_code == 422
+    assert not await Revocation.exists()
+
+
+async def test_guessing_is_limited_per_certificate_number(client: Any) -> None:
+    # rule REV-1: guessing must not work — five tries per number per hour, then even the right code waits
+    issued, _, _ = await issue()
+    for _ in range(5):
+        assert (await _check(client, issued.number, "AAAA-BBBB-CCCC-DDDD")).status_code == 422
+    limited = await _check(client, issued.number, issued.revocation_code)
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.text
+    assert not await Revocation.exists()
+
+
+async def test_guessing_is_limited_per_client_address(client: Any) -> None:
+    for i in range(20):
+        assert (await _check(client, f"S-2026-{i:06d}", "AAAA-BBBB-CCCC-DDDD")).status_code == 422
+    limited = await _check(client, "S-2026-999999", "AAAA-BBBB-CCCC-DDDD")
+    assert limited.status_code == 429
+
+
+async def test_the_public_page_needs_the_csrf_token(client: Any) -> None:
+    issued, _, _ = await issue()
+    response = await client.raw.post(
+        "/revoke", data={"number": issued.number, "code": issued.revocation_code, "reason": "data_changed"}
+    )
+    assert response.status_code == 403
+    assert not await Revocation.exists()
+
+
+async def test_revoking_twice_is_refused_in_the_service() -> None:
+    issued, _, _ = await issue()
+    async with db.transaction():
+        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+    # rule REV-2
+    with pytest.raises(Conflict, match="already revoked"):
+        async with db.transaction():
+            await revoke_certificate(SYSTEM, issued.certificate_id, "key_compromise", "portal")
+    assert await Revocation.count() == 1
+
+
+async def _bearer(membership: dict[str, Any]) -> dict[str, str]:
+    actor = await build_actor(membership["person"], membership["organisation"], "127.0.0.1")
+    assert actor is not None
+    _row, secret = await create_token(actor, "test")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def test_api_revocation_by_contact_person_and_vendor_admin(client: Any) -> None:
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    end_user = await factories.member(org)
+    issued, _, _ = await issue(org)
+    second, _, _ = await issue(org)
+    other_org = await factories.organisation()
+    stranger = await factories.member(other_org, role="contact_person")
+
+    url = f"/api/v1/certificates/{issued.number}/revoke"
+    body = {"reason": "ict_support_lapsed"}
+    # another organisation's certificate answers 404, an end user 403
+    assert (await client.post(url, json=body, headers=await _bearer(stranger))).status_code == 404
+    assert (await client.post(url, json=body, headers=await _bearer(end_user))).status_code == 403
+    bad = await client.post(url, json={"reason": "bored"}, headers=await _bearer(contact))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reason"
+
+    response = await client.post(url, json=body, headers=await _bearer(contact))
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["number"] == issued.number and data["reason_code"] == 5 and data["channel"] == "api"
+    again = await client.post(url, json=body, headers=await _bearer(contact))
+    assert again.status_code == 409 and "already revoked" in again.json()["detail"]  # rule REV-2
+
+    admin = await factories.vendor_admin()
+    admin_actor = await build_actor(admin["id"], None, "127.0.0.1")
+    assert admin_actor is not None
+    _row, secret = await create_token(admin_actor, "admin")
+    by_admin = await client.post(
+        f"/api/v1/certificates/{second.number}/revoke",
+        json={"reason": "criteria_not_met"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert by_admin.status_code == 200 and by_admin.json()["reason_code"] == 9
+
+
+async def test_contact_person_revokes_from_the_portal(client: Any) -> None:
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    issued, _, _ = await issue(org)
+    other, _, _ = await issue()
+    await sign_in_person(client, contact["person_row"])
+
+    form = await client.htmx("GET", f"/organisation/certificates/{issued.number}/revoke")
+    assert form.status_code == 200 and 'id="revoke-form"' in form.text and "<html" not in form.text
+    assert (await client.get(f"/organisation/certificates/{other.number}/revoke")).status_code == 404
+
+    unconfirmed = await client.htmx(
+        "POST", f"/organisation/certificates/{issued.number}/revoke", {"reason": "data_changed"}
+    )
+    assert unconfirmed.status_code == 422 and "cannot be undone" in unconfirmed.text
+    assert not await Revocation.exists()
+
+    done = await client.htmx(
+        "POST",
+        f"/organisation/certificates/{issued.number}/revoke",
+        {"reason": "data_changed", "confirm": "yes"},
+    )
+    assert (
+        done.status_code == 200
+        and done.headers["HX-Redirect"] == f"/organisation/certificates/{issued.number}"
+    )
+    revocation = await Revocation.select().first()
+    assert revocation["channel"] == "portal" and revocation["revoked_by"] == contact["person"]
+
+    again = await client.htmx(
+        "POST",
+        f"/organisation/certificates/{issued.number}/revoke",
+        {"reason": "data_changed", "confirm": "yes"},
+    )
+    assert "already revoked" in text_of(again.text) or "was revoked on" in text_of(again.text)
+
+
+async def test_a_user_who_leaves_loses_personal_certificates_only(client: Any) -> None:
+    # rule MOD-7
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    leaving = await factories.member(org, email="leaving@zorg.example")
+    personal, _, _ = await issue(org, kind="personal", holder=leaving)
+    server, _, _ = await issue(org, kind="server", holder=leaving)
+    elsewhere_org = await factories.organisation()
+    elsewhere = await factories.member(
+        elsewhere_org, leaving["person_row"], email="leaving@elsewhere.example"
+    )
+    other_service, _, _ = await issue(elsewhere_org, kind="personal", holder=elsewhere)
+
+    actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
+    assert actor is not None
+    await users.set_active(actor, org["id"], leaving["id"], False)
+
+    rows = {r["id"]: r for r in await Certificate.select()}
+    assert rows[personal.certificate_id]["revoked_at"] is not None
+    revocation = await Revocation.select().where(Revocation.certificate == personal.certificate_id).first()
+    assert revocation["reason"] == "user_left" and revocation["reason_code"] == 3
+    # the server certificate keeps working but needs a new holder
+    assert rows[server.certificate_id]["revoked_at"] is None
+    assert rows[server.certificate_id]["needs_new_holder"] is True
+    # the person's certificate at another organisation is untouched
+    assert rows[other_service.certificate_id]["revoked_at"] is None
+    leaf = x509.load_pem_x509_certificate(personal.pem.encode())
+    assert leaf.serial_number == int(rows[personal.certificate_id]["serial_hex"], 16)
