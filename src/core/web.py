@@ -64,6 +64,10 @@ def page(
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
         "flashes": take_flashes(request),
     }
+    # issue 4: every page loads its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
+    from src.tenants.services.compliance import banner_context
+
+    ctx.update(banner_context(request))
     ctx.update(context or {})
     # The same URL answers a page or a partial: caches must tell them apart.
     return Template(template_name=name, context=ctx, status_code=status_code, headers={"Vary": "HX-Request"})

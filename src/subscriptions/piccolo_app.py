@@ -2,14 +2,21 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from src.subscriptions.tables import Charge
+from src.subscriptions.tables import (
+    Charge,
+    ModuleRight,
+    Service,
+    ServiceModule,
+    ServiceVariant,
+    Subscription,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="subscriptions",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Charge],
+    table_classes=[Charge, Service, ServiceModule, ServiceVariant, Subscription, ModuleRight],
     migration_dependencies=["src.tenants.piccolo_app"],
     commands=[],
 )

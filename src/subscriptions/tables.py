@@ -1,11 +1,25 @@
-"""Subscriptions and what they cost. Billing turns pending charges into invoice lines."""
+"""The service catalogue, subscriptions, and what they cost.
 
-from piccolo.columns import ForeignKey, Integer, Serial, Timestamptz, Varchar
+Catalogue (rule SUB-1, MOD-1): a Service has modules (ServiceModule) and variants
+(ServiceVariant, the thing priced and ordered). A Subscription is the real record of an
+organisation using a variant of a service; a later issue adds ordering, notice periods (SUB-3),
+price changes (SUB-4) and billing on these same tables: the subscription keeps the price it was
+agreed at (`price_cents` + `currency`), and `notice_given_on` / `ends_on` carry a cancellation that
+takes effect later. Billing turns pending charges into invoice lines.
+
+ModuleRight lives here although its rules are the tenant domain's (src/tenants/services/rights.py):
+a right references a ServiceModule (this app) and a Membership (the tenants app). The
+subscriptions app already depends on tenants, so keeping the table here adds no migration
+dependency in the other direction (tenants must never depend on subscriptions: that would be a
+circular migration dependency).
+"""
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.column_types import Date
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from src.tenants.tables import Organisation
+from src.tenants.tables import Membership, Organisation, Person
 
 
 class Charge(Table, tablename="charge"):
@@ -25,3 +39,96 @@ class Charge(Table, tablename="charge"):
     chargeable_on = Date(index=True)
     status = Varchar(length=12, default="pending", index=True)  # "pending" | "invoiced" | "cancelled"
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Service(Table, tablename="service"):
+    """A service of the catalogue (rule SUB-1).
+
+    `requires_agreement`: using it needs a signed customer agreement and a subscription (AG-1).
+    `eid_sole_proprietors_only`: personal e-ID sign-in only for sole proprietorships (AG-4)."""
+
+    id = Serial(primary_key=True)
+    code = Varchar(length=40, unique=True)
+    category = Varchar(length=20, default="managed_it")  # "healthcare" | "managed_it"
+    name_nl = Varchar(length=200)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+    requires_agreement = Boolean(default=True)
+    eid_sole_proprietors_only = Boolean(default=False)
+    position = Integer(default=0)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ServiceModule(Table, tablename="service_module"):
+    """A module of a service; rights are given per user per module (rule MOD-1). A module with
+    `has_signing_rights` (the procurement portal's contracting module) also carries signing
+    rights (rule MOD-2)."""
+
+    id = Serial(primary_key=True)
+    service = ForeignKey(references=Service, index=True)
+    code = Varchar(length=40)
+    name_nl = Varchar(length=200)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+    has_signing_rights = Boolean(default=False)
+    position = Integer(default=0)
+
+
+class ServiceVariant(Table, tablename="service_variant"):
+    """What is ordered and priced: a variant of a service. Money in integer cents.
+    `unit` is what the quantity counts ("subscription", "user", "device", "workplace",
+    "number", "certificate"); `one_time_price_cents` is charged once per unit."""
+
+    id = Serial(primary_key=True)
+    service = ForeignKey(references=Service, index=True)
+    code = Varchar(length=60)
+    name_nl = Varchar(length=200)
+    name_sv = Varchar(length=200)
+    name_en = Varchar(length=200)
+    monthly_price_cents = Integer(default=0)
+    one_time_price_cents = Integer(default=0)
+    currency = Varchar(length=3, default="EUR")
+    unit = Varchar(length=20, default="subscription")
+    position = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class Subscription(Table, tablename="subscription"):
+    """An organisation's subscription to a variant of a service.
+
+    status: "active" (from `starts_on`; a start in the future is still "active" but not yet in
+    force), "ended" (from `ends_on`). Later: "ordered", "notice_given". The price agreed is kept
+    on the row, so a later price change (SUB-4) is a new, dated fact, never a rewrite."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    service = ForeignKey(references=Service, index=True)
+    variant = ForeignKey(references=ServiceVariant, index=True)
+    quantity = Integer(default=1)
+    status = Varchar(length=20, default="active", index=True)
+    starts_on = Date()
+    ends_on = Date(null=True, default=None)
+    notice_given_on = Date(null=True, default=None)
+    price_cents = Integer(default=0)
+    currency = Varchar(length=3, default="EUR")
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    ended_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ModuleRight(Table, tablename="module_right"):
+    """A user's right for one module of a service (rule MOD-1); `signing` holds the signing right
+    of a module that has one (the contracting module, rule MOD-2). One row per (membership,
+    module). The rules are in src/tenants/services/rights.py; see this module's docstring for why
+    the table is in the subscriptions app."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    membership = ForeignKey(references=Membership, index=True)
+    module = ForeignKey(references=ServiceModule, index=True)
+    signing = Boolean(default=False)
+    granted_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

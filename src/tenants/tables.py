@@ -1,7 +1,7 @@
 """Organisations (the tenants), people and their memberships."""
 
-from piccolo.columns import Boolean, ForeignKey, Serial, Timestamptz, Varchar
-from piccolo.columns.column_types import Text
+from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.column_types import JSON, Bytea, Date, Text
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -48,3 +48,104 @@ class Membership(Table, tablename="membership"):
     invited_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # issue 4: a contact person authorised to sign the customer agreement (rule AG-1, AG-9)
+    may_sign_agreements = Boolean(default=False)
+
+
+# --- issue 4: customer agreements (rules AG-1, AG-9) -------------------------------------------
+
+
+class AgreementDocument(Table, tablename="agreement_document"):
+    """One published version of an agreement document (general terms, processor agreement,
+    service terms), in Dutch, Swedish and English, each text with its SHA-256.
+
+    Immutable once published: the services have no update path (a change is a new version)."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=30, index=True)  # "general_terms" | "processor_agreement" | "service_terms"
+    version = Integer()
+    title_nl = Varchar(length=200)
+    title_sv = Varchar(length=200)
+    title_en = Varchar(length=200)
+    text_nl = Text()
+    text_sv = Text()
+    text_en = Text()
+    sha256_nl = Varchar(length=64)
+    sha256_sv = Varchar(length=64)
+    sha256_en = Varchar(length=64)
+    effective_on = Date()
+    accept_by = Date()
+    published_at = Timestamptz(default=TimestamptzNow())
+    published_by = ForeignKey(references=Person, null=True, default=None)
+
+
+class AgreementAcceptance(Table, tablename="agreement_acceptance"):
+    """An organisation signed the customer agreement: which document versions (with their
+    hashes), who signed, when, from where, and the PDF copy that was made at that moment."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    signer = ForeignKey(references=Membership, null=True, default=None)
+    signer_name = Varchar(length=200)
+    signer_email = Varchar(length=254, default="")
+    signed_at = Timestamptz(default=TimestamptzNow())
+    client_address = Varchar(length=64, default="")
+    locale = Varchar(length=5, default="en")
+    documents = JSON(default=[])  # [{id, kind, version, title, sha256: {nl, sv, en}}]
+    pdf = Bytea(default=b"")
+    pdf_sha256 = Varchar(length=64, default="")
+
+
+class LegacyTermsNotice(Table, tablename="legacy_terms_notice"):
+    """A vendor admin announced that the older per-user terms of use of a service end (rules
+    AG-2, AG-3): from `announced_on` users of organisations without agreement or subscription
+    for the service see a banner; from `deadline` they can no longer create records there.
+    `service_code` names a catalogue service (src/subscriptions; no foreign key, so the tenants
+    app never depends on the subscriptions app)."""
+
+    id = Serial(primary_key=True)
+    service_code = Varchar(length=40, unique=True)
+    announced_on = Date()
+    notice_months = Integer(default=6)
+    deadline = Date()
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class UserRequest(Table, tablename="user_request"):
+    """A contact person's request for a new user (rule MOD-8), decided by a vendor admin.
+    `modules`: the rights wanted, [{service, module, signing}]. Approval creates the user
+    (`membership`) with those rights and sends the invitation."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    requested_by = ForeignKey(references=Membership, null=True, default=None)
+    name = Varchar(length=200)
+    email = Varchar(length=254)
+    personal_identity_number = Varchar(length=32, null=True, default=None)
+    card_id = Varchar(length=64, null=True, default=None)
+    modules = JSON(default=[])
+    status = Varchar(length=10, default="pending", index=True)  # "pending" | "approved" | "rejected"
+    decided_by = ForeignKey(references=Person, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    decision_reason = Text(default="")
+    membership = ForeignKey(references=Membership, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Announcement(Table, tablename="announcement"):
+    """A vendor-wide announcement shown as a banner to signed-in users (rule MOD-9) from
+    `starts_on` to `ends_on` (inclusive), to an audience: "everyone", the users of one service
+    (`service_code`: organisations subscribing to it) or one country (`country`)."""
+
+    id = Serial(primary_key=True)
+    text_nl = Text()
+    text_sv = Text()
+    text_en = Text()
+    starts_on = Date(index=True)
+    ends_on = Date(index=True)
+    audience = Varchar(length=10, default="everyone")  # "everyone" | "service" | "country"
+    service_code = Varchar(length=40, default="")
+    country = Varchar(length=2, default="")
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -30,6 +30,7 @@ class UserChange(msgspec.Struct, forbid_unknown_fields=True):
     email: str | None = None
     role: Role | None = None
     active: bool | None = None
+    may_sign_agreements: bool | None = None  # only for contact persons (issue 4)
 
 
 class User(msgspec.Struct):
@@ -48,6 +49,7 @@ class User(msgspec.Struct):
     invited_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    may_sign_agreements: bool = False  # a contact person authorised to sign the customer agreement
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> User:
@@ -64,6 +66,7 @@ class User(msgspec.Struct):
             invited_at=row["invited_at"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            may_sign_agreements=bool(row.get("may_sign_agreements", False)),
         )
 
 

@@ -195,6 +195,10 @@ class OrganisationPages(Controller):
         try:
             row = await users.update_user(actor, actor.organisation_id, user_id, **change)
         except Conflict as exc:
+            if getattr(exc, "confirmation", ""):  # issue 4: ask for an explicit confirmation (rule MOD-2)
+                from src.tenants.controllers.rights import confirm_step
+
+                return await confirm_step(request, actor, user_id, exc, request.url.path)
             error = exc.message
             status_code = 409
             row = await users.get_user(actor, actor.organisation_id, user_id)
@@ -221,9 +225,17 @@ class OrganisationPages(Controller):
 
     @post("/users/{user_id:int}/deactivate")
     async def deactivate(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[int],
     ) -> Response[Any]:
-        return await self._row_action(request, actor, user_id, {"active": False})
+        # issue 4: what the person confirmed (e.g. "last_signer", rule MOD-2) goes to the service
+        form = await request.form()
+        confirmations = frozenset(c for c in str(form.get("confirm") or "").split(",") if c)
+        return await self._row_action(
+            request, actor, user_id, {"active": False, "confirmations": confirmations}
+        )
 
     @post("/users/{user_id:int}/reactivate")
     async def reactivate(
@@ -320,9 +332,20 @@ async def _profile(
         "token_name": token_name,
         "new_token": new_token,
         "token_message": token_message,
+        # issue 4: the modules whose mails this user gets (rule MOD-6)
+        "module_mails": await _module_mails(actor),
     }
     partial = "tenants/_profile_tokens.html" if section == "tokens" else None
     return page(request, "tenants/profile.html", context, partial=partial, status_code=status_code)
+
+
+async def _module_mails(actor: Actor) -> list[dict[str, Any]]:
+    """Issue 4: the modules this user has rights for; their mails cannot be switched off (MOD-6)."""
+    from src.tenants.services.rights import modules_with_rights
+
+    if actor.organisation_id is None or actor.membership_id is None:
+        return []
+    return await modules_with_rights(actor.organisation_id, actor.membership_id)
 
 
 ROUTES = [OrganisationPages, ProfilePages]

@@ -75,7 +75,7 @@ class UsersApi(Controller):
     @patch(
         "/{user_id:int}",
         summary="Change a user",
-        description="Name, e-mail, role or status. "
+        description="Name, e-mail, role, status or `may_sign_agreements` (contact persons only). "
         "The last active contact person cannot be deactivated or made an end user: 409.",
     )
     async def change_user(
@@ -93,6 +93,7 @@ class UsersApi(Controller):
             email=data.email,
             role=data.role,
             active=data.active,
+            may_sign_agreements=data.may_sign_agreements,
         )
         return User.from_row(row)
 

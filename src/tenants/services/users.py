@@ -43,6 +43,7 @@ _USER_COLUMNS = (
     Membership.invited_at,
     Membership.created_at,
     Membership.updated_at,
+    Membership.may_sign_agreements,  # issue 4 (rule AG-9)
     Membership.person.personal_identity_number.as_alias("personal_identity_number"),
     Membership.person.card_id.as_alias("card_id"),
 )
@@ -197,7 +198,7 @@ async def active_contact_persons(actor: Actor, organisation_id: int) -> int:
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("name", "email", "role", "active") if k in row}
+    return {k: row[k] for k in ("name", "email", "role", "active", "may_sign_agreements") if k in row}
 
 
 async def _lock_organisation(organisation_id: int) -> dict[str, Any]:
@@ -326,8 +327,12 @@ async def update_user(
     role: str | None = None,
     active: bool | None = None,
     confirmations: frozenset[str] = frozenset(),
+    may_sign_agreements: bool | None = None,
 ) -> dict[str, Any]:
     """Change a user's name, e-mail, role or status. Arguments left None stay as they are.
+
+    `may_sign_agreements` (issue 4): only a contact person may be authorised to sign the
+    customer agreement; a contact person made end user loses the authorisation.
 
     The last active contact person can be neither deactivated nor made an end user.
     Deactivating publishes MEMBERSHIP_DEACTIVATING in the transaction, so other domains act on it
@@ -355,6 +360,15 @@ async def update_user(
     async with db.transaction():
         await _lock_organisation(organisation_id)
         current = await scope.get(Membership, membership_id, *_USER_COLUMNS)
+        # issue 4: only contact persons may sign agreements
+        if may_sign_agreements is not None:
+            if may_sign_agreements and changes.get("role", current["role"]) != CONTACT_PERSON:
+                raise InputError(
+                    {"may_sign_agreements": _("Only a contact person can be authorised to sign agreements.")}
+                )
+            changes["may_sign_agreements"] = bool(may_sign_agreements)
+        elif changes.get("role") == END_USER and current.get("may_sign_agreements"):
+            changes["may_sign_agreements"] = False
         before, after = audit.changes(_snapshot(current), {**_snapshot(current), **changes})
         if not after:
             return _present(current)
@@ -408,6 +422,8 @@ async def update_user(
 
 
 def _action(before: dict[str, Any], after: dict[str, Any]) -> str:
+    if set(after) == {"may_sign_agreements"}:  # issue 4
+        return "tenants.may_sign_agreements_changed"
     if set(after) == {"active"}:
         return "tenants.user_reactivated" if after["active"] else "tenants.user_deactivated"
     if set(after) == {"role"}:
@@ -449,6 +465,14 @@ async def change_own_email(actor: Actor, email: str | None, own_address_confirme
         cleaned = clean_email(email)
     except InputError as exc:
         errors.update(exc.errors)
+    if not (email or "").strip():  # issue 4, rule MOD-5
+        from src.tenants.services.rights import holds_valid_personal_certificate
+
+        if await holds_valid_personal_certificate(actor.membership_id):
+            errors["email"] = _(
+                "Your registered e-mail cannot be removed while you hold a personal certificate: "
+                "the certificate must be removed first. You may register a general address instead."
+            )
     if not own_address_confirmed:
         errors["own_address"] = _("Confirm that this is your own (business) address.")
     if errors:

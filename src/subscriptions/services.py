@@ -1,0 +1,284 @@
+"""The catalogue and subscriptions: the rules, and the only code that writes them.
+
+Rule AG-1 needs to know whether an organisation has a subscription for a service *on a day*:
+`subscribed_service_codes` / `has_subscription` answer from the dates (`starts_on` <= day <
+`ends_on`), so a subscription ended with a future date stays in force until then. Business
+dates are the organisation's own (Europe/Amsterdam, Europe/Stockholm).
+
+Subscriptions are managed by vendor admins for now (a later issue adds ordering by contact
+persons, notice periods SUB-3, price changes SUB-4 and billing on the same rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.core import audit, db
+from src.core.errors import InputError, NotFound
+from src.core.i18n import _, current_locale, timezone_for
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.subscriptions.catalogue import localised_name
+from src.subscriptions.tables import Service, ServiceModule, ServiceVariant, Subscription
+from src.tenants.tables import Organisation
+
+MAX_QUANTITY = 10_000
+
+
+def today_for(country: str | None) -> dt.date:
+    """Today in the organisation's time zone."""
+    return dt.datetime.now(timezone_for(country)).date()
+
+
+async def _organisation(organisation_id: int) -> dict[str, Any]:
+    row = (
+        await Organisation.select(Organisation.id, Organisation.name, Organisation.country)
+        .where(Organisation.id == organisation_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+# --- the catalogue --------------------------------------------------------------------------
+
+
+async def catalogue(include_inactive: bool = False) -> list[dict[str, Any]]:
+    """Every service with its modules and variants, names in the reader's language."""
+    locale = current_locale.get()
+    services_q = Service.select().order_by(Service.position).order_by(Service.id)
+    variants_q = ServiceVariant.select().order_by(ServiceVariant.position).order_by(ServiceVariant.id)
+    if not include_inactive:
+        services_q = services_q.where(Service.active.eq(True))
+        variants_q = variants_q.where(ServiceVariant.active.eq(True))
+    services = await services_q
+    modules = await ServiceModule.select().order_by(ServiceModule.position).order_by(ServiceModule.id)
+    variants = await variants_q
+    by_id: dict[int, dict[str, Any]] = {}
+    for s in services:
+        s = dict(s)
+        s["name"] = localised_name(s, locale)
+        s["modules"], s["variants"] = [], []
+        by_id[s["id"]] = s
+    for m in modules:
+        if m["service"] in by_id:
+            by_id[m["service"]]["modules"].append({**m, "name": localised_name(m, locale)})
+    for v in variants:
+        if v["service"] in by_id:
+            by_id[v["service"]]["variants"].append({**v, "name": localised_name(v, locale)})
+    return list(by_id.values())
+
+
+async def service_by_code(code: str) -> dict[str, Any] | None:
+    return await Service.select().where(Service.code == code).first()
+
+
+# --- subscriptions: reading -----------------------------------------------------------------
+
+_SUBSCRIPTION_COLUMNS = (
+    *Subscription.all_columns(),
+    Subscription.service.code.as_alias("service_code"),
+    Subscription.service.name_nl.as_alias("service_name_nl"),
+    Subscription.service.name_sv.as_alias("service_name_sv"),
+    Subscription.service.name_en.as_alias("service_name_en"),
+    Subscription.variant.code.as_alias("variant_code"),
+    Subscription.variant.name_nl.as_alias("variant_name_nl"),
+    Subscription.variant.name_sv.as_alias("variant_name_sv"),
+    Subscription.variant.name_en.as_alias("variant_name_en"),
+    Subscription.variant.unit.as_alias("unit"),
+)
+
+
+def _present(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+    locale = current_locale.get()
+    row = dict(row)
+    row["service_name"] = localised_name(row, locale, "service_")
+    row["variant_name"] = localised_name(row, locale, "variant_")
+    row["in_force"] = row["starts_on"] <= today and (row["ends_on"] is None or row["ends_on"] > today)
+    row["state"] = (
+        "in_force" if row["in_force"] else ("starts_later" if row["starts_on"] > today else "ended")
+    )
+    row["can_end"] = row["status"] == "active" and row["ends_on"] is None
+    return row
+
+
+async def list_subscriptions(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
+    """The organisation's subscriptions, newest first (its members and vendor admins)."""
+    scope = TenantScope(actor, organisation_id)
+    organisation = await _organisation(organisation_id)
+    today = today_for(organisation["country"])
+    rows = (
+        await scope.select(Subscription, *_SUBSCRIPTION_COLUMNS)
+        .order_by(Subscription.starts_on, ascending=False)
+        .order_by(Subscription.id, ascending=False)
+    )
+    return [_present(r, today) for r in rows]
+
+
+async def subscribed_service_codes(organisation_id: int, on: dt.date | None = None) -> set[str]:
+    """The codes of the services the organisation has a subscription in force for (rule AG-1).
+
+    Not tenant-scoped: callers are the compliance and rights rules, which already scoped."""
+    if on is None:
+        on = today_for((await _organisation(organisation_id))["country"])
+    rows = (
+        await Subscription.select(Subscription.service.code.as_alias("code"), Subscription.ends_on)
+        .where(Subscription.organisation == organisation_id)
+        .where(Subscription.status != "cancelled")
+        .where(Subscription.starts_on <= on)
+    )
+    return {r["code"] for r in rows if r["ends_on"] is None or r["ends_on"] > on}
+
+
+async def has_subscription(organisation_id: int, service_code: str, on: dt.date | None = None) -> bool:
+    return service_code in await subscribed_service_codes(organisation_id, on)
+
+
+# --- subscriptions: changing ----------------------------------------------------------------
+
+
+def _parse_date(value: Any, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise InputError({field: _("Enter a date as YYYY-MM-DD.")}) from None
+
+
+def _parse_quantity(value: Any) -> int:
+    try:
+        quantity = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InputError({"quantity": _("Enter a whole number.")}) from None
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InputError({"quantity": _("Enter a quantity from 1 to %(max)d.", max=MAX_QUANTITY)})
+    return quantity
+
+
+async def add_subscription(
+    actor: Actor, organisation_id: int, *, service: str, variant: str, quantity: Any = 1, start: Any = None
+) -> dict[str, Any]:
+    """A vendor admin subscribes the organisation to a variant of a service from `start`."""
+    require_vendor_admin(actor)
+    scope = TenantScope(actor, organisation_id)
+    organisation = await _organisation(organisation_id)
+    errors: dict[str, str] = {}
+    service_row = await Service.select().where(Service.code == (service or "").strip()).first()
+    variant_row = None
+    if service_row is None or not service_row["active"]:
+        errors["service"] = _("Choose a service of the catalogue.")
+    else:
+        variant_row = (
+            await ServiceVariant.select()
+            .where(ServiceVariant.service == service_row["id"])
+            .where(ServiceVariant.code == (variant or "").strip())
+            .where(ServiceVariant.active.eq(True))
+            .first()
+        )
+        if variant_row is None:
+            errors["variant"] = _("Choose a variant of this service.")
+    cleaned: dict[str, Any] = {}
+    for field, check in (
+        ("quantity", lambda: _parse_quantity(quantity)),
+        ("start", lambda: _parse_date(start or today_for(organisation["country"]), "start")),
+    ):
+        try:
+            cleaned[field] = check()
+        except InputError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise InputError(errors)
+    assert service_row is not None and variant_row is not None
+    async with db.transaction():
+        current = (
+            await scope.select(Subscription, Subscription.id, Subscription.ends_on)
+            .where(Subscription.variant == variant_row["id"])
+            .where(Subscription.status == "active")
+        )
+        if any(r["ends_on"] is None or r["ends_on"] > cleaned["start"] for r in current):
+            raise InputError(
+                {
+                    "variant": _(
+                        "The organisation already has this subscription; end it first or change that one."
+                    )
+                }
+            )
+        now = dt.datetime.now(dt.UTC)
+        created = await Subscription.insert(
+            Subscription(
+                organisation=organisation_id,
+                service=service_row["id"],
+                variant=variant_row["id"],
+                quantity=cleaned["quantity"],
+                status="active",
+                starts_on=cleaned["start"],
+                price_cents=variant_row["monthly_price_cents"],
+                currency=variant_row["currency"],
+                created_by=actor.person_id or None,
+                created_at=now,
+                updated_at=now,
+            )
+        ).returning(Subscription.id)
+        subscription_id = int(created[0]["id"])
+        await audit.record(
+            actor,
+            "subscriptions.subscription_added",
+            organisation_id=organisation_id,
+            object_type="subscription",
+            object_id=subscription_id,
+            after={
+                "service": service_row["code"],
+                "variant": variant_row["code"],
+                "quantity": cleaned["quantity"],
+                "starts_on": cleaned["start"],
+                "price_cents": variant_row["monthly_price_cents"],
+                "currency": variant_row["currency"],
+            },
+        )
+        return await get_subscription(actor, organisation_id, subscription_id)
+
+
+async def get_subscription(actor: Actor, organisation_id: int, subscription_id: int) -> dict[str, Any]:
+    scope = TenantScope(actor, organisation_id)
+    organisation = await _organisation(organisation_id)
+    return _present(
+        await scope.get(Subscription, subscription_id, *_SUBSCRIPTION_COLUMNS),
+        today_for(organisation["country"]),
+    )
+
+
+async def end_subscription(
+    actor: Actor, organisation_id: int, subscription_id: int, ends_on: Any = None
+) -> dict[str, Any]:
+    """A vendor admin ends a subscription on a date (today when none is given); it stays in
+    force until that date."""
+    require_vendor_admin(actor)
+    scope = TenantScope(actor, organisation_id)
+    organisation = await _organisation(organisation_id)
+    end = _parse_date(ends_on or today_for(organisation["country"]), "ends_on")
+    async with db.transaction():
+        current = await scope.get(Subscription, subscription_id, *Subscription.all_columns())
+        if current["status"] != "active" or current["ends_on"] is not None:
+            raise InputError({"ends_on": _("This subscription has already ended.")})
+        if end < current["starts_on"]:
+            raise InputError({"ends_on": _("The end date cannot be before the start date.")})
+        await Subscription.update(
+            {
+                Subscription.status: "ended",
+                Subscription.ends_on: end,
+                Subscription.ended_by: actor.person_id or None,
+                Subscription.updated_at: dt.datetime.now(dt.UTC),
+            }
+        ).where(Subscription.id == subscription_id)
+        await audit.record(
+            actor,
+            "subscriptions.subscription_ended",
+            organisation_id=organisation_id,
+            object_type="subscription",
+            object_id=subscription_id,
+            before={"status": current["status"], "ends_on": None},
+            after={"status": "ended", "ends_on": end},
+        )
+        return await get_subscription(actor, organisation_id, subscription_id)

@@ -1,0 +1,254 @@
+"""Rights per module (rules MOD-1, MOD-2): the users-by-modules matrix for contact persons
+(/organisation/rights, each cell edited with htmx) and the API per user."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, URLEncodedBody
+from litestar.response import Template
+
+from src.core import outbox
+from src.core.errors import InputError
+from src.core.i18n import _, ngettext
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.web import flash, is_partial, page, redirect
+from src.identity.auth import provide_actor
+from src.tenants.rights_schemas import Right, RightsUpdate
+from src.tenants.services import rights
+
+Form = URLEncodedBody[dict[str, str]]
+
+
+class RightsApi(Controller):
+    path = "/api/v1/organisations/{organisation_id:int}/users/{user_id:int}/rights"
+    tags = ["rights"]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/", summary="A user's rights per module", description="Contact persons and vendor admins.")
+    async def get_rights(
+        self, actor: NamedDependency[Actor], organisation_id: FromPath[int], user_id: FromPath[int]
+    ) -> list[Right]:
+        return [Right(**r) for r in await rights.user_rights(actor, organisation_id, user_id)]
+
+    @put(
+        "/",
+        summary="Set a user's rights per module",
+        description="Only modules of services the organisation subscribes to (422 otherwise). Taking "
+        "away the organisation's last signing right answers 409 unless `confirm_last_signer` is true.",
+    )
+    async def put_rights(
+        self,
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        user_id: FromPath[int],
+        data: JSONBody[RightsUpdate],
+    ) -> list[Right]:
+        rows = await rights.replace_rights(
+            actor,
+            organisation_id,
+            user_id,
+            [{"service": r.service, "module": r.module, "signing": r.signing} for r in data.rights],
+            confirm_last_signer=data.confirm_last_signer,
+        )
+        return [Right(**r) for r in rows]
+
+
+class RightsPages(Controller):
+    path = "/organisation/rights"
+    include_in_schema = False
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        TenantScope(actor, actor.organisation_id).require_contact_person()
+        return page(request, "tenants/rights.html", {"m": await rights.matrix(actor, actor.organisation_id)})
+
+    @get("/export.csv")
+    async def export(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+        """All users with their registered e-mail and rights, as CSV (rule MOD-3)."""
+        if actor.organisation_id is None:
+            return redirect(request, "/")
+        rows = await rights.export_users(actor, actor.organisation_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_("Name"), _("Registered e-mail"), _("Role"), _("Active"), _("Rights")])
+        for r in rows:
+            writer.writerow(
+                [
+                    _safe(r["name"]),
+                    _safe(r["email"]),
+                    r["role"],
+                    "yes" if r["active"] else "no",
+                    " ".join(r["rights"]),
+                ]
+            )
+        return Response(
+            content=buffer.getvalue().encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="users.csv"'},
+        )
+
+    @post("/{membership_id:int}/{module_id:int}")
+    async def set_cell(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        membership_id: FromPath[int],
+        module_id: FromPath[int],
+        data: Form,
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return redirect(request, "/")
+        state = data.get("state", "")
+        if state not in ("none", "right", "signing"):
+            state = "none"
+        confirm = data.get("confirm") == rights.LAST_SIGNER
+        error, needs_confirm, status_code = "", False, 200
+        try:
+            await rights.set_right(
+                actor,
+                actor.organisation_id,
+                membership_id,
+                module_id,
+                granted=state != "none",
+                signing=state == "signing",
+                confirm_last_signer=confirm,
+            )
+        except rights.LastSignerConflict as exc:
+            error, needs_confirm, status_code = exc.message, True, 409
+        except InputError as exc:
+            error, status_code = next(iter(exc.errors.values())), 422
+        if not is_partial(request):
+            if error and needs_confirm:
+                current = await rights.cell(actor, actor.organisation_id, membership_id, module_id)
+                return page(
+                    request,
+                    "tenants/rights_confirm.html",
+                    {"c": current, "error": error, "state": state},
+                    status_code=409,
+                )
+            flash(request, error or _("The rights were saved."), "error" if error else "success")
+            return redirect(request, "/organisation/rights")
+        current = await rights.cell(actor, actor.organisation_id, membership_id, module_id)
+        return page(
+            request,
+            "tenants/_rights_cell.html",
+            {
+                "c": current,
+                "error": error,
+                "needs_confirm": needs_confirm,
+                "state": state,
+                "saved": not error,
+            },
+            status_code=status_code,
+        )
+
+
+def _safe(value: str) -> str:
+    """Keep spreadsheets from reading a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
+    actor = await provide_actor(request)
+    require_vendor_admin(actor)
+    return actor
+
+
+class ModuleMessagesAdmin(Controller):
+    """A vendor admin sends a module message to every user with rights for it (rule MOD-6)."""
+
+    path = "/admin/module-messages"
+    include_in_schema = False
+    dependencies = {"actor": Provide(provide_vendor_admin)}
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        from src.subscriptions.services import catalogue
+
+        return page(
+            request,
+            "tenants/admin_module_messages.html",
+            {"catalogue": await catalogue(), "values": values or {}, "errors": errors or {}},
+            status_code=status_code,
+        )
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
+        return await self._page(request)
+
+    @post("/")
+    async def send(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
+        values = {k: data.get(k) or "" for k in ("module", "organisation", "subject", "body")}
+        errors: dict[str, str] = {}
+        try:
+            module_id = int(values["module"])
+        except ValueError:
+            module_id = 0
+        organisation_id: int | None = None
+        if values["organisation"].strip():
+            try:
+                organisation_id = int(values["organisation"])
+            except ValueError:
+                errors["organisation"] = _(
+                    "Enter an organisation number from the list of organisations, or nothing."
+                )
+        try:
+            if errors:
+                raise InputError(errors)
+            sent = await rights.send_module_message(
+                actor,
+                module_id=module_id,
+                subject=values["subject"],
+                body=values["body"],
+                organisation_id=organisation_id,
+            )
+        except InputError as exc:
+            return await self._page(request, values, {**errors, **exc.errors}, 422)
+        outbox.kick()
+        flash(
+            request, ngettext("The message goes to %(num)d user.", "The message goes to %(num)d users.", sent)
+        )
+        return redirect(request, "/admin/module-messages")
+
+
+async def confirm_step(
+    request: Request[Any, Any, Any], actor: Actor, user_id: int, exc: Exception, action: str
+) -> Response[Any]:
+    """The users page's confirmation step when deactivating needs one (the last signer, MOD-2):
+    shows the consequence and posts the same action again with the confirmation."""
+    from src.tenants.services import users
+
+    assert actor.organisation_id is not None
+    user = await users.get_user(actor, actor.organisation_id, user_id)
+    return page(
+        request,
+        "tenants/confirm_deactivate.html",
+        {
+            "u": user,
+            "message": getattr(exc, "message", str(exc)),
+            "confirmation": getattr(exc, "confirmation", ""),
+            "action": action,
+        },
+        partial="tenants/_confirm_deactivate_row.html",
+        status_code=409,
+    )
+
+
+ROUTES: list[Any] = [RightsApi, RightsPages, ModuleMessagesAdmin]

@@ -1,0 +1,523 @@
+"""Checks at every sign-in and on every page (rules AG-2..AG-8), and the company-form check (AG-4).
+
+Ending legacy terms (AG-2, AG-3): a vendor admin announces for a service that the older per-user
+terms of use end after a notice period (default six months): `announce_legacy_end` sets the
+deadline. Until then contact persons of organisations that lack the customer agreement or the
+subscription for that service get reminder mails (`send_legacy_reminders`, a periodic job; each
+reminder once, by dedupe key (notice, membership, stage)).
+
+Banners (AG-5, AG-7, AG-8): from the announcement on, every page of a signed-in user whose
+organisation lacks agreement or subscription for such a service shows a banner saying what is
+missing and what to do. `src/core/web.page()` is synchronous, so it only calls
+`banner_context(request)`, which places an htmx placeholder in base.html's `banners` block; the
+placeholder loads `/banners` (src/tenants/controllers/agreements.py), which renders
+`banners_for(actor)` — so every page shows the banners without a query in `page()`.
+
+Refusing new records after the deadline (AG-6): a service that creates records calls
+
+    from src.tenants.services.compliance import require_may_create
+    await require_may_create(actor, "webcert")   # first thing in e.g. issue_medical_certificate()
+
+which raises Forbidden with a clear message from the deadline on for an organisation without
+agreement or subscription. Reading and exporting never call it, so they keep working.
+
+Company-form check (AG-4): where a user enters a service, call
+
+    await enter_service(request, actor, "webcert")        # in a controller, or
+    await check_sign_in_allowed(actor, provider_kind, service)
+
+A service with `eid_sole_proprietors_only` refuses a person signed in with a personal e-ID for an
+organisation that is not a sole proprietorship, with the reason; smart-card sign-in is not
+affected. The provider kind comes from the session ("provider" name → settings' provider kind).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from src.core import audit, db, outbox
+from src.core.errors import Forbidden, InputError, NotFound
+from src.core.i18n import _, current_locale, timezone_for
+from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
+from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
+from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
+from src.workers.scheduler import periodic
+
+DEFAULT_NOTICE_MONTHS = 6
+REMINDER_DAYS = (90, 30, 7)  # reminder mails this many days before the deadline (and one at once)
+MAIL_ACTOR = "send_mail"
+LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _today(country: str | None = None) -> dt.date:
+    return dt.datetime.now(timezone_for(country)).date()
+
+
+async def _service(code: str) -> dict[str, Any] | None:
+    from src.subscriptions.services import service_by_code
+
+    return await service_by_code(code)
+
+
+def service_name(service: dict[str, Any] | None, code: str) -> str:
+    if service is None:
+        return code
+    locale = current_locale.get()
+    return str(service.get(f"name_{locale}") or service.get("name_en") or code)
+
+
+# --- announcing the end of legacy terms (AG-2, AG-3) ------------------------------------------
+
+
+async def announce_legacy_end(
+    actor: Actor, *, service_code: str, announced_on: Any = None, notice_months: Any = DEFAULT_NOTICE_MONTHS
+) -> dict[str, Any]:
+    """A vendor admin announces that the legacy terms of a service end after the notice period."""
+    require_vendor_admin(actor)
+    errors: dict[str, str] = {}
+    service = await _service((service_code or "").strip())
+    if service is None:
+        errors["service_code"] = _("Choose a service of the catalogue.")
+    try:
+        months = int(str(notice_months).strip() or DEFAULT_NOTICE_MONTHS)
+        if not 1 <= months <= 36:
+            raise ValueError
+    except ValueError:
+        errors["notice_months"] = _("Enter a notice period of 1 to 36 months.")
+        months = DEFAULT_NOTICE_MONTHS
+    start = _today()
+    if announced_on:
+        try:
+            start = (
+                announced_on
+                if isinstance(announced_on, dt.date)
+                else dt.date.fromisoformat(str(announced_on))
+            )
+        except ValueError:
+            errors["announced_on"] = _("Enter a date as YYYY-MM-DD.")
+    if errors:
+        raise InputError(errors)
+    assert service is not None
+    async with db.transaction():
+        if await LegacyTermsNotice.exists().where(LegacyTermsNotice.service_code == service["code"]):
+            raise InputError(
+                {"service_code": _("The end of the legacy terms of this service is already announced.")}
+            )
+        deadline = add_months(start, months)
+        created = await LegacyTermsNotice.insert(
+            LegacyTermsNotice(
+                service_code=service["code"],
+                announced_on=start,
+                notice_months=months,
+                deadline=deadline,
+                created_by=actor.person_id or None,
+            )
+        ).returning(LegacyTermsNotice.id)
+        await audit.record(
+            actor,
+            "compliance.legacy_end_announced",
+            organisation_id=None,
+            object_type="legacy_terms_notice",
+            object_id=created[0]["id"],
+            after={
+                "service": service["code"],
+                "announced_on": start,
+                "notice_months": months,
+                "deadline": deadline,
+            },
+        )
+    row = await LegacyTermsNotice.select().where(LegacyTermsNotice.id == created[0]["id"]).first()
+    assert row is not None
+    return row
+
+
+async def list_notices() -> list[dict[str, Any]]:
+    rows = await LegacyTermsNotice.select().order_by(LegacyTermsNotice.deadline)
+    for row in rows:
+        row["service_name"] = service_name(await _service(row["service_code"]), row["service_code"])
+    return rows
+
+
+# --- what an organisation lacks ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    service_code: str
+    service_name: str
+    missing_agreement: bool
+    missing_subscription: bool
+    deadline: dt.date
+    past_deadline: bool
+
+
+async def gaps(organisation_id: int, today: dt.date | None = None) -> list[Gap]:
+    """Services whose legacy terms end (announced) for which the organisation lacks the
+    agreement or the subscription (rules AG-1, AG-5)."""
+    from src.subscriptions.services import subscribed_service_codes
+    from src.tenants.services.agreements import has_valid_agreement
+
+    organisation = (
+        await Organisation.select(Organisation.country).where(Organisation.id == organisation_id).first()
+    )
+    if organisation is None:
+        raise NotFound()
+    today = today or _today(organisation["country"])
+    notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
+    if not notices:
+        return []
+    agreement = await has_valid_agreement(organisation_id)
+    subscribed = await subscribed_service_codes(organisation_id, today)
+    found: list[Gap] = []
+    for notice in notices:
+        code = notice["service_code"]
+        if agreement and code in subscribed:
+            continue
+        found.append(
+            Gap(
+                service_code=code,
+                service_name=service_name(await _service(code), code),
+                missing_agreement=not agreement,
+                missing_subscription=code not in subscribed,
+                deadline=notice["deadline"],
+                past_deadline=today >= notice["deadline"],
+            )
+        )
+    return found
+
+
+def _what_is_missing(gap: Gap) -> str:
+    if gap.missing_agreement and gap.missing_subscription:
+        return _(
+            "Your organisation has no customer agreement and no subscription for %(service)s.",
+            service=gap.service_name,
+        )
+    if gap.missing_agreement:
+        return _(
+            "Your organisation has no valid customer agreement, needed for %(service)s.",
+            service=gap.service_name,
+        )
+    return _(
+        "Your organisation has a customer agreement but no subscription for %(service)s.",
+        service=gap.service_name,
+    )
+
+
+def _consequence(gap: Gap) -> str:
+    from src.core.i18n import format_date
+
+    if gap.past_deadline:
+        return _(
+            "Since %(date)s you can no longer create new records in %(service)s; reading and exporting "
+            "what your organisation has stays possible.",
+            date=format_date(gap.deadline),
+            service=gap.service_name,
+        )
+    return _(
+        "The earlier terms of use end on %(date)s. From then on you can no longer create new records in "
+        "%(service)s; reading and exporting what your organisation has stays possible.",
+        date=format_date(gap.deadline),
+        service=gap.service_name,
+    )
+
+
+async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
+    """The banners for a signed-in user: what is missing, and what to do (AG-5, AG-7, AG-8)."""
+    if actor is None or actor.organisation_id is None:
+        return []
+    result: list[dict[str, Any]] = []
+    for gap in await gaps(actor.organisation_id):
+        if not gap.missing_agreement:
+            # AG-8: the agreement exists; contact persons order the subscription in the portal.
+            if actor.is_contact_person:
+                todo = _("Order the subscription on the subscriptions page of the customer portal.")
+            else:
+                todo = _(
+                    "Ask a contact person of your organisation to order the subscription "
+                    "in the customer portal."
+                )
+            link, link_text = "/organisation/subscriptions", _("Subscriptions")
+        else:
+            if actor.is_contact_person:
+                todo = _("Sign the customer agreement and order a subscription for the service.")
+            else:
+                todo = _(
+                    "Your organisation signs the customer agreement and orders the subscription: "
+                    "ask your head "
+                    "of operations or local administrator (a contact person of your organisation)."
+                )
+            link, link_text = "/organisation/agreement", _("Customer agreement")
+        result.append(
+            {
+                "kind": "compliance",
+                "level": "error" if gap.past_deadline else "warning",
+                "title": _what_is_missing(gap),
+                "text": _consequence(gap) + " " + todo,
+                "link": link,
+                "link_text": link_text,
+            }
+        )
+    return result
+
+
+def banner_context(request: Any) -> dict[str, Any]:
+    """Called by src/core/web.page() (synchronous): where the page loads its banners from."""
+    state = request.scope.get("state", {}) if hasattr(request, "scope") else {}
+    actor = state.get("actor")
+    if actor is None:
+        return {}
+    return {"banners_url": "/banners"}
+
+
+# --- refusing new records after the deadline (AG-6) -------------------------------------------
+
+
+async def require_may_create(actor: Actor, service_code: str) -> None:
+    """Raise Forbidden when the actor's organisation may no longer create records in the service:
+    the legacy terms have ended and the agreement or subscription is missing (rule AG-6)."""
+    if actor.organisation_id is None:
+        return
+    for gap in await gaps(actor.organisation_id):
+        if gap.service_code == service_code and gap.past_deadline:
+            raise Forbidden(
+                _what_is_missing(gap)
+                + " "
+                + _(
+                    "Since %(date)s no new records can be created in %(service)s. Existing records can still "
+                    "be read and exported. Sign the customer agreement and order the subscription "
+                    "to continue.",
+                    date=gap.deadline.isoformat(),
+                    service=gap.service_name,
+                )
+            )
+
+
+# --- the company-form check (AG-4) ------------------------------------------------------------
+
+
+def provider_kind_of(request: Any) -> str | None:
+    """The kind ("eid" | "smartcard") of the provider the session signed in with."""
+    from src.identity.oidc import provider_by_name
+
+    session = request.scope.get("session") if hasattr(request, "scope") else None
+    name = session.get("provider") if isinstance(session, dict) else None
+    provider = provider_by_name(name) if name else None
+    return provider.kind if provider else None
+
+
+async def check_sign_in_allowed(
+    actor: Actor, provider_kind: str | None, service: dict[str, Any] | str
+) -> None:
+    """Rule AG-4: a service with `eid_sole_proprietors_only` is offered with personal e-ID sign-in
+    only to sole proprietorships; smart-card sign-in is for every legal form."""
+    row = await _service(service) if isinstance(service, str) else service
+    if row is None:
+        raise NotFound()
+    if not row.get("eid_sole_proprietors_only") or provider_kind != "eid" or actor.organisation_id is None:
+        return
+    organisation = (
+        await Organisation.select(Organisation.legal_form)
+        .where(Organisation.id == actor.organisation_id)
+        .first()
+    )
+    if organisation is None:
+        raise NotFound()
+    if is_sole_proprietorship(organisation["legal_form"]):
+        return
+    raise Forbidden(
+        _(
+            "%(service)s with a personal e-ID is offered only to sole proprietorships "
+            "(enskild firma, eenmanszaak): only then is the organisation number the owner's "
+            "personal identity number, so the data controller can be identified. Your "
+            "organisation's legal form is %(form)s. Sign in with your smart card instead.",
+            service=service_name(row, row.get("code", "")),
+            form=legal_form_label(organisation["legal_form"]),
+        )
+    )
+
+
+async def enter_service(request: Any, actor: Actor, service_code: str) -> None:
+    """Where a user enters a service: the company-form check with the session's provider kind."""
+    await check_sign_in_allowed(actor, provider_kind_of(request), service_code)
+
+
+# --- reminder mails before the deadline (AG-3) ------------------------------------------------
+
+
+def _stage(days_left: int) -> str:
+    for days in sorted(REMINDER_DAYS):
+        if days_left <= days:
+            return f"d{days}"
+    return "announced"
+
+
+async def send_legacy_reminders(today: dt.date | None = None) -> int:
+    """Queue a reminder to every active contact person of every active organisation that lacks the
+    agreement or subscription for a service whose legacy terms end. Each reminder once (the outbox
+    dedupe key names notice, membership and stage). Returns how many were newly queued."""
+    from src.core.tables import OutboxMessage
+
+    day = today or _today()
+    notices = (
+        await LegacyTermsNotice.select()
+        .where(LegacyTermsNotice.announced_on <= day)
+        .where(LegacyTermsNotice.deadline > day)
+    )
+    if not notices:
+        return 0
+    organisations = await Organisation.select(Organisation.id, Organisation.name, Organisation.country).where(
+        Organisation.status == "active"
+    )
+    queued = 0
+    for organisation in organisations:
+        lacking = {g.service_code: g for g in await gaps(organisation["id"], day)}
+        contacts = None
+        for notice in notices:
+            gap = lacking.get(notice["service_code"])
+            if gap is None:
+                continue
+            if contacts is None:
+                contacts = (
+                    await Membership.select(Membership.id, Membership.name, Membership.email)
+                    .where(Membership.organisation == organisation["id"])
+                    .where(Membership.role == CONTACT_PERSON)
+                    .where(Membership.active.eq(True))
+                )
+            stage = _stage((notice["deadline"] - day).days)
+            for contact in contacts:
+                if not contact["email"]:
+                    continue
+                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
+                if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
+                    continue
+                token = current_locale.set(LANGUAGE_OF_COUNTRY.get(organisation["country"], "en"))
+                try:
+                    gap_local = replace(
+                        gap, service_name=service_name(await _service(gap.service_code), gap.service_code)
+                    )
+                    subject = _(
+                        "Reminder: the terms of use of %(service)s end on %(date)s",
+                        service=gap_local.service_name,
+                        date=notice["deadline"].isoformat(),
+                    )
+                    body = (
+                        "\n".join(
+                            [
+                                _("Dear %(name)s,", name=contact["name"]),
+                                "",
+                                _what_is_missing(gap_local),
+                                _consequence(gap_local),
+                                "",
+                                _(
+                                    "Sign the customer agreement and order the subscription "
+                                    "in the customer portal:"
+                                ),
+                                f"{_portal_url()}/organisation/agreement",
+                            ]
+                        )
+                        + "\n"
+                    )
+                finally:
+                    current_locale.reset(token)
+                async with db.transaction():
+                    await outbox.enqueue(
+                        MAIL_ACTOR, {"to": [contact["email"]], "subject": subject, "body": body}, key
+                    )
+                queued += 1
+    if queued:
+        outbox.kick()
+    return queued
+
+
+def _portal_url() -> str:
+    from src.settings import get_settings
+
+    return get_settings().base_url
+
+
+@periodic("compliance.legacy_reminders", every=3600)
+async def legacy_reminders_job() -> None:
+    await send_legacy_reminders()
+
+
+# --- the vendor admin's overview (dashboard) ----------------------------------------------------
+
+APPROACHING_DAYS = 60
+
+
+async def admin_overview(actor: Actor) -> dict[str, Any]:
+    """Organisations without a valid agreement, organisations lacking agreement or subscription
+    for a service whose legacy deadline is near, pending user requests, agreement versions with
+    their acceptance counts. Computed in a few queries for all organisations at once."""
+    from src.subscriptions.tables import Subscription
+    from src.tenants.services import agreements, requests
+    from src.tenants.tables import AgreementAcceptance
+
+    require_vendor_admin(actor)
+    today = _today()
+    organisations = (
+        await Organisation.select(Organisation.id, Organisation.name, Organisation.country)
+        .where(Organisation.status == "active")
+        .order_by(Organisation.name)
+    )
+    latest = await agreements.latest_documents()
+    accepted: dict[int, set[int]] = {}
+    for a in await AgreementAcceptance.select(
+        AgreementAcceptance.organisation, AgreementAcceptance.documents
+    ):
+        accepted.setdefault(a["organisation"], set()).update(
+            int(d["id"]) for d in agreements._documents_of(a)
+        )
+    subscribed: dict[int, set[str]] = {}
+    for s in await Subscription.select(
+        Subscription.organisation,
+        Subscription.starts_on,
+        Subscription.ends_on,
+        Subscription.service._.code.as_alias("code"),
+    ).where(Subscription.starts_on <= today):
+        if s["ends_on"] is None or s["ends_on"] > today:
+            subscribed.setdefault(s["organisation"], set()).add(s["code"])
+
+    def agreement_valid(org_id: int) -> bool:
+        ids = accepted.get(org_id)
+        if not ids:
+            return False
+        overdue = [d for d in latest if d["id"] not in ids and d["accept_by"] < today]
+        return not overdue
+
+    without_agreement = [o for o in organisations if not agreement_valid(o["id"])]
+    notices = (
+        await LegacyTermsNotice.select()
+        .where(LegacyTermsNotice.announced_on <= today)
+        .where(LegacyTermsNotice.deadline >= today)
+        .where(LegacyTermsNotice.deadline <= today + dt.timedelta(days=APPROACHING_DAYS))
+    )
+    approaching = []
+    for notice in notices:
+        name = service_name(await _service(notice["service_code"]), notice["service_code"])
+        for o in organisations:
+            if not agreement_valid(o["id"]) or notice["service_code"] not in subscribed.get(o["id"], set()):
+                approaching.append(
+                    {
+                        "organisation": o,
+                        "service_name": name,
+                        "deadline": notice["deadline"],
+                        "days_left": (notice["deadline"] - today).days,
+                    }
+                )
+    return {
+        "without_agreement": without_agreement,
+        "approaching": approaching,
+        "pending_requests": await requests.pending_requests(actor),
+        "documents": await agreements.list_documents(actor),
+        "organisations": len(organisations),
+    }

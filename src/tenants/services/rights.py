@@ -1,0 +1,446 @@
+"""Rights per module (rules MOD-1, MOD-2).
+
+A contact person grants and withdraws each user's right for each module of each service the
+organisation subscribes to (only those), and the signing right in a module that has one (the
+procurement portal's contracting module). The table is `ModuleRight` in the subscriptions app
+(see src/subscriptions/tables.py for why); the rules are here.
+
+The last signing right (MOD-2): if the only user with a signing right loses it, the organisation
+can no longer conclude contracts. Every way of losing it asks for an explicit confirmation first:
+- withdrawing it directly (`set_right`, `replace_rights`): `LastSignerConflict` unless confirmed;
+- deactivating its holder: the MEMBERSHIP_DEACTIVATING handler (src/tenants/handlers.py) refuses
+  unless the confirmations contain "last_signer";
+- revoking the holder's certificate: the certificate code calls
+  `last_signer_at_risk(organisation_id, membership_id)` before revoking and asks for the same
+  confirmation when it answers True (`last_signer_message()` is the text to show).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.core import audit, db
+from src.core.errors import Conflict, Forbidden, InputError, NotFound
+from src.core.i18n import _, current_locale
+from src.core.tenancy import Actor, TenantScope
+from src.subscriptions.services import subscribed_service_codes
+from src.subscriptions.tables import ModuleRight, ServiceModule
+from src.tenants.tables import Membership
+
+LAST_SIGNER = "last_signer"
+
+
+def last_signer_message(name: str = "") -> str:
+    consequence = _(
+        "%(name)s holds the last signing right of your organisation in the contracting module. "
+        "Without it no more contracts can be concluded.",
+        name=name or _("This user"),
+    )
+    how = _(
+        "To have a new signer, a contact person grants the signing right to another user on the rights "
+        "page, or applies to the service desk for a new user with signing rights."
+    )
+    return f"{consequence} {how}"
+
+
+class LastSignerConflict(Conflict):
+    """Taking away the organisation's last signing right needs an explicit confirmation."""
+
+    confirmation = LAST_SIGNER
+
+
+async def _module_rows(service_codes: set[str] | None = None) -> list[dict[str, Any]]:
+    locale = current_locale.get()
+    query = (
+        ServiceModule.select(
+            ServiceModule.id,
+            ServiceModule.code,
+            ServiceModule.name_nl,
+            ServiceModule.name_sv,
+            ServiceModule.name_en,
+            ServiceModule.has_signing_rights,
+            ServiceModule.service.code.as_alias("service_code"),
+            ServiceModule.service.name_nl.as_alias("service_name_nl"),
+            ServiceModule.service.name_sv.as_alias("service_name_sv"),
+            ServiceModule.service.name_en.as_alias("service_name_en"),
+        )
+        .order_by(ServiceModule.service.position)
+        .order_by(ServiceModule.position)
+    )
+    rows = await query
+    result = []
+    for r in rows:
+        if service_codes is not None and r["service_code"] not in service_codes:
+            continue
+        r["name"] = r.get(f"name_{locale}") or r["name_en"]
+        r["service_name"] = r.get(f"service_name_{locale}") or r["service_name_en"]
+        result.append(r)
+    return result
+
+
+async def available_modules(organisation_id: int) -> list[dict[str, Any]]:
+    """Modules of the services the organisation has a subscription in force for."""
+    return await _module_rows(await subscribed_service_codes(organisation_id))
+
+
+async def _signers(organisation_id: int) -> list[int]:
+    """Active memberships holding a signing right."""
+    rows = (
+        await ModuleRight.select(ModuleRight.membership)
+        .where(ModuleRight.organisation == organisation_id)
+        .where(ModuleRight.signing.eq(True))
+        .where(ModuleRight.membership._.active.eq(True))
+    )
+    return sorted({r["membership"] for r in rows})
+
+
+async def last_signer_at_risk(organisation_id: int, membership_id: int) -> bool:
+    """True when this user holds the organisation's only signing right (rule MOD-2): losing the
+    user (deactivation, certificate revocation) means no more contracts can be concluded."""
+    return await _signers(organisation_id) == [membership_id]
+
+
+async def matrix(actor: Actor, organisation_id: int) -> dict[str, Any]:
+    """Users by modules for a contact person: each cell says right and signing right."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    modules = await available_modules(organisation_id)
+    users = await (
+        scope.select(Membership, Membership.id, Membership.name, Membership.email, Membership.role)
+        .where(Membership.active.eq(True))
+        .order_by(Membership.name)
+    )
+    rights = await scope.select(ModuleRight, ModuleRight.membership, ModuleRight.module, ModuleRight.signing)
+    cells = {(r["membership"], r["module"]): r for r in rights}
+    return {"modules": modules, "users": users, "cells": cells, "signers": await _signers(organisation_id)}
+
+
+async def cell(actor: Actor, organisation_id: int, membership_id: int, module_id: int) -> dict[str, Any]:
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    user = await scope.get(Membership, membership_id, Membership.id, Membership.name)
+    module = next((m for m in await available_modules(organisation_id) if m["id"] == module_id), None)
+    if module is None:
+        raise NotFound()
+    right = (
+        await scope.select(ModuleRight, ModuleRight.signing)
+        .where(ModuleRight.membership == membership_id)
+        .where(ModuleRight.module == module_id)
+        .first()
+    )
+    return {"user": user, "module": module, "right": right}
+
+
+async def user_rights(actor: Actor, organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
+    """A user's rights as {service, module, signing} (contact persons, vendor admins)."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    await scope.get(Membership, membership_id, Membership.id)
+    return await _rights_of(organisation_id, membership_id)
+
+
+async def _rights_of(organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await ModuleRight.select(
+            ModuleRight.signing,
+            ModuleRight.module.code.as_alias("module"),
+            ModuleRight.module._.service._.code.as_alias("service"),
+        )
+        .where(ModuleRight.organisation == organisation_id)
+        .where(ModuleRight.membership == membership_id)
+        .order_by(ModuleRight.id)
+    )
+    return [{"service": r["service"], "module": r["module"], "signing": r["signing"]} for r in rows]
+
+
+async def replace_rights(
+    actor: Actor,
+    organisation_id: int,
+    membership_id: int,
+    wanted: list[dict[str, Any]],
+    *,
+    confirm_last_signer: bool = False,
+) -> list[dict[str, Any]]:
+    """Set exactly these rights ({service, module, signing}) for the user."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    user = await scope.get(Membership, membership_id, Membership.id, Membership.name, Membership.active)
+    available = {(m["service_code"], m["code"]): m for m in await available_modules(organisation_id)}
+    target: dict[int, bool] = {}
+    for index, item in enumerate(wanted):
+        key = (str(item.get("service", "")), str(item.get("module", "")))
+        module = available.get(key)
+        if module is None:
+            raise InputError(
+                {
+                    f"rights[{index}]": _(
+                        "Rights can be given only for modules of services your organisation subscribes to."
+                    )
+                }
+            )
+        signing = bool(item.get("signing"))
+        if signing and not module["has_signing_rights"]:
+            raise InputError({f"rights[{index}].signing": _("This module has no signing rights.")})
+        target[module["id"]] = signing
+    async with db.transaction():
+        current = {
+            r["module"]: r
+            for r in await scope.select(
+                ModuleRight, ModuleRight.id, ModuleRight.module, ModuleRight.signing
+            ).where(ModuleRight.membership == membership_id)
+        }
+        loses_signing = any(r["signing"] for r in current.values()) and not any(target.values())
+        if (
+            loses_signing
+            and not confirm_last_signer
+            and await last_signer_at_risk(organisation_id, membership_id)
+        ):
+            raise LastSignerConflict(last_signer_message(user["name"]))
+        for module_id, row in current.items():
+            if module_id not in target:
+                await ModuleRight.delete().where(ModuleRight.id == row["id"])
+                await _audit(actor, organisation_id, membership_id, module_id, row["signing"], None)
+            elif target[module_id] != row["signing"]:
+                await ModuleRight.update(
+                    {ModuleRight.signing: target[module_id], ModuleRight.updated_at: dt.datetime.now(dt.UTC)}
+                ).where(ModuleRight.id == row["id"])
+                await _audit(
+                    actor, organisation_id, membership_id, module_id, row["signing"], target[module_id]
+                )
+        for module_id, signing in target.items():
+            if module_id not in current:
+                await _insert(actor, organisation_id, membership_id, module_id, signing)
+    return await _rights_of(organisation_id, membership_id)
+
+
+async def set_right(
+    actor: Actor,
+    organisation_id: int,
+    membership_id: int,
+    module_id: int,
+    *,
+    granted: bool,
+    signing: bool = False,
+    confirm_last_signer: bool = False,
+) -> dict[str, Any]:
+    """Change one cell of the matrix: the right for a module, and its signing right."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    user = await scope.get(Membership, membership_id, Membership.id, Membership.name)
+    module = next((m for m in await available_modules(organisation_id) if m["id"] == module_id), None)
+    if module is None:
+        raise InputError(
+            {"module": _("Rights can be given only for modules of services your organisation subscribes to.")}
+        )
+    signing = bool(signing and granted)
+    if signing and not module["has_signing_rights"]:
+        raise InputError({"signing": _("This module has no signing rights.")})
+    async with db.transaction():
+        row = (
+            await scope.select(ModuleRight, ModuleRight.id, ModuleRight.signing)
+            .where(ModuleRight.membership == membership_id)
+            .where(ModuleRight.module == module_id)
+            .first()
+        )
+        if row is not None and row["signing"] and not signing and not confirm_last_signer:
+            if await last_signer_at_risk(organisation_id, membership_id):
+                others = [
+                    r
+                    for r in await scope.select(ModuleRight, ModuleRight.id)
+                    .where(ModuleRight.membership == membership_id)
+                    .where(ModuleRight.signing.eq(True))
+                    if r["id"] != row["id"]
+                ]
+                if not others:
+                    raise LastSignerConflict(last_signer_message(user["name"]))
+        if not granted:
+            if row is not None:
+                await ModuleRight.delete().where(ModuleRight.id == row["id"])
+                await _audit(actor, organisation_id, membership_id, module_id, row["signing"], None)
+        elif row is None:
+            await _insert(actor, organisation_id, membership_id, module_id, signing)
+        elif row["signing"] != signing:
+            await ModuleRight.update(
+                {ModuleRight.signing: signing, ModuleRight.updated_at: dt.datetime.now(dt.UTC)}
+            ).where(ModuleRight.id == row["id"])
+            await _audit(actor, organisation_id, membership_id, module_id, row["signing"], signing)
+    return await cell(actor, organisation_id, membership_id, module_id)
+
+
+async def _insert(
+    actor: Actor, organisation_id: int, membership_id: int, module_id: int, signing: bool
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    await ModuleRight.insert(
+        ModuleRight(
+            organisation=organisation_id,
+            membership=membership_id,
+            module=module_id,
+            signing=signing,
+            granted_by=actor.person_id or None,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await _audit(actor, organisation_id, membership_id, module_id, None, signing)
+
+
+async def _audit(
+    actor: Actor,
+    organisation_id: int,
+    membership_id: int,
+    module_id: int,
+    before: bool | None,
+    after: bool | None,
+) -> None:
+    """before/after: None = no right, False = right, True = right with signing."""
+    module = (
+        await ServiceModule.select(ServiceModule.code, ServiceModule.service.code.as_alias("service"))
+        .where(ServiceModule.id == module_id)
+        .first()
+    ) or {"code": str(module_id), "service": ""}
+
+    def state(value: bool | None) -> dict[str, Any]:
+        return {"right": value is not None, "signing": bool(value)}
+
+    if before is None:
+        action = "rights.granted"
+    elif after is None:
+        action = "rights.withdrawn"
+    else:
+        action = "rights.signing_granted" if after else "rights.signing_withdrawn"
+    await audit.record(
+        actor,
+        action,
+        organisation_id=organisation_id,
+        object_type="membership",
+        object_id=membership_id,
+        before={"service": module["service"], "module": module["code"], **state(before)},
+        after={"service": module["service"], "module": module["code"], **state(after)},
+    )
+
+
+async def modules_with_rights(organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
+    """The modules a user has rights for (their module mails go to this user, rule MOD-6)."""
+    ids = {
+        r["module"]
+        for r in await ModuleRight.select(ModuleRight.module)
+        .where(ModuleRight.organisation == organisation_id)
+        .where(ModuleRight.membership == membership_id)
+    }
+    return [m for m in await _module_rows() if m["id"] in ids]
+
+
+# --- module mails (rule MOD-6) ------------------------------------------------------------------
+
+MAIL_ACTOR = "send_mail"
+
+
+async def module_recipients(module_id: int, organisation_id: int | None = None) -> list[dict[str, Any]]:
+    """Every active user with a right for the module at the organisation (or at every active
+    organisation): module mails go to all of them, and nobody can unsubscribe (rule MOD-6)."""
+    query = (
+        ModuleRight.select(
+            ModuleRight.membership.as_alias("membership_id"),
+            ModuleRight.organisation.as_alias("organisation_id"),
+            ModuleRight.membership._.email.as_alias("email"),
+            ModuleRight.membership._.name.as_alias("name"),
+        )
+        .where(ModuleRight.module == module_id)
+        .where(ModuleRight.membership._.active.eq(True))
+        .where(ModuleRight.membership._.person._.active.eq(True))
+        .where(ModuleRight.organisation._.status == "active")
+        .order_by(ModuleRight.id)
+    )
+    if organisation_id is not None:
+        query = query.where(ModuleRight.organisation == organisation_id)
+    return [r for r in await query if r["email"]]
+
+
+async def send_module_message(
+    actor: Actor,
+    *,
+    module_id: int,
+    subject: str,
+    body: str,
+    organisation_id: int | None = None,
+    key: str | None = None,
+) -> int:
+    """Send a module message (from a vendor admin, or a system event with the SYSTEM actor and
+    its own idempotency `key`) to every user with rights for the module. Returns how many mails
+    were queued; each (message, user) once."""
+    import uuid
+
+    from src.core import outbox
+
+    if actor.person_id and not actor.is_vendor_admin:
+        raise Forbidden()
+    errors: dict[str, str] = {}
+    subject, body = " ".join((subject or "").split()), (body or "").replace("\r\n", "\n").strip()
+    if not subject:
+        errors["subject"] = _("Enter a subject.")
+    elif len(subject) > 200:
+        errors["subject"] = _("Use at most 200 characters.")
+    if not body:
+        errors["body"] = _("Enter the message.")
+    module = await ServiceModule.select(ServiceModule.id).where(ServiceModule.id == module_id).first()
+    if module is None:
+        errors["module"] = _("Choose a module.")
+    if errors:
+        raise InputError(errors)
+    key = key or uuid.uuid4().hex
+    recipients = await module_recipients(module_id, organisation_id)
+    async with db.transaction():
+        for r in recipients:
+            await outbox.enqueue(
+                MAIL_ACTOR,
+                {"to": [r["email"]], "subject": subject, "body": body + "\n"},
+                f"module-mail:{key}:{r['membership_id']}",
+            )
+        await audit.record(
+            actor,
+            "rights.module_message_sent",
+            organisation_id=organisation_id,
+            object_type="service_module",
+            object_id=module_id,
+            after={"subject": subject, "recipients": len(recipients), "key": key},
+        )
+    return len(recipients)
+
+
+# --- export (rule MOD-3) and the registered e-mail (rule MOD-5) ---------------------------------
+
+
+async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
+    """Every user of the organisation with their registered e-mail and rights (contact persons)."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    members = await scope.select(
+        Membership, Membership.id, Membership.name, Membership.email, Membership.role, Membership.active
+    ).order_by(Membership.name)
+    rows = await scope.select(
+        ModuleRight,
+        ModuleRight.membership,
+        ModuleRight.signing,
+        ModuleRight.module._.code.as_alias("module"),
+        ModuleRight.module._.service._.code.as_alias("service"),
+    ).order_by(ModuleRight.id)
+    by_member: dict[int, list[str]] = {}
+    for r in rows:
+        label = f"{r['service']}/{r['module']}" + ("+signing" if r["signing"] else "")
+        by_member.setdefault(r["membership"], []).append(label)
+    return [{**m, "rights": by_member.get(m["id"], [])} for m in members]
+
+
+async def holds_valid_personal_certificate(membership_id: int) -> bool:
+    """A personal certificate held by this user, not revoked and not expired (rule MOD-5)."""
+    from src.certificates.tables import Certificate
+
+    return bool(
+        await Certificate.exists()
+        .where(Certificate.kind == "personal")
+        .where(Certificate.holder == membership_id)
+        .where(Certificate.revoked_at.is_null())
+        .where(Certificate.not_after > dt.datetime.now(dt.UTC))
+    )

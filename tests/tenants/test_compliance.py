@@ -1,0 +1,244 @@
+"""Checks at every sign-in and on every page, legacy terms ending, the company-form check
+(rules AG-2..AG-8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from src.core.errors import Forbidden, InputError
+from src.core.tables import AuditEntry, OutboxMessage
+from src.identity.auth import build_actor
+from src.subscriptions import services as subscriptions
+from src.subscriptions.catalogue import seed_catalogue
+from src.tenants.services import agreements, compliance
+from src.tenants.tables import LegacyTermsNotice
+from tests import factories
+from tests.oidc_support import sign_in_person
+from tests.support import text_of
+
+TODAY = dt.date.today()
+
+
+async def admin_actor() -> Any:
+    admin = await factories.vendor_admin()
+    actor = await build_actor(admin["id"], None, "127.0.0.1")
+    assert actor is not None
+    return actor
+
+
+async def actor_of(member: dict[str, Any]) -> Any:
+    actor = await build_actor(member["person"], member["organisation"], "127.0.0.1")
+    assert actor is not None
+    return actor
+
+
+async def announce(
+    service: str = "webcert", announced_on: dt.date | None = None, months: int = 6
+) -> dict[str, Any]:
+    return await compliance.announce_legacy_end(
+        await admin_actor(), service_code=service, announced_on=announced_on or TODAY, notice_months=months
+    )
+
+
+async def sign_agreement(org: dict[str, Any]) -> None:
+    await agreements.publish_document(
+        await admin_actor(),
+        kind="general_terms",
+        titles={"nl": "AV", "sv": "AV", "en": "GT"},
+        texts={"nl": "t", "sv": "t", "en": "t"},
+        effective_on=TODAY - dt.timedelta(days=400),
+        accept_by=TODAY + dt.timedelta(days=400),
+    ) if not await agreements.latest_documents() else None
+    signer = await factories.member(org, role="contact_person", may_sign_agreements=True)
+    await agreements.sign(await actor_of(signer), org["id"])
+
+
+async def subscribe(org: dict[str, Any], service: str = "webcert", variant: str = "standalone") -> None:
+    await subscriptions.add_subscription(
+        await admin_actor(), org["id"], service=service, variant=variant, start=TODAY - dt.timedelta(days=1)
+    )
+
+
+@pytest.fixture(autouse=True)
+async def _catalogue() -> None:
+    await seed_catalogue()
+
+
+async def test_the_announcement_sets_the_deadline_after_six_months_by_default():
+    # rule AG-3
+    notice = await announce(announced_on=dt.date(2021, 9, 28))
+    assert notice["deadline"] == dt.date(2022, 3, 28)
+    assert notice["notice_months"] == 6
+    assert await AuditEntry.exists().where(AuditEntry.action == "compliance.legacy_end_announced")
+    with pytest.raises(InputError):
+        await announce(announced_on=dt.date(2021, 9, 28))  # announced once per service
+    with pytest.raises(InputError) as exc:
+        await compliance.announce_legacy_end(await admin_actor(), service_code="nope", notice_months="x")
+    assert set(exc.value.errors) == {"service_code", "notice_months"}
+
+
+async def test_every_page_loads_a_banner_saying_what_is_missing_and_what_to_do(client):
+    # rule AG-5, rule AG-2
+    await announce()
+    org = await factories.organisation()
+    user = await factories.member(org)
+    await sign_in_person(client, user["person_row"])
+    home = await client.get("/profile")
+    assert 'hx-get="/banners"' in home.text
+    banners = text_of((await client.get("/banners", headers={"HX-Request": "true"})).text)
+    assert "no customer agreement and no subscription for Webcert" in banners
+    assert "ask your head of operations or local administrator" in banners
+    assert "reading and exporting what your organisation has stays possible" in banners
+
+
+async def test_an_organisation_with_agreement_but_no_subscription_is_pointed_to_ordering(client):
+    # rule AG-8
+    await announce()
+    org = await factories.organisation()
+    await sign_agreement(org)
+    contact = await factories.member(org, role="contact_person")
+    await sign_in_person(client, contact["person_row"])
+    answer = await client.get("/banners", headers={"HX-Request": "true"})
+    text = text_of(answer.text)
+    assert "has a customer agreement but no subscription for Webcert" in text
+    assert 'href="/organisation/subscriptions"' in answer.text
+    page = await client.get("/organisation/subscriptions")
+    assert page.status_code == 200 and "Contact persons order subscriptions here" in text_of(page.text)
+
+
+async def test_no_banner_with_agreement_and_subscription_or_before_the_announcement(client):
+    # rule AG-1, rule AG-5
+    await announce(announced_on=TODAY + dt.timedelta(days=5))
+    org = await factories.organisation()
+    user = await factories.member(org)
+    assert await compliance.banners_for(await actor_of(user)) == []  # not yet announced
+    await LegacyTermsNotice.delete(force=True)
+    await announce()
+    assert len(await compliance.banners_for(await actor_of(user))) == 1
+    await sign_agreement(org)
+    await subscribe(org)
+    assert await compliance.banners_for(await actor_of(user)) == []
+
+
+async def record_medical_certificate(actor: Any) -> str:
+    """A stand-in for a service function that creates records in Webcert (rule AG-6)."""
+    await compliance.require_may_create(actor, "webcert")
+    return "created"
+
+
+async def test_after_the_deadline_new_records_are_refused_with_a_clear_message():
+    # rule AG-6
+    await announce(announced_on=TODAY - dt.timedelta(days=200), months=6)
+    org = await factories.organisation()
+    user = await factories.member(org)
+    actor = await actor_of(user)
+    with pytest.raises(Forbidden) as exc:
+        await record_medical_certificate(actor)
+    assert "no new records can be created in Webcert" in exc.value.message
+    assert "can still be read and exported" in exc.value.message
+    banners = await compliance.banners_for(actor)
+    assert banners[0]["level"] == "error" and banners[0]["text"].startswith("Since")
+    await sign_agreement(org)
+    await subscribe(org)
+    assert await record_medical_certificate(actor) == "created"
+
+
+async def test_before_the_deadline_records_can_still_be_created():
+    # rule AG-6
+    await announce()
+    org = await factories.organisation()
+    user = await factories.member(org)
+    assert await record_medical_certificate(await actor_of(user)) == "created"
+
+
+def _payload(row: dict[str, Any]) -> dict[str, Any]:
+    payload = row["payload"]
+    return json.loads(payload) if isinstance(payload, str) else payload
+
+
+async def test_contact_persons_get_each_reminder_once_before_the_deadline():
+    # rule AG-3
+    notice = await announce(announced_on=TODAY, months=6)
+    lacking = await factories.organisation()
+    contact = await factories.member(lacking, role="contact_person", email="cp@lacking.example")
+    await factories.member(lacking, email="user@lacking.example")  # end users get no reminder
+    complete = await factories.organisation()
+    await factories.member(complete, role="contact_person", email="cp@complete.example")
+    await sign_agreement(complete)
+    await subscribe(complete)
+    assert await compliance.send_legacy_reminders(TODAY) >= 1
+    assert await compliance.send_legacy_reminders(TODAY) == 0  # each reminder once
+    rows = await OutboxMessage.select().where(OutboxMessage.actor_name == "send_mail")
+    recipients = {r for row in rows for r in _payload(row)["to"]}
+    assert "cp@lacking.example" in recipients
+    assert "user@lacking.example" not in recipients
+    assert not any(r.endswith("@complete.example") for r in recipients)
+    near = notice["deadline"] - dt.timedelta(days=5)
+    assert await compliance.send_legacy_reminders(near) >= 1  # the last reminder, a new stage
+    assert await compliance.send_legacy_reminders(near) == 0
+    assert await compliance.send_legacy_reminders(notice["deadline"]) == 0  # none after the deadline
+    keys = {r["dedupe_key"] for r in await OutboxMessage.select(OutboxMessage.dedupe_key)}
+    assert f"legacy-reminder:{notice['id']}:{contact['id']}:d7" in keys
+
+
+async def test_eid_sign_in_for_an_aktiebolag_is_refused_for_webcert_with_the_reason(client):
+    # rule AG-4
+    org = await factories.organisation(
+        country="SE",
+        legal_form="aktiebolag",
+        kvk_number=None,
+        agb_code=None,
+        org_number=factories.org_number(),
+    )
+    user = await factories.member(org)
+    await sign_in_person(client, user["person_row"], provider="eid")
+    answer = await client.get("/services/webcert")
+    assert answer.status_code == 403
+    text = text_of(answer.text)
+    assert "only to sole proprietorships" in text and "Aktiebolag" in text
+    assert (await client.get("/services/procurement_portal")).status_code == 200  # no such rule there
+
+
+async def test_smart_card_sign_in_is_not_affected_by_the_company_form(client):
+    # rule AG-4
+    org = await factories.organisation(
+        country="SE",
+        legal_form="aktiebolag",
+        kvk_number=None,
+        agb_code=None,
+        org_number=factories.org_number(),
+    )
+    who = await factories.person(card_id="SE2321000016-1234")
+    user = await factories.member(org, who)
+    await sign_in_person(client, user["person_row"], provider="card")
+    assert (await client.get("/services/webcert")).status_code == 200
+
+
+async def test_eid_sign_in_for_a_sole_proprietorship_may_use_webcert():
+    # rule AG-4
+    org = await factories.organisation(
+        country="SE",
+        legal_form="enskild_firma",
+        kvk_number=None,
+        agb_code=None,
+        org_number=factories.org_number(),
+    )
+    user = await factories.member(org)
+    await compliance.check_sign_in_allowed(await actor_of(user), "eid", "webcert")
+
+
+async def test_a_vendor_admin_announces_through_the_page(client):
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    bad = await client.post_form("/admin/legacy-terms", {"service_code": "", "notice_months": "6"})
+    assert bad.status_code == 422 and "Choose a service of the catalogue." in text_of(bad.text)
+    done = await client.post_form(
+        "/admin/legacy-terms",
+        {"service_code": "webcert", "announced_on": "2021-09-28", "notice_months": ""},
+        follow_redirects=True,
+    )
+    assert "the legacy terms end on 2022-03-28" in text_of(done.text)
