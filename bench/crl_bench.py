@@ -1,7 +1,7 @@
 # ruff: noqa: S603, S607  (a benchmark runs openssl)
 """CRL generation with 100,000 revoked entries: the portal (read from the database, encode, sign,
 store) against `openssl ca -gencrl` on the same revocations (index.txt) and the same CA key,
-measured in one run (issue 3, "Speed": no slower).
+measured in one run (goal: no slower).
 
     uv run python -m bench.crl_bench [--database-url postgresql://...] [--entries 100000]
 

@@ -1,6 +1,6 @@
 # ruff: noqa: S603, S607, S303  (a benchmark runs openssl and hey; SHA-1 ids are what openssl sends)
 """OCSP answers per second: the portal's responder against `openssl ocsp -index ... -port ...`
-on the same certificates, both driven by `hey`, measured in one run (issue 3, "Speed").
+on the same certificates, both driven by `hey`, measured in one run.
 
     uv run python -m bench.ocsp_bench [--database-url postgresql://...] [--seconds 5]
 

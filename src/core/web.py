@@ -64,7 +64,7 @@ def page(
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
         "flashes": take_flashes(request),
     }
-    # issue 4: every page loads its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
+    # every page loads its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
     from src.tenants.services.compliance import banner_context
 
     ctx.update(banner_context(request))

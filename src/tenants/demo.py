@@ -386,11 +386,10 @@ async def seed() -> SeedReport:
             org_id = await _ensure_organisation(org, report)
             for sub, role in org.members:
                 await _ensure_membership(org_id, person_ids[sub], person_by_sub(sub), role, report)
-    # --- issue 4: the service catalogue (idempotent; src/subscriptions/catalogue.py) ---
+    # The service catalogue (idempotent; src/subscriptions/catalogue.py).
     from src.subscriptions.catalogue import seed_catalogue
 
     await seed_catalogue()
-    # --- end issue 4 ---
     return report
 
 

@@ -48,11 +48,11 @@ class Membership(Table, tablename="membership"):
     invited_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-    # issue 4: a contact person authorised to sign the customer agreement (rule AG-1, AG-9)
+    # a contact person authorised to sign the customer agreement (rule AG-1, AG-9)
     may_sign_agreements = Boolean(default=False)
 
 
-# --- issue 4: customer agreements (rules AG-1, AG-9) -------------------------------------------
+# --- customer agreements (rules AG-1, AG-9) -------------------------------------------------------
 
 
 class AgreementDocument(Table, tablename="agreement_document"):

@@ -30,7 +30,7 @@ class UserChange(msgspec.Struct, forbid_unknown_fields=True):
     email: str | None = None
     role: Role | None = None
     active: bool | None = None
-    may_sign_agreements: bool | None = None  # only for contact persons (issue 4)
+    may_sign_agreements: bool | None = None  # only for contact persons
 
 
 class User(msgspec.Struct):

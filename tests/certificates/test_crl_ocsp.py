@@ -1,5 +1,4 @@
-"""The CRL and the OCSP responder, judged by the real openssl (rules REV-2, REV-6; issue 3
-"Publication")."""
+"""The CRL and the OCSP responder, judged by the real openssl (rules REV-2, REV-6)."""
 
 from __future__ import annotations
 
@@ -170,7 +169,7 @@ async def test_ocsp_says_good_then_revoked_with_time_and_reason(live_url: str, t
     assert "WARNING" not in output
     assert "OCSP Nonce" in output
 
-    # SHA-256 certificate ids: -sha256 must come before -cert (issue 3).
+    # SHA-256 certificate ids: -sha256 must come before -cert (openssl's rule).
     output = await _ocsp(tmp_path, live_url, "-sha256", "-cert", "leaf.pem", "-no_nonce")
     assert "leaf.pem: good" in output and "Response verify OK" in output, output
 

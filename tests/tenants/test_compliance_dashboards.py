@@ -1,4 +1,4 @@
-"""The dashboards of issue 4: the vendor admin's agreements overview and the organisation's."""
+"""Dashboards: the vendor admin's agreements overview and the organisation's."""
 
 from __future__ import annotations
 

@@ -195,7 +195,7 @@ class OrganisationPages(Controller):
         try:
             row = await users.update_user(actor, actor.organisation_id, user_id, **change)
         except Conflict as exc:
-            if getattr(exc, "confirmation", ""):  # issue 4: ask for an explicit confirmation (rule MOD-2)
+            if getattr(exc, "confirmation", ""):  # ask for an explicit confirmation (rule MOD-2)
                 from src.tenants.controllers.rights import confirm_step
 
                 return await confirm_step(request, actor, user_id, exc, request.url.path)
@@ -230,7 +230,7 @@ class OrganisationPages(Controller):
         actor: NamedDependency[Actor],
         user_id: FromPath[int],
     ) -> Response[Any]:
-        # issue 4: what the person confirmed (e.g. "last_signer", rule MOD-2) goes to the service
+        # what the person confirmed (e.g. "last_signer", rule MOD-2) goes to the service
         form = await request.form()
         confirmations = frozenset(c for c in str(form.get("confirm") or "").split(",") if c)
         return await self._row_action(
@@ -332,7 +332,7 @@ async def _profile(
         "token_name": token_name,
         "new_token": new_token,
         "token_message": token_message,
-        # issue 4: the modules whose mails this user gets (rule MOD-6)
+        # the modules whose mails this user gets (rule MOD-6)
         "module_mails": await _module_mails(actor),
     }
     partial = "tenants/_profile_tokens.html" if section == "tokens" else None
@@ -340,7 +340,7 @@ async def _profile(
 
 
 async def _module_mails(actor: Actor) -> list[dict[str, Any]]:
-    """Issue 4: the modules this user has rights for; their mails cannot be switched off (MOD-6)."""
+    """The modules this user has rights for; their mails cannot be switched off (MOD-6)."""
     from src.tenants.services.rights import modules_with_rights
 
     if actor.organisation_id is None or actor.membership_id is None:

@@ -43,7 +43,7 @@ _USER_COLUMNS = (
     Membership.invited_at,
     Membership.created_at,
     Membership.updated_at,
-    Membership.may_sign_agreements,  # issue 4 (rule AG-9)
+    Membership.may_sign_agreements,  # rule AG-9
     Membership.person.personal_identity_number.as_alias("personal_identity_number"),
     Membership.person.card_id.as_alias("card_id"),
 )
@@ -331,7 +331,7 @@ async def update_user(
 ) -> dict[str, Any]:
     """Change a user's name, e-mail, role or status. Arguments left None stay as they are.
 
-    `may_sign_agreements` (issue 4): only a contact person may be authorised to sign the
+    `may_sign_agreements`: only a contact person may be authorised to sign the
     customer agreement; a contact person made end user loses the authorisation.
 
     The last active contact person can be neither deactivated nor made an end user.
@@ -360,7 +360,7 @@ async def update_user(
     async with db.transaction():
         await _lock_organisation(organisation_id)
         current = await scope.get(Membership, membership_id, *_USER_COLUMNS)
-        # issue 4: only contact persons may sign agreements
+        # only contact persons may sign agreements
         if may_sign_agreements is not None:
             if may_sign_agreements and changes.get("role", current["role"]) != CONTACT_PERSON:
                 raise InputError(
@@ -422,7 +422,7 @@ async def update_user(
 
 
 def _action(before: dict[str, Any], after: dict[str, Any]) -> str:
-    if set(after) == {"may_sign_agreements"}:  # issue 4
+    if set(after) == {"may_sign_agreements"}:
         return "tenants.may_sign_agreements_changed"
     if set(after) == {"active"}:
         return "tenants.user_reactivated" if after["active"] else "tenants.user_deactivated"
@@ -465,7 +465,7 @@ async def change_own_email(actor: Actor, email: str | None, own_address_confirme
         cleaned = clean_email(email)
     except InputError as exc:
         errors.update(exc.errors)
-    if not (email or "").strip():  # issue 4, rule MOD-5
+    if not (email or "").strip():  # rule MOD-5
         from src.tenants.services.rights import holds_valid_personal_certificate
 
         if await holds_valid_personal_certificate(actor.membership_id):
