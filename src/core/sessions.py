@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -11,6 +12,7 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 ROTATE_FLAG = "portal_rotate_session"
+LOADED_KEY = "portal_session_loaded"
 
 
 def rotate_session(connection: ASGIConnection) -> None:
@@ -19,6 +21,17 @@ def rotate_session(connection: ASGIConnection) -> None:
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side sessions, plus: a new id at sign-in, nothing stored for anonymous
+    visitors, and no write when a request leaves the session as it found it (most requests:
+    the store is written at sign-in and when something in the session changes)."""
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[LOADED_KEY] = (
+            self.serialize_data(data, connection.scope) if data else None
+        )
+        return data
+
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
@@ -30,7 +43,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await super().store_in_message(Empty, message, connection)
             return
         if not state.get(ROTATE_FLAG):
-            await super().store_in_message(scope_session, message, connection)
+            unchanged = had_cookie and state.get(LOADED_KEY) == self.serialize_data(
+                scope_session, connection.scope
+            )
+            if not unchanged:
+                await super().store_in_message(scope_session, message, connection)
             return
         store = self.config.get_store_from_app(connection.scope["app"])
         old_id = connection.cookies.get(self.config.key)
