@@ -3,14 +3,27 @@ a contact person."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.async_api import expect
 
+from src.core.tables import CaughtMail
 from tests import factories
 from tests.browser.conftest import htmx_settled, shot
 from tests.oidc_support import EID_CLAIM, set_user
 
 pytestmark = pytest.mark.browser
+
+
+async def _invitation_for(address: str, within: float = 30.0) -> bool:
+    """The server's own worker delivers the invitation; the embedded default keeps it."""
+    deadline = asyncio.get_running_loop().time() + within
+    while asyncio.get_running_loop().time() < deadline:
+        if await CaughtMail.exists().where(CaughtMail.recipients.like(f"%{address}%")):
+            return True
+        await asyncio.sleep(0.2)
+    return False
 
 
 async def test_a_contact_person_adds_a_user_and_cannot_remove_the_last_contact_person(live_server, context):
@@ -33,6 +46,7 @@ async def test_a_contact_person_adds_a_user_and_cannot_remove_the_last_contact_p
     await page.wait_for_url("**/organisation/users")
     await expect(page.get_by_role("link", name="joost@oost.example")).to_be_visible()  # rule MOD-3
     await shot(page, "users-after-add")
+    assert await _invitation_for("joost@oost.example"), "the invitation mail did not arrive"
 
     own_row = page.locator(f"#user-{contact['id']}")
     await own_row.get_by_role("button", name="Remove as contact person").click()
