@@ -9,9 +9,7 @@ from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from src.certificates import publication
-from src.certificates.revocation import find_by_number, revoke_certificate
-from src.core import db, outbox
+from src.certificates.revocation import find_by_number, revoke
 from src.core.errors import NotFound
 from src.core.tenancy import Actor, TenantScope
 from src.identity.auth import provide_actor
@@ -54,10 +52,7 @@ class RevocationApi(Controller):
         if cert is None:
             raise NotFound()
         TenantScope(actor, cert["organisation"]).require_contact_person()
-        async with db.transaction():
-            result = await revoke_certificate(actor, cert["id"], data.reason, "api")
-        outbox.kick()
-        await publication.after_revocation(result["issuer_id"])
+        result = await revoke(actor, cert["id"], data.reason, "api")
         return RevocationResult(
             number=result["number"],
             serial_hex=result["serial_hex"],

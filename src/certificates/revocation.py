@@ -1,7 +1,9 @@
 """Revoking a certificate: irrevocable (REV-2), at an exact recorded moment (REV-6), with a
 REV-3 reason mapped to its RFC 5280 code, an audit row and a mail to the subscriber.
 
-`revoke_certificate` runs inside the caller's transaction. Publication follows from the data:
+`revoke` is the whole unit of work (a transaction, then the after-commit steps);
+`revoke_certificate` runs inside a caller's transaction (a manual request, a user's
+deactivation). Publication follows from the data:
 the OCSP responder notices a new revocation within half a second (publication.py polls a
 revocation count) and the CRL is regenerated when it is fetched and stale, daily, and right after
 the caller's commit when the caller calls `publication.after_revocation(...)`."""
@@ -11,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.certificates import reasons
+from src.certificates import publication, reasons
 from src.certificates.issuance import verify_code
-from src.certificates.publication import encode_entry
 from src.certificates.tables import Certificate, Revocation
-from src.core import audit, outbox
+from src.core import audit, db, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
 from src.core.tenancy import CONTACT_PERSON, Actor
@@ -32,6 +33,21 @@ def _already_revoked(revoked_at: dt.datetime, country: str | None) -> Conflict:
             moment=format_datetime(revoked_at, "long", country=country),
         )
     )
+
+
+async def revoke(actor: Actor, certificate_id: int, reason: str, channel: str) -> dict[str, Any]:
+    """Revoke in a transaction of its own; after the commit, publish it (see `published`)."""
+    async with db.transaction():
+        result = await revoke_certificate(actor, certificate_id, reason, channel)
+    await published(result["issuer_id"])
+    return result
+
+
+async def published(issuer_id: int) -> None:
+    """After a revocation has committed: hand the subscriber's mail to the worker, refresh the
+    OCSP answers at once and publish a new CRL."""
+    outbox.kick()
+    await publication.after_revocation(issuer_id)
 
 
 async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, channel: str) -> dict[str, Any]:
@@ -72,7 +88,7 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
             channel=channel,
             revoked_by=actor.person_id or None,
             client_address=actor.client_address[:64],
-            crl_entry=encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
+            crl_entry=publication.encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
         )
     ).returning(Revocation.id)
     revocation_id = int(rows[0]["id"])

@@ -14,9 +14,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Template
 
-from src.certificates import publication, reasons
-from src.certificates.revocation import check_code, find_by_number, revoke_certificate
-from src.core import db, outbox
+from src.certificates import reasons
+from src.certificates.revocation import check_code, find_by_number, revoke
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
 from src.core.security import RateLimiter
@@ -160,12 +159,9 @@ async def revoke_confirm(request: Request[Any, Any, Any], data: Form) -> Templat
         )
     actor = Actor(person_id=0, name="online revocation with code", client_address=client_address(request))
     try:
-        async with db.transaction():
-            result = await revoke_certificate(actor, certificate_id, reason, "online_code")
+        result = await revoke(actor, certificate_id, reason, "online_code")
     except Conflict as exc:
         return _form(request, {}, {"form": exc.message}, 409)
-    outbox.kick()
-    await publication.after_revocation(result["issuer_id"])
     return page(request, "certificates/revoke_done.html", _done_context(result))
 
 
@@ -224,8 +220,7 @@ async def org_revoke(
         errors["confirm"] = _("Confirm that you understand a revocation cannot be undone.")
     if not errors:
         try:
-            async with db.transaction():
-                result = await revoke_certificate(actor, cert["id"], reason, "portal")
+            result = await revoke(actor, cert["id"], reason, "portal")
         except InputError as exc:
             errors.update(exc.errors)
         except Conflict as exc:
@@ -243,8 +238,6 @@ async def org_revoke(
             partial="certificates/_revoke_org_form.html",
             status_code=409 if "form" in errors else 422,
         )
-    outbox.kick()
-    await publication.after_revocation(result["issuer_id"])
     flash(
         request,
         _(

@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from src.certificates import applications, confirmation, dashboard, fees, manual, reasons
+from src.certificates import applications, confirmation, dashboard, fees, manual, reasons, revocation
 from src.certificates import workflow_schemas as schemas
 from src.certificates.applications import ApplicationInput
 from src.certificates.tables import Certificate
@@ -445,15 +445,12 @@ class ManualRevocationPages(Controller):
     async def execute(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], request_id: FromPath[int]
     ) -> Response[Any]:
-        from src.certificates import publication
-
         try:
             result = await manual.execute(actor, request_id)
         except Conflict as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"/admin/revocation-requests/{request_id}")
-        outbox.kick()
-        await publication.after_revocation(result["revocation"]["issuer_id"])
+        await revocation.published(result["revocation"]["issuer_id"])
         flash(
             request,
             _(
