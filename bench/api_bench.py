@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
-import time
 
-from bench.common import ROOT, bench_environment, hey, portal_server, use_environment
+from bench.common import bench_environment, hey, portal_server, use_environment, write_report
 
 
 async def seed(organisations: int) -> str:
@@ -69,27 +66,15 @@ def main() -> None:
                 f"{base}/api/v1/organisations?q=00042", options.seconds, options.concurrency, auth
             ),
         }
-    reference = loads["GET /health (reference)"].requests_per_second
-    report = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "database": "postgresql" if options.database_url else "sqlite",
-        "organisations": options.organisations,
-        "concurrency": options.concurrency,
-        "seconds": options.seconds,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "results": {
-            name: {**load.as_dict(), "ratio_to_reference": round(load.requests_per_second / reference, 3)}
-            for name, load in loads.items()
-        },
-    }
-    out = ROOT / "bench" / "results" / f"api-{report['database']}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    for name, load in loads.items():
-        print(
-            f"{name:40s} {load.requests_per_second:8.0f}/s  p99 {load.p99_ms:6.1f} ms  "
-            f"ratio {load.requests_per_second / reference:.3f}"
-        )
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report(
+        "api",
+        options.database_url,
+        loads,
+        "GET /health (reference)",
+        organisations=options.organisations,
+        concurrency=options.concurrency,
+        seconds=options.seconds,
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -105,3 +108,28 @@ def portal_server(env: dict[str, str]) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def write_report(name: str, database_url: str, loads: dict[str, Load], reference: str, **facts: Any) -> Path:
+    """bench/results/<name>-<database>.json with each load's ratio to the reference; prints a table."""
+    base = loads[reference].requests_per_second
+    database = "postgresql" if database_url else "sqlite"
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "database": database,
+        **facts,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "results": {
+            label: {**load.as_dict(), "ratio_to_reference": round(load.requests_per_second / base, 3)}
+            for label, load in loads.items()
+        },
+    }
+    out = ROOT / "bench" / "results" / f"{name}-{database}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    for label, load in loads.items():
+        print(
+            f"{label:45s} {load.requests_per_second:8.0f}/s  p99 {load.p99_ms:6.1f} ms  "
+            f"ratio {load.requests_per_second / base:.3f}"
+        )
+    print(f"written to {out.relative_to(ROOT)}")
+    return out

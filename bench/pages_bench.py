@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import threading
 import time
 from typing import Any
@@ -23,7 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench.common import ROOT, bench_environment, free_port, hey, portal_server, use_environment
+from bench.common import bench_environment, free_port, hey, portal_server, use_environment, write_report
 
 EID_CLAIM = "personal_identity_number"
 BATCH = 2000
@@ -152,29 +151,17 @@ def main() -> None:
                 f"{base}/admin/organisations?q=0424", options.seconds, options.concurrency, admin
             ),
         }
-    reference = loads["GET /health (reference)"].requests_per_second
-    report = {
-        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "database": "postgresql" if options.database_url else "sqlite",
-        "organisations": options.organisations,
-        "people": options.people,
-        "concurrency": options.concurrency,
-        "seconds": options.seconds,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "goal": "each page >= 0.10 of the reference requests/s, p99 < 50 ms",
-        "results": {
-            name: {**load.as_dict(), "ratio_to_reference": round(load.requests_per_second / reference, 3)}
-            for name, load in loads.items()
-        },
-    }
-    out = ROOT / "bench" / "results" / f"pages-{report['database']}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    for name, load in loads.items():
-        print(
-            f"{name:45s} {load.requests_per_second:8.0f}/s  p99 {load.p99_ms:6.1f} ms  "
-            f"ratio {load.requests_per_second / reference:.3f}"
-        )
-    print(f"written to {out.relative_to(ROOT)}")
+    write_report(
+        "pages",
+        options.database_url,
+        loads,
+        "GET /health (reference)",
+        organisations=options.organisations,
+        people=options.people,
+        concurrency=options.concurrency,
+        seconds=options.seconds,
+        goal="each page >= 0.10 of the reference requests/s, p99 < 50 ms",
+    )
 
 
 if __name__ == "__main__":
