@@ -46,12 +46,28 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
-def run(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    envvar="WEB_CONCURRENCY",
+    show_default=True,
+    help="Web processes; in production about one per CPU core (PostgreSQL and Redis shared by all).",
+)
+def run(host: str, port: int, workers: int) -> None:
     """Serve the portal (the embedded default: SQLite, in-process worker)."""
     import uvicorn
 
     _run(migrate_all())
-    uvicorn.run("src.app:create_app", factory=True, host=host, port=port, access_log=False, log_level="info")
+    uvicorn.run(
+        "src.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )
 
 
 # --- demo and administration: seed-demo, create-vendor-admin, run-demo ------------------------

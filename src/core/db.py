@@ -61,10 +61,17 @@ def is_postgres() -> bool:
     return isinstance(engine(), PostgresEngine)
 
 
+async def _keep_session(connection: Any) -> None:
+    """Returned to the pool as it is. asyncpg rolls back an unfinished transaction first; its
+    default reset (one more round trip per query: unlock advisory locks, close cursors, UNLISTEN,
+    RESET ALL) has nothing to undo here, because the portal changes no session state: advisory
+    locks are transaction-level, and there are no LISTENs, cursors or session-level SETs."""
+
+
 async def start_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20)
+        await db.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
 
 
 async def close_pool() -> None:

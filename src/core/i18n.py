@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,14 @@ def timezone_for(country: str | None) -> ZoneInfo:
 def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return _babel_date(value, format=fmt, locale=_babel_locale())
+    day = value.date() if isinstance(value, dt.datetime) else value  # as Babel does
+    return _format_day(day, fmt, current_locale.get())
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: dt.date, fmt: str, locale: str) -> str:
+    """Lists show the same few days over and over; Babel formats each one once."""
+    return _babel_date(day, format=fmt, locale=_babel_locale())
 
 
 def format_datetime(value: dt.datetime | None, fmt: str = "medium", country: str | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -9,6 +10,7 @@ from piccolo.query import Select
 from piccolo.table import Table
 
 from src.core.errors import Forbidden, NotFound
+from src.core.prepared import Compiled, Prepared
 
 T = TypeVar("T", bound=Table)
 
@@ -28,6 +30,9 @@ class Actor:
     client_address: str = ""
     locale: str = ""
     via_token: bool = False
+    # Of the organisation acted for, read with the actor (pages show them without a query).
+    organisation_name: str = ""
+    organisation_country: str = ""
 
     @property
     def is_contact_person(self) -> bool:
@@ -68,6 +73,27 @@ class TenantScope:
             raise NotFound()
         return row
 
+    async def rows(
+        self,
+        query: TenantQuery,
+        *,
+        shape: Hashable = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        **values: Any,
+    ) -> list[dict[str, Any]]:
+        return await query.rows(
+            shape=shape, limit=limit, offset=offset, **values, organisation=self.organisation_id
+        )
+
+    async def first(
+        self, query: TenantQuery, *, shape: Hashable = None, **values: Any
+    ) -> dict[str, Any] | None:
+        return await query.first(shape=shape, **values, organisation=self.organisation_id)
+
+    async def value(self, query: TenantQuery, *, shape: Hashable = None, **values: Any) -> Any:
+        return await query.value(shape=shape, **values, organisation=self.organisation_id)
+
     async def get_object(self, table: type[T], object_id: int) -> T:
         obj = (
             await table.objects()
@@ -78,6 +104,18 @@ class TenantScope:
         if obj is None:
             raise NotFound()
         return obj
+
+
+class TenantQuery(Prepared):
+    """A prepared query (src/core/prepared.py) of one organisation's rows. Its builder must filter
+    on the parameter `p.organisation`, and only a TenantScope supplies that value:
+    `await scope.rows(USERS, query="...")`."""
+
+    def _get(self, shape: Hashable) -> Compiled:
+        compiled = super()._get(shape)
+        if "organisation" not in compiled.names:
+            raise ValueError("a tenant query must filter on p.organisation")
+        return compiled
 
 
 def require_vendor_admin(actor: Actor) -> None:

@@ -13,6 +13,7 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 
 from src.core.i18n import _
+from src.core.prepared import Prepared
 from src.core.security import RateLimiter
 from src.core.tenancy import Actor
 from src.settings import get_settings
@@ -33,28 +34,62 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Asked on every request: prepared once (src/core/prepared.py).
+_MEMBER_ACTOR = Prepared(
+    lambda p: (
+        Membership.select(
+            Membership.id,
+            Membership.role,
+            Membership.name,
+            Membership.organisation.status.as_alias("organisation_status"),
+            Membership.organisation.name.as_alias("organisation_name"),
+            Membership.organisation.country.as_alias("organisation_country"),
+            Membership.person.name.as_alias("person_name"),
+            Membership.person.is_vendor_admin.as_alias("is_vendor_admin"),
+            Membership.person.locale.as_alias("locale"),
+            Membership.person.active.as_alias("person_active"),
+        )
+        .where(Membership.person == p.person)
+        .where(Membership.organisation == p.organisation)
+        .where(Membership.active.eq(True))
+    )
+)
+_PERSON_ACTOR = Prepared(
+    lambda p: (
+        Person.select(Person.id, Person.name, Person.is_vendor_admin, Person.locale)
+        .where(Person.id == p.person)
+        .where(Person.active.eq(True))
+    )
+)
+
+
+def _token_query(p: Any) -> Any:
+    from src.identity.tables import ApiToken
+
+    return (
+        ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation, ApiToken.last_used_at)
+        .where(ApiToken.token_hash == p.token_hash)
+        .where(ApiToken.revoked_at.is_null())
+    )
+
+
+_TOKEN = Prepared(_token_query)
+_ONLY_ORGANISATION = Prepared(
+    lambda p: (
+        Membership.select(Membership.organisation)
+        .where(Membership.person == p.person)
+        .where(Membership.active.eq(True))
+    )
+)
+
+
 async def build_actor(
     person_id: int, organisation_id: int | None, address: str, via_token: bool = False
 ) -> Actor | None:
     """The actor for a person acting for an organisation (one query in the usual case), or for
     a vendor admin acting for none; None when any of them is no longer active."""
     if organisation_id is not None:
-        row = (
-            await Membership.select(
-                Membership.id,
-                Membership.role,
-                Membership.name,
-                Membership.organisation.status.as_alias("organisation_status"),
-                Membership.person.name.as_alias("person_name"),
-                Membership.person.is_vendor_admin.as_alias("is_vendor_admin"),
-                Membership.person.locale.as_alias("locale"),
-                Membership.person.active.as_alias("person_active"),
-            )
-            .where(Membership.person == person_id)
-            .where(Membership.organisation == organisation_id)
-            .where(Membership.active.eq(True))
-            .first()
-        )
+        row = await _MEMBER_ACTOR.first(person=person_id, organisation=organisation_id)
         if row is not None and row["person_active"] and row["organisation_status"] == "active":
             return Actor(
                 person_id=person_id,
@@ -66,13 +101,10 @@ async def build_actor(
                 client_address=address,
                 locale=row["locale"],
                 via_token=via_token,
+                organisation_name=row["organisation_name"],
+                organisation_country=row["organisation_country"],
             )
-    person = (
-        await Person.select(Person.id, Person.name, Person.is_vendor_admin, Person.locale)
-        .where(Person.id == person_id)
-        .where(Person.active.eq(True))
-        .first()
-    )
+    person = await _PERSON_ACTOR.first(person=person_id)
     if person is None or not person["is_vendor_admin"]:
         return None
     return Actor(
@@ -117,22 +149,12 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
     token_hash = hash_token(token.strip())
     if not await limiter.hit(token_hash[:16]) or not await limiter.hit(f"ip:{address}"):
         raise TooManyRequestsException(detail=_("Too many requests. Try again in a minute."))
-    row = (
-        await ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation, ApiToken.last_used_at)
-        .where(ApiToken.token_hash == token_hash)
-        .where(ApiToken.revoked_at.is_null())
-        .first()
-    )
+    row = await _TOKEN.first(token_hash=token_hash)
     if row is None:
         return None
     organisation_id = row["organisation"]
     if organisation_id is None:
-        memberships = (
-            await Membership.select(Membership.organisation)
-            .where(Membership.person == row["person"])
-            .where(Membership.active.eq(True))
-            .limit(2)
-        )
+        memberships = await _ONLY_ORGANISATION.rows(person=row["person"], limit=2)
         if len(memberships) == 1:
             organisation_id = memberships[0]["organisation"]
     now = dt.datetime.now(dt.UTC)

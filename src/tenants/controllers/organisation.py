@@ -105,14 +105,13 @@ class OrganisationPages(Controller):
                 request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
             )
         listing = await users.list_users(actor, actor.organisation_id, query=q, page=page_number)
-        organisation = await users.organisation_of(actor, actor.organisation_id)
         return page(
             request,
             "tenants/org_users.html",
             {
-                "organisation": organisation,
+                "organisation": {"name": actor.organisation_name, "country": actor.organisation_country},
                 "listing": listing,
-                "labels": _identifier_labels(organisation["country"]),
+                "labels": _identifier_labels(actor.organisation_country),
             },
             partial="tenants/_org_users_table.html",
         )

@@ -24,6 +24,7 @@ from piccolo.query.functions.aggregate import Count
 from src.core import audit, db, outbox
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
+from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
 from src.identity.oidc import normalise_identifier
 from src.tenants import legal_forms, validation
@@ -146,54 +147,98 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search(q: str) -> WhereRaw:
-    """Name contains the words (case-insensitively); numbers also match KvK, AGB, org number."""
+def _search(p: Any, numeric: bool) -> WhereRaw:
+    """Name contains the words (case-insensitively); numbers also match KvK, AGB, org number.
+    On PostgreSQL, trigram indexes serve these substring searches."""
     like = "ILIKE" if db.is_postgres() else "LIKE"
-    pattern = f"%{_escape_like(q)}%"
-    digits = validation.digits_only(q)
-    if digits.isdigit():
-        number = f"%{digits}%"
+    if numeric:
         return WhereRaw(
             f"(name {like} {{}} ESCAPE '\\' OR kvk_number LIKE {{}} OR agb_code LIKE {{}} "
             "OR org_number LIKE {})",
-            pattern,
-            number,
-            number,
-            number,
+            p.pattern,
+            p.number,
+            p.number,
+            p.number,
         )
-    return WhereRaw(f"name {like} {{}} ESCAPE '\\'", pattern)
+    return WhereRaw(f"name {like} {{}} ESCAPE '\\'", p.pattern)
 
 
-def _filtered(query: Any, wanted: OrganisationQuery) -> Any:
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the SQL of the list: which filters are set, the sort and its direction."""
+
+    searching: bool
+    numeric: bool
+    country: bool
+    legal_form: bool
+    status: bool
+    sort: str
+    descending: bool
+
+
+def _shape_and_values(wanted: OrganisationQuery) -> tuple[_Shape, dict[str, Any]]:
+    values: dict[str, Any] = {}
+    numeric = False
     if wanted.q:
-        query = query.where(_search(wanted.q))
-    if wanted.country:
-        query = query.where(Organisation.country == wanted.country)
-    if wanted.legal_form:
-        query = query.where(Organisation.legal_form == wanted.legal_form)
-    if wanted.status:
-        query = query.where(Organisation.status == wanted.status)
+        values["pattern"] = f"%{_escape_like(wanted.q)}%"
+        digits = validation.digits_only(wanted.q)
+        numeric = digits.isdigit()
+        if numeric:
+            values["number"] = f"%{digits}%"
+    for key in ("country", "legal_form", "status"):
+        if getattr(wanted, key):
+            values[key] = getattr(wanted, key)
+    shape = _Shape(
+        searching=bool(wanted.q),
+        numeric=numeric,
+        country=bool(wanted.country),
+        legal_form=bool(wanted.legal_form),
+        status=bool(wanted.status),
+        sort=wanted.sort,
+        descending=wanted.descending,
+    )
+    return shape, values
+
+
+def _filtered(query: Any, p: Any, shape: _Shape) -> Any:
+    if shape.searching:
+        query = query.where(_search(p, shape.numeric))
+    if shape.country:
+        query = query.where(Organisation.country == p.country)
+    if shape.legal_form:
+        query = query.where(Organisation.legal_form == p.legal_form)
+    if shape.status:
+        query = query.where(Organisation.status == p.status)
     return query
+
+
+def _list_query(p: Any, shape: _Shape) -> Any:
+    select = _filtered(Organisation.select(), p, shape)
+    ascending = not shape.descending
+    if shape.sort == "country":
+        select = select.order_by(Organisation.country, ascending=ascending).order_by(
+            OrderByRaw("lower(name)"), ascending=True
+        )
+    elif shape.sort == "created":
+        select = select.order_by(Organisation.created_at, ascending=ascending)
+    else:
+        select = select.order_by(OrderByRaw("lower(name)"), ascending=ascending)
+    return select.order_by(Organisation.id, ascending=ascending)
+
+
+# The vendor admins' list is prepared once per shape (src/core/prepared.py).
+_LIST = Prepared(_list_query, shaped=True)
+_LIST_COUNT = Prepared(lambda p, shape: _filtered(Organisation.count(), p, shape), shaped=True)
 
 
 async def list_organisations(actor: Actor, wanted: OrganisationQuery | None = None) -> OrganisationPage:
     require_vendor_admin(actor)
     wanted = wanted or OrganisationQuery()
-    total = await _filtered(Organisation.count(), wanted)
+    shape, values = _shape_and_values(wanted)
+    total = await _LIST_COUNT.value(shape=shape, **values)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(wanted.page, pages)
-    ascending = not wanted.descending
-    select = _filtered(Organisation.select(), wanted)
-    if wanted.sort == "country":
-        select = select.order_by(Organisation.country, ascending=ascending).order_by(
-            OrderByRaw("lower(name)"), ascending=True
-        )
-    elif wanted.sort == "created":
-        select = select.order_by(Organisation.created_at, ascending=ascending)
-    else:
-        select = select.order_by(OrderByRaw("lower(name)"), ascending=ascending)
-    select = select.order_by(Organisation.id, ascending=ascending)
-    rows = await select.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = await _LIST.rows(shape=shape, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **values)
     return OrganisationPage(items=[present(row) for row in rows], total=total, page=page)
 
 

@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
-
 from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
-from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantScope
+from src.core.prepared import Prepared
+from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantQuery, TenantScope
 from src.tenants import validation
 from src.tenants.services.people import find_or_create_person
 from src.tenants.tables import Membership, Organisation
@@ -106,10 +105,13 @@ def mask(value: str | None) -> str:
 # --- reading ----------------------------------------------------------------------------------
 
 
+_ORGANISATION = Prepared(lambda p: Organisation.select().where(Organisation.id == p.organisation))
+
+
 async def organisation_of(actor: Actor, organisation_id: int) -> dict[str, Any]:
     """The organisation itself, for its members (and vendor admins)."""
     TenantScope(actor, organisation_id)
-    row = await Organisation.select().where(Organisation.id == organisation_id).first()
+    row = await _ORGANISATION.first(organisation=organisation_id)
     if row is None:
         raise NotFound()
     return row
@@ -132,6 +134,27 @@ class UserPage:
     query: str
 
 
+def _users_query(p: Any, searching: bool) -> Any:
+    select = Membership.select(*_USER_COLUMNS).where(Membership.organisation == p.organisation)
+    if searching:
+        select = select.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
+    return (
+        select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
+    )
+
+
+def _users_count(p: Any, searching: bool) -> Any:
+    count = Membership.count().where(Membership.organisation == p.organisation)
+    if searching:
+        count = count.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
+    return count
+
+
+# The users page is opened on nearly every visit of a contact person: prepared once per shape.
+_USERS = TenantQuery(_users_query, shaped=True)
+_USERS_COUNT = TenantQuery(_users_count, shaped=True)
+
+
 async def list_users(
     actor: Actor, organisation_id: int, *, query: str = "", page: int = 1, page_size: int | None = PAGE_SIZE
 ) -> UserPage:
@@ -140,25 +163,19 @@ async def list_users(
     Only a contact person of the organisation (or a vendor admin) may look them up."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    select = scope.select(Membership, *_USER_COLUMNS)
-    count = scope.select(Membership, Count(Membership.id))
     query = (query or "").strip()[:100]
-    if query:
-        pattern = f"%{query}%"
-        where = (Membership.name.ilike(pattern)) | (Membership.email.ilike(pattern))
-        select = select.where(where)
-        count = count.where(where)
-    select = (
-        select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
-    )
-    total = (await count.first() or {}).get("count", 0)
+    searching = bool(query)
+    values: dict[str, Any] = {"pattern": f"%{query}%"} if searching else {}
+    total = await scope.value(_USERS_COUNT, shape=searching, **values)
     if page_size:
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
-        select = select.limit(page_size).offset((page - 1) * page_size)
+        rows = await scope.rows(
+            _USERS, shape=searching, limit=page_size, offset=(page - 1) * page_size, **values
+        )
     else:
         pages, page = 1, 1
-    rows = await select
+        rows = await scope.rows(_USERS, shape=searching, **values)
     return UserPage(users=[_present(r) for r in rows], total=total, page=page, pages=pages, query=query)
 
 

@@ -1,0 +1,51 @@
+"""Texts in templates: translated per request, variables escaped, the translation trusted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from src.app import template_environment
+from src.core import i18n
+
+
+def render(source: str, **context: object) -> str:
+    return template_environment().from_string(source).render(**context)
+
+
+def test_a_name_in_a_translated_sentence_is_escaped_and_the_sentence_translated() -> None:
+    token = i18n.current_locale.set("nl")
+    try:
+        out = render(
+            "{{ _('Deactivate %(name)s? They can no longer sign in for this organisation.', name=n) }}",
+            n="<script>alert(1)</script>",
+        )
+    finally:
+        i18n.current_locale.reset(token)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    assert "<script>" not in out
+    assert out.startswith(
+        i18n.translations("nl")
+        .ugettext("Deactivate %(name)s? They can no longer sign in for this organisation.")
+        .split("%")[0]
+    )
+
+
+def test_plural_texts_count_and_percent_signs_stay_literal() -> None:
+    assert render("{{ ngettext('%(num)d user', '%(num)d users', 3) }}") == "3 users"
+    assert render("{{ ngettext('%(num)d user', '%(num)d users', 1) }}") == "1 user"
+    assert render("{{ _('100%% sure') }}") == "100% sure"
+    assert render("{{ _('Name') }}") == "Name"
+
+
+def test_dates_follow_the_language_of_the_request() -> None:
+    day = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.UTC)
+    outs = {}
+    for locale in ("nl", "sv", "en"):
+        token = i18n.current_locale.set(locale)
+        try:
+            outs[locale] = render("{{ d | date }}", d=day)
+        finally:
+            i18n.current_locale.reset(token)
+    assert "mrt" in outs["nl"]
+    assert "mars" in outs["sv"]
+    assert "Mar" in outs["en"]
