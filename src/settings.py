@@ -46,6 +46,10 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+SMTP_SECURITY_MODES = ("none", "starttls", "tls")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = ""
@@ -58,6 +62,14 @@ class Settings:
     session_max_age: int = 3 * 3600
     smtp_host: str = ""
     smtp_port: int = 25
+    # "none" (plain SMTP), "starttls" (upgrade on connect) or "tls" (implicit TLS, port 465).
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 30.0
+    # A PEM file of the certificate authorities trusted for the SMTP server's certificate,
+    # instead of the system's; empty: the system's trust store.
+    smtp_ca_file: str = ""
     mail_from: str = "portal@localhost"
     demo_oidc_port: int = 8001
     identity_providers: tuple[IdentityProvider, ...] = field(default_factory=tuple)
@@ -67,6 +79,32 @@ class Settings:
     # Encrypts the CA private keys at rest (PKCS#8, BestAvailableEncryption). The embedded
     # default derives it from SECRET_KEY; production sets CA_KEY_PASSPHRASE of its own.
     ca_key_passphrase: str = ""
+    # A claimed outbox row not done after this many seconds is handed to the relay again; after
+    # `outbox_max_attempts` hand-overs it is marked failed instead.
+    outbox_stale_after: float = 600.0
+    outbox_max_attempts: int = 5
+    outbox_sweep_interval: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.smtp_security not in SMTP_SECURITY_MODES:
+            raise ValueError(
+                f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_MODES)}, not {self.smtp_security!r}"
+            )
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("SMTP_USERNAME and SMTP_PASSWORD must be set together")
+        if self.smtp_username and self.smtp_security == "none":
+            raise ValueError(
+                "refusing to send SMTP_USERNAME and SMTP_PASSWORD over an unencrypted connection: "
+                "set SMTP_SECURITY to starttls or tls"
+            )
+        if self.smtp_timeout <= 0:
+            raise ValueError("SMTP_TIMEOUT must be a positive number of seconds")
+        if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
+            raise ValueError(f"SMTP_CA_FILE {self.smtp_ca_file} is not a readable file")
+        if self.outbox_stale_after <= 0 or self.outbox_sweep_interval <= 0:
+            raise ValueError("OUTBOX_STALE_AFTER and OUTBOX_SWEEP_INTERVAL must be positive seconds")
+        if self.outbox_max_attempts < 1:
+            raise ValueError("OUTBOX_MAX_ATTEMPTS must be at least 1")
 
     @property
     def uses_postgres(self) -> bool:
@@ -88,6 +126,7 @@ class Settings:
             providers = tuple(IdentityProvider.from_dict(p) for p in json.loads(providers_raw))
         secret = env.get("SECRET_KEY") or _stable_dev_secret(var_dir)
         base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        smtp_security = (env.get("SMTP_SECURITY") or "none").strip().lower()
         return cls(
             database_url=env.get("DATABASE_URL", ""),
             sqlite_path=Path(env.get("SQLITE_PATH") or var_dir / "portal.sqlite3"),
@@ -98,7 +137,12 @@ class Settings:
             secure_cookies=_bool(env.get("SECURE_COOKIES"), default=base_url.startswith("https://")),
             session_max_age=int(env.get("SESSION_MAX_AGE", 3 * 3600)),
             smtp_host=env.get("SMTP_HOST", ""),
-            smtp_port=int(env.get("SMTP_PORT", 25)),
+            smtp_port=int(env.get("SMTP_PORT") or SMTP_DEFAULT_PORTS.get(smtp_security, 25)),
+            smtp_security=smtp_security,
+            smtp_username=env.get("SMTP_USERNAME", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_timeout=float(env.get("SMTP_TIMEOUT") or 30),
+            smtp_ca_file=env.get("SMTP_CA_FILE", ""),
             mail_from=env.get("MAIL_FROM", "portal@localhost"),
             demo_oidc_port=int(env.get("DEMO_OIDC_PORT", 8001)),
             identity_providers=providers,
@@ -106,6 +150,9 @@ class Settings:
             api_rate_limit=int(env.get("API_RATE_LIMIT", 600)),
             var_dir=var_dir,
             ca_key_passphrase=env.get("CA_KEY_PASSPHRASE") or _derived_ca_passphrase(secret),
+            outbox_stale_after=float(env.get("OUTBOX_STALE_AFTER") or 600),
+            outbox_max_attempts=int(env.get("OUTBOX_MAX_ATTEMPTS") or 5),
+            outbox_sweep_interval=float(env.get("OUTBOX_SWEEP_INTERVAL") or 60),
         )
 
 

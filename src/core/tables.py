@@ -28,7 +28,10 @@ class OutboxMessage(Table, tablename="outbox_message"):
     """A side effect written in the same transaction as the change that causes it.
 
     The relay hands undelivered rows to dramatiq after commit; `dedupe_key` is unique
-    so the same effect is never queued twice."""
+    so the same effect is never queued twice. `dispatched_at` is the relay's claim (moved
+    on when an attempt of the actor fails), `done_at` is set when the actor has finished,
+    and the sweeper (src.core.outbox.sweep_stuck) hands a row claimed too long ago to the
+    relay again, or, after too many attempts, sets `failed_at` for vendor admins to see."""
 
     id = Serial(primary_key=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
@@ -37,6 +40,9 @@ class OutboxMessage(Table, tablename="outbox_message"):
     dedupe_key = Varchar(length=200, unique=True)
     dispatched_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
+    done_at = Timestamptz(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None, index=True)
+    last_error = Text(default="")
 
 
 class CaughtMail(Table, tablename="caught_mail"):

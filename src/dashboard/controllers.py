@@ -1,4 +1,5 @@
-"""Pages of the dashboard: the audit log (and its CSV export) and the local mail catcher."""
+"""Pages of the dashboard: the audit log (and its CSV export), the local mail catcher and the
+failed deliveries."""
 
 from __future__ import annotations
 
@@ -98,11 +99,13 @@ async def mail_list(
     actor: NamedDependency[Actor],
     page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
 ) -> Template:
-    """The mail the embedded default caught instead of sending, newest first (vendor admins)."""
+    """The mail the embedded default caught instead of sending, newest first, and the deliveries
+    that were given up on (vendor admins)."""
     result = await services.caught_mails(actor, page_number)
     settings = get_settings()
     context = {
         "result": result,
+        "failed": None if is_partial(request) else await services.failed_deliveries(actor),
         "smtp": f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else "",
         "newer_url": _url("/admin/mail", {"page": str(result.page - 1)}) if result.page > 1 else "",
         "older_url": _url("/admin/mail", {"page": str(result.page + 1)}) if result.has_next else "",

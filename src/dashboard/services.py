@@ -1,4 +1,4 @@
-"""Reading the audit log and the local mail catcher.
+"""Reading the audit log, the local mail catcher and the deliveries that failed.
 
 The audit log is read here and written only by src.core.audit (rows are append-only).
 Vendor admins read every row; a contact person reads the rows of the organisation they act
@@ -22,7 +22,7 @@ from piccolo.query import Select
 from src.core import audit, db
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, timezone_for
-from src.core.tables import AuditEntry, CaughtMail
+from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.tenants.tables import Organisation
 
@@ -448,3 +448,54 @@ async def caught_mail(actor: Actor, mail_id: int) -> dict[str, Any]:
         async with db.transaction():
             await CaughtMail.update({CaughtMail.read: True}).where(CaughtMail.id == mail_id)
     return row
+
+
+# --- deliveries the outbox gave up on -----------------------------------------------------------
+
+FAILED_LIMIT = 50
+
+
+@dataclass
+class FailedDeliveries:
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def _failed_row(row: dict[str, Any]) -> dict[str, Any]:
+    payload = _json(row["payload"])
+    # Only the address and subject of a plain mail are shown: other payloads may hold secrets
+    # (the sealed revocation code of a confirmation letter).
+    to = payload.get("to") if row["actor_name"] == "send_mail" else None
+    return {
+        "failed_at": row["failed_at"],
+        "created_at": row["created_at"],
+        "actor_name": row["actor_name"],
+        "dedupe_key": row["dedupe_key"],
+        "attempts": row["attempts"],
+        "last_error": row["last_error"],
+        "recipients": ", ".join(to) if isinstance(to, list) else "",
+        "subject": str(payload.get("subject", "")) if row["actor_name"] == "send_mail" else "",
+    }
+
+
+async def failed_deliveries(actor: Actor) -> FailedDeliveries:
+    """Outbox rows given up on after their last attempt, newest first (vendor admins only)."""
+    require_vendor_admin(actor)
+    failed = OutboxMessage.failed_at.is_not_null() & OutboxMessage.done_at.is_null()
+    rows = (
+        await OutboxMessage.select(
+            OutboxMessage.failed_at,
+            OutboxMessage.created_at,
+            OutboxMessage.actor_name,
+            OutboxMessage.dedupe_key,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            OutboxMessage.payload,
+        )
+        .where(failed)
+        .order_by(OutboxMessage.failed_at, ascending=False)
+        .order_by(OutboxMessage.id, ascending=False)
+        .limit(FAILED_LIMIT)
+    )
+    total = await OutboxMessage.count().where(failed) if len(rows) == FAILED_LIMIT else len(rows)
+    return FailedDeliveries(rows=[_failed_row(r) for r in rows], total=total)

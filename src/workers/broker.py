@@ -5,6 +5,7 @@ Import this module before any actor module (`src.workers.actors` does both in or
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -17,13 +18,19 @@ from src.settings import get_settings
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_MS = 5 * 60 * 1000
+
 _MIDDLEWARE = [
     AgeLimit(),
     TimeLimit(),
     ShutdownNotifications(),
     Callbacks(),
     Pipelines(),
-    Retries(max_retries=8),
+    # The longest wait between two retries stays well below OUTBOX_STALE_AFTER (default ten
+    # minutes), so the outbox sweeper does not take a message dramatiq still holds for lost.
+    Retries(max_retries=8, max_backoff=MAX_BACKOFF_MS),
 ]
 
 
@@ -46,19 +53,40 @@ ASYNC_IMPLEMENTATIONS: dict[str, Callable[..., Awaitable[Any]]] = {}
 def async_actor(actor_name: str, **options: Any) -> Callable[[Callable[..., Awaitable[Any]]], Any]:
     """Declare a dramatiq actor whose body is a coroutine function taking keyword arguments.
 
-    The coroutine stays reachable by name, so tests can run queued work on their own loop."""
+    The coroutine stays reachable by name, so tests can run queued work on their own loop.
+    A message from the outbox (it carries `dedupe_key`) marks its row done when the actor
+    finishes, or records the error when a run fails (src.core.outbox)."""
 
     def decorate(fn: Callable[..., Awaitable[Any]]) -> Any:
         ASYNC_IMPLEMENTATIONS[actor_name] = fn
 
         def run(**kwargs: Any) -> Any:
-            return run_async(fn(**kwargs))  # type: ignore[arg-type]
+            return run_async(_tracked(actor_name, fn, kwargs))
 
         run.__name__ = fn.__name__
         run.__doc__ = fn.__doc__
         return dramatiq.actor(actor_name=actor_name, **options)(run)
 
     return decorate
+
+
+async def _tracked(actor_name: str, fn: Callable[..., Awaitable[T]], kwargs: dict[str, Any]) -> T:
+    from src.core import outbox
+
+    dedupe_key = kwargs.get("dedupe_key")
+    if not isinstance(dedupe_key, str) or not dedupe_key:
+        return await fn(**kwargs)
+    try:
+        result = await fn(**kwargs)
+    except Exception as exc:
+        try:
+            await outbox.record_failure(actor_name, dedupe_key, f"{type(exc).__name__}: {exc}")
+        except Exception:
+            log.exception("could not record the failure of %s", dedupe_key)
+        raise
+    # Should this fail, dramatiq retries the message, and the idempotent actor does nothing twice.
+    await outbox.mark_done(actor_name, dedupe_key)
+    return result
 
 
 def get_actor(name: str) -> dramatiq.Actor[Any, Any]:

@@ -4,7 +4,8 @@ Threads:
 - dramatiq's consumer and worker threads run the actors; each worker thread keeps its own
   event loop (src.workers.broker.run_async);
 - the scheduler thread, with its own event loop, runs the periodic jobs, among them the
-  outbox relay (src.core.outbox.relay_pending) every `relay_interval` seconds.
+  outbox relay (src.core.outbox.relay_pending) every `relay_interval` seconds and the sweeper
+  of stuck outbox rows (src.core.outbox.sweep_stuck) every OUTBOX_SWEEP_INTERVAL seconds.
 No database connection pool is started in this process: an asyncpg pool belongs to one
 event loop, and here there are several. Every query opens its own connection.
 SIGTERM and SIGINT stop it cleanly: the scheduler finishes its running job, dramatiq finishes
@@ -42,6 +43,13 @@ def run_worker(
     if not settings.broker_is_redis:
         raise RuntimeError("the worker process needs REDIS_URL")
     broker_module.configure_retries(min_backoff_ms, max_backoff_ms)
+    if max_backoff_ms is not None and max_backoff_ms >= settings.outbox_stale_after * 1000:
+        log.warning(
+            "--max-backoff (%d ms) is not below OUTBOX_STALE_AFTER (%s s): the outbox sweeper may hand "
+            "over again a message dramatiq is still going to retry (harmless, the actors are idempotent)",
+            max_backoff_ms,
+            settings.outbox_stale_after,
+        )
 
     stop = threading.Event()
 
@@ -54,6 +62,7 @@ def run_worker(
     jobs_scheduler: scheduler.Scheduler | None = None
     if with_scheduler:
         scheduler.register("outbox.relay", outbox.relay_pending, every=relay_interval)
+        scheduler.register("outbox.sweep", outbox.sweep_stuck, every=settings.outbox_sweep_interval)
         jobs_scheduler = scheduler.Scheduler()
     worker = dramatiq.Worker(broker_module.broker, worker_threads=threads, worker_timeout=worker_timeout_ms)
     try:

@@ -3,7 +3,8 @@
 Domains register async jobs with `@periodic(name, every=seconds)` in their tasks.py (imported
 through src.workers.actors before the scheduler starts); `portal worker` runs them on one
 background thread with its own event loop (no database pool: see broker.run_async). The
-worker registers the outbox relay itself (`outbox.relay`, every --relay-interval seconds).
+worker registers the outbox relay itself (`outbox.relay`, every --relay-interval seconds) and
+the sweeper of stuck outbox rows (`outbox.sweep`, every OUTBOX_SWEEP_INTERVAL seconds).
 
 Idempotent by design:
 - a job is known by its name: registering the same name again replaces it, never doubles it;
