@@ -1,22 +1,21 @@
 """The certificates domain's routes, assembled from the modules of its parts: the PKI core and
-revocation (pki, OCSP, CRL, revocation pages and API) and the application workflow
-(`workflow_controllers`, when present)."""
+revocation (CRL, OCSP, revocation pages and API) and the application workflow (applying,
+review, issued certificates with their downloads, manual revocation requests, the API)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from src.certificates import api_revocation, publication_controllers, revocation_pages
-
-_other: list[Any] = []
-try:
-    workflow_controllers = importlib.import_module("src.certificates.workflow_controllers")
-except ModuleNotFoundError as exc:  # the workflow part is not there (yet)
-    if exc.name != "src.certificates.workflow_controllers":
-        raise
-else:
-    _other = list(getattr(workflow_controllers, "ROUTES", []))
+from src.certificates import (
+    api_applications,
+    api_revocation,
+    application_pages,
+    certificate_pages,
+    manual_revocation_pages,
+    publication_controllers,
+    review_pages,
+    revocation_pages,
+)
 
 revocation_routes: list[Any] = [
     *publication_controllers.ROUTES,
@@ -24,4 +23,12 @@ revocation_routes: list[Any] = [
     *api_revocation.ROUTES,
 ]
 
-ROUTES = [*revocation_routes, *_other]
+workflow_routes: list[Any] = [
+    *application_pages.ROUTES,
+    *certificate_pages.ROUTES,
+    *review_pages.ROUTES,
+    *manual_revocation_pages.ROUTES,
+    *api_applications.ROUTES,
+]
+
+ROUTES = [*revocation_routes, *workflow_routes]

@@ -23,7 +23,7 @@ from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import client_address, provide_actor
 from src.settings import get_settings
-from src.tenants.tables import Organisation
+from src.tenants.tables import Membership, Organisation
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -186,6 +186,48 @@ async def _own_certificate(actor: Actor, number: str) -> dict[str, Any]:
     return cert
 
 
+async def _identifying_facts(actor: Actor, cert: dict[str, Any]) -> dict[str, Any]:
+    """What a revocation request names (rule REV-7): the organisation's AGB code (a Swedish
+    organisation has its organisation number instead), the user's number (the membership, also
+    the serialNumber in the certificate's subject) and name; shown so the contact person revokes
+    the certificate they mean."""
+    scope = TenantScope(actor, cert["organisation"])
+    organisation = (
+        await Organisation.select(
+            Organisation.name, Organisation.country, Organisation.agb_code, Organisation.org_number
+        )
+        .where(Organisation.id == scope.organisation_id)
+        .first()
+    )
+    holder = None
+    if cert["holder"] is not None:
+        holder = await scope.get(Membership, cert["holder"], Membership.id, Membership.name)
+    return {"organisation": organisation, "holder": holder}
+
+
+async def _org_revoke_page(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    cert: dict[str, Any],
+    errors: dict[str, str],
+    values: dict[str, str],
+    status_code: int = 200,
+) -> Template:
+    return page(
+        request,
+        "certificates/revoke_org.html",
+        {
+            "certificate": cert,
+            "reasons": reasons.choices(),
+            "errors": errors,
+            "values": values,
+            **await _identifying_facts(actor, cert),
+        },
+        partial="certificates/_revoke_org_form.html",
+        status_code=status_code,
+    )
+
+
 @get(
     "/organisation/certificates/{number:str}/revoke",
     include_in_schema=False,
@@ -195,12 +237,7 @@ async def org_revoke_form(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
 ) -> Template:
     cert = await _own_certificate(actor, number)
-    return page(
-        request,
-        "certificates/revoke_org.html",
-        {"certificate": cert, "reasons": reasons.choices(), "errors": {}, "values": {}},
-        partial="certificates/_revoke_org_form.html",
-    )
+    return await _org_revoke_page(request, actor, cert, {}, {})
 
 
 @post(
@@ -226,17 +263,8 @@ async def org_revoke(
         except Conflict as exc:
             errors["form"] = exc.message
     if errors:
-        return page(
-            request,
-            "certificates/revoke_org.html",
-            {
-                "certificate": cert,
-                "reasons": reasons.choices(),
-                "errors": errors,
-                "values": {"reason": reason},
-            },
-            partial="certificates/_revoke_org_form.html",
-            status_code=409 if "form" in errors else 422,
+        return await _org_revoke_page(
+            request, actor, cert, errors, {"reason": reason}, status_code=409 if "form" in errors else 422
         )
     flash(
         request,

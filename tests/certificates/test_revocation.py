@@ -274,3 +274,50 @@ async def test_a_user_who_leaves_loses_personal_certificates_only(client: Any) -
     assert rows[other_service.certificate_id]["revoked_at"] is None
     leaf = x509.load_pem_x509_certificate(personal.pem.encode())
     assert leaf.serial_number == int(rows[personal.certificate_id]["serial_hex"], 16)
+
+
+async def test_rev7_contact_person_confirms_agb_code_user_number_and_name(client: Any) -> None:
+    """Rule REV-7: a revocation request names the organisation's AGB code, the user's number and
+    name; the confirmation screen shows those three, so the contact person revokes the right
+    certificate, and only that one."""
+    org = await factories.organisation(agb_code="01234567")
+    contact = await factories.member(org, role="contact_person")
+    leaving = await factories.member(org, name="Jan de Vries")
+    namesake = await factories.member(org, name="Jan de Vries-Bakker")
+    personal, _, _ = await issue(org, kind="personal", holder=leaving)
+    other_personal, _, _ = await issue(org, kind="personal", holder=namesake)
+    elsewhere, _, _ = await issue(kind="personal")
+    await sign_in_person(client, contact["person_row"])
+
+    form = await client.get(f"/organisation/certificates/{personal.number}/revoke")
+    assert form.status_code == 200
+    seen = text_of(form.text)
+    assert "AGB code 01234567" in seen
+    assert f"Certificate number {personal.number}" in seen
+    assert f"User number {leaving['id']} User Jan de Vries" in seen
+    assert "Jan de Vries-Bakker" not in seen and str(other_personal.number) not in seen
+    # the facts stay in view when the form comes back with an error
+    unconfirmed = await client.htmx(
+        "POST", f"/organisation/certificates/{personal.number}/revoke", {"reason": "user_left"}
+    )
+    assert unconfirmed.status_code == 422
+    assert f"User number {leaving['id']} User Jan de Vries" in text_of(unconfirmed.text)
+
+    # another organisation's certificate answers 404, to look at and to revoke
+    assert (await client.get(f"/organisation/certificates/{elsewhere.number}/revoke")).status_code == 404
+    foreign = await client.post_form(
+        f"/organisation/certificates/{elsewhere.number}/revoke", {"reason": "user_left", "confirm": "yes"}
+    )
+    assert foreign.status_code == 404
+
+    done = await client.htmx(
+        "POST",
+        f"/organisation/certificates/{personal.number}/revoke",
+        {"reason": "user_left", "confirm": "yes"},
+    )
+    assert done.headers["HX-Redirect"] == f"/organisation/certificates/{personal.number}"
+    revoked = {r["number"]: r["revoked_at"] for r in await Certificate.select()}
+    assert revoked[personal.number] is not None
+    assert revoked[other_personal.number] is None and revoked[elsewhere.number] is None
+    detail = await client.get(f"/organisation/certificates/{personal.number}")
+    assert "Revoked at" in text_of(detail.text)

@@ -105,16 +105,10 @@ def utcnow() -> dt.datetime:
 
 
 def app_with_workflow_routes() -> Any:
-    """The app as tests/conftest.py builds it, plus the workflow routes when the certificates
-    controllers module does not list them (yet)."""
+    """The app as tests/conftest.py builds it (its routes include the certificate workflow)."""
     import os
 
     from src.app import create_app
-    from src.certificates.workflow_controllers import ROUTES
     from src.settings import Settings
 
-    app = create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)
-    if not any(route.path == "/organisation/certificates/apply" for route in app.routes):
-        for handler in ROUTES:
-            app.register(handler)  # type: ignore[arg-type]
-    return app
+    return create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)

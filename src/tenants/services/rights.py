@@ -10,9 +10,9 @@ can no longer conclude contracts. Every way of losing it asks for an explicit co
 - withdrawing it directly (`set_right`, `replace_rights`): `LastSignerConflict` unless confirmed;
 - deactivating its holder: the MEMBERSHIP_DEACTIVATING handler (src/tenants/handlers.py) refuses
   unless the confirmations contain "last_signer";
-- revoking the holder's certificate: the certificate code calls
-  `last_signer_at_risk(organisation_id, membership_id)` before revoking and asks for the same
-  confirmation when it answers True (`last_signer_message()` is the text to show).
+- revoking the holder's personal certificate is not a way of losing it: the signing right
+  belongs to the membership (`ModuleRight`), which a revocation leaves active with its rights
+  (a user who leaves is deactivated, the case above, which also revokes their certificates).
 """
 
 from __future__ import annotations
