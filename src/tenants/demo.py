@@ -3,7 +3,8 @@
 Everything here is idempotent: organisations are found again by KvK number or
 organisationsnummer, people by their personal identity number or card id (vendor admins made
 on the command line by e-mail), memberships by (organisation, person). Running it twice
-changes nothing the second time.
+changes nothing the second time. What the organisations have signed, subscribed to and granted
+is in src/tenants/demo_state.py.
 """
 
 from __future__ import annotations
@@ -272,17 +273,26 @@ class SeedReport:
     organisations_created: int = 0
     people_created: int = 0
     memberships_created: int = 0
+    documents_published: int = 0
+    notices_announced: int = 0
+    signers_authorised: int = 0
+    agreements_signed: int = 0
+    subscriptions_created: int = 0
+    rights_granted: int = 0
 
     @property
     def anything_created(self) -> bool:
-        return bool(self.organisations_created or self.people_created or self.memberships_created)
+        return any(vars(self).values())
 
     def summary(self) -> str:
         if not self.anything_created:
             return "Demo data is already present; nothing changed."
         return (
             f"Demo data loaded: {self.organisations_created} organisations, "
-            f"{self.people_created} people, {self.memberships_created} memberships created."
+            f"{self.people_created} people, {self.memberships_created} memberships created; "
+            f"{self.documents_published} agreement documents published, "
+            f"{self.agreements_signed} agreements signed, {self.subscriptions_created} subscriptions, "
+            f"{self.rights_granted} module rights."
         )
 
 
@@ -390,6 +400,10 @@ async def seed() -> SeedReport:
     from src.subscriptions.catalogue import seed_catalogue
 
     await seed_catalogue()
+    # Agreement, subscriptions and rights, through the services (src/tenants/demo_state.py).
+    from src.tenants.demo_state import seed_state
+
+    await seed_state(report)
     return report
 
 

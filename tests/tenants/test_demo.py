@@ -8,22 +8,44 @@ from typing import Any
 from click.testing import CliRunner
 
 from src.cli import main
-from src.core.tables import AuditEntry
+from src.core.tables import AuditEntry, OutboxMessage
+from src.core.tenancy import Actor
+from src.identity.auth import build_actor
 from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
+from src.subscriptions import services as subscriptions
+from src.subscriptions.services import subscribed_service_codes
+from src.subscriptions.tables import ModuleRight, Subscription
 from src.tenants import demo, legal_forms, validation
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.services import agreements, compliance, rights
+from src.tenants.tables import (
+    AgreementAcceptance,
+    AgreementDocument,
+    LegacyTermsNotice,
+    Membership,
+    Organisation,
+    Person,
+)
 from tests import oidc_support
+from tests.support import text_of
 
 HSA_ID = re.compile(r"^SE\d{10}-[0-9A-Z]{4,}$")
 
 
-async def _counts() -> dict[str, int]:
+async def _counts() -> dict[str, Any]:
     return {
         "organisations": await Organisation.count(),
         "people": await Person.count(),
         "memberships": await Membership.count(),
         "audit": await AuditEntry.count(),
+        "outbox": await OutboxMessage.count(),
+        "documents": await AgreementDocument.count(),
+        "acceptances": await AgreementAcceptance.count(),
+        "notices": await LegacyTermsNotice.count(),
+        "subscriptions": await Subscription.count(),
+        "rights": await ModuleRight.count(),
+        "membership_rows": await Membership.select().order_by(Membership.id),
+        "right_rows": await ModuleRight.select().order_by(ModuleRight.id),
     }
 
 
@@ -36,6 +58,29 @@ async def _members(org: dict[str, Any]) -> list[dict[str, Any]]:
         Membership.person.personal_identity_number.as_alias("pin"),
         Membership.person.card_id.as_alias("card_id"),
     ).where(Membership.organisation == org["id"])
+
+
+async def _membership(org: dict[str, Any], sub: str) -> dict[str, Any]:
+    person = demo.person_by_sub(sub)
+    row = (
+        await Membership.select()
+        .where(Membership.organisation == org["id"])
+        .where(
+            Membership.person._.personal_identity_number == person.personal_identity_number
+            if person.personal_identity_number
+            else Membership.person._.card_id == person.card_id
+        )
+        .first()
+    )
+    assert row is not None, sub
+    return row
+
+
+async def _actor(org: dict[str, Any], sub: str) -> Any:
+    membership = await _membership(org, sub)
+    actor = await build_actor(membership["person"], org["id"], "127.0.0.1")
+    assert actor is not None
+    return actor
 
 
 async def _org(legal_form: str) -> dict[str, Any]:
@@ -53,7 +98,26 @@ async def test_seeding_twice_changes_nothing_the_second_time() -> None:
     assert after_first["organisations"] == 3
     assert after_first["people"] == 11
     assert after_first["memberships"] == 10
+    assert after_first["documents"] == 3 and after_first["acceptances"] == 2
+    assert after_first["subscriptions"] == 3 and after_first["notices"] == 1
     assert "nothing changed" in second.summary()
+
+
+async def test_a_second_seed_keeps_what_was_changed_in_the_running_demo() -> None:
+    await demo.seed()
+    linde = await _org("bv")
+    [subscription] = (
+        await Subscription.select(Subscription.id)
+        .where(Subscription.organisation == linde["id"])
+        .where(Subscription.service._.code == "uzi_server_certificate")
+    )
+    admin = Actor(person_id=0, name="test", is_vendor_admin=True)
+    await subscriptions.end_subscription(admin, linde["id"], subscription["id"])
+    thijs = await _membership(linde, "thijs.meijer")
+    await ModuleRight.delete().where(ModuleRight.membership == thijs["id"])
+    assert not (await demo.seed()).anything_created
+    assert await subscribed_service_codes(linde["id"]) == {"procurement_portal"}
+    assert not await ModuleRight.exists().where(ModuleRight.membership == thijs["id"])
 
 
 def test_seed_demo_command_is_idempotent() -> None:
@@ -62,6 +126,7 @@ def test_seed_demo_command_is_idempotent() -> None:
     second = runner.invoke(main, ["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "3 organisations, 11 people, 10 memberships" in first.output
+    assert "3 agreement documents published, 2 agreements signed, 3 subscriptions" in first.output
     assert second.exit_code == 0, second.output
     assert "nothing changed" in second.output
 
@@ -167,3 +232,83 @@ def test_demo_users_are_predefined_on_the_provider() -> None:
     users = demo.demo_users()
     assert [u.sub for u in users] == [p.sub for p in demo.PEOPLE]
     assert all(demo.EID_CLAIM in u.claims or demo.CARD_CLAIM in u.claims for u in users)
+
+
+async def test_the_demo_publishes_the_customer_agreement_in_three_languages() -> None:
+    # rule AG-9: general terms, processor agreement and service descriptions
+    await demo.seed()
+    documents = await agreements.latest_documents()
+    assert [d["kind"] for d in documents] == list(agreements.KINDS)
+    for d in documents:
+        texts = {d[f"text_{loc}"] for loc in ("nl", "sv", "en")}
+        assert len(texts) == 3 and all(texts), d["kind"]
+        assert d["effective_on"] <= d["accept_by"]
+    general = next(d for d in documents if d["kind"] == "general_terms")
+    assert "Dutch law" in general["text_en"] and "Nederlands recht" in general["text_nl"]
+
+
+async def test_the_dutch_care_provider_has_signed_subscribes_and_grants_rights() -> None:
+    # rules AG-1, MOD-1, MOD-2
+    await demo.seed()
+    linde = await _org("bv")
+    eva = await _actor(linde, "eva.janssen")
+    status = await agreements.agreement_status(eva, linde["id"])
+    assert status.status == agreements.CURRENT
+    assert status.latest is not None and status.latest["signer_name"] == "Eva Janssen"
+    signer = await _membership(linde, "eva.janssen")
+    assert signer["role"] == "contact_person" and signer["may_sign_agreements"]
+    assert await subscribed_service_codes(linde["id"]) == {"procurement_portal", "uzi_server_certificate"}
+    matrix = await rights.matrix(eva, linde["id"])
+    assert [m["code"] for m in matrix["modules"]] == [
+        "general",
+        "requests",
+        "contracting",
+        "negotiation",
+        "compliance",
+    ]
+    assert matrix["signers"] == [signer["id"]]  # one signing right, in the contracting module
+    holders = {membership for membership, _module in matrix["cells"]}
+    assert holders == {u["id"] for u in matrix["users"]}  # every user has a right somewhere
+    assert await compliance.banners_for(eva) == []
+
+
+async def test_the_aktiebolag_has_not_signed_and_its_people_see_the_banner() -> None:
+    # rules AG-1, AG-5: no agreement, no subscription, and the procurement portal's legacy terms end
+    await demo.seed()
+    bjorken = await _org("aktiebolag")
+    karin = await _actor(bjorken, "karin.johansson")
+    status = await agreements.agreement_status(karin, bjorken["id"])
+    assert status.status == agreements.NONE and len(status.pending) == 3
+    assert await agreements.may_sign(karin, bjorken["id"])  # the documents wait for her signature
+    assert await subscribed_service_codes(bjorken["id"]) == set()
+    for sub in ("karin.johansson", "erik.andersson"):
+        [banner] = await compliance.banners_for(await _actor(bjorken, sub))
+        assert banner["link"] == "/organisation/agreement"
+        assert "no customer agreement and no subscription" in banner["title"]
+
+
+async def test_the_sole_proprietorship_has_signed_and_has_one_subscription() -> None:
+    await demo.seed()
+    firma = await _org("enskild_firma")
+    assert await Subscription.count().where(Subscription.organisation == firma["id"]) == 1
+    assert await subscribed_service_codes(firma["id"]) == {"webcert"}
+    assert await agreements.has_valid_agreement(firma["id"])
+
+
+async def test_the_demo_pages_show_agreement_subscriptions_rights_and_banner(client: Any) -> None:
+    await demo.seed()
+    claims_of = dict(demo.demo_user_claims())
+    await oidc_support.sign_in(client, "demo-eva.janssen", claims_of["eva.janssen"], "eid")
+    agreement = text_of((await client.get("/organisation/agreement")).text)
+    assert "Signed" in agreement and "Eva Janssen" in agreement
+    subscriptions = text_of((await client.get("/organisation/subscriptions")).text)
+    assert "Care procurement portal" in subscriptions and "UZI server certificates" in subscriptions
+    matrix = text_of((await client.get("/organisation/rights")).text)
+    assert "Contracting" in matrix and "Thijs Meijer" in matrix
+    client.cookies.clear()
+
+    await oidc_support.sign_in(client, "demo-karin.johansson", claims_of["karin.johansson"], "card")
+    agreement = text_of((await client.get("/organisation/agreement")).text)
+    assert "Not signed" in agreement and "Sign the customer agreement" in agreement
+    banners = text_of((await client.get("/banners")).text)
+    assert "no customer agreement and no subscription" in banners

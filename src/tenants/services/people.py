@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from src.core import db
-from src.core.errors import InputError, NotFound
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _
 from src.core.tenancy import Actor
 from src.tenants.tables import Organisation, Person
@@ -51,6 +51,17 @@ async def whoami(actor: Actor) -> dict[str, Any]:
     }
 
 
+async def _existing_person(pin: str | None, card: str | None) -> dict[str, Any] | None:
+    """The person with this personal identity number or card id, if any."""
+    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
+    by_card = await Person.select().where(Person.card_id == card).first() if card else None
+    if by_pin and by_card and by_pin["id"] != by_card["id"]:
+        raise InputError(
+            {"card_id": _("This card id belongs to another person than the personal identity number.")}
+        )
+    return by_pin or by_card
+
+
 async def find_or_create_person(
     name: str, email: str, pin: str | None, card: str | None
 ) -> tuple[dict[str, Any], bool]:
@@ -58,21 +69,23 @@ async def find_or_create_person(
     to several organisations.
 
     Identifiers decide who can sign in as a person, in every organisation they belong to, so an
-    existing person never gets a different one attached here."""
-    by_pin = await Person.select().where(Person.personal_identity_number == pin).first() if pin else None
-    by_card = await Person.select().where(Person.card_id == card).first() if card else None
-    if by_pin and by_card and by_pin["id"] != by_card["id"]:
-        raise InputError(
-            {"card_id": _("This card id belongs to another person than the personal identity number.")}
-        )
-    person = by_pin or by_card
+    existing person never gets a different one attached here.
+
+    Two organisations may register the same new person at the same moment. The unique indexes
+    on the identifiers let one insert through; the other (on PostgreSQL it waits until the first
+    commits) inserts nothing and goes on with the person found, exactly as if it had come second."""
+    person = await _existing_person(pin, card)
     if person is None:
-        row = (
-            await Person.insert(
-                Person(name=name, email=email, personal_identity_number=pin, card_id=card)
-            ).returning(*Person.all_columns())
-        )[0]
-        return row, True
+        inserted = (
+            await Person.insert(Person(name=name, email=email, personal_identity_number=pin, card_id=card))
+            .on_conflict(action="DO NOTHING")
+            .returning(*Person.all_columns())
+        )
+        if inserted:
+            return inserted[0], True
+        person = await _existing_person(pin, card)
+        if person is None:  # the person that refused ours is gone again
+            raise Conflict(_("Someone else is registering this person right now; try again in a moment."))
     if pin and person["personal_identity_number"] != pin:
         raise InputError(
             {
