@@ -1,8 +1,8 @@
 """The contact person's users page and the vendor admins' organisations list under load, against
 the bare /health route of the same server in the same run, on a large data set.
 
-    uv run python bench/pages_bench.py --database-url postgresql://... [--organisations 10000]
-        [--people 200000] [--seconds 5] [--concurrency 32]
+    uv run python -m bench.pages_bench --database-url postgresql://... [--redis-url redis://...]
+        [--organisations 10000] [--people 200000] [--seconds 5] [--concurrency 32]
 
 Generates the data (organisations, people, memberships), signs a contact person and a vendor
 admin in through a local OpenID provider, drives each page with `hey`, and writes
@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench.common import bench_environment, free_port, hey, portal_server, use_environment, write_report
+from bench.common import Load, bench_environment, free_port, hey, portal_server, use_environment, write_report
 
 EID_CLAIM = "personal_identity_number"
+REFERENCE = "GET /health (reference)"
 BATCH = 2000
 
 
@@ -121,9 +122,37 @@ def sign_in(base: str, issuer: str, provider: str, identifier: str) -> str:
         return f"portal_session={portal.cookies['portal_session']}"
 
 
+def measure(
+    env: dict[str, str], issuer: str, who: dict[str, str], seconds: int, concurrency: int
+) -> dict[str, Load]:
+    with portal_server(env) as base:
+        contact = {"Cookie": sign_in(base, issuer, "eid", who["contact"])}
+        admin = {"Cookie": sign_in(base, issuer, "staff", who["admin"])}
+        hey(f"{base}/health", 1, concurrency)  # warm up
+        for url, cookie in ((f"{base}/organisation/users", contact), (f"{base}/admin/organisations", admin)):
+            hey(url, 1, concurrency, cookie)
+        return {
+            REFERENCE: hey(f"{base}/health", seconds, concurrency),
+            "GET /organisation/users (contact person)": hey(
+                f"{base}/organisation/users", seconds, concurrency, contact
+            ),
+            "GET /admin/organisations (vendor admin)": hey(
+                f"{base}/admin/organisations", seconds, concurrency, admin
+            ),
+            "GET /admin/organisations?q=0424 (search)": hey(
+                f"{base}/admin/organisations?q=0424", seconds, concurrency, admin
+            ),
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""))
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="sessions and rate limits in Redis, as in production (else in files and memory)",
+    )
     parser.add_argument("--organisations", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=200_000)
     parser.add_argument("--seconds", type=int, default=5)
@@ -132,36 +161,31 @@ def main() -> None:
 
     issuer, providers = start_provider()
     env = bench_environment(options.database_url, OIDC_PROVIDERS=json.dumps(providers))
+    if options.redis_url:
+        env["REDIS_URL"] = options.redis_url
     use_environment(env)
     who = asyncio.run(generate(options.organisations, options.people))
 
-    with portal_server(env) as base:
-        contact = {"Cookie": sign_in(base, issuer, "eid", who["contact"])}
-        admin = {"Cookie": sign_in(base, issuer, "staff", who["admin"])}
-        hey(f"{base}/health", 1, options.concurrency)  # warm up
-        loads = {
-            "GET /health (reference)": hey(f"{base}/health", options.seconds, options.concurrency),
-            "GET /organisation/users (contact person)": hey(
-                f"{base}/organisation/users", options.seconds, options.concurrency, contact
-            ),
-            "GET /admin/organisations (vendor admin)": hey(
-                f"{base}/admin/organisations", options.seconds, options.concurrency, admin
-            ),
-            "GET /admin/organisations?q=0424 (search)": hey(
-                f"{base}/admin/organisations?q=0424", options.seconds, options.concurrency, admin
-            ),
-        }
-    write_report(
-        "pages",
-        options.database_url,
-        loads,
-        "GET /health (reference)",
-        organisations=options.organisations,
-        people=options.people,
-        concurrency=options.concurrency,
-        seconds=options.seconds,
-        goal="each page >= 0.10 of the reference requests/s, p99 < 50 ms",
-    )
+    # One web process, and the production shape: one per core behind the same port.
+    cores = os.cpu_count() or 1
+    for name, processes in (("pages-one-process", 1), ("pages", cores)):
+        loads = measure(
+            {**env, "WEB_CONCURRENCY": str(processes)}, issuer, who, options.seconds, options.concurrency
+        )
+        print(f"-- {processes} web process(es), sessions in {'Redis' if options.redis_url else 'files'}")
+        write_report(
+            name,
+            options.database_url,
+            loads,
+            REFERENCE,
+            web_processes=processes,
+            sessions="redis" if options.redis_url else "files",
+            organisations=options.organisations,
+            people=options.people,
+            concurrency=options.concurrency,
+            seconds=options.seconds,
+            goal="each page >= 0.10 of the reference requests/s, p99 < 50 ms",
+        )
 
 
 if __name__ == "__main__":
