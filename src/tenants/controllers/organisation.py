@@ -42,6 +42,8 @@ def _identifier_labels(country: str) -> dict[str, str]:
         "remove_contact_person": _("Remove as contact person"),
         "make_contact_person": _("Make contact person"),
         "deactivate": _("Deactivate"),
+        # Formatted per row with the user's name (the whole text is escaped on output).
+        "deactivate_confirm": _("Deactivate %(name)s? They can no longer sign in for this organisation."),
         "reactivate": _("Reactivate"),
         "saved": _("Saved."),
     }
