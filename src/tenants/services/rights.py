@@ -97,7 +97,7 @@ async def _signers(organisation_id: int) -> list[int]:
 
 async def last_signer_at_risk(organisation_id: int, membership_id: int) -> bool:
     """True when this user holds the organisation's only signing right (rule MOD-2): losing the
-    user (deactivation, certificate revocation) means no more contracts can be concluded."""
+    user (deactivation) means no more contracts can be concluded."""
     return await _signers(organisation_id) == [membership_id]
 
 
