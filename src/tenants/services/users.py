@@ -134,25 +134,24 @@ class UserPage:
     query: str
 
 
-def _users_query(p: Any, searching: bool) -> Any:
-    select = Membership.select(*_USER_COLUMNS).where(Membership.organisation == p.organisation)
+def _own_users(query: Any, p: Any, searching: bool) -> Any:
+    """The organisation's users, those whose name or e-mail contains the pattern when searching."""
+    query = query.where(Membership.organisation == p.organisation)
     if searching:
-        select = select.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
+        query = query.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
+    return query
+
+
+def _users_query(p: Any, searching: bool) -> Any:
+    select = _own_users(Membership.select(*_USER_COLUMNS), p, searching)
     return (
         select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
     )
 
 
-def _users_count(p: Any, searching: bool) -> Any:
-    count = Membership.count().where(Membership.organisation == p.organisation)
-    if searching:
-        count = count.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
-    return count
-
-
 # The users page is opened on nearly every visit of a contact person: prepared once per shape.
 _USERS = TenantQuery(_users_query, shaped=True)
-_USERS_COUNT = TenantQuery(_users_count, shaped=True)
+_USERS_COUNT = TenantQuery(lambda p, searching: _own_users(Membership.count(), p, searching), shaped=True)
 
 
 async def list_users(
