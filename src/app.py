@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
@@ -27,71 +24,15 @@ from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
-from markupsafe import Markup
 
 from src.core import db, i18n
 from src.core.security import security_headers_middleware
 from src.core.sessions import PortalSessionConfig
+from src.core.templating import DOMAINS, template_environment
 from src.core.web import EXCEPTION_HANDLERS
 from src.settings import ROOT, Settings, get_settings, override_settings
 
 log = logging.getLogger(__name__)
-
-SRC = Path(__file__).resolve().parent
-DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
-
-
-class PortalEnvironment(Environment):
-    """Jinja with dictionary keys looked up first: `row.name` on a query row (a dict) is then a
-    lookup instead of a failed attribute access and its exception, which, on pages of many
-    rows, was a large part of rendering."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
-
-
-def _template_gettext(message: str, **variables: Any) -> Markup:
-    """Jinja's "newstyle" gettext with autoescaping, without its per-call overhead: the
-    translation is trusted markup, the variables are escaped, `%%` is a literal percent sign."""
-    text = Markup(i18n.translations(i18n.current_locale.get()).ugettext(message))  # noqa: S704 (our catalogues)
-    return text % variables if "%" in text else text
-
-
-def _template_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-    text = Markup(i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num))  # noqa: S704
-    variables.setdefault("num", num)
-    return text % variables
-
-
-@functools.cache
-def template_environment(auto_reload: bool = False) -> Environment:
-    """The templates, compiled once; with auto_reload (debug) each use re-checks the file's time."""
-    loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
-    env = PortalEnvironment(
-        loader=ChoiceLoader(loaders),
-        auto_reload=auto_reload,
-        autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        lambda message: i18n.gettext(message),
-        lambda singular, plural, n: i18n.translations(i18n.current_locale.get()).ungettext(
-            singular, plural, n
-        ),
-        newstyle=True,
-    )
-    env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
-    env.filters["date"] = i18n.format_date
-    env.filters["datetime"] = i18n.format_datetime
-    env.filters["money"] = i18n.format_money
-    return env
 
 
 def _routes() -> list[Any]:

@@ -11,7 +11,7 @@ from src.core import i18n
 
 
 def _environment() -> Any:
-    from src.app import template_environment
+    from src.core.templating import template_environment
 
     return template_environment()
 

@@ -70,7 +70,14 @@ def page(
     ctx.update(banner_context(request))
     ctx.update(context or {})
     # The same URL answers a page or a partial: caches must tell them apart.
-    return Template(template_name=name, context=ctx, status_code=status_code, headers={"Vary": "HX-Request"})
+    return Template(
+        template_name=name,
+        context=ctx,
+        status_code=status_code,
+        headers={"Vary": "HX-Request"},
+        # known here; Litestar would otherwise guess it from the file name on every response
+        media_type=MediaType.HTML if name.endswith(".html") else None,
+    )
 
 
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:

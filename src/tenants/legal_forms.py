@@ -6,9 +6,11 @@ organisationsnummer is the owner's personnummer."""
 
 from __future__ import annotations
 
+import functools
+
 from babel.support import LazyProxy
 
-from src.core.i18n import N_
+from src.core.i18n import N_, current_locale
 
 COUNTRIES: dict[str, LazyProxy] = {
     "NL": N_("Netherlands"),
@@ -63,22 +65,32 @@ SHORT_LABELS: dict[str, LazyProxy] = {
 SOLE_PROPRIETORSHIPS = frozenset({"eenmanszaak", "enskild_firma"})
 
 
+@functools.cache
+def _labels(locale: str) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Country, legal form and short legal form labels in one language, translated once (the
+    catalogues do not change while the portal runs; lists show them on every row)."""
+    token = current_locale.set(locale)
+    try:
+        countries = {code: str(label) for code, label in COUNTRIES.items()}
+        forms = {code: str(label) for country in LEGAL_FORMS.values() for code, label in country.items()}
+        short = {code: str(label) for code, label in SHORT_LABELS.items()}
+    finally:
+        current_locale.reset(token)
+    return countries, forms, short
+
+
 def country_label(code: str | None) -> str:
-    label = COUNTRIES.get(code or "")
-    return str(label) if label is not None else (code or "")
+    return _labels(current_locale.get())[0].get(code or "", code or "")
 
 
 def legal_form_label(code: str | None) -> str:
     """The label in the current language; an unknown code is shown as it is."""
-    for forms in LEGAL_FORMS.values():
-        if code in forms:
-            return str(forms[code])
-    return code or ""
+    return _labels(current_locale.get())[1].get(code or "", code or "")
 
 
 def legal_form_short(code: str | None) -> str:
-    label = SHORT_LABELS.get(code or "")
-    return str(label) if label is not None else legal_form_label(code)
+    short = _labels(current_locale.get())[2].get(code or "")
+    return short if short is not None else legal_form_label(code)
 
 
 def legal_forms_of(country: str) -> list[tuple[str, str]]:

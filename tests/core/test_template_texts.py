@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from src.app import template_environment
 from src.core import i18n
+from src.core.templating import template_environment
 
 
 def render(source: str, **context: object) -> str:
@@ -49,3 +49,22 @@ def test_dates_follow_the_language_of_the_request() -> None:
     assert "mrt" in outs["nl"]
     assert "mars" in outs["sv"]
     assert "Mar" in outs["en"]
+
+
+def test_values_are_escaped_on_output_exactly_as_stock_jinja_escapes_them() -> None:
+    from jinja2 import Environment
+    from markupsafe import Markup
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>trusted</em>"
+
+    source = (
+        "<p title='{{ v }}'>{{ v }}</p>{% set b %}[{{ v }}]{% endset %}{{ b }}"
+        "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ m(v) }}{% for i in [v] %}{{ i }}{% endfor %}"
+    )
+    values = ["<script>\"x\" & 'y'</script>", Markup("<b>safe</b>"), Html(), 42, None, 1.5, ["<a>"]]
+    stock = Environment(autoescape=True)
+    for value in values:
+        assert render(source, v=value) == stock.from_string(source).render(v=value)
+    assert "&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;" in render("{{ v }}", v=values[0])

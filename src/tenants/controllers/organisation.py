@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +14,7 @@ from litestar.response import Template
 
 from src.core import outbox
 from src.core.errors import Conflict, InputError
-from src.core.i18n import _
+from src.core.i18n import _, current_locale
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
 from src.core.web import flash, is_partial, page, redirect
 from src.identity import services as identity
@@ -25,8 +27,23 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
 
 
-def _identifier_labels(country: str) -> dict[str, str]:
-    """Every fixed text of a user row, translated once per page instead of once per row."""
+def _identifier_labels(country: str) -> Mapping[str, str]:
+    """Every fixed text of a user row, in the request's language, translated once per language
+    and country instead of once per row and page. A plain dict (templates read dict keys
+    fastest) shared by every request: read it, never change it."""
+    return _labels_in(current_locale.get(), country)
+
+
+@functools.cache
+def _labels_in(locale: str, country: str) -> Mapping[str, str]:
+    token = current_locale.set(locale)
+    try:
+        return _translate_labels(country)
+    finally:
+        current_locale.reset(token)
+
+
+def _translate_labels(country: str) -> dict[str, str]:
     row = {
         "name": _("Name"),
         "email": _("Registered e-mail"),
@@ -214,9 +231,9 @@ class OrganisationPages(Controller):
         organisation = await users.organisation_of(actor, actor.organisation_id)
         return page(
             request,
-            "tenants/_org_user_row.html",
+            "tenants/_org_user_rows.html",
             {
-                "u": row,
+                "rows": [row],
                 "error": error,
                 "saved": not error,
                 "labels": _identifier_labels(organisation["country"]),

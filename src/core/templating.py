@@ -1,0 +1,109 @@
+"""The Jinja environment of every page, partial and PDF: templates from src/<domain>/templates,
+autoescaping on, texts through the request's catalogue.
+
+Pages of many rows spend most of their time here, so three things differ from a stock
+Environment, each keeping Jinja's behaviour:
+- `row.field` on a dict (a query row) is a key lookup first, not a failed attribute access;
+- `{{ value }}` output is escaped by `escape_output`, which gives the same text as markupsafe's
+  `escape` but as a plain string: output is joined into the page (or into a buffer that Jinja
+  marks safe as a whole), so a Markup object per value, built by a Python-level constructor,
+  was pure overhead;
+- `_()`/`ngettext()` skip Jinja's per-call wrapper.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import markupsafe
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import Expr
+from markupsafe import Markup
+
+from src.core import i18n
+
+SRC = Path(__file__).resolve().parents[1]
+DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
+
+# markupsafe's C escaping of a str into a str; its public `escape` wraps the same call in Markup.
+_escape_str = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(markupsafe.escape(text)))
+
+
+def escape_output(value: Any) -> str:
+    """What `{{ value }}` writes: markupsafe's `escape(value)`, as a str."""
+    if type(value) is str:
+        return _escape_str(value)
+    html = getattr(value, "__html__", None)
+    if html is not None:
+        return str(html())
+    return _escape_str(str(value))
+
+
+class _OutputCodeGenerator(CodeGenerator):
+    """Compiles autoescaped output to `environment.escape_output(...)` instead of `escape(...)`.
+    Only the static autoescape case changes; `{% autoescape %}` blocks keep Jinja's code."""
+
+    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("environment.escape_output(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class PortalEnvironment(Environment):
+    """Jinja with dict keys looked up first and plain-string output escaping (see the module)."""
+
+    code_generator_class = _OutputCodeGenerator
+    escape_output = staticmethod(escape_output)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+def _template_gettext(message: str, **variables: Any) -> Markup:
+    """Jinja's "newstyle" gettext with autoescaping, without its per-call overhead: the
+    translation is trusted markup, the variables are escaped, `%%` is a literal percent sign."""
+    text = Markup(i18n.translations(i18n.current_locale.get()).ugettext(message))  # noqa: S704 (our catalogues)
+    return text % variables if "%" in text else text
+
+
+def _template_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+    text = Markup(i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num))  # noqa: S704
+    variables.setdefault("num", num)
+    return text % variables
+
+
+@functools.cache
+def template_environment(auto_reload: bool = False) -> Environment:
+    """The templates, compiled once; with auto_reload (debug) each use re-checks the file's time."""
+    loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
+    env = PortalEnvironment(
+        loader=ChoiceLoader(loaders),
+        auto_reload=auto_reload,
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: i18n.gettext(message),
+        lambda singular, plural, n: i18n.translations(i18n.current_locale.get()).ungettext(
+            singular, plural, n
+        ),
+        newstyle=True,
+    )
+    env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    env.filters["date"] = i18n.format_date
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["money"] = i18n.format_money
+    return env
