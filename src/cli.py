@@ -56,18 +56,10 @@ def migrate() -> None:
 )
 def run(host: str, port: int, workers: int) -> None:
     """Serve the portal (the embedded default: SQLite, in-process worker)."""
-    import uvicorn
+    from src.core.serving import serve
 
     _run(migrate_all())
-    uvicorn.run(
-        "src.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_level="info",
-    )
+    serve(host, port, workers)
 
 
 # --- demo and administration: seed-demo, create-vendor-admin, run-demo ------------------------

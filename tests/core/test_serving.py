@@ -1,0 +1,189 @@
+"""`portal run --workers N`: several web processes on one port, connections spread over them,
+a process that dies replaced, all of them stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return sorted(int(child) for child in text.split())
+
+
+def _web_processes(pid: int) -> list[int]:
+    """The supervisor's web processes (multiprocessing also starts a resource tracker)."""
+    return [
+        child
+        for child in _children(pid)
+        if b"multiprocessing.spawn" in Path(f"/proc/{child}/cmdline").read_bytes()
+        and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def _wait_until(check, seconds: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def _answers(base: str, timeout: float = 2) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _established_on(port: int) -> dict[int, int]:
+    """Socket inode -> 1 for every established connection whose local port is `port`."""
+    inodes: dict[int, int] = {}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], int(fields[9])
+            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+                inodes[inode] = 1
+    return inodes
+
+
+def _connections_of(pid: int, inodes: dict[int, int]) -> int:
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+            count += 1
+    return count
+
+
+@pytest.fixture
+def two_processes() -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "src.cli", "run", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env={**os.environ, "BASE_URL": f"http://127.0.0.1:{port}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until(lambda: _answers(base) and len(_web_processes(server.pid)) == 2)
+        yield server, base, port
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(60)
+
+
+def test_a_burst_of_connections_is_shared_by_the_web_processes(
+    two_processes: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    server, _, port = two_processes
+    # 32 connections opened at once, as a load balancer or a busy client would: with one shared
+    # socket, the process that happened to be idle took nearly all of them.
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(32)]
+    try:
+        for c in clients:
+            c.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for c in clients:
+            assert c.recv(4096).startswith(b"HTTP/1.1 200")
+        inodes = _established_on(port)
+        per_process = [_connections_of(pid, inodes) for pid in _web_processes(server.pid)]
+    finally:
+        for c in clients:
+            c.close()
+    assert sum(per_process) == 32
+    # The kernel hashes each connection to a process: both get a fair part.
+    assert min(per_process) >= 4, per_process
+
+
+def test_a_web_process_that_dies_is_replaced_and_the_portal_keeps_answering(
+    two_processes: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    server, base, _ = two_processes
+    first, second = _web_processes(server.pid)
+    os.kill(first, signal.SIGKILL)
+
+    def replaced() -> list[int] | None:
+        now = _web_processes(server.pid)
+        return now if len(now) == 2 and first not in now else None
+
+    assert second in _wait_until(replaced, seconds=90)
+    # New connections (each request below opens one) are never refused: one that the kernel
+    # hands to the process still starting waits in its queue until it answers.
+    for _ in range(20):
+        assert _answers(base, timeout=60)
+
+
+def test_stopping_the_portal_stops_every_web_process(
+    two_processes: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    server, base, _ = two_processes
+    workers = _web_processes(server.pid)
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(60) == 0
+    assert not any(_alive(pid) for pid in workers)
+    assert not _answers(base)
+
+
+def test_a_port_in_use_is_named_in_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "src.cli", "run", "--port", str(port), "--workers", "2"],
+            cwd=ROOT,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode != 0
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_web_processes_stop_by_themselves_when_the_supervisor_is_killed(
+    two_processes: tuple[subprocess.Popen[bytes], str, int],
+) -> None:
+    server, base, _ = two_processes
+    workers = _web_processes(server.pid)
+    server.kill()
+    server.wait(10)
+    _wait_until(lambda: not any(_alive(pid) for pid in workers), seconds=60)
+    assert not _answers(base)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
