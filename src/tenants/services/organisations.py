@@ -24,6 +24,7 @@ from piccolo.query.functions.aggregate import Count
 from src.core import audit, db, outbox
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
+from src.core.paging import paged
 from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
 from src.identity.oidc import normalise_identifier
@@ -235,11 +236,13 @@ async def list_organisations(actor: Actor, wanted: OrganisationQuery | None = No
     require_vendor_admin(actor)
     wanted = wanted or OrganisationQuery()
     shape, values = _shape_and_values(wanted)
-    total = await _LIST_COUNT.value(shape=shape, **values)
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(wanted.page, pages)
-    rows = await _LIST.rows(shape=shape, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **values)
-    return OrganisationPage(items=[present(row) for row in rows], total=total, page=page)
+    found = await paged(
+        lambda limit, offset: _LIST.rows(shape=shape, limit=limit, offset=offset, **values),
+        lambda: _LIST_COUNT.value(shape=shape, **values),
+        wanted.page,
+        PAGE_SIZE,
+    )
+    return OrganisationPage(items=[present(row) for row in found.rows], total=found.total, page=found.page)
 
 
 def present(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
+from src.core.paging import paged
 from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantQuery, TenantScope
 from src.tenants import validation
@@ -165,17 +166,22 @@ async def list_users(
     query = (query or "").strip()[:100]
     searching = bool(query)
     values: dict[str, Any] = {"pattern": f"%{query}%"} if searching else {}
-    total = await scope.value(_USERS_COUNT, shape=searching, **values)
-    if page_size:
-        pages = max(1, -(-total // page_size))
-        page = min(max(page, 1), pages)
-        rows = await scope.rows(
-            _USERS, shape=searching, limit=page_size, offset=(page - 1) * page_size, **values
-        )
-    else:
-        pages, page = 1, 1
+    if not page_size:
         rows = await scope.rows(_USERS, shape=searching, **values)
-    return UserPage(users=[_present(r) for r in rows], total=total, page=page, pages=pages, query=query)
+        return UserPage(users=[_present(r) for r in rows], total=len(rows), page=1, pages=1, query=query)
+    found = await paged(
+        lambda limit, offset: scope.rows(_USERS, shape=searching, limit=limit, offset=offset, **values),
+        lambda: scope.value(_USERS_COUNT, shape=searching, **values),
+        page,
+        page_size,
+    )
+    return UserPage(
+        users=[_present(r) for r in found.rows],
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
+        query=query,
+    )
 
 
 async def get_user(actor: Actor, organisation_id: int, membership_id: int) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+"""One page of a list and how many items the list has, with as few queries as the answer allows."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Paged:
+    rows: Rows
+    total: int
+    page: int
+    pages: int
+
+
+async def paged(
+    rows: Callable[[int, int], Awaitable[Rows]],
+    count: Callable[[], Awaitable[int]],
+    page: int,
+    page_size: int,
+) -> Paged:
+    """The rows of `page` (from 1; past the end gives the last page) and the total.
+
+    `rows(limit, offset)` reads a page, `count()` counts the whole list. The page is read first:
+    when it is not full it is the last one, and the total follows from it without counting,
+    which spares the count for most searches and for most organisations' lists."""
+    page = max(page, 1)
+    offset = (page - 1) * page_size
+    found = await rows(page_size, offset)
+    if len(found) < page_size and (found or page == 1):
+        total = offset + len(found)
+    else:
+        total = await count()
+    pages = max(1, -(-total // page_size))
+    if page > pages:
+        page = pages
+        found = await rows(page_size, (page - 1) * page_size)
+    return Paged(rows=found, total=total, page=page, pages=pages)
