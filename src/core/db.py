@@ -34,7 +34,28 @@ def make_engine(settings: Settings | None = None) -> Engine:
         return PostgresEngine(config=config, log_queries=False)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     _enable_wal(str(settings.sqlite_path))
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)
+    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30, factory=_SQLiteConnection)
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+class _SQLiteConnection(sqlite3.Connection):
+    """Every SQLite connection of the portal knows `casefold(text)`: SQLite's LIKE and lower()
+    ignore case for ASCII letters only, so "örebro" would not find "Örebro"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_function("casefold", 1, _casefold, deterministic=True)
+
+
+def contains_ignoring_case(column: str) -> str:
+    """SQL for "column contains the pattern, whatever the case", with one `{}` for the LIKE
+    pattern (ESCAPE '\\'): ILIKE on PostgreSQL, both sides case-folded on SQLite."""
+    if is_postgres():
+        return f"{column} ILIKE {{}} ESCAPE '\\'"
+    return f"casefold({column}) LIKE casefold({{}}) ESCAPE '\\'"
 
 
 def _enable_wal(path: str) -> None:

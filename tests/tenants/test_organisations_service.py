@@ -420,6 +420,14 @@ async def test_the_list_searches_names_case_insensitively_and_numbers_with_separ
     assert await names(actor, q="nobody") == []
 
 
+async def test_the_name_search_ignores_case_beyond_ascii_too():
+    actor = await sample()
+    await factories.organisation(name="Vårdcentralen Örebro AB", country="SE", legal_form="aktiebolag")
+    assert await names(actor, q="örebro") == ["Vårdcentralen Örebro AB"]
+    assert await names(actor, q="VÅRDCENTRALEN ÖREBRO") == ["Vårdcentralen Örebro AB"]
+    assert await names(actor, q="GAMMA VÅRD") == ["Gamma Vård AB"]
+
+
 async def test_the_list_filters_by_country_legal_form_and_status():
     actor = await sample()
     assert await names(actor, country="SE") == ["Gamma Vård AB"]

@@ -151,17 +151,16 @@ def _escape_like(text: str) -> str:
 def _search(p: Any, numeric: bool) -> WhereRaw:
     """Name contains the words (case-insensitively); numbers also match KvK, AGB, org number.
     On PostgreSQL, trigram indexes serve these substring searches."""
-    like = "ILIKE" if db.is_postgres() else "LIKE"
+    name = db.contains_ignoring_case("name")
     if numeric:
         return WhereRaw(
-            f"(name {like} {{}} ESCAPE '\\' OR kvk_number LIKE {{}} OR agb_code LIKE {{}} "
-            "OR org_number LIKE {})",
+            f"({name} OR kvk_number LIKE {{}} OR agb_code LIKE {{}} OR org_number LIKE {{}})",
             p.pattern,
             p.number,
             p.number,
             p.number,
         )
-    return WhereRaw(f"name {like} {{}} ESCAPE '\\'", p.pattern)
+    return WhereRaw(name, p.pattern)
 
 
 @dataclass(frozen=True)
