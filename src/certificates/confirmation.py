@@ -15,7 +15,7 @@ Design (the code exists in clear only at issue time; `issuance` stores only its 
    sealed code from the outbox row. From then on the code exists nowhere on our side; the
    subscriber has it in the letter. A database dump taken before that holds only the sealed
    value, useless without SECRET_KEY.
-The approve API answer carries the code once as well (the issue asks for it); the pages never
+The approve API answer carries the code once as well, for the program that asked; the pages never
 show it: the certificate page says when and to whom the letter went.
 """
 

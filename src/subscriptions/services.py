@@ -5,8 +5,8 @@ Rule AG-1 needs to know whether an organisation has a subscription for a service
 `ends_on`), so a subscription ended with a future date stays in force until then. Business
 dates are the organisation's own (Europe/Amsterdam, Europe/Stockholm).
 
-Subscriptions are managed by vendor admins for now (a later issue adds ordering by contact
-persons, notice periods SUB-3, price changes SUB-4 and billing on the same rows).
+Subscriptions are managed by vendor admins. Ordering by contact persons, notice periods SUB-3,
+price changes SUB-4 and billing are not built yet; they belong on the same rows.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Catalogue (rule SUB-1, MOD-1): a Service has modules (ServiceModule) and variants
 (ServiceVariant, the thing priced and ordered). A Subscription is the real record of an
-organisation using a variant of a service; a later issue adds ordering, notice periods (SUB-3),
-price changes (SUB-4) and billing on these same tables: the subscription keeps the price it was
+organisation using a variant of a service. Ordering, notice periods (SUB-3), price changes
+(SUB-4) and billing are meant to live on these same tables: the subscription keeps the price it was
 agreed at (`price_cents` + `currency`), and `notice_given_on` / `ends_on` carry a cancellation that
 takes effect later. Billing turns pending charges into invoice lines.
 
