@@ -134,7 +134,10 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
         return False
     code = unseal(sealed_code) if sealed_code else None
     if code is None:
-        return False
+        # Not sent (no claim), and the code is gone: wiped after an earlier delivery whose record
+        # was since released, or sealed under another SECRET_KEY. The letter cannot be rebuilt;
+        # failing keeps the row visible under the failed deliveries instead of marking it done.
+        raise LookupError(f"the revocation code of certificate {certificate_id} is no longer held")
     context = await letter_context(certificate_id)
     if context is None:
         return False

@@ -19,7 +19,7 @@ from src.certificates.tables import Certificate, Revocation
 from src.core import audit, db, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
-from src.core.tenancy import CONTACT_PERSON, Actor
+from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
 from src.tenants.tables import Membership, Organisation
 
 CHANNELS = ("online_code", "portal", "api", "manual", "user_left")
@@ -158,6 +158,73 @@ async def _notify_subscriber(
 
 async def find_by_number(number: str) -> dict[str, Any] | None:
     return await Certificate.select().where(Certificate.number == number.strip().upper()).first()
+
+
+async def identifying_facts(actor: Actor, cert: dict[str, Any]) -> dict[str, Any]:
+    """What a revocation request names (rule REV-7): the organisation's AGB code (a Swedish
+    organisation has its organisation number instead), the user's number (the membership, also
+    the serialNumber in the certificate's subject) and name; shown so the contact person revokes
+    the certificate they mean, and checked when a program asks through the API."""
+    scope = TenantScope(actor, cert["organisation"])
+    organisation = (
+        await Organisation.select(
+            Organisation.name, Organisation.country, Organisation.agb_code, Organisation.org_number
+        )
+        .where(Organisation.id == scope.organisation_id)
+        .first()
+    )
+    holder = None
+    if cert["holder"] is not None:
+        holder = await scope.get(Membership, cert["holder"], Membership.id, Membership.name)
+    return {"organisation": organisation, "holder": holder}
+
+
+def organisation_identifier(organisation: dict[str, Any]) -> str:
+    """The number a revocation request names: the AGB code, or a Swedish organisation's
+    organisationsnummer."""
+    if organisation["country"] == "SE":
+        return str(organisation["org_number"] or "")
+    return str(organisation["agb_code"] or "")
+
+
+def _same_text(given: str, expected: str) -> bool:
+    return " ".join(given.split()).casefold() == " ".join(expected.split()).casefold()
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def check_named_facts(
+    cert: dict[str, Any],
+    facts: dict[str, Any],
+    organisation_id: str | None,
+    user_number: int | None,
+    user_name: str | None,
+) -> None:
+    """Rule REV-7 for a request by program: the organisation's identifier, and for a personal
+    certificate its user's number and name, must be named and match; else InputError per field.
+    (A server certificate's holder is the person responsible for it, not a user it is for.)"""
+    errors: dict[str, str] = {}
+    expected = organisation_identifier(facts["organisation"])
+    if not organisation_id or not organisation_id.strip():
+        errors["organisation_identifier"] = _(
+            "Name the organisation's AGB code (in Sweden its organisation number)."
+        )
+    elif _digits(organisation_id) != _digits(expected) or not _digits(expected):
+        errors["organisation_identifier"] = _("This is not the number of the certificate's organisation.")
+    holder = facts["holder"] if cert["kind"] == "personal" else None
+    if holder is not None:
+        if user_number is None:
+            errors["user_number"] = _("Name the number of the user the certificate is for.")
+        elif user_number != holder["id"]:
+            errors["user_number"] = _("This is not the number of the certificate's user.")
+        if not user_name or not user_name.strip():
+            errors["user_name"] = _("Name the user the certificate is for.")
+        elif not _same_text(user_name, holder["name"]):
+            errors["user_name"] = _("This is not the name of the certificate's user.")
+    if errors:
+        raise InputError(errors)
 
 
 async def check_code(number: str, code: str) -> dict[str, Any] | None:

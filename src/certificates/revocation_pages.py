@@ -15,7 +15,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from src.certificates import reasons
-from src.certificates.revocation import check_code, find_by_number, revoke
+from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
 from src.core.security import RateLimiter
@@ -23,7 +23,7 @@ from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import client_address, provide_actor
 from src.settings import get_settings
-from src.tenants.tables import Membership, Organisation
+from src.tenants.tables import Organisation
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -186,25 +186,6 @@ async def _own_certificate(actor: Actor, number: str) -> dict[str, Any]:
     return cert
 
 
-async def _identifying_facts(actor: Actor, cert: dict[str, Any]) -> dict[str, Any]:
-    """What a revocation request names (rule REV-7): the organisation's AGB code (a Swedish
-    organisation has its organisation number instead), the user's number (the membership, also
-    the serialNumber in the certificate's subject) and name; shown so the contact person revokes
-    the certificate they mean."""
-    scope = TenantScope(actor, cert["organisation"])
-    organisation = (
-        await Organisation.select(
-            Organisation.name, Organisation.country, Organisation.agb_code, Organisation.org_number
-        )
-        .where(Organisation.id == scope.organisation_id)
-        .first()
-    )
-    holder = None
-    if cert["holder"] is not None:
-        holder = await scope.get(Membership, cert["holder"], Membership.id, Membership.name)
-    return {"organisation": organisation, "holder": holder}
-
-
 async def _org_revoke_page(
     request: Request[Any, Any, Any],
     actor: Actor,
@@ -221,7 +202,7 @@ async def _org_revoke_page(
             "reasons": reasons.choices(),
             "errors": errors,
             "values": values,
-            **await _identifying_facts(actor, cert),
+            **await identifying_facts(actor, cert),
         },
         partial="certificates/_revoke_org_form.html",
         status_code=status_code,

@@ -10,6 +10,7 @@ import socket
 from email import message_from_bytes, policy
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from src.certificates import applications, confirmation
@@ -118,6 +119,20 @@ async def test_after_sending_the_code_is_gone_from_the_outbox(client):
     assert payload == {"certificate_id": issued.certificate_id, "sealed_code": ""}
     status = await confirmation.confirmation_status(issued.certificate_id)
     assert status is not None and "carla@zorg.example" in status["recipients"]
+
+
+async def test_a_letter_whose_code_is_gone_fails_instead_of_passing_for_sent(client):
+    # After delivery the code is wiped. Should the record of the delivery be released (a vendor
+    # admin sending a failed row again), the letter cannot be rebuilt: the run fails, so the row
+    # stays among the failed deliveries instead of being marked done without a letter.
+    _org, _contact, issued = await issued_certificate()
+    with Smtp():
+        await run_outbox()
+    await SentMail.delete(force=True)
+    key = confirmation.dedupe_key(issued.certificate_id)
+    with pytest.raises(LookupError, match=f"certificate {issued.certificate_id} is no longer held"):
+        await confirmation.deliver_confirmation(issued.certificate_id, "", key)
+    assert await confirmation.confirmation_status(issued.certificate_id) is None
 
 
 async def test_the_local_mail_catcher_never_keeps_the_code(client):

@@ -183,7 +183,7 @@ async def test_api_revocation_by_contact_person_and_vendor_admin(client: Any) ->
     stranger = await factories.member(other_org, role="contact_person")
 
     url = f"/api/v1/certificates/{issued.number}/revoke"
-    body = {"reason": "ict_support_lapsed"}
+    body = {"reason": "ict_support_lapsed", "organisation_identifier": org["agb_code"]}
     # another organisation's certificate answers 404, an end user 403
     assert (await client.post(url, json=body, headers=await _bearer(stranger))).status_code == 404
     assert (await client.post(url, json=body, headers=await _bearer(end_user))).status_code == 403
@@ -194,6 +194,7 @@ async def test_api_revocation_by_contact_person_and_vendor_admin(client: Any) ->
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["number"] == issued.number and data["reason_code"] == 5 and data["channel"] == "api"
+    assert data["organisation_name"] == org["name"] and data["organisation_identifier"] == org["agb_code"]
     again = await client.post(url, json=body, headers=await _bearer(contact))
     assert again.status_code == 409 and "already revoked" in again.json()["detail"]  # rule REV-2
 
@@ -207,6 +208,52 @@ async def test_api_revocation_by_contact_person_and_vendor_admin(client: Any) ->
         headers={"Authorization": f"Bearer {secret}"},
     )
     assert by_admin.status_code == 200 and by_admin.json()["reason_code"] == 9
+
+
+async def test_rev7_an_api_request_names_the_organisation_and_the_user_or_nothing_is_revoked(
+    client: Any,
+) -> None:
+    org = await factories.organisation(agb_code="01234567")
+    contact = await factories.member(org, role="contact_person")
+    leaving = await factories.member(org, name="Jan de Vries")
+    personal, _, _ = await issue(org, kind="personal", holder=leaving)
+    url = f"/api/v1/certificates/{personal.number}/revoke"
+    headers = await _bearer(contact)
+
+    async def attempt(**named: Any) -> Any:
+        return await client.post(url, json={"reason": "user_left", **named}, headers=headers)
+
+    unnamed = await attempt()
+    assert unnamed.status_code == 422
+    assert {e["field"] for e in unnamed.json()["errors"]} == {
+        "organisation_identifier",
+        "user_number",
+        "user_name",
+    }
+    wrong = [
+        {"organisation_identifier": "01234568", "user_number": leaving["id"], "user_name": "Jan de Vries"},
+        {
+            "organisation_identifier": "01234567",
+            "user_number": leaving["id"] + 1,
+            "user_name": "Jan de Vries",
+        },
+        {
+            "organisation_identifier": "01234567",
+            "user_number": leaving["id"],
+            "user_name": "Jan de Vries-Bakker",
+        },
+    ]
+    for named, field in zip(wrong, ("organisation_identifier", "user_number", "user_name"), strict=True):
+        answer = await attempt(**named)
+        assert answer.status_code == 422 and [e["field"] for e in answer.json()["errors"]] == [field]
+    assert (await Certificate.select(Certificate.revoked_at).first())["revoked_at"] is None
+
+    # Spaces and case in the name, separators in the number, are not differences.
+    done = await attempt(
+        organisation_identifier="0123 4567", user_number=leaving["id"], user_name="jan  de vries"
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["user_number"], done.json()["user_name"]) == (leaving["id"], "Jan de Vries")
 
 
 async def test_contact_person_revokes_from_the_portal(client: Any) -> None:
