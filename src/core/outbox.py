@@ -8,7 +8,19 @@ on, because dramatiq retries it. A claim older than OUTBOX_STALE_AFTER seconds w
 means the message was lost (a relay died between claiming and queueing, or dramatiq gave up
 after its last retry): `sweep_stuck` gives the row back to the relay, or, once it has been handed
 over OUTBOX_MAX_ATTEMPTS times, marks it failed for vendor admins to see. Handing a row over
-again is safe because every actor is idempotent per dedupe key (mail: src.core.mail.deliver)."""
+again is safe because every actor is idempotent per dedupe key (mail: src.core.mail.deliver).
+
+A vendor admin can hand failed rows back to the relay (`retry_failed`): the row starts again as
+if just written, with its attempts counted from zero. Its last error stays until a run succeeds
+(`mark_done` clears it), so a re-send that fails again still shows why.
+
+Mail and failure: a failed send gives its dedupe claim (`SentMail`) back, so a failed row
+normally holds no claim and a re-send delivers it once. A row that failed while still holding
+a claim (the worker died while sending, or after sending but before marking the row done) may
+have been delivered: `may_have_been_delivered` finds these, the page warns, and a re-send
+releases that claim so the mail really goes out again, possibly a second time. A claim younger
+than OUTBOX_STALE_AFTER is kept: it belongs to a run that may still be sending, which then
+finishes the row itself."""
 
 from __future__ import annotations
 
@@ -21,7 +33,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from src.core.tables import OutboxMessage
+from src.core import audit, db
+from src.core.errors import Conflict
+from src.core.i18n import _
+from src.core.tables import OutboxMessage, SentMail
+from src.core.tenancy import Actor, require_vendor_admin
 from src.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -168,6 +184,96 @@ async def sweep_stuck(now: dt.datetime | None = None) -> SweepResult:
     if released:
         kick()
     return SweepResult(released=len(released), failed=len(failed))
+
+
+def _is_failed(query: Any) -> Any:
+    return query.where(OutboxMessage.failed_at.is_not_null()).where(OutboxMessage.done_at.is_null())
+
+
+async def may_have_been_delivered(dedupe_keys: list[str]) -> set[str]:
+    """The keys among these whose mail was claimed and never given back: it may have arrived."""
+    if not dedupe_keys:
+        return set()
+    rows = await SentMail.select(SentMail.dedupe_key).where(SentMail.dedupe_key.is_in(dedupe_keys))
+    return {r["dedupe_key"] for r in rows}
+
+
+@dataclass(frozen=True)
+class Resent:
+    id: int
+    actor_name: str
+    dedupe_key: str
+    may_have_been_delivered: bool
+
+
+async def retry_failed(actor: Actor, ids: list[int] | None = None) -> list[Resent]:
+    """Hand failed rows back to the relay: these `ids`, or every failed row when None.
+
+    Raises Conflict, changing nothing, when one of the `ids` is not failed (done, pending
+    or gone) or when there is no failed row at all. Each re-send is audited with the actor
+    name and the dedupe key; never the payload, which may hold secrets."""
+    require_vendor_admin(actor)
+    if ids is not None and not ids:
+        raise Conflict(_("Choose a failed delivery to send again."))
+    settings = get_settings()
+    async with db.transaction():
+        # The attempts before the reset, for the audit row (RETURNING gives the new values).
+        before_query = _is_failed(OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts))
+        if ids is not None:
+            before_query = before_query.where(OutboxMessage.id.is_in(list(ids)))
+        attempts_before = {r["id"]: r["attempts"] for r in await before_query}
+        query = _is_failed(
+            OutboxMessage.update(
+                {
+                    OutboxMessage.failed_at: None,
+                    OutboxMessage.dispatched_at: None,
+                    OutboxMessage.attempts: 0,
+                }
+            )
+        )
+        if ids is not None:
+            query = query.where(OutboxMessage.id.is_in(list(ids)))
+        rows = await query.returning(OutboxMessage.id, OutboxMessage.actor_name, OutboxMessage.dedupe_key)
+        if ids is not None and len(rows) != len(set(ids)):
+            # Raising rolls the whole batch back: nothing changes.
+            raise Conflict(
+                _(
+                    "This delivery has not failed (it was delivered, is on its way, or no longer "
+                    "exists), so it cannot be sent again. Nothing was changed."
+                )
+            )
+        if not rows:
+            raise Conflict(_("There are no failed deliveries to send again."))
+        keys = [r["dedupe_key"] for r in rows]
+        claimed = await may_have_been_delivered(keys)
+        if claimed:
+            cutoff = _now() - dt.timedelta(seconds=settings.outbox_stale_after)
+            await (
+                SentMail.delete()
+                .where(SentMail.dedupe_key.is_in(sorted(claimed)))
+                .where(SentMail.at < cutoff)
+            )
+        resent: list[Resent] = []
+        for row in sorted(rows, key=lambda r: r["id"]):
+            item = Resent(row["id"], row["actor_name"], row["dedupe_key"], row["dedupe_key"] in claimed)
+            resent.append(item)
+            await audit.record(
+                actor,
+                "outbox.delivery_resent",
+                organisation_id=None,
+                object_type="outbox_message",
+                object_id=item.id,
+                before={"failed": True, "attempts": attempts_before.get(item.id)},
+                after={
+                    "actor_name": item.actor_name,
+                    "dedupe_key": item.dedupe_key,
+                    "may_have_been_delivered": item.may_have_been_delivered,
+                },
+            )
+    for item in resent:
+        log.warning("outbox: %s (%s) sent again by %s", item.dedupe_key, item.actor_name, actor.label)
+    kick()
+    return resent
 
 
 _wake: asyncio.Event | None = None

@@ -1,5 +1,5 @@
 """Pages of the dashboard: the audit log (and its CSV export), the local mail catcher and the
-failed deliveries."""
+failed deliveries, which vendor admins can send again."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, get
+from litestar import Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream, Template
 
+from src.core import outbox
+from src.core.errors import Conflict
+from src.core.i18n import _
 from src.core.tenancy import Actor
-from src.core.web import is_partial, page
+from src.core.web import flash, is_partial, page, redirect
 from src.dashboard import services
 from src.identity.auth import provide_actor
 from src.settings import get_settings
@@ -121,9 +124,45 @@ async def mail_detail(
     return page(request, "dashboard/mail_detail.html", {"mail": mail})
 
 
+@post("/admin/mail/failed/{row_id:int}/resend", include_in_schema=False, dependencies=DEPENDENCIES)
+async def resend_failed(
+    request: Request[Any, Any, Any], actor: NamedDependency[Actor], row_id: FromPath[int]
+) -> Response[Any]:
+    """Hand one failed delivery back to the outbox relay."""
+    return await _resend(request, actor, [row_id])
+
+
+@post("/admin/mail/failed/resend", include_in_schema=False, dependencies=DEPENDENCIES)
+async def resend_all_failed(request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+    """Hand every failed delivery back to the outbox relay."""
+    return await _resend(request, actor, None)
+
+
+async def _resend(request: Request[Any, Any, Any], actor: Actor, ids: list[int] | None) -> Response[Any]:
+    try:
+        resent = await outbox.retry_failed(actor, ids)
+    except Conflict as exc:
+        message, category, status = exc.message, "error", 409
+    else:
+        if ids is None:
+            message = _("All failed messages are being sent again (%(count)s).", count=len(resent))
+        else:
+            message = _("The message is being sent again.")
+        category, status = "success", 200
+    if is_partial(request):
+        context = {
+            "failed": await services.failed_deliveries(actor),
+            "failed_message": message,
+            "failed_message_category": category,
+        }
+        return page(request, "dashboard/_failed_deliveries.html", context, status_code=status)
+    flash(request, message, category)
+    return redirect(request, "/admin/mail")
+
+
 def _url(path: str, query: dict[str, str]) -> str:
     query = {k: v for k, v in query.items() if v and not (k == "page" and v == "1")}
     return f"{path}?{urlencode(query)}" if query else path
 
 
-ROUTES = [audit_log, audit_export, mail_list, mail_detail]
+ROUTES = [audit_log, audit_export, mail_list, mail_detail, resend_failed, resend_all_failed]

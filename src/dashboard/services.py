@@ -19,10 +19,10 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.query import Select
 
-from src.core import audit, db
+from src.core import audit, db, outbox
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, timezone_for
-from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
+from src.core.tables import AuditEntry, CaughtMail, OutboxMessage, SentMail
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.tenants.tables import Organisation
 
@@ -459,14 +459,18 @@ FAILED_LIMIT = 50
 class FailedDeliveries:
     rows: list[dict[str, Any]]
     total: int
+    # Of all failed rows, those whose mail may have arrived already (src.core.outbox).
+    maybe_delivered: int = 0
 
 
-def _failed_row(row: dict[str, Any]) -> dict[str, Any]:
+def _failed_row(row: dict[str, Any], maybe_delivered: set[str]) -> dict[str, Any]:
     payload = _json(row["payload"])
     # Only the address and subject of a plain mail are shown: other payloads may hold secrets
     # (the sealed revocation code of a confirmation letter).
     to = payload.get("to") if row["actor_name"] == "send_mail" else None
     return {
+        "id": row["id"],
+        "may_have_been_delivered": row["dedupe_key"] in maybe_delivered,
         "failed_at": row["failed_at"],
         "created_at": row["created_at"],
         "actor_name": row["actor_name"],
@@ -484,6 +488,7 @@ async def failed_deliveries(actor: Actor) -> FailedDeliveries:
     failed = OutboxMessage.failed_at.is_not_null() & OutboxMessage.done_at.is_null()
     rows = (
         await OutboxMessage.select(
+            OutboxMessage.id,
             OutboxMessage.failed_at,
             OutboxMessage.created_at,
             OutboxMessage.actor_name,
@@ -498,4 +503,12 @@ async def failed_deliveries(actor: Actor) -> FailedDeliveries:
         .limit(FAILED_LIMIT)
     )
     total = await OutboxMessage.count().where(failed) if len(rows) == FAILED_LIMIT else len(rows)
-    return FailedDeliveries(rows=[_failed_row(r) for r in rows], total=total)
+    shown = await outbox.may_have_been_delivered([r["dedupe_key"] for r in rows])
+    maybe = (
+        await OutboxMessage.count()
+        .where(failed)
+        .where(OutboxMessage.dedupe_key.is_in(SentMail.select(SentMail.dedupe_key)))
+        if len(rows) == FAILED_LIMIT
+        else len(shown)
+    )
+    return FailedDeliveries(rows=[_failed_row(r, shown) for r in rows], total=total, maybe_delivered=maybe)
