@@ -19,7 +19,8 @@ from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
 from src.tenants import legal_forms
-from src.tenants.services import organisations
+from src.tenants.controllers.organisation import export_response
+from src.tenants.services import export, organisations
 from src.tenants.services.organisations import OrganisationQuery
 
 Form = URLEncodedBody[dict[str, str]]
@@ -118,6 +119,13 @@ class OrganisationsAdmin(Controller):
     ) -> Template:
         overview = await organisations.organisation_overview(actor, organisation_id)
         return page(request, "tenants/admin_organisation.html", overview)
+
+    @get("/{organisation_id:int}/export")
+    async def export_data(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], organisation_id: FromPath[int]
+    ) -> Response[Any]:
+        """The same data export a contact person downloads (rule AG-7); audited."""
+        return export_response(await export.export_organisation(actor, organisation_id))
 
     @get("/{organisation_id:int}/edit")
     async def edit_form(

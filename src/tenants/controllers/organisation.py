@@ -20,7 +20,7 @@ from src.core.web import flash, is_partial, page, redirect
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import users
+from src.tenants.services import export, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -81,6 +81,18 @@ def _translate_labels(country: str) -> dict[str, str]:
     }
 
 
+def export_response(result: export.Export) -> Response[bytes]:
+    """The organisation's data export as a download (rule AG-7)."""
+    return Response(
+        content=result.content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 class OrganisationPages(Controller):
     path = "/organisation"
     include_in_schema = False
@@ -110,6 +122,17 @@ class OrganisationPages(Controller):
                 "contact_persons": contact_persons,
             },
         )
+
+    @get("/export")
+    async def export_data(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    ) -> Response[Any]:
+        """Everything the organisation has in the portal, as one ZIP (contact persons, rule AG-7)."""
+        if actor.organisation_id is None:
+            return redirect(
+                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
+            )
+        return export_response(await export.export_organisation(actor, actor.organisation_id))
 
     @get("/users")
     async def users_page(
@@ -212,6 +235,7 @@ class OrganisationPages(Controller):
         status_code = 200
         try:
             row = await users.update_user(actor, actor.organisation_id, user_id, **change)
+            outbox.kick()  # a leaver's notice (rule AG-7) may be waiting
         except Conflict as exc:
             if getattr(exc, "confirmation", ""):  # ask for an explicit confirmation (rule MOD-2)
                 from src.tenants.controllers.rights import confirm_step

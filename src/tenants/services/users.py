@@ -423,7 +423,8 @@ async def update_user(
                 membership=current,
                 confirmations=confirmations,
             )
-        values: dict[Any, Any] = {Membership.updated_at: dt.datetime.now(dt.UTC)}
+        now = dt.datetime.now(dt.UTC)
+        values: dict[Any, Any] = {Membership.updated_at: now}
         for field, value in after.items():
             values[Membership._meta.get_column_by_name(field)] = value
         await (
@@ -440,6 +441,11 @@ async def update_user(
             before=before,
             after=after,
         )
+        if after.get("active") is False:
+            # rule AG-7: a leaver is told how to handle the records they created
+            from src.tenants.services.leavers import notify_leaver
+
+            await notify_leaver(actor, organisation_id, {**current, **changes}, now)
         return _present(await scope.get(Membership, membership_id, *_USER_COLUMNS))
 
 
