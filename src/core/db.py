@@ -50,6 +50,12 @@ class _SQLiteConnection(sqlite3.Connection):
         self.create_function("casefold", 1, _casefold, deterministic=True)
 
 
+def contains_pattern(text: str) -> str:
+    """The LIKE pattern for "contains `text`": its % and _ are characters, not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def contains_ignoring_case(column: str) -> str:
     """SQL for "column contains the pattern, whatever the case", with one `{}` for the LIKE
     pattern (ESCAPE '\\'): ILIKE on PostgreSQL, both sides case-folded on SQLite."""

@@ -295,3 +295,17 @@ async def test_the_list_is_paged_and_searchable(client):
     assert beyond.page == 3 and len(beyond.users) == 1
     found = await users.list_users(actor, org["id"], query="BERT@")
     assert [u["name"] for u in found.users] == ["Bert Jansen"] and found.total == 1
+
+
+async def test_the_search_ignores_case_beyond_ascii_and_takes_wildcards_literally(client):
+    org, _contact, actor = await org_with_contact_person()
+    await factories.member(org, name="Åsa Öberg", email="asa.oberg@vard.example")
+    await factories.member(org, name="Ärla Berg", email="arla_berg@vard.example")
+
+    async def names(query: str) -> list[str]:
+        return [u["name"] for u in (await users.list_users(actor, org["id"], query=query)).users]
+
+    assert await names("åsa ö") == ["Åsa Öberg"]
+    assert await names("ÄRLA") == ["Ärla Berg"]
+    assert await names("a_b") == ["Ärla Berg"]  # "_" is a character, not "any one character"
+    assert await names("%") == []

@@ -144,10 +144,6 @@ class OrganisationPage:
         return self.page < self.pages
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _search(p: Any, numeric: bool) -> WhereRaw:
     """Name contains the words (case-insensitively); numbers also match KvK, AGB, org number.
     On PostgreSQL, trigram indexes serve these substring searches."""
@@ -180,7 +176,7 @@ def _shape_and_values(wanted: OrganisationQuery) -> tuple[_Shape, dict[str, Any]
     values: dict[str, Any] = {}
     numeric = False
     if wanted.q:
-        values["pattern"] = f"%{_escape_like(wanted.q)}%"
+        values["pattern"] = db.contains_pattern(wanted.q)
         digits = validation.digits_only(wanted.q)
         numeric = digits.isdigit()
         if numeric:

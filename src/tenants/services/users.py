@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
@@ -139,7 +141,9 @@ def _own_users(query: Any, p: Any, searching: bool) -> Any:
     """The organisation's users, those whose name or e-mail contains the pattern when searching."""
     query = query.where(Membership.organisation == p.organisation)
     if searching:
-        query = query.where(Membership.name.ilike(p.pattern) | Membership.email.ilike(p.pattern))
+        table = Membership._meta.tablename
+        name, email = db.contains_ignoring_case(f"{table}.name"), db.contains_ignoring_case(f"{table}.email")
+        query = query.where(WhereRaw(f"({name} OR {email})", p.pattern, p.pattern))
     return query
 
 
@@ -165,7 +169,7 @@ async def list_users(
     scope.require_contact_person()
     query = (query or "").strip()[:100]
     searching = bool(query)
-    values: dict[str, Any] = {"pattern": f"%{query}%"} if searching else {}
+    values: dict[str, Any] = {"pattern": db.contains_pattern(query)} if searching else {}
     if not page_size:
         rows = await scope.rows(_USERS, shape=searching, **values)
         return UserPage(users=[_present(r) for r in rows], total=len(rows), page=1, pages=1, query=query)
