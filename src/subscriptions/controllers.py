@@ -18,6 +18,7 @@ from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
 from src.subscriptions import services
 from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
+from src.tenants.controllers.organisation import choose_organisation_first
 from src.tenants.services.users import organisation_of
 
 Form = URLEncodedBody[dict[str, str]]
@@ -177,9 +178,7 @@ class OrganisationSubscriptions(Controller):
     @get("/")
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         return page(
             request,
             "subscriptions/org_subscriptions.html",

@@ -6,51 +6,21 @@ and run them as the worker would (through the actor's outbox tracking), on the t
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
-from dramatiq import Message
 
 from src.core import db, outbox
 from src.core.tables import CaughtMail, OutboxMessage, SentMail
-from src.settings import get_settings, override_settings
 from src.workers import broker as broker_module
 from tests import factories
+from tests.core.outbox_support import queued, run
 from tests.oidc_support import sign_in_person
 from tests.support import text_of
 
-
-@pytest.fixture(autouse=True)
-def empty_broker() -> None:
-    broker_module.get_actor("send_mail")  # every actor is declared
-    broker_module.broker.flush_all()
-
-
-@pytest.fixture
-def settings_with() -> Any:
-    def apply(**changes: Any) -> None:
-        override_settings(dataclasses.replace(get_settings(), **changes))
-
-    return apply
-
-
-def queued() -> list[Message[Any]]:
-    """Take every message the relay queued off the in-process broker."""
-    messages = []
-    for name in list(broker_module.broker.queues):
-        queue = broker_module.broker.queues[name]
-        while not queue.empty():
-            messages.append(Message.decode(queue.get_nowait()))
-    return messages
-
-
-async def run(message: Message[Any]) -> None:
-    """What a worker thread does with a message: the actor, with the outbox row tracked."""
-    implementation = broker_module.ASYNC_IMPLEMENTATIONS[message.actor_name]
-    await broker_module._tracked(message.actor_name, implementation, dict(message.kwargs))
+pytestmark = pytest.mark.usefixtures("empty_broker")
 
 
 async def queue_mail(subject: str) -> str:

@@ -27,6 +27,12 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
 
 
+def choose_organisation_first(request: Request[Any, Any, Any], actor: Actor) -> Response[Any]:
+    """Where a page of one's own organisation sends someone with none chosen: a vendor admin to
+    the organisations, anyone else to the choice of organisation."""
+    return redirect(request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation")
+
+
 def _identifier_labels(country: str) -> Mapping[str, str]:
     """Every fixed text of a user row, in the request's language, translated once per language
     and country instead of once per row and page. A plain dict (templates read dict keys
@@ -101,9 +107,7 @@ class OrganisationPages(Controller):
     @get("/")
     async def home(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         organisation = await users.organisation_of(actor, actor.organisation_id)
         registration = await users.my_registration(actor)
         contact_persons = (
@@ -129,9 +133,7 @@ class OrganisationPages(Controller):
     ) -> Response[Any]:
         """Everything the organisation has in the portal, as one ZIP (contact persons, rule AG-7)."""
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         return export_response(await export.export_organisation(actor, actor.organisation_id))
 
     @get("/users")
@@ -143,9 +145,7 @@ class OrganisationPages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         listing = await users.list_users(actor, actor.organisation_id, query=q, page=page_number)
         return page(
             request,
@@ -163,9 +163,7 @@ class OrganisationPages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         TenantScope(actor, actor.organisation_id).require_contact_person()
         return await self._user_form(request, actor, {"role": END_USER}, {})
 
@@ -174,9 +172,7 @@ class OrganisationPages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         values = {field: (data.get(field) or "").strip() for field in USER_FIELDS}
         try:
             row = await users.add_user(
@@ -228,9 +224,7 @@ class OrganisationPages(Controller):
         self, request: Request[Any, Any, Any], actor: Actor, user_id: int, change: dict[str, Any]
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         error = ""
         status_code = 200
         try:

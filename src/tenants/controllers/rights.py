@@ -18,6 +18,7 @@ from src.core.i18n import _, ngettext
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.tenants.controllers.organisation import choose_organisation_first
 from src.tenants.rights_schemas import Right, RightsUpdate
 from src.tenants.services import rights
 
@@ -66,9 +67,7 @@ class RightsPages(Controller):
     @get("/")
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
-            return redirect(
-                request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation"
-            )
+            return choose_organisation_first(request, actor)
         TenantScope(actor, actor.organisation_id).require_contact_person()
         return page(request, "tenants/rights.html", {"m": await rights.matrix(actor, actor.organisation_id)})
 
