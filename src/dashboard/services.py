@@ -24,6 +24,7 @@ from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, timezone_for
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage, SentMail
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.dashboard import labels
 from src.tenants.tables import Organisation
 
 PAGE_SIZE = 50
@@ -138,10 +139,12 @@ class AuditRow:
     organisation_id: int | None
     organisation_name: str
     action: str
+    action_label: str  # the action in the reader's language; the code when it has no label
     object_type: str
+    object_label: str
     object_id: str
     client_address: str
-    changes: list[Change]
+    changes: list[Change]  # labelled in the reader's language (the CSV keeps the stored codes)
 
 
 @dataclass
@@ -186,14 +189,32 @@ def _json(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"": value}
 
 
-def diff(before: Any, after: Any) -> list[Change]:
-    """Every field that differs, as field: old → new (a created object has no old values)."""
+def _changed(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
+    """Every field that differs, as (field, old, new) (a created object has no old values)."""
     old, new = _json(before), _json(after)
     keys = list(dict.fromkeys([*old, *new]))
     return [
-        Change(key, show_value(old.get(key)), show_value(new.get(key)))
+        (key, old.get(key), new.get(key))
         for key in keys
         if key not in old or key not in new or old[key] != new[key]
+    ]
+
+
+def diff(before: Any, after: Any) -> list[Change]:
+    """Every field that differs, as stored: field: old → new."""
+    return [Change(key, show_value(old), show_value(new)) for key, old, new in _changed(before, after)]
+
+
+def readable_diff(before: Any, after: Any, object_type: str = "") -> list[Change]:
+    """The same changes with fields and coded values (roles, statuses, legal forms, ...) in the
+    reader's language; a field or value without a label is shown as stored."""
+    return [
+        Change(
+            labels.field_label(key),
+            show_value(labels.value_label(key, old, object_type)),
+            show_value(labels.value_label(key, new, object_type)),
+        )
+        for key, old, new in _changed(before, after)
     ]
 
 
@@ -277,10 +298,12 @@ def _row(entry: dict[str, Any], names: dict[int, str]) -> AuditRow:
         organisation_id=org,
         organisation_name=names.get(org, f"#{org}") if org is not None else "",
         action=entry["action"],
+        action_label=labels.action_label(entry["action"]),
         object_type=entry["object_type"],
+        object_label=labels.object_label(entry["object_type"]),
         object_id=entry["object_id"],
         client_address=entry["client_address"],
-        changes=diff(entry["before"], entry["after"]),
+        changes=readable_diff(entry["before"], entry["after"], entry["object_type"]),
     )
 
 
@@ -394,7 +417,9 @@ async def _csv_lines(actor: Actor, filters: AuditFilters, country: str | None) -
                         row.action,
                         row.object_type,
                         row.object_id,
-                        "; ".join(f"{c.field}: {c.old} → {c.new}" for c in row.changes),
+                        "; ".join(
+                            f"{c.field}: {c.old} → {c.new}" for c in diff(entry["before"], entry["after"])
+                        ),
                         json.dumps(entry["before"], ensure_ascii=False)
                         if entry["before"] is not None
                         else "",

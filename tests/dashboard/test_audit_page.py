@@ -76,10 +76,10 @@ async def test_a_vendor_admin_reads_every_organisations_rows_newest_first(client
     assert "Alpha Zorg B.V." in text and "Beta Zorg B.V." in text
     assert text.index("tenants.user.deactivated") < text.index("tenants.user.updated")  # newest first
     # before/after as a readable diff: field: old → new
-    assert "email : old@alpha.example → new@alpha.example" in text
-    assert "active : yes → no" in text
+    assert "E-mail address : old@alpha.example → new@alpha.example" in text
+    assert "Active : yes → no" in text
     assert "192.0.2.7" in text
-    assert f"membership #{world['alpha_user']['id']}" in text
+    assert f"User #{world['alpha_user']['id']}" in text
 
 
 async def test_a_contact_person_reads_only_their_own_organisations_rows(client):
