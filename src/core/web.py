@@ -64,10 +64,10 @@ def page(
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
         "flashes": take_flashes(request),
     }
-    # every page loads its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
-    from src.tenants.services.compliance import banner_context
+    # every page shows its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
+    from src.tenants.services.banners import banner_context
 
-    ctx.update(banner_context(request))
+    ctx.update(banner_context(request, partial=is_partial(request)))
     ctx.update(context or {})
     # The same URL answers a page or a partial: caches must tell them apart.
     return Template(

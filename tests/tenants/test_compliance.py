@@ -87,12 +87,29 @@ async def test_every_page_loads_a_banner_saying_what_is_missing_and_what_to_do(c
     org = await factories.organisation()
     user = await factories.member(org)
     await sign_in_person(client, user["person_row"])
+    await client.get("/profile")  # the first page after sign-in (see the next test)
     home = await client.get("/profile")
     assert 'hx-get="/banners"' in home.text
     banners = text_of((await client.get("/banners", headers={"HX-Request": "true"})).text)
     assert "no customer agreement and no subscription for Webcert" in banners
     assert "ask your head of operations or local administrator" in banners
     assert "reading and exporting what your organisation has stays possible" in banners
+
+
+async def test_at_every_sign_in_the_first_page_shows_the_banner_itself_also_without_javascript(client):
+    # rule AG-5: "at every sign-in"; a browser without JavaScript never loads /banners
+    await announce()
+    org = await factories.organisation()
+    user = await factories.member(org)
+    for _ in range(2):
+        await sign_in_person(client, user["person_row"])
+        first = await client.get("/profile")
+        assert "no customer agreement and no subscription for Webcert" in text_of(first.text)
+        assert 'hx-get="/banners"' not in first.text
+        later = await client.get("/profile")
+        assert "no customer agreement and no subscription for Webcert" not in text_of(later.text)
+        assert 'hx-get="/banners"' in later.text
+        await client.post_form("/signout", {})
 
 
 async def test_an_organisation_with_agreement_but_no_subscription_is_pointed_to_ordering(client):

@@ -355,12 +355,11 @@ async def organisation_overview(
 async def banners(request: Request[Any, Any, Any]) -> Template:
     """The banners of the signed-in user's pages (loaded by base.html through htmx)."""
     from src.tenants.controllers.announcements import dismissed_in
-    from src.tenants.services import announcements
+    from src.tenants.services.banners import current_banners
 
     actor = await current_actor(request)
-    banners = await compliance.banners_for(actor)
-    banners += await announcements.banners_for(actor, dismissed_in(request))
-    return page(request, "tenants/_banners.html", {"banners": banners})
+    banners = await current_banners(actor, dismissed_in(request))
+    return page(request, "core/_banners.html", {"banners": banners})
 
 
 ROUTES: list[Any] = [

@@ -8,10 +8,8 @@ reminder once, by dedupe key (notice, membership, stage)).
 
 Banners (AG-5, AG-7, AG-8): from the announcement on, every page of a signed-in user whose
 organisation lacks agreement or subscription for such a service shows a banner saying what is
-missing and what to do. `src/core/web.page()` is synchronous, so it only calls
-`banner_context(request)`, which places an htmx placeholder in base.html's `banners` block; the
-placeholder loads `/banners` (src/tenants/controllers/agreements.py), which renders
-`banners_for(actor)` — so every page shows the banners without a query in `page()`.
+missing and what to do: `banners_for(actor)`, shown as src/tenants/services/banners.py
+describes (loaded through htmx on every page, and inline on the first page after sign-in).
 
 Refusing new records after the deadline (AG-6): a service that creates records calls
 
@@ -267,15 +265,6 @@ async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
             }
         )
     return result
-
-
-def banner_context(request: Any) -> dict[str, Any]:
-    """Called by src/core/web.page() (synchronous): where the page loads its banners from."""
-    state = request.scope.get("state", {}) if hasattr(request, "scope") else {}
-    actor = state.get("actor")
-    if actor is None:
-        return {}
-    return {"banners_url": "/banners"}
 
 
 # --- refusing new records after the deadline (AG-6) -------------------------------------------
