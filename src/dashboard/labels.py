@@ -15,7 +15,7 @@ from babel.support import LazyProxy
 from src.certificates import reasons
 from src.certificates.dashboard import kind_labels
 from src.certificates.manual import checklist_labels
-from src.core.i18n import N_, current_locale
+from src.core.i18n import N_, _, current_locale
 from src.tenants.legal_forms import country_label, legal_form_label
 
 ACTIONS: dict[str, LazyProxy] = {
@@ -172,6 +172,7 @@ FIELDS: dict[str, LazyProxy] = {
     "effective_on": N_("Effective from"),
     "accept_by": N_("Accept by"),
     "documents": N_("Documents"),
+    "pdf_sha256": N_("SHA-256 of the signed copy"),
     "audience": N_("Audience"),
     "announced_on": N_("Announced on"),
     "notice_months": N_("Notice (months)"),
@@ -298,9 +299,18 @@ def value_label(field: str, value: Any, object_type: str = "") -> Any:
     """A coded value's label in the current language; any other value is returned unchanged.
 
     `kind` and `reason` are coded only on certificates (elsewhere a reason is free text)."""
+    if field == "documents" and isinstance(value, list):
+        return [_document(d) for d in value]
     if not isinstance(value, str) or not value:
         return value
     label = _VALUES.get(field)
     if label is None and object_type in _CERTIFICATE_OBJECTS:
         label = _CERTIFICATE_VALUES.get(field)
     return label(value) if label is not None else value
+
+
+def _document(document: Any) -> Any:
+    """A signed agreement document by its title and version (its digests stay in the CSV)."""
+    if not isinstance(document, dict) or not document.get("title"):
+        return document
+    return _("%(title)s, version %(version)s", title=document["title"], version=document.get("version", "?"))

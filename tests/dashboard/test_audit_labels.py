@@ -120,6 +120,27 @@ async def test_a_vendor_admin_reads_organisation_changes_with_labelled_values(cl
     assert f"Organisation #{org['id']}" in rows
 
 
+async def test_a_signed_agreement_names_its_documents_not_their_digests(client):
+    org = await factories.organisation()
+    contact, actor = await contact_actor(org)
+    digest = "ab" * 32
+    document = {"id": 1, "kind": "customer_agreement", "version": "2", "title": "Klantovereenkomst"}
+    async with db.transaction():
+        await audit.record(
+            actor,
+            "agreements.signed",
+            organisation_id=org["id"],
+            object_type="agreement_acceptance",
+            object_id=3,
+            after={"documents": [{**document, "sha256": {"nl": digest}}], "pdf_sha256": digest},
+        )
+
+    rows = await read_audit(client, contact["person_row"], "en")
+
+    assert "Klantovereenkomst, version 2" in rows
+    assert digest not in rows.split("SHA-256 of the signed copy")[0]
+
+
 async def test_unknown_actions_fields_and_values_are_shown_as_stored(client):
     org = await factories.organisation()
     contact, actor = await contact_actor(org)
