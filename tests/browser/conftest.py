@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
-from tests.oidc_support import ensure_provider_running
+from tests.oidc_support import EID_CLAIM, ensure_provider_running, set_user
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -108,3 +108,15 @@ async def htmx_settled(page: Any) -> None:
     from playwright.async_api import expect
 
     await expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+
+
+async def sign_in_as_vendor_admin(context: BrowserContext, live_server: str, admin: dict[str, Any]) -> Any:
+    """A new page, signed in through the provider as this vendor admin, on their first page."""
+    set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})
+    page = await context.new_page()
+    await page.goto(f"{live_server}/signin")
+    await page.get_by_role("link", name="Vendor staff: sign in here").click()
+    await page.fill("input[name=sub]", "vera")
+    await page.get_by_role("button", name="Authorize").click()
+    await page.wait_for_url("**/admin/organisations")
+    return page

@@ -9,8 +9,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests import factories
-from tests.browser.conftest import htmx_settled, shot
-from tests.oidc_support import EID_CLAIM, set_user
+from tests.browser.conftest import htmx_settled, shot, sign_in_as_vendor_admin
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +29,7 @@ async def test_a_vendor_admin_filters_pages_and_suspends_organisations(live_serv
     )
     target = await factories.organisation(name="Zorggroep Noord B.V.")
     await factories.member(target, role="contact_person", email="carla.de.vries@zorggroep-noord.example")
-    set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})
-    page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Vendor staff: sign in here").click()
-    await page.fill("input[name=sub]", "vera")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/admin/organisations")
+    page = await sign_in_as_vendor_admin(context, live_server, admin)
     await shot(page, "admin-list")
 
     await page.evaluate("window.__samePage = true")  # gone if the page were reloaded

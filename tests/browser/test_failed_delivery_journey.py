@@ -13,8 +13,7 @@ from playwright.async_api import expect
 from src.core import db, outbox
 from src.core.tables import OutboxMessage, SentMail
 from tests import factories
-from tests.browser.conftest import htmx_settled, shot
-from tests.oidc_support import EID_CLAIM, set_user
+from tests.browser.conftest import htmx_settled, shot, sign_in_as_vendor_admin
 
 pytestmark = pytest.mark.browser
 
@@ -47,13 +46,7 @@ async def test_a_vendor_admin_sends_failed_deliveries_again(live_server, context
             at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30),
         )
     )
-    set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})
-    page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Vendor staff: sign in here").click()
-    await page.fill("input[name=sub]", "vera")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/admin/organisations")
+    page = await sign_in_as_vendor_admin(context, live_server, admin)
     await page.goto(f"{live_server}/admin/mail")
     failed = page.locator("#failed-deliveries")
     await expect(failed.locator("tbody tr")).to_have_count(2)
