@@ -228,6 +228,12 @@ AUDIENCES: dict[str, LazyProxy] = {
 # Object types whose `kind` and `reason` are a certificate kind and a revocation reason.
 _CERTIFICATE_OBJECTS = frozenset({"certificate", "certificate_application", "manual_revocation_request"})
 
+# Fields named alike elsewhere that mean something else on a certificate ("subject" is a mail's
+# subject on a module message, a distinguished name on a certificate).
+CERTIFICATE_FIELDS: dict[str, LazyProxy] = {
+    "subject": N_("Subject (distinguished name)"),
+}
+
 
 @functools.cache
 def _labels(locale: str) -> dict[str, dict[str, str]]:
@@ -244,6 +250,7 @@ def _labels(locale: str) -> dict[str, dict[str, str]]:
             "objects": plain(OBJECT_TYPES),
             # the checklist of a manual revocation is stored with its items as fields
             "fields": {**plain(FIELDS), **checklist_labels()},
+            "certificate_fields": plain(CERTIFICATE_FIELDS),
             "roles": plain(ROLES),
             "statuses": plain(STATUSES),
             "channels": plain(CHANNELS),
@@ -272,7 +279,9 @@ def object_label(object_type: str) -> str:
     return _table("objects").get(object_type, object_type)
 
 
-def field_label(field: str) -> str:
+def field_label(field: str, object_type: str = "") -> str:
+    if object_type in _CERTIFICATE_OBJECTS and field in CERTIFICATE_FIELDS:
+        return _table("certificate_fields")[field]
     return _table("fields").get(field, field)
 
 

@@ -210,7 +210,7 @@ def readable_diff(before: Any, after: Any, object_type: str = "") -> list[Change
     reader's language; a field or value without a label is shown as stored."""
     return [
         Change(
-            labels.field_label(key),
+            labels.field_label(key, object_type),
             show_value(labels.value_label(key, old, object_type)),
             show_value(labels.value_label(key, new, object_type)),
         )

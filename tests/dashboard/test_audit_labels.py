@@ -141,6 +141,33 @@ async def test_a_signed_agreement_names_its_documents_not_their_digests(client):
     assert digest not in rows.split("SHA-256 of the signed copy")[0]
 
 
+async def test_a_certificate_subject_is_not_called_a_mail_subject(client):
+    org = await factories.organisation()
+    contact, actor = await contact_actor(org)
+    async with db.transaction():
+        await audit.record(
+            actor,
+            "certificates.issued",
+            organisation_id=org["id"],
+            object_type="certificate",
+            object_id=4,
+            after={"subject": "CN=portal.zorg.example"},
+        )
+        await audit.record(
+            actor,
+            "rights.module_message_sent",
+            organisation_id=org["id"],
+            object_type="service_module",
+            object_id=5,
+            after={"subject": "Onderhoud zaterdag"},
+        )
+
+    rows = await read_audit(client, contact["person_row"], "nl")
+
+    assert "Onderwerp (distinguished name) : — → CN=portal.zorg.example" in rows
+    assert "Onderwerp : — → Onderhoud zaterdag" in rows
+
+
 async def test_unknown_actions_fields_and_values_are_shown_as_stored(client):
     org = await factories.organisation()
     contact, actor = await contact_actor(org)
