@@ -31,14 +31,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from src.certificates.tables import Certificate
 from src.core import mail, outbox
-from src.core.i18n import _, current_locale
+from src.core.i18n import _, current_locale, language_of
 from src.core.pdf import render_pdf
 from src.core.tables import OutboxMessage, SentMail
 from src.settings import get_settings
 from src.tenants.tables import Membership, Organisation
 
 ACTOR = "send_certificate_confirmation"
-LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
 
 
 def dedupe_key(certificate_id: int) -> str:
@@ -145,7 +144,7 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
     recipients = await contact_emails(organisation["id"])
     if not recipients:
         return False
-    token = current_locale.set(LANGUAGE_OF_COUNTRY.get(organisation["country"], "en"))
+    token = current_locale.set(language_of(organisation["country"]))
     try:
         pdf, _context = await render_letter(certificate_id, code)
         number = context["certificate"]["number"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from src.certificates.tables import Certificate, CertificateApplication, RenewalLetter
 from src.core import audit, db, mail, outbox
-from src.core.i18n import _, current_locale
+from src.core.i18n import _, current_locale, language_of
 from src.core.pdf import render_pdf
 from src.core.tenancy import SYSTEM
 from src.settings import get_settings
@@ -25,7 +25,6 @@ from src.tenants.tables import Membership, Organisation
 
 RENEWAL_DAYS = 60  # rule CRT-2
 ACTOR = "send_renewal_letter"
-LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
 
 
 def dedupe_key(certificate_id: int, not_after: dt.datetime) -> str:
@@ -162,7 +161,7 @@ async def deliver_renewal_letter(certificate_id: int, key: str) -> bool:
         return False
     organisation = data["organisation"]
     certificate = data["certificate"]
-    token = current_locale.set(LANGUAGE_OF_COUNTRY.get(organisation["country"], "en"))
+    token = current_locale.set(language_of(organisation["country"]))
     try:
         pdf = await render_letter(data)
         subject = _("Certificate %(number)s expires soon: renew it in time", number=certificate["number"])

@@ -21,6 +21,7 @@ from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
 from src.tenants.tables import Membership, Organisation
+from src.tenants.validation import digits_only
 
 CHANNELS = ("online_code", "portal", "api", "manual", "user_left")
 
@@ -191,10 +192,6 @@ def _same_text(given: str, expected: str) -> bool:
     return " ".join(given.split()).casefold() == " ".join(expected.split()).casefold()
 
 
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch.isdigit())
-
-
 def check_named_facts(
     cert: dict[str, Any],
     facts: dict[str, Any],
@@ -211,7 +208,7 @@ def check_named_facts(
         errors["organisation_identifier"] = _(
             "Name the organisation's AGB code (in Sweden its organisation number)."
         )
-    elif _digits(organisation_id) != _digits(expected) or not _digits(expected):
+    elif not expected or digits_only(organisation_id) != digits_only(expected):
         errors["organisation_identifier"] = _("This is not the number of the certificate's organisation.")
     holder = facts["holder"] if cert["kind"] == "personal" else None
     if holder is not None:

@@ -22,6 +22,13 @@ DEFAULT_LOCALE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGE_NAMES = {"nl": "Nederlands", "sv": "Svenska", "en": "English"}
 TIMEZONES = {"NL": "Europe/Amsterdam", "SE": "Europe/Stockholm"}
+LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
+
+
+def language_of(country: str | None) -> str:
+    """The language letters to an organisation are written in: its country's, else English."""
+    return LANGUAGE_OF_COUNTRY.get(country or "", DEFAULT_LOCALE)
+
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 

@@ -186,8 +186,13 @@ async def sweep_stuck(now: dt.datetime | None = None) -> SweepResult:
     return SweepResult(released=len(released), failed=len(failed))
 
 
+def given_up() -> Any:
+    """The condition of a row given up on: failed after its last attempt and never done since."""
+    return OutboxMessage.failed_at.is_not_null() & OutboxMessage.done_at.is_null()
+
+
 def _is_failed(query: Any) -> Any:
-    return query.where(OutboxMessage.failed_at.is_not_null()).where(OutboxMessage.done_at.is_null())
+    return query.where(given_up())
 
 
 async def may_have_been_delivered(dedupe_keys: list[str]) -> set[str]:

@@ -510,7 +510,7 @@ def _failed_row(row: dict[str, Any], maybe_delivered: set[str]) -> dict[str, Any
 async def failed_deliveries(actor: Actor) -> FailedDeliveries:
     """Outbox rows given up on after their last attempt, newest first (vendor admins only)."""
     require_vendor_admin(actor)
-    failed = OutboxMessage.failed_at.is_not_null() & OutboxMessage.done_at.is_null()
+    failed = outbox.given_up()
     rows = (
         await OutboxMessage.select(
             OutboxMessage.id,

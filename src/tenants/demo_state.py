@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from src.core.i18n import current_locale
+from src.core.i18n import current_locale, language_of
 from src.subscriptions.catalogue import CONTRACTING, PROCUREMENT_PORTAL, UZI_SERVER_CERTIFICATE, WEBCERT
 from src.subscriptions.tables import ModuleRight, Subscription
 from src.tenants.tables import (
@@ -200,8 +200,6 @@ USES: tuple[DemoUse, ...] = (
     ),
 )
 
-LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
-
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
@@ -305,7 +303,7 @@ async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, rep
     actor = await build_actor(signer["person"], organisation_id, "")
     if actor is None:
         return
-    token = current_locale.set(LANGUAGE_OF_COUNTRY.get(organisation["country"], "en"))
+    token = current_locale.set(language_of(organisation["country"]))
     try:
         await agreements.sign(actor, organisation_id)
     finally:

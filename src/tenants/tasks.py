@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from src.core import mail
-from src.core.i18n import _, current_locale
+from src.core.i18n import _, current_locale, language_of
 from src.settings import get_settings
 from src.tenants.tables import Membership
 from src.workers.broker import async_actor
-
-LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
 
 
 def invitation_text(
@@ -63,7 +61,7 @@ async def send_invitation(membership_id: int, dedupe_key: str, invited_by: str =
     )
     if row is None or not row["email"]:
         return
-    token = current_locale.set(LANGUAGE_OF_COUNTRY.get(row["country"], "en"))
+    token = current_locale.set(language_of(row["country"]))
     try:
         subject, body = invitation_text(
             name=row["name"],

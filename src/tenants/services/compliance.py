@@ -38,7 +38,7 @@ from typing import Any
 
 from src.core import audit, db, outbox
 from src.core.errors import Forbidden, InputError, NotFound
-from src.core.i18n import _, current_locale, timezone_for
+from src.core.i18n import _, current_locale, language_of, timezone_for
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
 from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
@@ -47,7 +47,6 @@ from src.workers.scheduler import periodic
 DEFAULT_NOTICE_MONTHS = 6
 REMINDER_DAYS = (90, 30, 7)  # reminder mails this many days before the deadline (and one at once)
 MAIL_ACTOR = "send_mail"
-LANGUAGE_OF_COUNTRY = {"NL": "nl", "SE": "sv"}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -388,7 +387,7 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                 key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
                 if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
                     continue
-                token = current_locale.set(LANGUAGE_OF_COUNTRY.get(organisation["country"], "en"))
+                token = current_locale.set(language_of(organisation["country"]))
                 try:
                     gap_local = replace(
                         gap, service_name=service_name(await _service(gap.service_code), gap.service_code)

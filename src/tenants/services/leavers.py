@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from src.core import outbox
-from src.core.i18n import DEFAULT_LOCALE, LOCALES, _, current_locale, format_date
+from src.core.i18n import LOCALES, _, current_locale, format_date, language_of
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
 from src.tenants.services import compliance, users
 from src.tenants.tables import Membership
@@ -31,7 +31,7 @@ def dedupe_key(membership_id: int, left_at: dt.datetime) -> str:
 def leaver_language(saved: str | None, country: str | None) -> str:
     if saved in LOCALES:
         return str(saved)
-    return compliance.LANGUAGE_OF_COUNTRY.get(country or "", DEFAULT_LOCALE)
+    return language_of(country)
 
 
 def notice_text(
