@@ -9,6 +9,7 @@ from src.tenants.tables import (
     LegacyTermsNotice,
     Membership,
     Organisation,
+    OrganisationTally,
     Person,
     UserRequest,
 )
@@ -20,6 +21,7 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=[
         Organisation,
+        OrganisationTally,
         Person,
         Membership,
         AgreementDocument,

@@ -21,6 +21,17 @@ class Organisation(Table, tablename="organisation"):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class OrganisationTally(Table, tablename="organisation_tally"):
+    """How many organisations there are per country, legal form and status. Database triggers on
+    `organisation` keep it, in the same transaction as each change (see the migration that made
+    it), so the vendor admins' list tells its total without counting on every view."""
+
+    country = Varchar(length=2)
+    legal_form = Varchar(length=40)
+    status = Varchar(length=20)
+    organisations = Integer(default=0)
+
+
 class Person(Table, tablename="person"):
     """A human being, matched at sign-in on a personal identity number or a card id."""
 

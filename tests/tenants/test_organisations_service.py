@@ -481,6 +481,49 @@ async def test_the_list_has_pages_of_25_and_counts_every_match():
     assert nonsense.page == 1 and nonsense.total == 31
 
 
+async def test_the_totals_without_a_search_follow_every_change_of_the_organisations():
+    # Over a page of each kind, so that no total can be read off the page itself.
+    dutch = [await factories.organisation() for _ in range(27)]
+    for _ in range(26):
+        await factories.organisation(
+            country="SE",
+            legal_form="aktiebolag",
+            kvk_number=None,
+            agb_code=None,
+            org_number=factories.personnummer(),
+        )
+    actor = await admin_actor()
+
+    async def total(**filters: str) -> int:
+        found = await organisations.list_organisations(actor, OrganisationQuery.parse(**filters))
+        return found.total
+
+    assert await total() == 53
+    assert await total(country="NL") == 27
+    assert await total(country="SE", legal_form="aktiebolag") == 26
+
+    await organisations.suspend_organisation(actor, dutch[0]["id"], "Unpaid")
+    await organisations.suspend_organisation(actor, dutch[1]["id"], "Unpaid")
+    await organisations.reactivate_organisation(actor, dutch[1]["id"])
+    assert await total(status="active") == 52
+    assert await total(country="NL", status="active") == 26
+    assert await total() == 53
+
+    await organisations.update_organisation(actor, dutch[2]["id"], {"legal_form": "stichting"})
+    await organisations.update_organisation(actor, dutch[3]["id"], {"name": "Renamed B.V."})
+    assert await total(country="NL", legal_form="bv") == 26
+    assert await total(country="NL", legal_form="bv", status="active") == 25
+
+    # An addition that is rolled back is not counted; a removal is.
+    with pytest.raises(RuntimeError):
+        async with Organisation._meta.db.transaction():
+            await factories.organisation()
+            raise RuntimeError("rolled back")
+    await Organisation.delete().where(Organisation.id == dutch[26]["id"])
+    assert await total() == 52
+    assert await total(country="NL") == 26
+
+
 async def test_only_vendor_admins_list_organisations():
     org = await factories.organisation()
     for role in ("contact_person", "end_user"):
