@@ -16,7 +16,6 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -154,7 +153,6 @@ def create_app(
             DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
         ],
         stores=_stores(settings),
-        plugins=[HTMXPlugin()],
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_set_locale,

@@ -7,7 +7,6 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
-from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -25,9 +24,12 @@ def is_api(request: Request[Any, Any, Any]) -> bool:
 
 def is_partial(request: Request[Any, Any, Any]) -> bool:
     """An htmx request that swaps part of a page (boosted requests want the whole page)."""
-    if not (isinstance(request, HTMXRequest) and request.htmx):
-        return False
-    return not request.htmx.boosted and not request.htmx.history_restore_request
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
+    )
 
 
 def session_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
