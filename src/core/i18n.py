@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import LazyProxy, NullTranslations, Translations
 
 LOCALES = ("nl", "sv", "en")
@@ -100,6 +100,18 @@ def _babel_locale() -> Locale:
 
 def timezone_for(country: str | None) -> ZoneInfo:
     return ZoneInfo(TIMEZONES.get(country or "", "Europe/Amsterdam"))
+
+
+def format_count(value: int) -> str:
+    """A whole number as the current language writes it: 10.000 (nl), 10 000 (sv), 10,000 (en)."""
+    if -1000 < value < 1000:
+        return str(value)
+    return _count(value, current_locale.get())
+
+
+@lru_cache(maxsize=4096)
+def _count(value: int, locale: str) -> str:
+    return format_decimal(value, locale=locale)
 
 
 def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:

@@ -72,14 +72,23 @@ class PortalEnvironment(Environment):
 
 def _template_gettext(message: str, **variables: Any) -> Markup:
     """Jinja's "newstyle" gettext with autoescaping, without its per-call overhead: the
-    translation is trusted markup, the variables are escaped, `%%` is a literal percent sign."""
+    translation is trusted markup, the variables are escaped, `%%` is a literal percent sign.
+    Whole numbers (`%(n)d`) are written as the language writes them (10.000 in Dutch)."""
     text = Markup(i18n.translations(i18n.current_locale.get()).ugettext(message))  # noqa: S704 (our catalogues)
-    return text % variables if "%" in text else text
+    return _fill(text, variables) if "%" in text else text
 
 
 def _template_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
     text = Markup(i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num))  # noqa: S704
     variables.setdefault("num", num)
+    return _fill(text, variables)
+
+
+def _fill(text: Markup, variables: dict[str, Any]) -> Markup:
+    for name, value in variables.items():
+        if type(value) is int and not -1000 < value < 1000:
+            text = Markup(text.replace(f"%({name})d", f"%({name})s"))  # noqa: S704 (our catalogues)
+            variables[name] = i18n.format_count(value)
     return text % variables
 
 

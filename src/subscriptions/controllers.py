@@ -19,7 +19,7 @@ from src.identity.auth import provide_actor
 from src.subscriptions import services
 from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
 from src.tenants.controllers.organisation import choose_organisation_first
-from src.tenants.services.users import organisation_of
+from src.tenants.services.organisations import get_organisation
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -92,7 +92,7 @@ class SubscriptionsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        organisation = await organisation_of(actor, organisation_id)
+        organisation = await get_organisation(actor, organisation_id)
         return page(
             request,
             "subscriptions/admin_subscriptions.html",
@@ -183,7 +183,7 @@ class OrganisationSubscriptions(Controller):
             request,
             "subscriptions/org_subscriptions.html",
             {
-                "organisation": await organisation_of(actor, actor.organisation_id),
+                "organisation": await get_organisation(actor, actor.organisation_id),
                 "subscriptions": await services.list_subscriptions(actor, actor.organisation_id),
                 "catalogue": await services.catalogue(),
             },

@@ -37,6 +37,21 @@ def test_plural_texts_count_and_percent_signs_stay_literal() -> None:
     assert render("{{ _('Name') }}") == "Name"
 
 
+def test_large_counts_are_grouped_as_the_language_writes_them() -> None:
+    source = "{{ ngettext('%(num)d organisation', '%(num)d organisations', n) }}"
+    written = {}
+    for locale in ("nl", "sv", "en"):
+        token = i18n.current_locale.set(locale)
+        try:
+            written[locale] = render(source, n=10000)
+            page = render("{{ _('Page %(page)d of %(pages)d', page=2, pages=1400) }}")
+        finally:
+            i18n.current_locale.reset(token)
+        assert page.endswith({"nl": " 1.400", "sv": " 1\xa0400", "en": " 1,400"}[locale]), page
+    assert written == {"nl": "10.000 organisaties", "sv": "10\xa0000 organisationer", "en": "10,000 organisations"}
+    assert render(source, n=999) == "999 organisations"
+
+
 def test_dates_follow_the_language_of_the_request() -> None:
     day = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.UTC)
     outs = {}

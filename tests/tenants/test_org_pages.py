@@ -256,3 +256,23 @@ async def test_a_vendor_admin_acting_for_no_organisation_is_sent_to_the_organisa
         sent = await client.get(path, follow_redirects=False)
         assert sent.status_code == 303, path
         assert sent.headers["location"] == "/admin/organisations"
+
+
+async def test_a_long_users_list_pages_forward_and_back_keeping_the_search(client):
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person", name="Aaron Contact")
+    for i in range(55):
+        await factories.member(org, name=f"Bert {i:02d}", email=f"bert{i}@zorg.example")
+    await signed_in(client, contact)
+
+    first = await client.get("/organisation/users", params={"q": "bert"})
+    assert "Page 1 of 2 · 55 users" in text_of(first.text)
+    assert 'rel="prev"' not in first.text
+    assert 'rel="next" href="/organisation/users?q=bert&amp;page=2"' in first.text
+    assert 'hx-target="#users-table" hx-swap="outerHTML"' in first.text
+
+    second = await client.htmx("GET", "/organisation/users?q=bert&page=2")
+    text = text_of(second.text)
+    assert "Page 2 of 2 · 55 users" in text and "Bert 54" in text and "Bert 00" not in text
+    assert 'rel="prev" href="/organisation/users?q=bert&amp;page=1"' in second.text
+    assert 'rel="next"' not in second.text

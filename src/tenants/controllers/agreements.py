@@ -18,7 +18,7 @@ from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import current_actor, provide_actor
 from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
-from src.tenants.services import agreements, compliance, users
+from src.tenants.services import agreements, compliance, organisations, users
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -87,7 +87,7 @@ class AgreementPages(Controller):
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return redirect(request, "/admin/agreements" if actor.is_vendor_admin else "/choose-organisation")
-        organisation = await users.organisation_of(actor, actor.organisation_id)
+        organisation = await organisations.get_organisation(actor, actor.organisation_id)
         status = await agreements.agreement_status(actor, actor.organisation_id)
         return page(
             request,
@@ -343,7 +343,7 @@ async def organisation_overview(
         request,
         "tenants/org_overview.html",
         {
-            "organisation": await users.organisation_of(actor, actor.organisation_id),
+            "organisation": await organisations.get_organisation(actor, actor.organisation_id),
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
             "subscriptions": await list_subscriptions(actor, actor.organisation_id),
             "gaps": await compliance.gaps(actor.organisation_id),

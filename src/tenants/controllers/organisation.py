@@ -20,7 +20,7 @@ from src.core.web import flash, is_partial, page, redirect
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import export, users
+from src.tenants.services import export, organisations, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -108,7 +108,7 @@ class OrganisationPages(Controller):
     async def home(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
-        organisation = await users.organisation_of(actor, actor.organisation_id)
+        organisation = await organisations.get_organisation(actor, actor.organisation_id)
         registration = await users.my_registration(actor)
         contact_persons = (
             await users.active_contact_persons(actor, actor.organisation_id)
@@ -206,7 +206,7 @@ class OrganisationPages(Controller):
         status_code: int = 200,
     ) -> Template:
         assert actor.organisation_id is not None
-        organisation = await users.organisation_of(actor, actor.organisation_id)
+        organisation = await organisations.get_organisation(actor, actor.organisation_id)
         return page(
             request,
             "tenants/org_user_new.html",
@@ -246,7 +246,7 @@ class OrganisationPages(Controller):
         if not is_partial(request):
             flash(request, error or _("The change was saved."), "error" if error else "success")
             return redirect(request, "/organisation/users")
-        organisation = await users.organisation_of(actor, actor.organisation_id)
+        organisation = await organisations.get_organisation(actor, actor.organisation_id)
         return page(
             request,
             "tenants/_org_user_rows.html",

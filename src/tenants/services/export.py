@@ -25,7 +25,7 @@ from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope
 from src.tenants import legal_forms
-from src.tenants.services import users
+from src.tenants.services import organisations, users
 
 FILES = (
     "organisation.json",
@@ -278,7 +278,7 @@ async def export_organisation(actor: Actor, organisation_id: int, now: dt.dateti
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     now = now or dt.datetime.now(dt.UTC)
-    organisation = await users.organisation_of(actor, organisation_id)
+    organisation = await organisations.get_organisation(actor, organisation_id)
     areas: dict[str, Any] = {
         "organisation.json": _organisation(organisation),
         "users.json": await _users(actor, organisation_id),

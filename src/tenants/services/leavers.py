@@ -18,7 +18,7 @@ from typing import Any
 from src.core import outbox
 from src.core.i18n import LOCALES, _, current_locale, format_date, language_of
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
-from src.tenants.services import compliance, users
+from src.tenants.services import compliance, organisations
 from src.tenants.tables import Membership
 
 MAIL_ACTOR = "send_mail"
@@ -105,7 +105,7 @@ async def notify_leaver(
     if not membership.get("email"):
         return False
     scope = TenantScope(actor, organisation_id)
-    organisation = await users.organisation_of(actor, organisation_id)
+    organisation = await organisations.get_organisation(actor, organisation_id)
     leaver = await scope.get(Membership, membership["id"], Membership.person._.locale.as_alias("locale"))
     token = current_locale.set(leaver_language(leaver["locale"], organisation["country"]))
     try:

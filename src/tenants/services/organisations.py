@@ -273,8 +273,11 @@ def present(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_ONE = Prepared(lambda p: Organisation.select().where(Organisation.id == p.organisation))
+
+
 async def _row(organisation_id: int) -> dict[str, Any]:
-    row = await Organisation.select().where(Organisation.id == organisation_id).first()
+    row = await _ONE.first(organisation=organisation_id)
     if row is None:
         raise NotFound()
     return row

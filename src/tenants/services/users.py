@@ -19,7 +19,6 @@ from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.paging import paged
-from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantQuery, TenantScope
 from src.tenants import validation
 from src.tenants.services.people import find_or_create_person
@@ -106,18 +105,6 @@ def mask(value: str | None) -> str:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-_ORGANISATION = Prepared(lambda p: Organisation.select().where(Organisation.id == p.organisation))
-
-
-async def organisation_of(actor: Actor, organisation_id: int) -> dict[str, Any]:
-    """The organisation itself, for its members (and vendor admins)."""
-    TenantScope(actor, organisation_id)
-    row = await _ORGANISATION.first(organisation=organisation_id)
-    if row is None:
-        raise NotFound()
-    return row
 
 
 def _present(row: dict[str, Any]) -> dict[str, Any]:
