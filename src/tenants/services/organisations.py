@@ -199,12 +199,17 @@ def _shape_and_values(wanted: OrganisationQuery) -> tuple[_Shape, dict[str, Any]
 def _filtered(query: Any, p: Any, shape: _Shape) -> Any:
     if shape.searching:
         query = query.where(_search(p, shape.numeric))
+    return _narrowed(query, Organisation, p, shape)
+
+
+def _narrowed(query: Any, table: type[Organisation] | type[OrganisationTally], p: Any, shape: _Shape) -> Any:
+    """The filters by country, legal form and status, on the organisations or on their tally."""
     if shape.country:
-        query = query.where(Organisation.country == p.country)
+        query = query.where(table.country == p.country)
     if shape.legal_form:
-        query = query.where(Organisation.legal_form == p.legal_form)
+        query = query.where(table.legal_form == p.legal_form)
     if shape.status:
-        query = query.where(Organisation.status == p.status)
+        query = query.where(table.status == p.status)
     return query
 
 
@@ -228,14 +233,8 @@ _LIST_COUNT = Prepared(lambda p, shape: _filtered(Organisation.count(), p, shape
 
 
 def _tally_query(p: Any, shape: _Shape) -> Any:
-    query = OrganisationTally.select(Sum(OrganisationTally.organisations, alias="total"))
-    if shape.country:
-        query = query.where(OrganisationTally.country == p.country)
-    if shape.legal_form:
-        query = query.where(OrganisationTally.legal_form == p.legal_form)
-    if shape.status:
-        query = query.where(OrganisationTally.status == p.status)
-    return query
+    total = OrganisationTally.select(Sum(OrganisationTally.organisations, alias="total"))
+    return _narrowed(total, OrganisationTally, p, shape)
 
 
 # Without a search, the total is read from the tally the database keeps (a few rows) instead of
