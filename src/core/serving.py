@@ -278,7 +278,8 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
         self.workers = [self._start(i) for i in range(self.size)]
-        log.info("Serving with %d processes", self.size)
+        host, port = self.listener.getsockname()[:2]
+        log.info("Serving on http://%s:%d with %d processes (Press CTRL+C to quit)", host, port, self.size)
         failed = False
         checked = time.monotonic()
         try:
