@@ -12,11 +12,10 @@ from litestar.params import QueryParameter
 
 from src.certificates import applications, dashboard
 from src.certificates.applications import ApplicationInput
-from src.certificates.page_helpers import home
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope
-from src.core.web import flash, page, redirect
+from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 
 MAX_CSR_UPLOAD = 64 * 1024
@@ -65,7 +64,7 @@ class ApplicationPages(Controller):
         renew: Annotated[str, QueryParameter(description="Number of the certificate to renew")] = "",
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return home(request, actor)
+            return choose_organisation_first(request, actor, "/admin/certificates")
         TenantScope(actor, actor.organisation_id).require_contact_person()
         values: dict[str, str] = {"kind": "server"}
         if renew:
@@ -85,7 +84,7 @@ class ApplicationPages(Controller):
     @post("/apply")
     async def apply(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
-            return home(request, actor)
+            return choose_organisation_first(request, actor, "/admin/certificates")
         values: dict[str, str] = {}
         try:
             values, csr = await _form_values(request)
@@ -105,7 +104,7 @@ class ApplicationPages(Controller):
     async def check(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         """htmx: what the CSR holds, or what is wrong with it, while the form is filled in."""
         if actor.organisation_id is None:
-            return home(request, actor)
+            return choose_organisation_first(request, actor, "/admin/certificates")
         TenantScope(actor, actor.organisation_id).require_contact_person()
         errors: dict[str, str] = {}
         checked = None

@@ -10,11 +10,11 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
 from src.certificates import applications, confirmation, dashboard, fees, reasons
-from src.certificates.page_helpers import home, pem_response
+from src.certificates.page_helpers import pem_response
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import flash, page, redirect
+from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 
 
@@ -28,7 +28,7 @@ class OrganisationCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
     ) -> Response[Any]:
         if actor.organisation_id is None:
-            return home(request, actor)
+            return choose_organisation_first(request, actor, "/admin/certificates")
         certificates = await dashboard.organisation_certificates(actor, actor.organisation_id)
         pending = await applications.list_applications(actor, actor.organisation_id)
         return page(
@@ -43,7 +43,7 @@ class OrganisationCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
     ) -> Response[Any]:
         if actor.organisation_id is None and not actor.is_vendor_admin:
-            return home(request, actor)
+            return choose_organisation_first(request, actor, "/admin/certificates")
         if number.endswith(".pem"):
             certificate = await self._own(actor, number[: -len(".pem")])
             return pem_response(certificate["pem"], f"{certificate['number']}.pem")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
@@ -12,6 +12,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from src.core.errors import InputError, PortalError
 from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, current_locale
+
+if TYPE_CHECKING:
+    from src.core.tenancy import Actor
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,15 @@ def is_partial(request: Request[Any, Any, Any]) -> bool:
         and headers.get("hx-boosted") != "true"
         and headers.get("hx-history-restore-request") != "true"
     )
+
+
+def choose_organisation_first(
+    request: Request[Any, Any, Any], actor: Actor, vendor_admins_to: str = "/admin/organisations"
+) -> Response[Any]:
+    """Where a page of one's own organisation sends someone with none chosen: a vendor admin to
+    `vendor_admins_to` (their overview of all organisations), anyone else to the choice of
+    organisation."""
+    return redirect(request, vendor_admins_to if actor.is_vendor_admin else "/choose-organisation")
 
 
 def session_of(request: Request[Any, Any, Any]) -> dict[str, Any]:

@@ -14,11 +14,10 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.core.errors import InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import flash, page, redirect
+from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 from src.subscriptions import services
 from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
-from src.tenants.controllers.organisation import choose_organisation_first
 from src.tenants.services.organisations import get_organisation
 
 Form = URLEncodedBody[dict[str, str]]

@@ -48,7 +48,11 @@ def test_large_counts_are_grouped_as_the_language_writes_them() -> None:
         finally:
             i18n.current_locale.reset(token)
         assert page.endswith({"nl": " 1.400", "sv": " 1\xa0400", "en": " 1,400"}[locale]), page
-    assert written == {"nl": "10.000 organisaties", "sv": "10\xa0000 organisationer", "en": "10,000 organisations"}
+    assert written == {
+        "nl": "10.000 organisaties",
+        "sv": "10\xa0000 organisationer",
+        "en": "10,000 organisations",
+    }
     assert render(source, n=999) == "999 organisations"
 
 

@@ -16,7 +16,7 @@ from src.core import outbox
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _, current_locale
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
-from src.core.web import flash, is_partial, page, redirect
+from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
@@ -25,12 +25,6 @@ from src.tenants.services import export, organisations, users
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
-
-
-def choose_organisation_first(request: Request[Any, Any, Any], actor: Actor) -> Response[Any]:
-    """Where a page of one's own organisation sends someone with none chosen: a vendor admin to
-    the organisations, anyone else to the choice of organisation."""
-    return redirect(request, "/admin/organisations" if actor.is_vendor_admin else "/choose-organisation")
 
 
 def _identifier_labels(country: str) -> Mapping[str, str]:

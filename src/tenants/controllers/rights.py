@@ -16,9 +16,8 @@ from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.core.web import flash, is_partial, page, redirect
+from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
-from src.tenants.controllers.organisation import choose_organisation_first
 from src.tenants.rights_schemas import Right, RightsUpdate
 from src.tenants.services import rights
 
