@@ -2,8 +2,10 @@
 
 With several processes a small supervisor listens on the port. It accepts each connection and
 hands it (its file descriptor, over a Unix socket pair) to the web process that holds the fewest
-open connections; each process tells the supervisor how many of the connections it was given
-have closed. Keep-alive connections therefore spread evenly, whenever and however they arrive.
+open connections; each process tells the supervisor when it is ready to serve, and then how many
+of the connections it was given have closed. A process that is still starting (at start-up, or
+replacing one that died) is handed nothing, so no connection waits seconds for it while another
+process is idle. Keep-alive connections therefore spread evenly, whenever and however they arrive.
 The hand-off costs the supervisor an accept and a send per connection, not per request.
 
 What was measured before, with 32 keep-alive connections on two processes:
@@ -48,8 +50,10 @@ UVICORN_OPTIONS: dict[str, Any] = {
 # there) would only exit again, so the whole server stops instead. A process killed by a signal
 # (the OOM killer, an operator) is always replaced.
 EARLY_EXIT_SECONDS = 10.0
-# What a web process reports back: how many of the connections it was given have closed.
+# What a web process reports back: how many of the connections it was given have closed. Its
+# first report, sent once it serves, is READY: none closed, since it has been given none.
 CLOSED = struct.Struct("!I")
+READY = CLOSED.pack(0)
 
 
 def serve(host: str, port: int, processes: int) -> None:
@@ -104,12 +108,18 @@ class HandedConnectionsServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
+        if self.should_exit:  # the app's start-up failed; uvicorn exits
+            return
         protocol = _reporting_close(self.config.http_protocol_class, self.closed_one)
         self.protocol = functools.partial(
             protocol, config=self.config, server_state=self.server_state, app_state=self.lifespan.state
         )
         self.channel.setblocking(False)
         asyncio.get_running_loop().add_reader(self.channel.fileno(), self.receive)
+        try:
+            self.channel.send(READY)  # the first message: the channel has room for it
+        except OSError:
+            pass  # the supervisor is gone; receive() stops this process
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         asyncio.get_running_loop().remove_reader(self.channel.fileno())
@@ -169,6 +179,7 @@ class _Worker:
     started: float
     connections: int = 0
     reachable: bool = True
+    ready: bool = False  # it has said it serves
 
 
 class Supervisor:
@@ -231,7 +242,7 @@ class Supervisor:
         while self.waiting:
             connection = self.waiting[0]
             for worker in sorted(self.workers, key=lambda w: w.connections):
-                if not worker.reachable:
+                if not (worker.reachable and worker.ready):
                     continue
                 try:
                     socket.send_fds(worker.channel, [b"c"], [connection.fileno()])
@@ -256,6 +267,9 @@ class Supervisor:
                 self.selector.unregister(worker.channel)
                 worker.reachable = False
                 return
+            if not worker.ready:
+                worker.ready = True
+                log.info("Web process %s is ready", worker.process.pid)
             worker.connections -= CLOSED.unpack(report)[0]
 
     def _check_processes(self) -> bool:

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -56,8 +57,13 @@ def _answers(base: str, timeout: float = 2) -> bool:
         return False
 
 
-def _established_on(port: int) -> dict[int, int]:
-    """Socket inode -> the client's port, for every established connection to `port`."""
+LISTEN = "0A"  # the state of a listening socket in /proc/net/tcp
+
+
+def _connections_on(port: int) -> dict[int, int]:
+    """Socket inode -> the client's port, for every connection to `port` that a process still
+    holds open: established, or closed by the client but not yet by the server (CLOSE_WAIT),
+    which the supervisor still counts as open."""
     clients: dict[int, int] = {}
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         if not os.path.exists(table):
@@ -65,14 +71,14 @@ def _established_on(port: int) -> dict[int, int]:
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             local, remote, state, inode = fields[1], fields[2], fields[3], int(fields[9])
-            if state == "01" and int(local.rsplit(":", 1)[1], 16) == port:
+            if state != LISTEN and inode and int(local.rsplit(":", 1)[1], 16) == port:
                 clients[inode] = int(remote.rsplit(":", 1)[1], 16)
     return clients
 
 
 def _clients_of(pid: int, port: int) -> set[int]:
     """The client ports of the connections to `port` that process `pid` holds."""
-    clients = _established_on(port)
+    clients = _connections_on(port)
     held: set[int] = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -94,19 +100,28 @@ def _open_and_ask(port: int, n: int) -> list[socket.socket]:
     return clients
 
 
+def _ready_processes(log: Path) -> int:
+    """How many web processes the supervisor has seen become ready (it logs each one)."""
+    return log.read_text(errors="replace").count("is ready")
+
+
 @pytest.fixture
-def two_processes() -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, int]]:
+    """The portal on two web processes, both ready and neither ever given a connection."""
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "src.cli", "run", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env={**os.environ, "BASE_URL": f"http://127.0.0.1:{port}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "src.cli", "run", "--port", str(port), "--workers", "2"],
+            cwd=ROOT,
+            env={**os.environ, "BASE_URL": f"http://127.0.0.1:{port}"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until(lambda: _answers(base) and len(_web_processes(server.pid)) == 2)
+        _wait_until(lambda: _ready_processes(log) == 2, seconds=90)
+        assert len(_web_processes(server.pid)) == 2
         yield server, base, port
     finally:
         if server.poll() is None:
@@ -220,3 +235,41 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_process_still_starting_is_handed_no_connection_until_it_says_it_is_ready() -> None:
+    from src.core.serving import READY, Supervisor, _Worker
+
+    with socket.socket() as listener, socket.create_server(("127.0.0.1", 0)) as peer:
+        supervisor = Supervisor(listener, 2)
+        ends = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(2)]
+        for mine, _ in ends:
+            mine.setblocking(False)
+        supervisor.workers = [
+            _Worker(SimpleNamespace(pid=i), mine, time.monotonic()) for i, (mine, _) in enumerate(ends)
+        ]
+        starting, ready = (theirs for _, theirs in ends)
+        ready.send(READY)
+        supervisor._read_reports(1)  # the selector is not involved until the channel closes
+
+        for _ in range(3):
+            supervisor.waiting.append(socket.create_connection(peer.getsockname()))
+        supervisor._hand_over()
+        assert [w.connections for w in supervisor.workers] == [0, 3]
+        ready.setblocking(False)
+        for _ in range(3):
+            _, fds, _, _ = socket.recv_fds(ready, 1, 1)
+            os.close(*fds)
+        starting.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            starting.recv(1)
+
+        # Once it is ready, the newcomer (holding none) is handed the next ones.
+        starting.send(READY)
+        supervisor._read_reports(0)
+        supervisor.waiting.append(socket.create_connection(peer.getsockname()))
+        supervisor._hand_over()
+        assert [w.connections for w in supervisor.workers] == [1, 3]
+        for pair in ends:
+            for end in pair:
+                end.close()
