@@ -22,21 +22,40 @@ async def paged(
     count: Callable[[], Awaitable[int]],
     page: int,
     page_size: int,
+    *,
+    total_column: str | None = None,
 ) -> Paged:
     """The rows of `page` (from 1; past the end gives the last page) and the total.
 
     `rows(limit, offset)` reads a page, `count()` counts the whole list. The page is read first:
     when it is not full it is the last one, and the total follows from it without counting,
-    which spares the count for most searches and for most organisations' lists."""
+    which spares the count for most searches and for most organisations' lists.
+
+    When the total is cheap to read with the rows (kept in a table, not counted), the rows
+    query can carry it in every row, in `total_column`: then a full page needs no count either.
+    The column is taken out of the rows."""
     page = max(page, 1)
     offset = (page - 1) * page_size
     found = await rows(page_size, offset)
+    carried = _carried_total(found, total_column)
     if len(found) < page_size and (found or page == 1):
         total = offset + len(found)
+    elif carried is not None:
+        total = carried
     else:
         total = await count()
     pages = max(1, -(-total // page_size))
     if page > pages:
         page = pages
         found = await rows(page_size, (page - 1) * page_size)
+        _carried_total(found, total_column)
     return Paged(rows=found, total=total, page=page, pages=pages)
+
+
+def _carried_total(found: Rows, column: str | None) -> int | None:
+    if column is None or not found:
+        return None
+    total = None
+    for row in found:
+        total = row.pop(column)
+    return int(total or 0)

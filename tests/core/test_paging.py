@@ -46,3 +46,24 @@ async def test_each_page_has_the_right_rows_total_and_page_count(
     assert len(result.rows) == shown
     assert (result.rows[0]["n"] if result.rows else None) == first
     assert (items.counts > 0) == counted
+
+
+class TalliedList(FakeList):
+    """A list whose rows carry its total (as the organisations list's rows carry the tally)."""
+
+    async def rows(self, limit: int, offset: int) -> list[dict[str, int]]:
+        return [{**row, "total": len(self.items)} for row in await super().rows(limit, offset)]
+
+
+@pytest.mark.parametrize(
+    ("size", "page", "want_page"), [(0, 1, 1), (7, 1, 1), (25, 1, 1), (25, 2, 2), (25, 9, 3)]
+)
+async def test_a_total_carried_by_the_rows_is_used_instead_of_a_count(
+    size: int, page: int, want_page: int
+) -> None:
+    items = TalliedList(size)
+    result = await paged(items.rows, items.count, page, 10, total_column="total")
+    assert (result.total, result.page) == (size, want_page)
+    assert all("total" not in row for row in result.rows)
+    # Only a page past the end (no rows to carry it) needs the count.
+    assert items.counts == (1 if page > want_page else 0)

@@ -20,6 +20,7 @@ from asyncpg.exceptions import UniqueViolationError
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
 from piccolo.query.functions.aggregate import Count, Sum
+from piccolo.querystring import QueryString
 
 from src.core import audit, db, outbox
 from src.core.errors import InputError, NotFound
@@ -227,18 +228,24 @@ def _list_query(p: Any, shape: _Shape) -> Any:
     return select.order_by(Organisation.id, ascending=ascending)
 
 
-# The vendor admins' list is prepared once per shape (src/core/prepared.py).
-_LIST = Prepared(_list_query, shaped=True)
-_LIST_COUNT = Prepared(lambda p, shape: _filtered(Organisation.count(), p, shape), shaped=True)
-
-
 def _tally_query(p: Any, shape: _Shape) -> Any:
     total = OrganisationTally.select(Sum(OrganisationTally.organisations, alias="total"))
     return _narrowed(total, OrganisationTally, p, shape)
 
 
-# Without a search, the total is read from the tally the database keeps (a few rows) instead of
-# counting every organisation on every view.
+def _tallied_list_query(p: Any, shape: _Shape) -> Any:
+    """Without a search: the page's rows, each with the list's total from the tally (one round
+    trip for both; the tally is a few rows, so reading it with every page costs nothing)."""
+    total = _tally_query(p, shape).querystrings[0]
+    return _list_query(p, shape).columns(Organisation.all_columns(), QueryString("({}) AS total", total))
+
+
+# The vendor admins' list is prepared once per shape (src/core/prepared.py). Without a search,
+# the total is read from the tally the database keeps instead of counting every organisation
+# on every view.
+_LIST = Prepared(_list_query, shaped=True)
+_TALLIED_LIST = Prepared(_tallied_list_query, shaped=True)
+_LIST_COUNT = Prepared(lambda p, shape: _filtered(Organisation.count(), p, shape), shaped=True)
 _TALLY = Prepared(_tally_query, shaped=True)
 
 
@@ -253,11 +260,13 @@ async def list_organisations(actor: Actor, wanted: OrganisationQuery | None = No
     require_vendor_admin(actor)
     wanted = wanted or OrganisationQuery()
     shape, values = _shape_and_values(wanted)
+    rows = _LIST if shape.searching else _TALLIED_LIST
     found = await paged(
-        lambda limit, offset: _LIST.rows(shape=shape, limit=limit, offset=offset, **values),
+        lambda limit, offset: rows.rows(shape=shape, limit=limit, offset=offset, **values),
         lambda: _total(shape, values),
         wanted.page,
         PAGE_SIZE,
+        total_column=None if shape.searching else "total",
     )
     return OrganisationPage(items=[present(row) for row in found.rows], total=found.total, page=found.page)
 
