@@ -10,20 +10,27 @@ Environment, each keeping Jinja's behaviour:
   was pure overhead;
 - `_()`/`ngettext()` skip Jinja's per-call wrapper;
 - `{% from ... import %}` compares the globals in C (`PortalTemplate`).
+
+And each language has its templates compiled on their own (`LocalisedEnvironment`): a text
+without variables, `{{ _("Users") }}`, is translated once when the template is compiled, by the
+same function that would translate it on every render, and becomes part of the static text.
+`get_template` picks the current language's templates; `from_string` translates as it renders.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
 import markupsafe
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, nodes, select_autoescape
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.nodes import Expr
 from jinja2.runtime import Context
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from src.core import i18n
@@ -71,12 +78,42 @@ class PortalTemplate(Template):
         return self._module
 
 
+class _TranslatedOnce(NodeTransformer):
+    """`_("text")` and `gettext("text")` (one literal, nothing to fill in) become the text's
+    translation into `locale`: a constant of trusted markup, as the call would have answered."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        self.generic_visit(node)
+        if not (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in ("_", "gettext")
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and type(node.args[0].value) is str
+            and not node.kwargs
+            and node.dyn_args is None
+            and node.dyn_kwargs is None
+        ):
+            return node
+        token = i18n.current_locale.set(self.locale)
+        try:
+            text = _template_gettext(node.args[0].value)
+        finally:
+            i18n.current_locale.reset(token)
+        return nodes.MarkSafe(nodes.Const(str(text)), lineno=node.lineno)
+
+
 class PortalEnvironment(Environment):
     """Jinja with dict keys looked up first and plain-string output escaping (see the module)."""
 
     code_generator_class = _OutputCodeGenerator
     template_class = PortalTemplate
     escape_output = staticmethod(escape_output)
+    # Set on a language's own environment: its texts are translated when a template is compiled.
+    locale: str | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -85,6 +122,46 @@ class PortalEnvironment(Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if self.locale is not None:
+            _TranslatedOnce(self.locale).visit(tree)
+            tree.set_environment(self)
+        return tree
+
+
+class LocalisedEnvironment(PortalEnvironment):
+    """What pages and documents render with: `get_template` answers the template as compiled
+    for the current language. The languages' environments share this one's globals, filters and
+    tests, so what Litestar registers (such as `csrf_token`) reaches all of them."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._options = options
+        self._languages: dict[str, PortalEnvironment] = {}
+
+    def for_locale(self, locale: str) -> PortalEnvironment:
+        env = self._languages.get(locale)
+        if env is None:
+            env = PortalEnvironment(**self._options)
+            env.locale = locale
+            env.globals = self.globals
+            env.filters = self.filters
+            env.tests = self.tests
+            env.policies = self.policies
+            self._languages[locale] = env
+        return env
+
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        if isinstance(name, Template):
+            return name
+        return self.for_locale(i18n.current_locale.get()).get_template(name, parent, globals)
 
 
 def _template_gettext(message: str, **variables: Any) -> Markup:
@@ -110,10 +187,10 @@ def _fill(text: Markup, variables: dict[str, Any]) -> Markup:
 
 
 @functools.cache
-def template_environment(auto_reload: bool = False) -> Environment:
+def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
     """The templates, compiled once; with auto_reload (debug) each use re-checks the file's time."""
     loaders = [FileSystemLoader(SRC / d / "templates") for d in DOMAINS if (SRC / d / "templates").is_dir()]
-    env = PortalEnvironment(
+    env = LocalisedEnvironment(
         loader=ChoiceLoader(loaders),
         auto_reload=auto_reload,
         autoescape=select_autoescape(default=True),

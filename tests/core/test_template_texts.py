@@ -87,3 +87,33 @@ def test_values_are_escaped_on_output_exactly_as_stock_jinja_escapes_them() -> N
     for value in values:
         assert render(source, v=value) == stock.from_string(source).render(v=value)
     assert "&lt;script&gt;&#34;x&#34; &amp; &#39;y&#39;&lt;/script&gt;" in render("{{ v }}", v=values[0])
+
+
+TEXTS = """<title>{{ _("Users") }} · {{ gettext("Care portal") }}</title>
+<p title="{{ _('Your profile') }}">{{ _("100%% sure") }}
+{{ _("Page %(page)d of %(pages)d", page=2, pages=3) }}</p>
+{% set t = {"name": _("Name"), "status": _("Status")} %}<th>{{ t.name }}</th><th>{{ t["status"] }}</th>
+{% trans %}Sign out{% endtrans %}
+{{ _("Deactivate %(name)s? They can no longer sign in for this organisation.", name=who) }}"""
+
+
+def test_each_language_compiles_its_own_texts_and_renders_what_translating_per_render_gives() -> None:
+    env = template_environment()
+    seen = set()
+    for locale in i18n.LOCALES:
+        token = i18n.current_locale.set(locale)
+        try:
+            per_render = env.from_string(TEXTS).render(who="<b>Ann</b>")
+            compiled = env.for_locale(locale).from_string(TEXTS).render(who="<b>Ann</b>")
+            page = env.get_template("core/base.html").render(
+                request={"url": {"path": "/"}}, csrf_token=lambda: "t", languages=[]
+            )
+        finally:
+            i18n.current_locale.reset(token)
+        assert compiled == per_render
+        assert "&lt;b&gt;Ann&lt;/b&gt;" in compiled
+        name = i18n.translations(locale).ugettext("Care portal")
+        assert f"<title>{name} · {name}</title>" in page
+        seen.add(page)
+    # The same template name answers each language's own compilation.
+    assert len(seen) == len(i18n.LOCALES)
