@@ -764,3 +764,19 @@ async def test_only_vendor_admins_add_contact_persons_here():
             org["id"],
             {"name": "X", "email": "x@zorg.example", "personal_identity_number": OTHER_BSN},
         )
+
+
+def test_the_links_of_a_list_keep_its_search_filters_and_sort_and_leave_defaults_out() -> None:
+    query = OrganisationQuery.parse("zorg  west", "nl", "", "active", "-created", "3")
+    assert query.params() == {
+        "q": "zorg west",
+        "country": "NL",
+        "status": "active",
+        "sort": "-created",
+        "page": "3",
+    }
+    assert query.params(page=4)["page"] == "4"
+    assert query.params(sort="name", page=1) == {"q": "zorg west", "country": "NL", "status": "active"}
+    assert OrganisationQuery.parse("", "", "", "", "", "").params() == {}
+    with pytest.raises(TypeError):
+        query.params(colour="red")

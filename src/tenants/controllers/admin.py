@@ -71,7 +71,7 @@ class OrganisationsAdmin(Controller):
         page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Template:
         query = OrganisationQuery.parse(q, country, legal_form, status, sort, page_number)
-        found = await organisations.list_organisations(actor, query)
+        found = await organisations.list_organisations(actor, query, summary=True)
         restoring_history = request.headers.get("hx-history-restore-request") == "true"
         response = page(
             request,

@@ -13,7 +13,7 @@ import math
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from asyncpg.exceptions import UniqueViolationError
@@ -108,20 +108,25 @@ class OrganisationQuery:
 
     def params(self, **changes: Any) -> dict[str, str]:
         """The query string of this list (defaults left out), with some values changed;
-        `sort` is given as in the query string ("-name" for descending)."""
-        if "sort" in changes:
-            sort = str(changes.pop("sort"))
-            changes["descending"] = sort.startswith("-")
-            changes["sort"] = sort.lstrip("-")
-        query = replace(self, **changes) if changes else self
-        out: dict[str, str] = {}
-        for key in ("q", "country", "legal_form", "status"):
-            if getattr(query, key):
-                out[key] = getattr(query, key)
-        if query.sort_param != "name":
-            out["sort"] = query.sort_param
-        if query.page > 1:
-            out["page"] = str(query.page)
+        `sort` is given as in the query string ("-name" for descending). A page shows several
+        of these links (sort headers, pager), so no new query object is made for each."""
+        values: dict[str, Any] = {
+            "q": self.q,
+            "country": self.country,
+            "legal_form": self.legal_form,
+            "status": self.status,
+            "sort": self.sort_param,
+            "page": self.page,
+        }
+        unknown = changes.keys() - values.keys()
+        if unknown:
+            raise TypeError(f"not a parameter of the list: {', '.join(sorted(unknown))}")
+        values.update(changes)
+        out = {key: values[key] for key in ("q", "country", "legal_form", "status") if values[key]}
+        if values["sort"] != "name":
+            out["sort"] = str(values["sort"])
+        if int(values["page"]) > 1:
+            out["page"] = str(values["page"])
         return out
 
 
@@ -171,9 +176,14 @@ class _Shape:
     status: bool
     sort: str
     descending: bool
+    summary: bool  # only the columns a list shows
 
 
-def _shape_and_values(wanted: OrganisationQuery) -> tuple[_Shape, dict[str, Any]]:
+# What the vendor admins' list shows of each organisation (the API answers whole rows).
+SUMMARY_COLUMNS = ("id", "name", "country", "legal_form", "kvk_number", "org_number", "status", "created_at")
+
+
+def _shape_and_values(wanted: OrganisationQuery, summary: bool) -> tuple[_Shape, dict[str, Any]]:
     values: dict[str, Any] = {}
     numeric = False
     if wanted.q:
@@ -193,6 +203,7 @@ def _shape_and_values(wanted: OrganisationQuery) -> tuple[_Shape, dict[str, Any]
         status=bool(wanted.status),
         sort=wanted.sort,
         descending=wanted.descending,
+        summary=summary,
     )
     return shape, values
 
@@ -214,8 +225,14 @@ def _narrowed(query: Any, table: type[Organisation] | type[OrganisationTally], p
     return query
 
 
+def _columns(shape: _Shape) -> list[Any]:
+    if shape.summary:
+        return [Organisation._meta.get_column_by_name(name) for name in SUMMARY_COLUMNS]
+    return Organisation.all_columns()
+
+
 def _list_query(p: Any, shape: _Shape) -> Any:
-    select = _filtered(Organisation.select(), p, shape)
+    select = _filtered(Organisation.select(*_columns(shape)), p, shape)
     ascending = not shape.descending
     if shape.sort == "country":
         select = select.order_by(Organisation.country, ascending=ascending).order_by(
@@ -237,7 +254,7 @@ def _tallied_list_query(p: Any, shape: _Shape) -> Any:
     """Without a search: the page's rows, each with the list's total from the tally (one round
     trip for both; the tally is a few rows, so reading it with every page costs nothing)."""
     total = _tally_query(p, shape).querystrings[0]
-    return _list_query(p, shape).columns(Organisation.all_columns(), QueryString("({}) AS total", total))
+    return _list_query(p, shape).columns(QueryString("({}) AS total", total))
 
 
 # The vendor admins' list is prepared once per shape (src/core/prepared.py). Without a search,
@@ -256,10 +273,13 @@ async def _total(shape: _Shape, values: dict[str, Any]) -> int:
     return int(row["total"] or 0) if row else 0
 
 
-async def list_organisations(actor: Actor, wanted: OrganisationQuery | None = None) -> OrganisationPage:
+async def list_organisations(
+    actor: Actor, wanted: OrganisationQuery | None = None, *, summary: bool = False
+) -> OrganisationPage:
+    """A page of the organisations; `summary`: each with only what the list shows."""
     require_vendor_admin(actor)
     wanted = wanted or OrganisationQuery()
-    shape, values = _shape_and_values(wanted)
+    shape, values = _shape_and_values(wanted, summary)
     rows = _LIST if shape.searching else _TALLIED_LIST
     found = await paged(
         lambda limit, offset: rows.rows(shape=shape, limit=limit, offset=offset, **values),
