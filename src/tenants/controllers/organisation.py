@@ -28,9 +28,9 @@ USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
 
 
 def _identifier_labels(country: str) -> Mapping[str, str]:
-    """Every fixed text of a user row, in the request's language, translated once per language
-    and country instead of once per row and page. A plain dict (templates read dict keys
-    fastest) shared by every request: read it, never change it."""
+    """The names of the identifiers people sign in with (they differ per country), in the
+    request's language, translated once per language and country. A plain dict shared by
+    every request: read it, never change it."""
     return _labels_in(current_locale.get(), country)
 
 
@@ -44,36 +44,14 @@ def _labels_in(locale: str, country: str) -> Mapping[str, str]:
 
 
 def _translate_labels(country: str) -> dict[str, str]:
-    row = {
-        "name": _("Name"),
-        "email": _("Registered e-mail"),
-        "role": _("Role"),
-        "status": _("Status"),
-        "signs_in_with": _("Signs in with"),
-        "actions": _("Actions"),
-        "you": _("you"),
-        "contact_person": _("Contact person"),
-        "end_user": _("End user"),
-        "active": _("Active"),
-        "deactivated": _("Deactivated"),
-        "remove_contact_person": _("Remove as contact person"),
-        "make_contact_person": _("Make contact person"),
-        "deactivate": _("Deactivate"),
-        # Formatted per row with the user's name (the whole text is escaped on output).
-        "deactivate_confirm": _("Deactivate %(name)s? They can no longer sign in for this organisation."),
-        "reactivate": _("Reactivate"),
-        "saved": _("Saved."),
-    }
     if country == "SE":
         return {
-            **row,
             "pin": _("Personnummer"),
             "pin_short": _("Personnummer"),
             "card": _("HSA-id (SITHS card)"),
             "card_short": _("HSA-id"),
         }
     return {
-        **row,
         "pin": _("BSN (citizen service number)"),
         "pin_short": _("BSN"),
         "card": _("UZI number (UZI card)"),
