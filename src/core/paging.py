@@ -37,7 +37,7 @@ async def paged(
     page = max(page, 1)
     offset = (page - 1) * page_size
     found = await rows(page_size, offset)
-    carried = _carried_total(found, total_column)
+    carried = _take_total(found, total_column)
     if len(found) < page_size and (found or page == 1):
         total = offset + len(found)
     elif carried is not None:
@@ -48,11 +48,12 @@ async def paged(
     if page > pages:
         page = pages
         found = await rows(page_size, (page - 1) * page_size)
-        _carried_total(found, total_column)
+        _take_total(found, total_column)
     return Paged(rows=found, total=total, page=page, pages=pages)
 
 
-def _carried_total(found: Rows, column: str | None) -> int | None:
+def _take_total(found: Rows, column: str | None) -> int | None:
+    """The total the rows carry in `column` (None when they carry none), taken out of them."""
     if column is None or not found:
         return None
     total = None

@@ -38,25 +38,21 @@ def _identifier_labels(country: str) -> Mapping[str, str]:
 def _labels_in(locale: str, country: str) -> Mapping[str, str]:
     token = current_locale.set(locale)
     try:
-        return _translate_labels(country)
+        if country == "SE":
+            return {
+                "pin": _("Personnummer"),
+                "pin_short": _("Personnummer"),
+                "card": _("HSA-id (SITHS card)"),
+                "card_short": _("HSA-id"),
+            }
+        return {
+            "pin": _("BSN (citizen service number)"),
+            "pin_short": _("BSN"),
+            "card": _("UZI number (UZI card)"),
+            "card_short": _("UZI"),
+        }
     finally:
         current_locale.reset(token)
-
-
-def _translate_labels(country: str) -> dict[str, str]:
-    if country == "SE":
-        return {
-            "pin": _("Personnummer"),
-            "pin_short": _("Personnummer"),
-            "card": _("HSA-id (SITHS card)"),
-            "card_short": _("HSA-id"),
-        }
-    return {
-        "pin": _("BSN (citizen service number)"),
-        "pin_short": _("BSN"),
-        "card": _("UZI number (UZI card)"),
-        "card_short": _("UZI"),
-    }
 
 
 def export_response(result: export.Export) -> Response[bytes]:

@@ -180,7 +180,18 @@ class _Shape:
 
 
 # What the vendor admins' list shows of each organisation (the API answers whole rows).
-SUMMARY_COLUMNS = ("id", "name", "country", "legal_form", "kvk_number", "org_number", "status", "created_at")
+SUMMARY_COLUMNS = (
+    Organisation.id,
+    Organisation.name,
+    Organisation.country,
+    Organisation.legal_form,
+    Organisation.kvk_number,
+    Organisation.org_number,
+    Organisation.status,
+    Organisation.created_at,
+)
+# Without a search, each row of the list also carries the list's total, under this name.
+TOTAL = "total"
 
 
 def _shape_and_values(wanted: OrganisationQuery, summary: bool) -> tuple[_Shape, dict[str, Any]]:
@@ -225,14 +236,13 @@ def _narrowed(query: Any, table: type[Organisation] | type[OrganisationTally], p
     return query
 
 
-def _columns(shape: _Shape) -> list[Any]:
-    if shape.summary:
-        return [Organisation._meta.get_column_by_name(name) for name in SUMMARY_COLUMNS]
-    return Organisation.all_columns()
-
-
 def _list_query(p: Any, shape: _Shape) -> Any:
-    select = _filtered(Organisation.select(*_columns(shape)), p, shape)
+    """The page's rows. Without a search each also carries the list's total, read from the
+    tally in the same statement (one round trip; the tally is a few rows)."""
+    columns: list[Any] = list(SUMMARY_COLUMNS) if shape.summary else Organisation.all_columns()
+    if not shape.searching:
+        columns.append(QueryString(f"({{}}) AS {TOTAL}", _tally_query(p, shape).querystrings[0]))
+    select = _filtered(Organisation.select(*columns), p, shape)
     ascending = not shape.descending
     if shape.sort == "country":
         select = select.order_by(Organisation.country, ascending=ascending).order_by(
@@ -250,18 +260,10 @@ def _tally_query(p: Any, shape: _Shape) -> Any:
     return _narrowed(total, OrganisationTally, p, shape)
 
 
-def _tallied_list_query(p: Any, shape: _Shape) -> Any:
-    """Without a search: the page's rows, each with the list's total from the tally (one round
-    trip for both; the tally is a few rows, so reading it with every page costs nothing)."""
-    total = _tally_query(p, shape).querystrings[0]
-    return _list_query(p, shape).columns(QueryString("({}) AS total", total))
-
-
 # The vendor admins' list is prepared once per shape (src/core/prepared.py). Without a search,
 # the total is read from the tally the database keeps instead of counting every organisation
 # on every view.
 _LIST = Prepared(_list_query, shaped=True)
-_TALLIED_LIST = Prepared(_tallied_list_query, shaped=True)
 _LIST_COUNT = Prepared(lambda p, shape: _filtered(Organisation.count(), p, shape), shaped=True)
 _TALLY = Prepared(_tally_query, shaped=True)
 
@@ -280,13 +282,12 @@ async def list_organisations(
     require_vendor_admin(actor)
     wanted = wanted or OrganisationQuery()
     shape, values = _shape_and_values(wanted, summary)
-    rows = _LIST if shape.searching else _TALLIED_LIST
     found = await paged(
-        lambda limit, offset: rows.rows(shape=shape, limit=limit, offset=offset, **values),
+        lambda limit, offset: _LIST.rows(shape=shape, limit=limit, offset=offset, **values),
         lambda: _total(shape, values),
         wanted.page,
         PAGE_SIZE,
-        total_column=None if shape.searching else "total",
+        total_column=None if shape.searching else TOTAL,
     )
     return OrganisationPage(items=[present(row) for row in found.rows], total=found.total, page=found.page)
 
