@@ -150,6 +150,8 @@ class LocalisedEnvironment(PortalEnvironment):
             env.filters = self.filters
             env.tests = self.tests
             env.policies = self.policies
+            # How `{% trans %}` compiles: variables passed to our gettext, which fills them in.
+            env.newstyle_gettext = self.newstyle_gettext  # type: ignore[attr-defined]
             self._languages[locale] = env
         return env
 

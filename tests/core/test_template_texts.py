@@ -94,6 +94,8 @@ TEXTS = """<title>{{ _("Users") }} · {{ gettext("Care portal") }}</title>
 {{ _("Page %(page)d of %(pages)d", page=2, pages=3) }}</p>
 {% set t = {"name": _("Name"), "status": _("Status")} %}<th>{{ t.name }}</th><th>{{ t["status"] }}</th>
 {% trans %}Sign out{% endtrans %}
+{% trans %}Signed in as {{ who }}{% endtrans %} {% trans n=12000 %}{{ n }} people{% endtrans %}
+{% trans count=2 %}One user{% pluralize %}{{ count }} users{% endtrans %}
 {{ _("Deactivate %(name)s? They can no longer sign in for this organisation.", name=who) }}"""
 
 
@@ -105,6 +107,7 @@ def test_each_language_compiles_its_own_texts_and_renders_what_translating_per_r
         try:
             per_render = env.from_string(TEXTS).render(who="<b>Ann</b>")
             compiled = env.for_locale(locale).from_string(TEXTS).render(who="<b>Ann</b>")
+            grouped = i18n.format_count(12000)
             page = env.get_template("core/base.html").render(
                 request={"url": {"path": "/"}}, csrf_token=lambda: "t", languages=[]
             )
@@ -112,6 +115,8 @@ def test_each_language_compiles_its_own_texts_and_renders_what_translating_per_r
             i18n.current_locale.reset(token)
         assert compiled == per_render
         assert "&lt;b&gt;Ann&lt;/b&gt;" in compiled
+        assert "2 users" in compiled
+        assert f"{grouped} people" in compiled
         name = i18n.translations(locale).ugettext("Care portal")
         assert f"<title>{name} · {name}</title>" in page
         seen.add(page)
