@@ -13,7 +13,8 @@ Environment, each keeping Jinja's behaviour:
 
 And each language has its templates compiled on their own (`LocalisedEnvironment`): a text
 without variables, `{{ _("Users") }}`, is translated once when the template is compiled, by the
-same function that would translate it on every render, and becomes part of the static text.
+same function that would translate it on every render, and becomes part of the static text; a
+text with variables is translated then too, and only its values are filled in per render.
 `get_template` picks the current language's templates; `from_string` translates as it renders.
 """
 
@@ -79,8 +80,10 @@ class PortalTemplate(Template):
 
 
 class _TranslatedOnce(NodeTransformer):
-    """`_("text")` and `gettext("text")` (one literal, nothing to fill in) become the text's
-    translation into `locale`: a constant of trusted markup, as the call would have answered."""
+    """`_("text")` and `gettext("text")` (a literal) are translated into `locale` when the template
+    is compiled. Without variables the text becomes a constant of trusted markup, as the call
+    would have answered; with variables (`_("Deactivate %(name)s?", name=u.name)`, and
+    `{% trans %}` blocks) only the filling in of the escaped values is left for each render."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
@@ -93,17 +96,26 @@ class _TranslatedOnce(NodeTransformer):
             and len(node.args) == 1
             and isinstance(node.args[0], nodes.Const)
             and type(node.args[0].value) is str
-            and not node.kwargs
             and node.dyn_args is None
             and node.dyn_kwargs is None
         ):
             return node
+        message = node.args[0].value
+        if node.kwargs:
+            text = i18n.translations(self.locale).ugettext(message)
+            if "%" in text:
+                # `_("Deactivate %(name)s?", name=u.name)`: the translation is fixed, only the
+                # values are filled in on each render, by a direct call (as a filter is called).
+                return nodes.Filter(
+                    nodes.Const(text), FILL_FILTER, [], node.kwargs, None, None, lineno=node.lineno
+                )
+            return nodes.MarkSafe(nodes.Const(text), lineno=node.lineno)
         token = i18n.current_locale.set(self.locale)
         try:
-            text = _template_gettext(node.args[0].value)
+            constant = str(_template_gettext(message))
         finally:
             i18n.current_locale.reset(token)
-        return nodes.MarkSafe(nodes.Const(str(text)), lineno=node.lineno)
+        return nodes.MarkSafe(nodes.Const(constant), lineno=node.lineno)
 
 
 class PortalEnvironment(Environment):
@@ -170,22 +182,40 @@ def _template_gettext(message: str, **variables: Any) -> Markup:
     """Jinja's "newstyle" gettext with autoescaping, without its per-call overhead: the
     translation is trusted markup, the variables are escaped, `%%` is a literal percent sign.
     Whole numbers (`%(n)d`) are written as the language writes them (10.000 in Dutch)."""
-    text = Markup(i18n.translations(i18n.current_locale.get()).ugettext(message))  # noqa: S704 (our catalogues)
-    return _fill(text, variables) if "%" in text else text
+    text = i18n.translations(i18n.current_locale.get()).ugettext(message)
+    return _fill(text, variables) if "%" in text else Markup(text)  # noqa: S704 (our catalogues)
 
 
 def _template_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-    text = Markup(i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num))  # noqa: S704
+    text = i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num)
     variables.setdefault("num", num)
     return _fill(text, variables)
 
 
-def _fill(text: Markup, variables: dict[str, Any]) -> Markup:
+# The filter `_("text %(name)s", name=...)` becomes when its translation is fixed at compile time.
+FILL_FILTER = "portal_fill_text"
+_NUMBERS = (int, float, bool)
+
+
+def _fill(text: str, variables: dict[str, Any]) -> Markup:
+    """`text % variables` as markupsafe's `Markup.__mod__` answers it: the text is trusted, each
+    value escaped (numbers kept for `%d`), `%%` a percent sign. Whole numbers of 1,000 and more
+    are written as the language groups them."""
+    values: dict[str, Any] = {}
     for name, value in variables.items():
-        if type(value) is int and not -1000 < value < 1000:
-            text = Markup(text.replace(f"%({name})d", f"%({name})s"))  # noqa: S704 (our catalogues)
-            variables[name] = i18n.format_count(value)
-    return text % variables
+        kind = type(value)
+        if kind is int and not -1000 < value < 1000:
+            text = text.replace(f"%({name})d", f"%({name})s")
+            values[name] = i18n.format_count(value)
+        elif kind in _NUMBERS:
+            values[name] = value
+        else:
+            values[name] = _escape_str(value) if kind is str else markupsafe.escape(value)
+    return Markup(text % values)  # noqa: S704 (our catalogues; values escaped above)
+
+
+def _filled(text: str, /, **variables: Any) -> Markup:
+    return _fill(text, variables)
 
 
 @functools.cache
@@ -208,6 +238,7 @@ def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
         newstyle=True,
     )
     env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    env.filters[FILL_FILTER] = _filled
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
     env.filters["money"] = i18n.format_money

@@ -122,3 +122,19 @@ def test_each_language_compiles_its_own_texts_and_renders_what_translating_per_r
         seen.add(page)
     # The same template name answers each language's own compilation.
     assert len(seen) == len(i18n.LOCALES)
+
+
+def test_values_filled_into_a_text_are_escaped_exactly_as_markupsafe_fills_them() -> None:
+    from markupsafe import Markup
+
+    from src.core.templating import _fill
+
+    class Html:
+        def __html__(self) -> str:
+            return "<em>trusted</em>"
+
+    text = "<b>%(v)s</b> %(n)d%% of %(f).1f"
+    for value in ("<script>'&\"", Markup("<i>ok</i>"), Html(), None, 7, 2.5, True, ["<x>"], ""):
+        expected = Markup(text) % {"v": value, "n": 42, "f": 0.25}
+        assert _fill(text, {"v": value, "n": 42, "f": 0.25}) == expected
+        assert isinstance(_fill(text, {"v": value, "n": 42, "f": 0.25}), Markup)
