@@ -9,7 +9,7 @@ Environment, each keeping Jinja's behaviour:
   marks safe as a whole), so a Markup object per value, built by a Python-level constructor,
   was pure overhead;
 - `_()`/`ngettext()` skip Jinja's per-call wrapper;
-- `{% from ... import %}` compares the globals in C (`PortalTemplate`).
+- the globals are read as one dict, not Jinja's ChainMap (`PortalTemplate`).
 
 And each language has its templates compiled on their own (`LocalisedEnvironment`): a text
 without variables, `{{ _("Users") }}`, is translated once when the template is compiled, by the
@@ -21,7 +21,7 @@ text with variables is translated then too, and only its values are filled in pe
 from __future__ import annotations
 
 import functools
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, nodes,
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.nodes import Expr
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
@@ -67,11 +67,31 @@ class _OutputCodeGenerator(CodeGenerator):
 
 
 class PortalTemplate(Template):
+    def _globals(self) -> Mapping[str, Any]:
+        """The template's globals over the environment's, as one dict. Jinja keeps them in a
+        ChainMap, which Python iterates key by key (twice for every page, include and import
+        rendered); without globals of the template's own, the environment's dict is the answer."""
+        maps = self.globals.maps  # type: ignore[attr-defined]
+        if len(maps) == 2 and not maps[0]:
+            return maps[1]
+        merged: dict[str, Any] = {}
+        for layer in reversed(maps):
+            merged.update(layer)
+        return merged
+
+    def new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,
+    ) -> Context:
+        return new_context(self.environment, self.name, self.blocks, vars, shared, self._globals(), locals)  # type: ignore[arg-type]
+
     def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
         """Jinja's, with the globals compared as sets in C: Jinja subtracts a dict's keys view
         from a set, which Python does item by item, on every `{% from ... import %}`."""
         if ctx is not None:
-            keys = ctx.globals_keys.difference(self.globals)
+            keys = ctx.globals_keys.difference(self._globals())
             if keys:
                 return self.make_module({k: ctx.parent[k] for k in keys})
         if self._module is None:

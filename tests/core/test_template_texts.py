@@ -138,3 +138,16 @@ def test_values_filled_into_a_text_are_escaped_exactly_as_markupsafe_fills_them(
         expected = Markup(text) % {"v": value, "n": 42, "f": 0.25}
         assert _fill(text, {"v": value, "n": 42, "f": 0.25}) == expected
         assert isinstance(_fill(text, {"v": value, "n": 42, "f": 0.25}), Markup)
+
+
+def test_a_template_sees_globals_set_after_it_was_compiled_and_its_own_over_the_environments() -> None:
+    env = template_environment()
+    own = env.from_string("{{ a }}/{{ b }}", globals={"a": "own"})
+    shared = env.from_string("{{ a }}/{{ b }}")
+    env.globals.update(a="environment", b="later")
+    try:
+        assert own.render() == "own/later"
+        assert shared.render() == "environment/later"
+        assert shared.render(a="given") == "given/later"
+    finally:
+        del env.globals["a"], env.globals["b"]
