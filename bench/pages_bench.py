@@ -25,6 +25,9 @@ import httpx
 from bench.common import Load, bench_environment, free_port, hey, portal_server, use_environment, write_report
 
 EID_CLAIM = "personal_identity_number"
+ADMIN_EMAIL = "bench@example.org"
+# The identifiers of the two people the load signs in as: the first contact person, the admin.
+SIGNED_IN = {"contact": "900000000", "admin": "800000001"}
 REFERENCE = "GET /health (reference)"
 BATCH = 2000
 
@@ -79,8 +82,8 @@ async def generate(organisations: int, people: int) -> dict[str, str]:
         )
     admin = Person(
         name="Bench Admin",
-        email="bench@example.org",
-        personal_identity_number="800000001",
+        email=ADMIN_EMAIL,
+        personal_identity_number=SIGNED_IN["admin"],
         is_vendor_admin=True,
     )
     await Person.insert(admin)
@@ -91,7 +94,7 @@ async def generate(organisations: int, people: int) -> dict[str, str]:
     print(
         f"generated {organisations} organisations and {people} people in {time.monotonic() - started:.0f} s"
     )
-    return {"contact": "900000000", "admin": "800000001"}
+    return dict(SIGNED_IN)
 
 
 def start_provider() -> tuple[str, list[dict[str, Any]]]:

@@ -11,6 +11,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v hey >/dev/null 2>&1 || missing+=(hey)
+# bench/instructions_bench.py counts instructions with callgrind.
+command -v callgrind_control >/dev/null 2>&1 || missing+=(valgrind)
 # WeasyPrint (PDF letters) needs Pango and a font.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
