@@ -45,6 +45,7 @@ fi
 
 cleanup() {
   set +e
+  jobs -p | xargs -r kill 2>/dev/null
   "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1
   [ -f "$work/redis.pid" ] && kill "$(cat "$work/redis.pid")" 2>/dev/null
   rm -rf "$work"
@@ -58,10 +59,38 @@ trap cleanup EXIT
 redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$work" \
   --pidfile "$work/redis.pid" --save '' --appendonly no --logfile "$work/redis.log"
 
-export TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/portal_test"
 
-echo "== Test suite on SQLite =="
-uv run --frozen pytest -q -p no:cacheprovider "$@"
-echo "== Test suite on PostgreSQL =="
-DATABASE_URL="$TEST_POSTGRES_URL" uv run --frozen pytest -q -p no:cacheprovider "$@"
+# The suite on SQLite and on PostgreSQL. With two cores or more both run at once, each with a
+# Redis database of its own (every other resource a test uses, files and ports, is its own);
+# each run's output is shown when both have ended. TEST_SERIAL=1 runs them one after the other.
+suite() {  # the Redis database, then the settings for that run
+  local redis_db=$1
+  shift
+  env TEST_REDIS_URL="redis://127.0.0.1:$redis_port/$redis_db" "$@" \
+    uv run --frozen pytest -q -p no:cacheprovider "${pytest_args[@]}"
+}
+pytest_args=("$@")
+if [ "$(nproc)" -ge 2 ] && [ "${TEST_SERIAL:-}" != "1" ]; then
+  echo "== Test suite on SQLite and on PostgreSQL, side by side =="
+  suite 0 >"$work/sqlite.out" 2>&1 &
+  sqlite_pid=$!
+  suite 1 DATABASE_URL="$TEST_POSTGRES_URL" >"$work/postgresql.out" 2>&1 &
+  postgresql_pid=$!
+  sqlite_status=0
+  postgresql_status=0
+  wait "$sqlite_pid" || sqlite_status=$?
+  wait "$postgresql_pid" || postgresql_status=$?
+  echo "== Test suite on SQLite =="
+  cat "$work/sqlite.out"
+  echo "== Test suite on PostgreSQL =="
+  cat "$work/postgresql.out"
+  if [ "$sqlite_status" != 0 ] || [ "$postgresql_status" != 0 ]; then
+    exit 1
+  fi
+else
+  echo "== Test suite on SQLite =="
+  suite 0
+  echo "== Test suite on PostgreSQL =="
+  suite 1 DATABASE_URL="$TEST_POSTGRES_URL"
+fi
