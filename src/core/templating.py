@@ -231,7 +231,12 @@ def _fill(text: str, variables: dict[str, Any]) -> Markup:
             values[name] = value
         else:
             values[name] = _escape_str(value) if kind is str else markupsafe.escape(value)
-    return Markup(text % values)  # noqa: S704 (our catalogues; values escaped above)
+    try:
+        return Markup(text % values)  # noqa: S704 (our catalogues; values escaped above)
+    except TypeError:
+        # A value only markupsafe's helper reads as a number (`%d` of a Decimal): let it fill in.
+        kept = {name: values[name] if type(value) is int else value for name, value in variables.items()}
+        return Markup(text) % kept  # noqa: S704 (our catalogues)
 
 
 def _filled(text: str, /, **variables: Any) -> Markup:
