@@ -120,22 +120,14 @@ class _TranslatedOnce(NodeTransformer):
             and node.dyn_kwargs is None
         ):
             return node
-        message = node.args[0].value
-        if node.kwargs:
-            text = i18n.translations(self.locale).ugettext(message)
-            if "%" in text:
-                # `_("Deactivate %(name)s?", name=u.name)`: the translation is fixed, only the
-                # values are filled in on each render, by a direct call (as a filter is called).
-                return nodes.Filter(
-                    nodes.Const(text), FILL_FILTER, [], node.kwargs, None, None, lineno=node.lineno
-                )
+        text = i18n.translations(self.locale).ugettext(node.args[0].value)
+        if "%" not in text:
             return nodes.MarkSafe(nodes.Const(text), lineno=node.lineno)
-        token = i18n.current_locale.set(self.locale)
-        try:
-            constant = str(_template_gettext(message))
-        finally:
-            i18n.current_locale.reset(token)
-        return nodes.MarkSafe(nodes.Const(constant), lineno=node.lineno)
+        if not node.kwargs:
+            return nodes.MarkSafe(nodes.Const(str(_fill(text))), lineno=node.lineno)  # `%%` read as `%`
+        # `_("Deactivate %(name)s?", name=u.name)`: the translation is fixed, only the values are
+        # filled in on each render, by a direct call (as a filter is called).
+        return nodes.Filter(nodes.Const(text), FILL_FILTER, [], node.kwargs, None, None, lineno=node.lineno)
 
 
 class PortalEnvironment(Environment):
@@ -203,21 +195,22 @@ def _template_gettext(message: str, **variables: Any) -> Markup:
     translation is trusted markup, the variables are escaped, `%%` is a literal percent sign.
     Whole numbers (`%(n)d`) are written as the language writes them (10.000 in Dutch)."""
     text = i18n.translations(i18n.current_locale.get()).ugettext(message)
-    return _fill(text, variables) if "%" in text else Markup(text)  # noqa: S704 (our catalogues)
+    return _fill(text, **variables) if "%" in text else Markup(text)  # noqa: S704 (our catalogues)
 
 
 def _template_ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
     text = i18n.translations(i18n.current_locale.get()).ungettext(singular, plural, num)
     variables.setdefault("num", num)
-    return _fill(text, variables)
+    return _fill(text, **variables)
 
 
-# The filter `_("text %(name)s", name=...)` becomes when its translation is fixed at compile time.
+# The filter (`_fill`) that `_("text %(name)s", name=...)` becomes when its translation is fixed
+# at compile time.
 FILL_FILTER = "portal_fill_text"
 _NUMBERS = (int, float, bool)
 
 
-def _fill(text: str, variables: dict[str, Any]) -> Markup:
+def _fill(text: str, /, **variables: Any) -> Markup:
     """`text % variables` as markupsafe's `Markup.__mod__` answers it: the text is trusted, each
     value escaped (numbers kept for `%d`), `%%` a percent sign. Whole numbers of 1,000 and more
     are written as the language groups them."""
@@ -237,10 +230,6 @@ def _fill(text: str, variables: dict[str, Any]) -> Markup:
         # A value only markupsafe's helper reads as a number (`%d` of a Decimal): let it fill in.
         kept = {name: values[name] if type(value) is int else value for name, value in variables.items()}
         return Markup(text) % kept  # noqa: S704 (our catalogues)
-
-
-def _filled(text: str, /, **variables: Any) -> Markup:
-    return _fill(text, variables)
 
 
 @functools.cache
@@ -263,7 +252,7 @@ def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
         newstyle=True,
     )
     env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
-    env.filters[FILL_FILTER] = _filled
+    env.filters[FILL_FILTER] = _fill
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime
     env.filters["money"] = i18n.format_money

@@ -137,11 +137,11 @@ def test_values_filled_into_a_text_are_escaped_exactly_as_markupsafe_fills_them(
     text = "<b>%(v)s</b> %(n)d%% of %(f).1f"
     for value in ("<script>'&\"", Markup("<i>ok</i>"), Html(), None, 7, 2.5, True, ["<x>"], ""):
         expected = Markup(text) % {"v": value, "n": 42, "f": 0.25}
-        assert _fill(text, {"v": value, "n": 42, "f": 0.25}) == expected
-        assert isinstance(_fill(text, {"v": value, "n": 42, "f": 0.25}), Markup)
+        assert _fill(text, v=value, n=42, f=0.25) == expected
+        assert isinstance(_fill(text, v=value, n=42, f=0.25), Markup)
     # A number markupsafe reads through its helper, and a whole number written in groups.
-    assert _fill(text, {"v": "<", "n": Decimal("7"), "f": Decimal("0.5")}) == "<b>&lt;</b> 7% of 0.5"
-    assert _fill("%(n)d <%(v)s>", {"n": 12000, "v": Decimal("2")}) == "12,000 <2>"
+    assert _fill(text, v="<", n=Decimal("7"), f=Decimal("0.5")) == "<b>&lt;</b> 7% of 0.5"
+    assert _fill("%(n)d <%(v)s>", n=12000, v=Decimal("2")) == "12,000 <2>"
 
 
 def test_a_template_sees_globals_set_after_it_was_compiled_and_its_own_over_the_environments() -> None:
