@@ -30,19 +30,8 @@ from typing import Any
 from bench import pages_bench
 from bench.common import ROOT, bench_environment, portal_server, use_environment
 
-REFERENCE = "GET /health (reference)"
 WARM = 200
 COUNTED = 50
-
-
-def pages(who: dict[str, str]) -> dict[str, tuple[str, str]]:
-    """label: (path, cookie)"""
-    return {
-        REFERENCE: ("/health", ""),
-        "GET /organisation/users (contact person)": ("/organisation/users", who["contact"]),
-        "GET /admin/organisations (vendor admin)": ("/admin/organisations", who["admin"]),
-        "GET /admin/organisations?q=0424 (search)": ("/admin/organisations?q=0424", who["admin"]),
-    }
 
 
 # --- the counted process -----------------------------------------------------------------------
@@ -187,8 +176,10 @@ def main() -> None:
         }
     # The counted processes use the same settings; the base URL is only used for links.
     env = {**env, "BASE_URL": "http://127.0.0.1"}
-    counts = {label: count(env, path, cookie) for label, (path, cookie) in pages(who).items()}
-    reference = counts[REFERENCE]
+    counts = {
+        label: count(env, path, who.get(asker, "")) for label, (path, asker) in pages_bench.PAGES.items()
+    }
+    reference = counts[pages_bench.REFERENCE]
     database = "postgresql" if options.database_url else "sqlite"
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

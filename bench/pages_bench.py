@@ -29,6 +29,13 @@ ADMIN_EMAIL = "bench@example.org"
 # The identifiers of the two people the load signs in as: the first contact person, the admin.
 SIGNED_IN = {"contact": "900000000", "admin": "800000001"}
 REFERENCE = "GET /health (reference)"
+# What is measured: label -> (path, who asks for it: "contact", "admin" or "" for nobody).
+PAGES = {
+    REFERENCE: ("/health", ""),
+    "GET /organisation/users (contact person)": ("/organisation/users", "contact"),
+    "GET /admin/organisations (vendor admin)": ("/admin/organisations", "admin"),
+    "GET /admin/organisations?q=0424 (search)": ("/admin/organisations?q=0424", "admin"),
+}
 BATCH = 2000
 
 
@@ -137,12 +144,8 @@ def measure(
     with portal_server(env) as base:
         contact = {"Cookie": sign_in(base, issuer, "eid", who["contact"])}
         admin = {"Cookie": sign_in(base, issuer, "staff", who["admin"])}
-        pages = {
-            REFERENCE: (f"{base}/health", {}),
-            "GET /organisation/users (contact person)": (f"{base}/organisation/users", contact),
-            "GET /admin/organisations (vendor admin)": (f"{base}/admin/organisations", admin),
-            "GET /admin/organisations?q=0424 (search)": (f"{base}/admin/organisations?q=0424", admin),
-        }
+        sent_by = {"": {}, "contact": contact, "admin": admin}
+        pages = {label: (f"{base}{path}", sent_by[asker]) for label, (path, asker) in PAGES.items()}
         # Steady state: every page once under load first (templates compiled, each pooled
         # connection has prepared its statements), as in a portal that has been up a while.
         for url, headers in pages.values():
