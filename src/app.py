@@ -24,11 +24,16 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
-from src.core import db, i18n
+from src.core import db
 from src.core.security import security_headers_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
-from src.core.web import EXCEPTION_HANDLERS
+from src.core.web import (
+    EXCEPTION_HANDLERS,
+    refuse_impossible_ids,
+    refuse_unstorable_text,
+    use_language_of,
+)
 from src.settings import ROOT, Settings, get_settings, override_settings
 
 log = logging.getLogger(__name__)
@@ -57,14 +62,10 @@ def _stores(settings: Settings) -> dict[str, Store]:
     }
 
 
-async def _set_locale(request: Request[Any, Any, Any]) -> None:
-    session = request.scope.get("session")
-    locale = i18n.pick_locale(
-        session.get("locale") if isinstance(session, dict) else None,
-        request.cookies.get("lang"),
-        request.headers.get("accept-language"),
-    )
-    i18n.current_locale.set(locale)
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    use_language_of(request)
+    refuse_impossible_ids(request)
+    await refuse_unstorable_text(request)
 
 
 @contextlib.asynccontextmanager
@@ -155,7 +156,7 @@ def create_app(
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_set_locale,
+        before_request=_before_request,
         lifespan=[_lifespan],
         debug=settings.debug,
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
+from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 
@@ -68,3 +71,31 @@ def text_of(html: str) -> str:
     """The visible text of a page, whitespace collapsed, for asserting what a person reads."""
     without_tags = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S))
     return re.sub(r"\s+", " ", without_tags).strip()
+
+
+# Static files and the OpenAPI viewer hold no data and take no input.
+SKIP_PATHS = ("/static", "/schema")
+
+
+def route_requests(app: Litestar, ints: list[str], strings: list[str]) -> list[tuple[str, str]]:
+    """(method, path) for every handler of the app's route table (so a new route is walked
+    without touching a test), with each combination of `ints` in its integer path parameters
+    and of `strings` in its other ones."""
+    out: list[tuple[str, str]] = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(SKIP_PATHS):
+            continue
+        params = (
+            list(route.path_parameters.values())
+            if isinstance(route.path_parameters, dict)
+            else list(route.path_parameters)
+        )
+        choices = [ints if param.type is int else strings for param in params]
+        for combo in itertools.product(*choices):
+            path = route.path_format
+            for param, value in zip(params, combo, strict=True):
+                path = path.replace("{" + param.name + "}", value)
+            for method in route.route_handler_map:
+                if method not in ("OPTIONS", "HEAD"):
+                    out.append((method, path))
+    return out

@@ -4,21 +4,19 @@ that nothing of organisation A leaks and nothing of it changes."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any
 
 from litestar import Litestar
-from litestar.routes import HTTPRoute
 
 from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.tenants.tables import Membership, Organisation, Person
 from tests import factories
 from tests.oidc_support import sign_in_person
+from tests.support import route_requests
 
 SAFE = ("GET", "HEAD")
-SKIP_PATHS = {"/static", "/schema"}  # static files and the OpenAPI viewer hold no tenant data
 
 
 async def _victim() -> tuple[dict[str, Any], list[str], list[int]]:
@@ -76,30 +74,7 @@ async def _snapshot(org_id: int) -> str:
 
 
 def _requests(app: Litestar, ids: list[int]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute) or any(route.path.startswith(p) for p in SKIP_PATHS):
-            continue
-        params = (
-            list(route.path_parameters.values())
-            if isinstance(route.path_parameters, dict)
-            else list(route.path_parameters)
-        )
-        choices = []
-        for param in params:
-            if param.type is int:
-                choices.append([str(i) for i in ids])
-            else:
-                choices.append(["x", str(ids[0])])
-        for combo in itertools.product(*choices) if choices else [()]:
-            path = route.path_format
-            for param, value in zip(params, combo, strict=True):
-                path = path.replace("{" + param.name + "}", value)
-            for method in route.route_handler_map:
-                if method in ("OPTIONS", "HEAD"):
-                    continue
-                out.append((method, path))
-    return out
+    return route_requests(app, [str(i) for i in ids], ["x", str(ids[0])])
 
 
 async def _walk(

@@ -19,6 +19,7 @@ from src.certificates.revocation import (
 )
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
+from src.core.ids import Id
 from src.core.tenancy import Actor, TenantScope
 from src.identity.auth import provide_actor
 
@@ -30,7 +31,7 @@ class RevokeRequest(msgspec.Struct):
     organisation_identifier: str | None = None
     """The organisation's AGB code; for a Swedish organisation its organisationsnummer (rule
     REV-7). Required from a contact person."""
-    user_number: int | None = None
+    user_number: Id | None = None
     """For a personal certificate: the number of the user it is for (rule REV-7). Required from
     a contact person."""
     user_name: str | None = None

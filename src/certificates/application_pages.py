@@ -14,6 +14,7 @@ from src.certificates import applications, dashboard
 from src.certificates.applications import ApplicationInput
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
+from src.core.ids import parse_id
 from src.core.tenancy import Actor, TenantScope
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
@@ -45,7 +46,7 @@ def _input(values: dict[str, str], csr: str | bytes) -> ApplicationInput:
         kind=values.get("kind") or "server",
         csr_pem=csr,
         dns_names=values.get("dns_names") or "",
-        holder_membership_id=int(holder) if holder.isdigit() else None,
+        holder_membership_id=parse_id(holder),
         lsp_connection=values.get("lsp_connection") in ("on", "true", "1", "yes"),
         renewal_of_number=values.get("renewal_of_number") or None,
     )

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from src.core.ids import Id
+
 
 class NewApplication(msgspec.Struct, forbid_unknown_fields=True):
     """An application for a certificate. `kind` "server" (default) needs `dns_names` (each in the
@@ -19,7 +21,7 @@ class NewApplication(msgspec.Struct, forbid_unknown_fields=True):
         str, Meta(description="One PEM certificate signing request (RSA >= 2048, EC P-256/P-384)")
     ]
     holder_user_id: Annotated[
-        int, Meta(description="The certificate holder: a user (membership id) of the organisation")
+        Id, Meta(description="The certificate holder: a user (membership id) of the organisation")
     ]
     kind: Annotated[str, Meta(description='"server" or "personal"', examples=["server"])] = "server"
     dns_names: Annotated[list[str], Meta(description="Server only: the DNS names")] = msgspec.field(

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from src.core.ids import MAX_ID
+
 Rows = list[dict[str, Any]]
 
 
@@ -15,6 +17,12 @@ class Paged:
     total: int
     page: int
     pages: int
+
+
+def page_in_reach(page: int, page_size: int) -> int:
+    """`page` from 1 on; a number so large that its offset is no number the database takes
+    (no list is that long) becomes a page past the end, which lists answer as they do any."""
+    return min(max(page, 1), MAX_ID // page_size + 1)
 
 
 async def paged(
@@ -34,7 +42,7 @@ async def paged(
     When the total is cheap to read with the rows (kept in a table, not counted), the rows
     query can carry it in every row, in `total_column`: then a full page needs no count either.
     The column is taken out of the rows."""
-    page = max(page, 1)
+    page = page_in_reach(page, page_size)
     offset = (page - 1) * page_size
     found = await rows(page_size, offset)
     carried = _take_total(found, total_column)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from litestar import MediaType, Request, Response
@@ -10,8 +11,9 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from src.core.errors import InputError, PortalError
-from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, current_locale
+from src.core.errors import InputError, NotFound, PortalError
+from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, current_locale, pick_locale
+from src.core.ids import is_id
 
 if TYPE_CHECKING:
     from src.core.tenancy import Actor
@@ -33,6 +35,57 @@ def is_partial(request: Request[Any, Any, Any]) -> bool:
         and headers.get("hx-boosted") != "true"
         and headers.get("hx-history-restore-request") != "true"
     )
+
+
+def use_language_of(request: Request[Any, Any, Any]) -> None:
+    """Answer in the person's saved language, else the `lang` cookie's, else the browser's."""
+    session = request.scope.get("session")
+    current_locale.set(
+        pick_locale(
+            session.get("locale") if isinstance(session, dict) else None,
+            request.cookies.get("lang"),
+            request.headers.get("accept-language"),
+        )
+    )
+
+
+def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
+    """A path that names a row by a number no row can have (`/api/v1/organisations/10**30`)
+    answers 404 like any other missing row, on every route, before a handler queries it."""
+    for value in request.path_params.values():
+        if type(value) is int and not is_id(value):
+            raise NotFound()
+
+
+# A JSON string's U+0000, `\u0000`, and not the text `\\u0000` (an escaped backslash before "u0000").
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+
+
+async def refuse_unstorable_text(request: Request[Any, Any, Any]) -> None:
+    """Text must be UTF-8 without U+0000: PostgreSQL refuses to store or compare U+0000 (and
+    SQLite would store it silently), and a JSON body that is no UTF-8 cannot be read. A request
+    that carries such text in its path, query, form fields or body is refused as bad input on
+    both databases, before a handler reads it."""
+    scope = request.scope
+    if "\x00" in scope["path"] or b"%00" in scope["query_string"]:
+        raise PortalError(_("Text may not contain the NUL character (U+0000)."))
+    if request.method not in _BODY_METHODS:
+        return
+    content_type = request.content_type[0]
+    if content_type == "multipart/form-data":
+        found = any(isinstance(v, str) and "\x00" in v for v in (await request.form()).values())
+    elif content_type == "application/x-www-form-urlencoded":
+        found = b"%00" in await request.body()
+    else:  # JSON, whatever the client called it
+        body = await request.body()
+        try:
+            body.decode()
+        except UnicodeDecodeError:
+            raise PortalError(_("The request's text is not valid UTF-8.")) from None
+        found = _JSON_NUL.search(body) is not None
+    if found:
+        raise PortalError(_("Text may not contain the NUL character (U+0000)."))
 
 
 def choose_organisation_first(
@@ -135,6 +188,7 @@ def _error_page(request: Request[Any, Any, Any], status: int, detail: str) -> Re
 
 
 def handle_portal_error(request: Request[Any, Any, Any], exc: PortalError) -> Response[Any]:
+    use_language_of(request)
     status = exc.status_code
     errors = exc.errors if isinstance(exc, InputError) else None
     if is_api(request):
@@ -143,6 +197,8 @@ def handle_portal_error(request: Request[Any, Any, Any], exc: PortalError) -> Re
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    # Also for a path no route matches, where no before-request hook has chosen the language.
+    use_language_of(request)
     status = exc.status_code
     if isinstance(exc, NotAuthorizedException) and not is_api(request):
         target = "/signin"
@@ -168,6 +224,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    use_language_of(request)
     if is_api(request):
         return problem(HTTP_500_INTERNAL_SERVER_ERROR, _titles()[500])
     return Response(

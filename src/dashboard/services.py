@@ -22,6 +22,8 @@ from piccolo.query import Select
 from src.core import audit, db, outbox
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, timezone_for
+from src.core.ids import parse_id
+from src.core.paging import page_in_reach
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage, SentMail
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.dashboard import labels
@@ -92,7 +94,7 @@ def parse_audit_filters(params: dict[str, str | None]) -> AuditFilters:
         date_to=text("to", 10),
     )
     try:
-        filters.page = max(1, min(int(params.get("page") or 1), 100_000))
+        filters.page = page_in_reach(int(params.get("page") or 1), PAGE_SIZE)
     except ValueError:
         filters.page = 1
     for name, attr in (("from", "date_from"), ("to", "date_to")):
@@ -245,7 +247,10 @@ async def _audit_query(actor: Actor, filters: AuditFilters, country: str | None)
     if filters.person:
         number = filters.person.lstrip("#")
         if number.isdigit():
-            query = query.where(AuditEntry.actor_person_id == int(number))
+            person_id = parse_id(number)
+            if person_id is None:
+                return None  # no person has that number
+            query = query.where(AuditEntry.actor_person_id == person_id)
         else:
             query = query.where(_contains(AuditEntry.actor_label, filters.person))
     start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
@@ -264,16 +269,20 @@ def _day_start(day: dt.date, country: str | None) -> dt.datetime:
 async def _matching_organisations(text: str) -> list[int]:
     number = text.lstrip("#")
     if text.startswith("#") and number.isdigit():
-        return [int(number)]
+        return [found] if (found := parse_id(number)) else []
     query = Organisation.select(Organisation.id).limit(ORGANISATION_MATCH_LIMIT)
     compact = text.replace(" ", "").replace("-", "")
     if compact.isdigit():
-        query = query.where(
+        # A Swedish organisationsnummer (10 or 12 digits) is no id: only numbers that can be one
+        # are compared with the ids.
+        matches = (
             (Organisation.kvk_number == compact)
             | (Organisation.org_number == compact)
             | (Organisation.agb_code == compact)
-            | (Organisation.id == int(compact))
         )
+        if (found := parse_id(compact)) is not None:
+            matches |= Organisation.id == found
+        query = query.where(matches)
     else:
         query = query.where(_contains(Organisation.name, text))
     return [row["id"] for row in await query]
@@ -446,7 +455,7 @@ class MailPage:
 
 async def caught_mails(actor: Actor, page: int = 1) -> MailPage:
     require_vendor_admin(actor)
-    page = max(1, page)
+    page = page_in_reach(page, PAGE_SIZE)
     rows = (
         await CaughtMail.select(
             CaughtMail.id,

@@ -7,6 +7,8 @@ from typing import Any
 
 import msgspec
 
+from src.core.ids import Id
+
 
 class AgreementDocumentOut(msgspec.Struct):
     """A published version of an agreement document, with the SHA-256 of each language's text."""
@@ -94,4 +96,4 @@ class SignAgreement(msgspec.Struct, forbid_unknown_fields=True):
     """Sign the latest documents. `document_ids`: the versions you read; if one has been
     superseded meanwhile nothing is signed (409)."""
 
-    document_ids: list[int] | None = None
+    document_ids: list[Id] | None = None

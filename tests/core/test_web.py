@@ -42,6 +42,24 @@ async def test_the_page_language_follows_accept_language_then_the_switcher(clien
     assert '<html lang="en">' in chosen.text
 
 
+async def test_error_pages_speak_the_readers_language_also_where_no_route_matches(client):
+    """A mistyped address, a wrong method and a refused input answer in the reader's language."""
+    unknown = await client.get("/organisatie/gebruikers", headers={"Accept-Language": "nl"})
+    assert unknown.status_code == 404
+    assert '<html lang="nl">' in unknown.text and "Niet gevonden" in unknown.text
+    api = await client.get("/api/v1/nothing-here", headers={"Accept-Language": "nl"})
+    assert api.json()["title"] == "Niet gevonden"
+
+    await client.post_form("/language", {"locale": "sv", "next": "/signin"})
+    wrong_method = await client.delete("/signin", headers={"Accept-Language": "nl"})
+    assert wrong_method.status_code == 405
+    assert '<html lang="sv">' in wrong_method.text
+
+    refused = await client.get("/signin?next=a%00b")
+    assert refused.status_code == 400
+    assert "Text får inte innehålla NUL-tecknet (U+0000)." in refused.text
+
+
 async def test_a_language_we_do_not_offer_is_ignored(client):
     await client.post_form("/language", {"locale": "xx", "next": "//evil.example/"}, follow_redirects=False)
     page = await client.get("/signin", headers={"Accept-Language": "nl"})

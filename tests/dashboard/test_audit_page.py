@@ -140,6 +140,47 @@ async def test_filters_narrow_the_rows_and_htmx_gets_only_the_table(client):
     assert "No audit entries match these filters." in text_of(nothing.text)
 
 
+async def test_a_swedish_organisationsnummer_finds_its_organisations_rows(client):
+    """A 10- or 12-digit number is no id (ids end at 2**31 - 1): it is looked up as a number
+    of the organisation, and a number no row can have finds nothing instead of failing."""
+    await two_organisations()
+    swedish = await factories.organisation(
+        name="Vårdcentralen Test AB",
+        country="SE",
+        legal_form="aktiebolag",
+        kvk_number=None,
+        agb_code=None,
+        org_number="5566778899",
+    )
+    contact = await factories.member(swedish, role="contact_person")
+    await record(
+        actor_for(contact["person_row"], swedish, role="contact_person"),
+        "tenants.user.reactivated",
+        swedish,
+        object_type="membership",
+        object_id=contact["id"],
+        before={"active": False},
+        after={"active": True},
+    )
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+
+    for typed in ("5566778899", "556677-8899"):
+        found = await client.htmx("GET", "/audit", params={"organisation": typed})
+        assert found.status_code == 200
+        assert "tenants.user.reactivated" in rows_of(found.text)
+        assert "tenants.user.updated" not in rows_of(found.text)
+
+    for filters in (
+        {"organisation": "#99999999999999999999"},
+        {"organisation": "99999999999999999999"},
+        {"person": "#99999999999999999999"},
+    ):
+        nothing = await client.htmx("GET", "/audit", params=filters)
+        assert nothing.status_code == 200
+        assert "No audit entries match these filters." in text_of(nothing.text)
+
+
 async def test_the_date_range_is_read_in_the_viewers_time_zone(client):
     org = await factories.organisation(name="Gamma Zorg B.V.")
     contact = await factories.member(org, role="contact_person")

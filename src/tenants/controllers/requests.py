@@ -13,6 +13,7 @@ from litestar.response import Template
 from src.core import outbox
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
+from src.core.ids import parse_id
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
@@ -22,13 +23,7 @@ FIELDS = ("name", "email", "personal_identity_number", "card_id")
 
 
 def _ids(values: list[str]) -> list[int]:
-    result = []
-    for value in values:
-        try:
-            result.append(int(value))
-        except (TypeError, ValueError):
-            continue
-    return result
+    return [found for value in values if (found := parse_id(value)) is not None]
 
 
 class UserRequestPages(Controller):

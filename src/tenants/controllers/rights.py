@@ -15,6 +15,7 @@ from litestar.response import Template
 from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
+from src.core.ids import parse_id
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
@@ -195,15 +196,11 @@ class ModuleMessagesAdmin(Controller):
     ) -> Response[Any]:
         values = {k: data.get(k) or "" for k in ("module", "organisation", "subject", "body")}
         errors: dict[str, str] = {}
-        try:
-            module_id = int(values["module"])
-        except ValueError:
-            module_id = 0
+        module_id = parse_id(values["module"]) or 0
         organisation_id: int | None = None
         if values["organisation"].strip():
-            try:
-                organisation_id = int(values["organisation"])
-            except ValueError:
+            organisation_id = parse_id(values["organisation"])
+            if organisation_id is None:
                 errors["organisation"] = _(
                     "Enter an organisation number from the list of organisations, or nothing."
                 )

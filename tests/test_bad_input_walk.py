@@ -1,0 +1,175 @@
+"""Walk every route of the app (taken from its route table, so new routes are walked without
+touching this file) with input no person types but a client or an attacker can send: numbers
+in the path that no row can have, page numbers past any list, the NUL character in the path,
+the query, form fields and JSON. Each answers a clear 4xx, never a 5xx, and changes nothing,
+for a vendor admin and a contact person signed in, and for an API token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from piccolo.conf.apps import Finder
+
+from src.identity.auth import build_actor
+from src.identity.services import create_token
+from tests import factories
+from tests.oidc_support import sign_in_person
+from tests.support import PortalClient, route_requests, text_of
+
+# Past the largest id (2**31 - 1), past any 64-bit integer, and below any.
+IMPOSSIBLE_IDS = [str(2**31), str(10**30), str(-(10**30))]
+NUL = "a\x00b"
+FORM_FIELDS = (
+    "name",
+    "email",
+    "q",
+    "reason",
+    "organisation",
+    "module",
+    "subject",
+    "body",
+    "kvk_number",
+    "org_number",
+    "holder_user_id",
+    "quantity",
+)
+
+
+async def _everything() -> str:
+    """Every row of every table, to show that nothing changed."""
+    tables = sorted(Finder().get_table_classes(), key=lambda t: t._meta.tablename)
+    rows = {t._meta.tablename: await t.select().order_by(t._meta.primary_key) for t in tables}
+    return json.dumps(rows, default=str, sort_keys=True, indent=0)
+
+
+async def _people(client: PortalClient) -> dict[str, Any]:
+    """A world to walk in; the client signed in as `who` by the caller."""
+    org = await factories.organisation(name="Invoerproef B.V.")
+    contact = await factories.member(org, role="contact_person")
+    await factories.member(org)
+    admin = await factories.vendor_admin()
+    actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
+    assert actor is not None
+    _row, secret = await create_token(actor, "walk")
+    return {"org": org, "admin": admin, "contact": contact["person_row"], "token": secret}
+
+
+async def _send(client: PortalClient, method: str, path: str, headers: dict[str, str], text: str) -> Any:
+    if method == "GET":
+        return await client.request(method, path, headers=headers, follow_redirects=False)
+    if path.startswith("/api/"):
+        body = {field: text for field in FORM_FIELDS}
+        return await client.request(method, path, json=body, headers=headers, follow_redirects=False)
+    form = {field: text for field in FORM_FIELDS} | {"_csrf_token": await client.csrf()}
+    return await client.request(method, path, data=form, headers=headers, follow_redirects=False)
+
+
+def _walked(path: str, api_only: bool) -> bool:
+    return path != "/signout" and (path.startswith("/api/") or not api_only)
+
+
+async def _refused_everywhere(
+    client: PortalClient, app: Any, headers: dict[str, str], api_only: bool
+) -> list[str]:
+    """Impossible ids and the NUL character on every route; what was not refused as it should."""
+    problems = []
+
+    # A number no row can have names nothing: 404, whatever else the request holds.
+    for method, path in route_requests(app, IMPOSSIBLE_IDS, ["x"]):
+        if _walked(path, api_only) and any(i in path.split("/") for i in IMPOSSIBLE_IDS):
+            answer = await _send(client, method, path, headers, "text")
+            if answer.status_code != 404:
+                problems.append(f"{method} {path} answered {answer.status_code}, not 404")
+
+    # The NUL character anywhere: 400, saying why.
+    for method, path in route_requests(app, ["1"], ["x", "a%00b"]):
+        if not _walked(path, api_only):
+            continue
+        query = "" if "%00" in path else "?q=a%00b&page=1"
+        answer = await _send(client, method, path + query, headers, NUL)
+        said = answer.text if path.startswith("/api/") else text_of(answer.text)
+        if answer.status_code != 400 or "NUL" not in said:
+            problems.append(f"{method} {path + query} with NUL answered {answer.status_code}")
+    return problems
+
+
+async def _far_pages(client: PortalClient, app: Any, headers: dict[str, str], api_only: bool) -> list[str]:
+    """A page number past any list is a page past the end, as any other; what failed instead."""
+    problems = []
+    for method, path in route_requests(app, ["1"], ["x"]):
+        if _walked(path, api_only) and method == "GET":
+            answer = await _send(client, method, path + f"?page={10**30}", headers, "text")
+            if answer.status_code >= 500:
+                problems.append(f"{method} {path}?page={10**30} answered {answer.status_code}")
+    return problems
+
+
+async def test_every_page_refuses_impossible_input_to_a_vendor_admin(app, client):
+    people = await _people(client)
+    await sign_in_person(client, people["admin"], provider="staff")
+    before = await _everything()
+
+    assert await _refused_everywhere(client, app, {}, api_only=False) == []
+    assert await _everything() == before
+    assert await _far_pages(client, app, {}, api_only=False) == []
+
+
+async def test_every_page_refuses_impossible_input_to_a_contact_person(app, client):
+    people = await _people(client)
+    await sign_in_person(client, people["contact"])
+    before = await _everything()
+
+    assert await _refused_everywhere(client, app, {}, api_only=False) == []
+    assert await _everything() == before
+    assert await _far_pages(client, app, {}, api_only=False) == []
+
+
+async def test_every_api_route_refuses_impossible_input_to_a_token(app, client):
+    people = await _people(client)
+    headers = {"Authorization": f"Bearer {people['token']}"}
+    before = await _everything()
+
+    assert await _refused_everywhere(client, app, headers, api_only=True) == []
+    assert await _everything() == before
+    assert await _far_pages(client, app, headers, api_only=True) == []
+
+
+async def _new_user(client: PortalClient, people: dict[str, Any], raw: bytes) -> Any:
+    headers = {"Authorization": f"Bearer {people['token']}", "Content-Type": "application/json"}
+    return await client.post(
+        f"/api/v1/organisations/{people['org']['id']}/users", content=raw, headers=headers
+    )
+
+
+def _user(name: str) -> bytes:
+    return (
+        b'{"name": "' + name.encode("latin-1") + b'", "email": "nieuw@invoerproef.example",'
+        b' "role": "end_user", "card_id": "UZI-12345678"}'
+    )
+
+
+async def test_a_json_body_that_is_no_utf8_or_escapes_nul_is_refused_saying_why(client):
+    people = await _people(client)
+    before = await _everything()
+
+    not_utf8 = await _new_user(client, people, _user("a\xed\xa0\x80b"))
+    escaped_nul = await _new_user(client, people, _user("a\\u0000b"))
+
+    assert (not_utf8.status_code, not_utf8.json()["detail"]) == (
+        400,
+        "The request's text is not valid UTF-8.",
+    )
+    assert escaped_nul.status_code == 400
+    assert "NUL" in escaped_nul.json()["detail"]
+    assert await _everything() == before
+
+
+async def test_a_backslash_before_u0000_is_text_and_is_stored(client):
+    """In JSON `\\\\u0000` is a backslash and the letters u0000: text like any other."""
+    people = await _people(client)
+
+    answer = await _new_user(client, people, _user("a\\\\u0000b"))
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["name"] == "a\\u0000b"
