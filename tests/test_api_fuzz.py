@@ -1,0 +1,66 @@
+"""Every operation of the JSON API, fed by schemathesis with values generated from the API's
+own OpenAPI schema (valid and invalid: huge and negative numbers, odd text, missing and extra
+fields), as a vendor admin and as a contact person: no input may make the API answer 5xx.
+
+The operations come from the schema the app serves, so a new endpoint is fuzzed without
+touching this file. Examples are derived from a fixed seed (the same cases on every run, so
+the suite's outcome never depends on chance); a change of the schema changes the cases."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+
+from src.app import create_app
+from src.identity.auth import build_actor
+from src.identity.services import create_token
+from src.settings import Settings
+from tests import factories
+
+
+def _app() -> Any:
+    # A fuzzer sends far more requests a minute than the per-token limit lets through; the
+    # limit has tests of its own (tests/identity/test_tokens.py).
+    env = {**os.environ, "API_RATE_LIMIT": "1000000"}
+    return create_app(Settings.from_env(env), run_worker=False, start_pool=False)
+
+
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _app())
+
+
+@pytest.fixture
+async def tokens() -> dict[str, str]:
+    """Bearer tokens of a vendor admin and of a contact person of an organisation with users."""
+    org = await factories.organisation(name="Fuzzgroep B.V.")
+    contact = await factories.member(org, role="contact_person")
+    await factories.member(org)
+    admin = await factories.vendor_admin()
+    out = {}
+    for who, person_id, org_id in (
+        ("vendor admin", admin["id"], None),
+        ("contact person", contact["person"], org["id"]),
+    ):
+        actor = await build_actor(person_id, org_id, "127.0.0.1")
+        assert actor is not None
+        _row, secret = await create_token(actor, f"fuzz {who}")
+        out[who] = secret
+    return out
+
+
+@schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("API_FUZZ_EXAMPLES", "30")),
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+@pytest.mark.parametrize("who", ["vendor admin", "contact person"])
+def test_no_input_makes_the_api_fail(case: Any, who: str, tokens: dict[str, str]) -> None:
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {tokens[who]}"}
+    case.call_and_validate(checks=[not_a_server_error])
