@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,7 +16,24 @@ CSP = (
 )
 
 
+def _security_headers(hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
+    headers = {
+        "content-security-policy": CSP,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if hsts:
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    return tuple((name.encode(), value.encode()) for name, value in headers.items())
+
+
 def security_headers_middleware(hsts: bool):
+    """Every answer carries the security headers; one a handler set itself is kept. The answer's
+    headers are read once (not once per header added)."""
+    defaults = _security_headers(hsts)
+
     def middleware_factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != "http":
@@ -26,14 +42,10 @@ def security_headers_middleware(hsts: bool):
 
             async def send_wrapper(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers = MutableScopeHeaders.from_message(message)
-                    headers.setdefault("Content-Security-Policy", CSP)
-                    headers.setdefault("X-Content-Type-Options", "nosniff")
-                    headers.setdefault("X-Frame-Options", "DENY")
-                    headers.setdefault("Referrer-Policy", "same-origin")
-                    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-                    if hsts:
-                        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+                    headers = list(message.get("headers") or ())
+                    present = {name.lower() for name, _value in headers}
+                    headers.extend(header for header in defaults if header[0] not in present)
+                    message["headers"] = headers
                 await send(message)
 
             await app(scope, receive, send_wrapper)
