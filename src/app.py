@@ -14,7 +14,6 @@ from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -25,6 +24,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from src.core import db
+from src.core.api_docs import SwaggerDocs
 from src.core.security import security_headers_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
@@ -37,6 +37,8 @@ from src.core.web import (
 from src.settings import ROOT, Settings, get_settings, override_settings
 
 log = logging.getLogger(__name__)
+
+API_TITLE = "Care portal API"
 
 
 def _routes() -> list[Any]:
@@ -131,10 +133,10 @@ def create_app(
         renew_on_access=False,
     )
     openapi = OpenAPIConfig(
-        title="Care portal API",
+        title=API_TITLE,
         version="1.0.0",
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin()],
+        render_plugins=[SwaggerDocs(API_TITLE)],
         components=Components(
             security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
         ),
