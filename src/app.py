@@ -24,7 +24,7 @@ from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from src.core import db
-from src.core.api_docs import SwaggerDocs
+from src.core.api_docs import SwaggerDocs, document_api_errors
 from src.core.security import security_headers_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
@@ -162,6 +162,7 @@ def create_app(
         lifespan=[_lifespan],
         debug=settings.debug,
     )
+    document_api_errors(app)
     app.state.settings = settings
     app.state.run_worker = run_worker
     app.state.start_pool = start_pool

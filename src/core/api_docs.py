@@ -1,15 +1,67 @@
-"""The API's browsable documentation at /schema/swagger: Swagger UI served from the portal's own
-static files, with no inline script or style, so the portal's Content-Security-Policy holds on
-this page too (Litestar's own Swagger page loads its script from a CDN and starts it inline,
-which the policy blocks: the page stayed blank)."""
+"""The API's documentation.
+
+At /schema/swagger: Swagger UI served from the portal's own static files, with no inline script
+or style, so the portal's Content-Security-Policy holds on this page too (Litestar's own
+Swagger page loads its script from a CDN and starts it inline, which the policy blocks: the
+page stayed blank).
+
+In the schema: every API operation documents the errors it answers as they are sent,
+`application/problem+json` (src/core/web.py), instead of Litestar's default 400 shape."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from litestar import Request
+import msgspec
+from litestar import Litestar, Request
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.routes import HTTPRoute
+
+from src.core.web import PROBLEM_JSON
+
+
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct):
+    """An error answer (RFC 9457): `title` names the kind of error in the reader's language
+    (Accept-Language), `detail` says what was wrong, `errors` names each invalid field."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+ERRORS = {
+    400: "Unreadable input: malformed JSON, a value of the wrong type, text with U+0000.",
+    401: "No valid API token.",
+    403: "The token's person may not do this.",
+    404: "No such object, or one of another organisation.",
+    409: "Refused by a rule, e.g. the last contact person of an organisation.",
+    422: "Invalid input; `errors` names each field and what is wrong with it.",
+    429: "Too many requests with this token in a minute; try again later.",
+}
+
+
+def document_api_errors(app: Litestar) -> None:
+    """Give every operation under /api/ the error answers above (its own entries stay)."""
+    errors = {
+        status: ResponseSpec(
+            data_container=Problem, media_type=PROBLEM_JSON, description=description, generate_examples=False
+        )
+        for status, description in ERRORS.items()
+    }
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
+            for handler in route.route_handlers:
+                handler.responses = {**errors, **(handler.responses or {})}
+
 
 SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"
 
