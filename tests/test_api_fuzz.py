@@ -26,18 +26,26 @@ from schemathesis.specs.openapi.checks import (
 from src.app import create_app
 from src.identity.auth import build_actor
 from src.identity.services import create_token
-from src.settings import Settings
+from src.settings import Settings, override_settings
 from tests import factories
 
 
-def _app() -> Any:
+def _fuzz_settings() -> Settings:
     # A fuzzer sends far more requests a minute than the per-token limit lets through; the
     # limit has tests of its own (tests/identity/test_tokens.py).
-    env = {**os.environ, "API_RATE_LIMIT": "1000000"}
-    return create_app(Settings.from_env(env), run_worker=False, start_pool=False)
+    return Settings.from_env({**os.environ, "API_RATE_LIMIT": "1000000"})
 
 
-schema = schemathesis.openapi.from_asgi("/schema/openapi.json", _app())
+schema = schemathesis.openapi.from_asgi(
+    "/schema/openapi.json", create_app(_fuzz_settings(), run_worker=False, start_pool=False)
+)
+override_settings(None)  # building the app at import must not change the settings of other tests
+
+
+@pytest.fixture(autouse=True)
+def _fuzz_rate_limit() -> None:
+    """The limit is read per request, so it is raised for each fuzz test (reset after it)."""
+    override_settings(_fuzz_settings())
 
 
 @pytest.fixture

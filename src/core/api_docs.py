@@ -13,30 +13,12 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-import msgspec
 from litestar import Litestar, Request
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
 from litestar.routes import HTTPRoute
 
-from src.core.web import PROBLEM_JSON
-
-
-class FieldProblem(msgspec.Struct):
-    field: str
-    message: str
-
-
-class Problem(msgspec.Struct):
-    """An error answer (RFC 9457): `title` names the kind of error in the reader's language
-    (Accept-Language), `detail` says what was wrong, `errors` names each invalid field."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldProblem] | None = None
-
+from src.core.web import PROBLEM_JSON, Problem
 
 ERRORS = {
     400: "Unreadable input: malformed JSON, a value of the wrong type, text with U+0000.",

@@ -6,6 +6,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
@@ -154,12 +155,31 @@ def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     return Redirect(path=path, status_code=303)
 
 
+class FieldProblem(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """An error answer of the API (RFC 9457, `application/problem+json`): `title` names the kind
+    of error in the reader's language (Accept-Language), `detail` says what was wrong, `errors`
+    names each invalid field. The schema documents this shape (src/core/api_docs.py)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
 def problem(status: int, title: str, detail: str = "", errors: dict[str, str] | None = None) -> Response[Any]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = [{"field": k, "message": v} for k, v in errors.items()]
+    body = Problem(
+        type="about:blank",
+        title=title,
+        status=status,
+        detail=detail or None,
+        errors=[FieldProblem(field=k, message=v) for k, v in errors.items()] if errors else None,
+    )
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON)
 
 
