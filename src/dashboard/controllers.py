@@ -91,7 +91,7 @@ async def audit_export(
     name = f"audit-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.csv"
     return Stream(
         lines,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
 

@@ -269,7 +269,7 @@ async def test_the_csv_export_holds_every_filtered_row_and_is_itself_audited(cli
 
     answer = await client.get("/audit.csv?organisation=Alpha&action=test.")
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     assert "attachment" in answer.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))))
     assert rows[0][0] == "Time (UTC)"

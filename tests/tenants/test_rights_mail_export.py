@@ -150,8 +150,14 @@ async def test_a_contact_person_exports_every_user_with_email_and_rights_as_csv(
     assert rows[0][:2] == ["Name", "Registered e-mail"]
     by_email = {r[1]: r for r in rows[1:]}
     assert by_email["u@org.example"][0] == "'=HYPERLINK()"  # never a formula
-    assert by_email["u@org.example"][4] == "procurement_portal/contracting+signing"
-    assert "cees@org.example" in by_email
+    # People read the export: module names, role and state in words, never codes.
+    assert by_email["u@org.example"][2:] == [
+        "End user",
+        "Yes",
+        "Care procurement portal – Contracting (with signing rights)",
+    ]
+    assert by_email["cees@org.example"][2] == "Contact person"
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
 
 
 async def test_the_export_is_for_contact_persons_only(client):

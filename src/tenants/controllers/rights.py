@@ -85,14 +85,14 @@ class RightsPages(Controller):
                 [
                     _safe(r["name"]),
                     _safe(r["email"]),
-                    r["role"],
-                    "yes" if r["active"] else "no",
-                    " ".join(r["rights"]),
+                    _("Contact person") if r["role"] == "contact_person" else _("End user"),
+                    _("Yes") if r["active"] else _("No"),
+                    "; ".join(r["rights"]),
                 ]
             )
         return Response(
             content=buffer.getvalue().encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="users.csv"'},
         )
 

@@ -420,15 +420,14 @@ async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any
         Membership, Membership.id, Membership.name, Membership.email, Membership.role, Membership.active
     ).order_by(Membership.name)
     rows = await scope.select(
-        ModuleRight,
-        ModuleRight.membership,
-        ModuleRight.signing,
-        ModuleRight.module._.code.as_alias("module"),
-        ModuleRight.module._.service._.code.as_alias("service"),
+        ModuleRight, ModuleRight.membership, ModuleRight.signing, ModuleRight.module
     ).order_by(ModuleRight.id)
+    names = {m["id"]: f"{m['service_name']} – {m['name']}" for m in await _module_rows()}
     by_member: dict[int, list[str]] = {}
     for r in rows:
-        label = f"{r['service']}/{r['module']}" + ("+signing" if r["signing"] else "")
+        label = names.get(r["module"], "")
+        if r["signing"]:
+            label = f"{label} ({_('with signing rights')})"
         by_member.setdefault(r["membership"], []).append(label)
     return [{**m, "rights": by_member.get(m["id"], [])} for m in members]
 
