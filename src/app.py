@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 API_TITLE = "Care portal API"
 
 
-def _routes() -> list[Any]:
-    handlers: list[Any] = []
+def _from_controllers(name: str) -> list[Any]:
+    """What every domain's controllers module lists under `name` (ROUTES, PAGE_HOOKS)."""
+    found: list[Any] = []
     for domain in DOMAINS:
         try:
             module = importlib.import_module(f"src.{domain}.controllers")
@@ -50,8 +51,8 @@ def _routes() -> list[Any]:
             if exc.name != f"src.{domain}.controllers":
                 raise
             continue
-        handlers.extend(getattr(module, "ROUTES", []))
-    return handlers
+        found.extend(getattr(module, name, []))
+    return found
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
@@ -64,10 +65,18 @@ def _stores(settings: Settings) -> dict[str, Store]:
     }
 
 
-async def _before_request(request: Request[Any, Any, Any]) -> None:
-    use_language_of(request)
-    refuse_impossible_ids(request)
-    await refuse_unstorable_text(request)
+def _before_request(page_hooks: list[Any]) -> Any:
+    """Checks every request passes, then the domains' page hooks (what a full page shows
+    besides its content, such as the banners), before the handler runs."""
+
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        use_language_of(request)
+        refuse_impossible_ids(request)
+        await refuse_unstorable_text(request)
+        for hook in page_hooks:
+            await hook(request)
+
+    return before_request
 
 
 @contextlib.asynccontextmanager
@@ -144,7 +153,7 @@ def create_app(
     )
     app = Litestar(
         route_handlers=[
-            *_routes(),
+            *_from_controllers("ROUTES"),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], include_in_schema=False
             ),
@@ -158,7 +167,7 @@ def create_app(
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_before_request,
+        before_request=_before_request(_from_controllers("PAGE_HOOKS")),
         lifespan=[_lifespan],
         debug=settings.debug,
     )

@@ -98,6 +98,10 @@ def choose_organisation_first(
     return redirect(request, vendor_admins_to if actor.is_vendor_admin else "/choose-organisation")
 
 
+# Where a page hook leaves the banners of the page being asked for (see page()).
+BANNERS = "banners"
+
+
 def session_of(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The session as a dict; empty (and not stored) when there is none."""
     session = request.scope.get("session")
@@ -132,10 +136,9 @@ def page(
         "languages": [(code, LANGUAGE_NAMES[code]) for code in LOCALES],
         "flashes": take_flashes(request),
     }
-    # every page shows its banners (rules AG-5, MOD-9); lazy import: core knows no domain.
-    from src.tenants.services.banners import banner_context
-
-    ctx.update(banner_context(request, partial=is_partial(request)))
+    # Every full page shows the banners a page hook loaded for it (rules AG-5, MOD-9).
+    if not is_partial(request):
+        ctx["banners"] = request.scope.get("state", {}).get(BANNERS)
     ctx.update(context or {})
     # The same URL answers a page or a partial: caches must tell them apart.
     return Template(

@@ -27,7 +27,6 @@ from src.identity.auth import (
     current_actor,
 )
 from src.settings import get_settings
-from src.tenants.services.banners import keep_for_first_page
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +135,6 @@ async def signin_callback(
     )
     if actor is not None:
         await services.record_sign_in(actor, provider)
-    await keep_for_first_page(request.session, actor)
     if len(result.organisations) > 1 or (result.person["is_vendor_admin"] and result.organisations):
         return Redirect("/choose-organisation")
     return Redirect(next_path)
@@ -181,7 +179,6 @@ async def choose_organisation(request: Request[Any, Any, Any], data: Form) -> Re
     actor = await build_actor(person_id, request.session.get(SESSION_ORGANISATION), client_address(request))
     if actor is None:
         raise NotAuthorizedException()
-    await keep_for_first_page(request.session, actor)
     return redirect(request, _safe_next(request.session.pop("next", None)))
 
 

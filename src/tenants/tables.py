@@ -147,7 +147,8 @@ class UserRequest(Table, tablename="user_request"):
 class Announcement(Table, tablename="announcement"):
     """A vendor-wide announcement shown as a banner to signed-in users (rule MOD-9) from
     `starts_on` to `ends_on` (inclusive), to an audience: "everyone", the users of one service
-    (`service_code`: organisations subscribing to it) or one country (`country`)."""
+    (`service_code`: organisations subscribing to it) or one country (`country`). It can be
+    corrected while it runs and withdrawn at any time (`withdrawn_at`); both are audited."""
 
     id = Serial(primary_key=True)
     text_nl = Text()
@@ -160,3 +161,4 @@ class Announcement(Table, tablename="announcement"):
     country = Varchar(length=2, default="")
     created_by = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    withdrawn_at = Timestamptz(null=True, default=None)  # withdrawn: kept, shown to nobody

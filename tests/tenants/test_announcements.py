@@ -129,3 +129,70 @@ async def test_a_vendor_admin_publishes_through_the_form(client):
     assert "Maintenance tonight" in text_of(
         (await client.get("/banners", headers={"HX-Request": "true"})).text
     )
+
+
+async def test_a_vendor_admin_corrects_a_running_announcement_and_users_see_the_correction(client):
+    # rule MOD-9
+    org = await factories.organisation()
+    user = await factories.member(org)
+    row = await publish()
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    form = {
+        "text_nl": "Onderhoud vannacht",
+        "text_sv": "Underhåll i natt",
+        "text_en": "Maintenance tonight",
+        "starts_on": TODAY.isoformat(),
+        "ends_on": (TODAY + dt.timedelta(days=2)).isoformat(),
+        "audience": "everyone",
+    }
+    page = await client.get(f"/admin/announcements/{row['id']}")
+    assert "New message standard iWmo 3.2" in page.text  # the form holds the current text
+    bad = await client.post_form(f"/admin/announcements/{row['id']}", {**form, "ends_on": "2000-01-01"})
+    assert bad.status_code == 422 and "The last day cannot be before the first day." in text_of(bad.text)
+    assert (await announcements.get(await admin_actor(), row["id"]))["text_en"] == TEXTS["en"]
+    done = await client.post_form(f"/admin/announcements/{row['id']}", form, follow_redirects=True)
+    assert "The announcement is changed." in text_of(done.text)
+    entry = await AuditEntry.select().where(AuditEntry.action == "announcements.changed").first()
+    assert entry is not None and entry["object_id"] == str(row["id"])
+    shown = await announcements.current_for(await actor_of(user))
+    assert [a["text"] for a in shown] == ["Maintenance tonight"]
+
+
+async def test_a_withdrawn_announcement_disappears_at_once_and_stays_listed(client):
+    # rule MOD-9
+    org = await factories.organisation()
+    user = await factories.member(org)
+    row = await publish()
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    done = await client.post_form(f"/admin/announcements/{row['id']}/withdraw", {}, follow_redirects=True)
+    assert "The announcement is withdrawn: nobody sees it any more." in text_of(done.text)
+    assert "Withdrawn on" in text_of(done.text)
+    assert await announcements.current_for(await actor_of(user)) == []
+    assert await AuditEntry.exists().where(AuditEntry.action == "announcements.withdrawn")
+    again = await client.post_form(f"/admin/announcements/{row['id']}/withdraw", {})
+    assert again.status_code == 409
+    change = await client.post_form(
+        f"/admin/announcements/{row['id']}",
+        {
+            **{f"text_{loc}": t for loc, t in TEXTS.items()},
+            "starts_on": TODAY.isoformat(),
+            "ends_on": TODAY.isoformat(),
+            "audience": "everyone",
+        },
+    )
+    assert change.status_code == 409
+    assert (await client.get("/admin/announcements/999999")).status_code == 404
+
+
+async def test_only_vendor_admins_change_or_withdraw_announcements(client):
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    row = await publish()
+    await sign_in_person(client, contact["person_row"])
+    assert (await client.get(f"/admin/announcements/{row['id']}")).status_code == 403
+    assert (await client.post_form(f"/admin/announcements/{row['id']}/withdraw", {})).status_code == 403
+    with pytest.raises(Forbidden):
+        await announcements.withdraw(await actor_of(contact), row["id"])
+    assert (await announcements.get(await admin_actor(), row["id"]))["withdrawn_at"] is None

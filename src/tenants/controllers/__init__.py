@@ -5,6 +5,7 @@ from src.tenants.controllers import (
     agreements,
     announcements,
     api,
+    banners,
     organisation,
     requests,
     rights,
@@ -20,4 +21,6 @@ ROUTES = [
     *rights.ROUTES,
     *requests.ROUTES,
     *announcements.ROUTES,
+    *banners.ROUTES,
 ]
+PAGE_HOOKS = banners.PAGE_HOOKS

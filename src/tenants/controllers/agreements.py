@@ -16,7 +16,7 @@ from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import LOCALES, _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, page, redirect
-from src.identity.auth import current_actor, provide_actor
+from src.identity.auth import provide_actor
 from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
 from src.tenants.services import agreements, compliance, organisations, users
 
@@ -351,23 +351,11 @@ async def organisation_overview(
     )
 
 
-@get("/banners", include_in_schema=False)
-async def banners(request: Request[Any, Any, Any]) -> Template:
-    """The banners of the signed-in user's pages (loaded by base.html through htmx)."""
-    from src.tenants.controllers.announcements import dismissed_in
-    from src.tenants.services.banners import current_banners
-
-    actor = await current_actor(request)
-    banners = await current_banners(actor, dismissed_in(request))
-    return page(request, "core/_banners.html", {"banners": banners})
-
-
 ROUTES: list[Any] = [
     AgreementApi,
     AgreementPages,
     AgreementAdmin,
     LegacyTermsAdmin,
-    banners,
     enter_service,
     admin_overview,
     organisation_overview,

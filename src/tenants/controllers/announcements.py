@@ -1,9 +1,9 @@
 """Announcements (rule MOD-9): vendor admins publish them (/admin/announcements); signed-in
-users see them in the banners (src/tenants/controllers/agreements.py `/banners`) and dismiss
-them for the session here."""
+users see them in the banners (src/tenants/controllers/banners.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,40 +12,30 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
 from src.core.errors import InputError
-from src.core.i18n import LOCALES, _
+from src.core.i18n import LOCALES, _, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import flash, is_partial, page, redirect, session_of
+from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
+from src.subscriptions.services import catalogue
 from src.tenants.services import announcements
 
 Form = URLEncodedBody[dict[str, str]]
 FIELDS = ("starts_on", "ends_on", "audience", "service_code", "country", *[f"text_{loc}" for loc in LOCALES])
 
 
-def dismissed_in(request: Request[Any, Any, Any]) -> set[int]:
-    return {int(x) for x in session_of(request).get(announcements.SESSION_KEY, []) if str(x).isdigit()}
-
-
-@post(
-    "/banners/announcements/{announcement_id:int}/dismiss",
-    include_in_schema=False,
-    dependencies={"actor": Provide(provide_actor)},
-)
-async def dismiss(
-    request: Request[Any, Any, Any], actor: NamedDependency[Actor], announcement_id: FromPath[int]
-) -> Response[Any]:
-    """Hide an announcement for the rest of this session."""
-    dismissed = dismissed_in(request) | {announcement_id}
-    request.session[announcements.SESSION_KEY] = sorted(dismissed)[-200:]
-    if is_partial(request):
-        return Response(content="", status_code=200, media_type="text/html")
-    return redirect(request, "/")
-
-
 async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
     actor = await provide_actor(request)
     require_vendor_admin(actor)
     return actor
+
+
+def _today() -> dt.date:
+    """Today for the vendor (an announcement's days are the vendor's calendar days)."""
+    return dt.datetime.now(timezone_for(None)).date()
+
+
+def _texts(values: dict[str, str]) -> dict[str, str]:
+    return {loc: values[f"text_{loc}"] for loc in LOCALES}
 
 
 class AnnouncementsAdmin(Controller):
@@ -61,15 +51,39 @@ class AnnouncementsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.subscriptions.services import catalogue
-
+        services = await catalogue()
         return page(
             request,
             "tenants/admin_announcements.html",
             {
                 "announcements": await announcements.list_all(actor),
-                "services": await catalogue(),
+                "services": services,
+                "service_names": {s["code"]: s["name"] for s in services},
+                "state_of": announcements.state_of,
+                "today": _today(),
                 "values": values or {"audience": "everyone"},
+                "errors": errors or {},
+                "locales": LOCALES,
+            },
+            status_code=status_code,
+        )
+
+    async def _edit_page(
+        self,
+        request: Request[Any, Any, Any],
+        row: dict[str, Any],
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "tenants/admin_announcement.html",
+            {
+                "a": row,
+                "state": announcements.state_of(row, _today()),
+                "services": await catalogue(),
+                "values": values or {f: str(row[f] or "") for f in FIELDS},
                 "errors": errors or {},
                 "locales": LOCALES,
             },
@@ -88,7 +102,7 @@ class AnnouncementsAdmin(Controller):
         try:
             await announcements.publish(
                 actor,
-                texts={loc: values[f"text_{loc}"] for loc in LOCALES},
+                texts=_texts(values),
                 starts_on=values["starts_on"],
                 ends_on=values["ends_on"],
                 audience=values["audience"],
@@ -100,5 +114,45 @@ class AnnouncementsAdmin(Controller):
         flash(request, _("The announcement is published."))
         return redirect(request, "/admin/announcements")
 
+    @get("/{announcement_id:int}")
+    async def edit(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], announcement_id: FromPath[int]
+    ) -> Template:
+        return await self._edit_page(request, await announcements.get(actor, announcement_id))
 
-ROUTES: list[Any] = [AnnouncementsAdmin, dismiss]
+    @post("/{announcement_id:int}")
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        announcement_id: FromPath[int],
+        data: Form,
+    ) -> Response[Any]:
+        values = {f: data.get(f) or "" for f in FIELDS}
+        try:
+            await announcements.update(
+                actor,
+                announcement_id,
+                texts=_texts(values),
+                starts_on=values["starts_on"],
+                ends_on=values["ends_on"],
+                audience=values["audience"],
+                service_code=values["service_code"],
+                country=values["country"],
+            )
+        except InputError as exc:
+            row = await announcements.get(actor, announcement_id)
+            return await self._edit_page(request, row, values, exc.errors, 422)
+        flash(request, _("The announcement is changed."))
+        return redirect(request, "/admin/announcements")
+
+    @post("/{announcement_id:int}/withdraw")
+    async def withdraw(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], announcement_id: FromPath[int]
+    ) -> Response[Any]:
+        await announcements.withdraw(actor, announcement_id)
+        flash(request, _("The announcement is withdrawn: nobody sees it any more."))
+        return redirect(request, "/admin/announcements")
+
+
+ROUTES: list[Any] = [AnnouncementsAdmin]

@@ -1,6 +1,7 @@
 """Vendor-wide announcements (rule MOD-9): a vendor admin publishes a text in Dutch, Swedish and
 English with a from and to date and an audience (everyone, one service's users, one country);
-signed-in users see it as a banner until they dismiss it for the session."""
+signed-in users see it as a banner until they dismiss it for the session. A vendor admin
+corrects a running announcement or withdraws it (it stays listed, shown to nobody)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from src.core import audit, db
-from src.core.errors import InputError
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
 from src.tenants.tables import Announcement, Organisation
@@ -28,17 +29,10 @@ def _date(value: Any, field: str, errors: dict[str, str]) -> dt.date | None:
         return None
 
 
-async def publish(
-    actor: Actor,
-    *,
-    texts: dict[str, str],
-    starts_on: Any,
-    ends_on: Any,
-    audience: str = "everyone",
-    service_code: str = "",
-    country: str = "",
+async def _cleaned(
+    texts: dict[str, str], starts_on: Any, ends_on: Any, audience: str, service_code: str, country: str
 ) -> dict[str, Any]:
-    require_vendor_admin(actor)
+    """The fields of an announcement, checked; raises InputError naming each wrong field."""
     from src.subscriptions.services import service_by_code
 
     errors: dict[str, str] = {}
@@ -61,37 +55,132 @@ async def publish(
         errors["country"] = _("Choose the Netherlands or Sweden.")
     if errors:
         raise InputError(errors)
+    return {
+        **{f"text_{loc}": text for loc, text in cleaned.items()},
+        "starts_on": start,
+        "ends_on": end,
+        "audience": audience,
+        "service_code": service_code,
+        "country": country,
+    }
+
+
+def _audited(fields: dict[str, Any]) -> dict[str, Any]:
+    """What an audit row keeps of an announcement: its dates and audience (the texts are long)."""
+    return {
+        "starts_on": fields["starts_on"],
+        "ends_on": fields["ends_on"],
+        "audience": fields["audience"],
+        "service": fields["service_code"],
+        "country": fields["country"],
+    }
+
+
+async def publish(
+    actor: Actor,
+    *,
+    texts: dict[str, str],
+    starts_on: Any,
+    ends_on: Any,
+    audience: str = "everyone",
+    service_code: str = "",
+    country: str = "",
+) -> dict[str, Any]:
+    require_vendor_admin(actor)
+    fields = await _cleaned(texts, starts_on, ends_on, audience, service_code, country)
     async with db.transaction():
         created = await Announcement.insert(
-            Announcement(
-                text_nl=cleaned["nl"],
-                text_sv=cleaned["sv"],
-                text_en=cleaned["en"],
-                starts_on=start,
-                ends_on=end,
-                audience=audience,
-                service_code=service_code,
-                country=country,
-                created_by=actor.person_id or None,
-            )
+            Announcement(**fields, created_by=actor.person_id or None)
         ).returning(Announcement.id)
+        row = await Announcement.select().where(Announcement.id == created[0]["id"]).first()
+        assert row is not None
         await audit.record(
             actor,
             "announcements.published",
             organisation_id=None,
             object_type="announcement",
-            object_id=created[0]["id"],
-            after={
-                "starts_on": start,
-                "ends_on": end,
-                "audience": audience,
-                "service": service_code,
-                "country": country,
-            },
+            object_id=row["id"],
+            after=_audited(row),
         )
-    row = await Announcement.select().where(Announcement.id == created[0]["id"]).first()
-    assert row is not None
     return row
+
+
+async def get(actor: Actor, announcement_id: int) -> dict[str, Any]:
+    require_vendor_admin(actor)
+    row = await Announcement.select().where(Announcement.id == announcement_id).first()
+    if row is None:
+        raise NotFound(_("There is no such announcement."))
+    return row
+
+
+async def update(
+    actor: Actor,
+    announcement_id: int,
+    *,
+    texts: dict[str, str],
+    starts_on: Any,
+    ends_on: Any,
+    audience: str = "everyone",
+    service_code: str = "",
+    country: str = "",
+) -> dict[str, Any]:
+    """Correct an announcement (its texts, days or audience). A withdrawn one stays withdrawn."""
+    before = await get(actor, announcement_id)
+    if before["withdrawn_at"] is not None:
+        raise Conflict(_("This announcement was withdrawn; publish a new one instead."))
+    fields = await _cleaned(texts, starts_on, ends_on, audience, service_code, country)
+    async with db.transaction():
+        changed = await (
+            Announcement.update(**fields)
+            .where(Announcement.id == announcement_id)
+            .where(Announcement.withdrawn_at.is_null())
+            .returning(*Announcement.all_columns())
+        )
+        if not changed:
+            raise Conflict(_("This announcement was withdrawn; publish a new one instead."))
+        texts_changed = [loc for loc in LOCALES if before[f"text_{loc}"] != changed[0][f"text_{loc}"]]
+        await audit.record(
+            actor,
+            "announcements.changed",
+            organisation_id=None,
+            object_type="announcement",
+            object_id=announcement_id,
+            before=_audited(before),
+            after={**_audited(changed[0]), "texts_changed": texts_changed},
+        )
+    return changed[0]
+
+
+async def withdraw(actor: Actor, announcement_id: int) -> dict[str, Any]:
+    """Stop showing an announcement to anyone, at once. It stays in the list, marked withdrawn."""
+    await get(actor, announcement_id)
+    async with db.transaction():
+        changed = await (
+            Announcement.update({Announcement.withdrawn_at: dt.datetime.now(dt.UTC)})
+            .where(Announcement.id == announcement_id)
+            .where(Announcement.withdrawn_at.is_null())
+            .returning(*Announcement.all_columns())
+        )
+        if not changed:
+            raise Conflict(_("This announcement was withdrawn already."))
+        await audit.record(
+            actor,
+            "announcements.withdrawn",
+            organisation_id=None,
+            object_type="announcement",
+            object_id=announcement_id,
+            before=_audited(changed[0]),
+        )
+    return changed[0]
+
+
+def state_of(row: dict[str, Any], today: dt.date) -> str:
+    """ "withdrawn", "scheduled" (its first day is still to come), "showing" or "ended"."""
+    if row["withdrawn_at"] is not None:
+        return "withdrawn"
+    if row["starts_on"] > today:
+        return "scheduled"
+    return "showing" if row["ends_on"] >= today else "ended"
 
 
 async def list_all(actor: Actor) -> list[dict[str, Any]]:
@@ -120,6 +209,7 @@ async def current_for(actor: Actor | None, dismissed: set[int] | None = None) ->
         await Announcement.select()
         .where(Announcement.starts_on <= today)
         .where(Announcement.ends_on >= today)
+        .where(Announcement.withdrawn_at.is_null())
         .order_by(Announcement.starts_on)
     )
     locale = current_locale.get()
