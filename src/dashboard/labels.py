@@ -47,6 +47,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "agreements.document_published": N_("Agreement published"),
     "agreements.signed": N_("Agreement signed"),
     "announcements.published": N_("Announcement published"),
+    "announcements.changed": N_("Announcement changed"),
+    "announcements.withdrawn": N_("Announcement withdrawn"),
     "compliance.legacy_end_announced": N_("End of the old terms announced"),
     # sign-in and API tokens
     "identity.signed_in": N_("Signed in"),
@@ -174,6 +176,7 @@ FIELDS: dict[str, LazyProxy] = {
     "documents": N_("Documents"),
     "pdf_sha256": N_("SHA-256 of the signed copy"),
     "audience": N_("Audience"),
+    "texts_changed": N_("Texts changed"),
     "announced_on": N_("Announced on"),
     "notice_months": N_("Notice (months)"),
     "deadline": N_("Deadline"),
