@@ -22,13 +22,30 @@ from src.identity.auth import provide_actor
 MAX_CSR_UPLOAD = 64 * 1024
 
 
+KINDS = ("server", "personal")
+
+
 async def _form_values(request: Request[Any, Any, Any]) -> tuple[dict[str, str], str | bytes]:
-    """The apply form's fields, and the CSR: the uploaded file when one is given, else the text."""
+    """The apply form's fields, and the CSR: the uploaded file when one is given, else the text.
+
+    `dns_names` comes as the ticked boxes of the names the CSR holds (one value each) or, from
+    older forms and scripts, as one text of names; `names_offered` lists the names that had a
+    box, so that unticking every one is not mistaken for "take all"."""
     form = await request.form()
     values = {
         key: (form.get(key) or "").strip() if isinstance(form.get(key), str) else ""
-        for key in ("kind", "csr_pem", "dns_names", "holder_user_id", "lsp_connection", "renewal_of_number")
+        for key in (
+            "kind",
+            "csr_pem",
+            "holder_user_id",
+            "lsp_connection",
+            "renewal_of_number",
+            "renewed_names",
+            "names_offered",
+        )
     }
+    values["kind"] = values["kind"] if values["kind"] in KINDS else "server"
+    values["dns_names"] = "\n".join(n.strip() for n in form.getall("dns_names", []) if isinstance(n, str))
     upload = form.get("csr_file")
     csr: str | bytes = values["csr_pem"]
     if isinstance(upload, UploadFile) and upload.filename:
@@ -37,7 +54,27 @@ async def _form_values(request: Request[Any, Any, Any]) -> tuple[dict[str, str],
             raise InputError({"csr_pem": _("This file is too large to be a certificate signing request.")})
         if content.strip():
             csr = content
+            if isinstance(content, bytes) and content.isascii():
+                values["csr_pem"] = content.decode().strip()  # shown again if the form comes back
     return values, csr
+
+
+def _read(csr: str | bytes) -> applications.CheckedCsr | None:
+    """The CSR when there is one and it is sound; its faults are told by the check or apply."""
+    if not csr or (isinstance(csr, str) and not csr.strip()):
+        return None
+    try:
+        return applications.read_csr(csr)
+    except InputError:
+        return None
+
+
+def _chosen_names(values: dict[str, str], checked: applications.CheckedCsr | None) -> str:
+    """The DNS names applied for: those ticked; every name of the CSR when none were offered to
+    tick (the form without JavaScript, or before the CSR was checked)."""
+    if values["kind"] != "server" or values["dns_names"] or values.get("names_offered") or checked is None:
+        return values["dns_names"]
+    return "\n".join(sorted(checked.names))
 
 
 def _input(values: dict[str, str], csr: str | bytes) -> ApplicationInput:
@@ -52,6 +89,28 @@ def _input(values: dict[str, str], csr: str | bytes) -> ApplicationInput:
     )
 
 
+def _check_context(
+    values: dict[str, str], checked: applications.CheckedCsr | None, errors: dict[str, str]
+) -> dict[str, Any]:
+    """What the CSR check shows: the key and, for a server certificate, a box per name in the
+    CSR (ticked unless unticked), and the names of a renewed certificate the CSR lacks."""
+    names = sorted(checked.names) if checked else []
+    # Names offered before keep their box as the person left it; a name new to the form (the
+    # first check, or another CSR) starts ticked.
+    offered = set(applications.split_names(values.get("names_offered") or ""))
+    ticked = set(applications.split_names(values.get("dns_names") or "")) & offered
+    ticked |= {n for n in names if n not in offered}
+    renewed = applications.split_names(values.get("renewed_names") or "")
+    return {
+        "checked": checked,
+        "errors": errors,
+        "values": values,
+        "names": names,
+        "ticked": ticked,
+        "lacking": [n for n in renewed if checked and n not in checked.names],
+    }
+
+
 class ApplicationPages(Controller):
     path = "/organisation/certificates"
     include_in_schema = False
@@ -63,11 +122,12 @@ class ApplicationPages(Controller):
         request: Request[Any, Any, Any],
         actor: NamedDependency[Actor],
         renew: Annotated[str, QueryParameter(description="Number of the certificate to renew")] = "",
+        kind: Annotated[str, QueryParameter(description="server or personal")] = "server",
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor, "/admin/certificates")
         TenantScope(actor, actor.organisation_id).require_contact_person()
-        values: dict[str, str] = {"kind": "server"}
+        values: dict[str, str] = {"kind": kind if kind in KINDS else "server"}
         if renew:
             old = await dashboard.certificate_by_number(actor, renew)
             if old["organisation"] != actor.organisation_id:
@@ -75,7 +135,7 @@ class ApplicationPages(Controller):
             # rule CRT-2: renewing pre-fills the names, the holder and the LSP flag; a new CSR is needed
             values = {
                 "kind": old["kind"],
-                "dns_names": "\n".join(old["dns_names"]),
+                "renewed_names": "\n".join(old["dns_names"]),
                 "holder_user_id": str(old["holder"] or ""),
                 "lsp_connection": "on" if old["lsp_connection"] else "",
                 "renewal_of_number": old["number"],
@@ -87,11 +147,13 @@ class ApplicationPages(Controller):
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor, "/admin/certificates")
         values: dict[str, str] = {}
+        csr: str | bytes = ""
         try:
             values, csr = await _form_values(request)
+            values["dns_names"] = _chosen_names(values, _read(csr))
             row = await applications.apply(actor, actor.organisation_id, _input(values, csr))
         except InputError as exc:
-            return await self._form(request, actor, values, exc.errors, status_code=422)
+            return await self._form(request, actor, values, exc.errors, csr=csr, status_code=422)
         flash(
             request,
             _(
@@ -103,27 +165,21 @@ class ApplicationPages(Controller):
 
     @post("/apply/check")
     async def check(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
-        """htmx: what the CSR holds, or what is wrong with it, while the form is filled in."""
+        """htmx: what the CSR holds, or what is wrong with it, while the form is filled in; for a
+        server certificate, the CSR's names to untick."""
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor, "/admin/certificates")
         TenantScope(actor, actor.organisation_id).require_contact_person()
         errors: dict[str, str] = {}
         checked = None
-        values: dict[str, str] = {}
+        values: dict[str, str] = {"kind": "server", "dns_names": ""}
         try:
             values, csr = await _form_values(request)
             if (isinstance(csr, str) and csr.strip()) or isinstance(csr, bytes):
                 checked = applications.read_csr(csr)
-                if (values.get("kind") or "server") == "server" and values.get("dns_names"):
-                    applications.check_names(applications.split_names(values["dns_names"]), checked)
         except InputError as exc:
             errors = exc.errors
-        return page(
-            request,
-            "certificates/_csr_check.html",
-            {"checked": checked, "errors": errors, "values": values},
-            status_code=200,
-        )
+        return page(request, "certificates/_csr_check.html", _check_context(values, checked, errors))
 
     async def _form(
         self,
@@ -131,14 +187,17 @@ class ApplicationPages(Controller):
         actor: Actor,
         values: dict[str, str],
         errors: dict[str, str],
+        csr: str | bytes = "",
         status_code: int = 200,
     ) -> Response[Any]:
         assert actor.organisation_id is not None
         holders = await applications.holder_choices(actor, actor.organisation_id)
+        values.setdefault("kind", "server")
+        # A form that comes back shows its CSR's names ticked as they were.
         return page(
             request,
             "certificates/org_apply.html",
-            {"values": values, "errors": errors, "holders": holders},
+            {**_check_context(values, _read(csr), errors), "holders": holders},
             status_code=status_code,
         )
 
