@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
+from src.certificates import pki
 from src.certificates.tables import Certificate, CertificateApplication
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
@@ -626,7 +627,7 @@ async def application_for_review(actor: Actor, application_id: int) -> dict[str,
     try:
         checked = read_csr(row["csr_pem"])
         row["key_description"] = checked.key_description
-        row["csr_subject"] = checked.csr.subject.rfc4514_string()
+        row["csr_subject"] = pki.name_text(checked.csr.subject)
     except InputError:
         row["key_description"] = ""
         row["csr_subject"] = ""

@@ -39,6 +39,23 @@ class CAExists(Conflict):
     pass
 
 
+# Attributes of certificate names that RFC 4514 gives no short name, so that
+# `Name.rfc4514_string()` writes them as bare numbers (2.5.4.97=NTRNL-30276841).
+NAMED_ATTRIBUTES = {
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+    NameOID.GIVEN_NAME: "givenName",
+    NameOID.SURNAME: "surname",
+    NameOID.TITLE: "title",
+    NameOID.EMAIL_ADDRESS: "emailAddress",
+}
+
+
+def name_text(name: x509.Name) -> str:
+    """A certificate name as people read it: RFC 4514, every attribute by its name."""
+    return name.rfc4514_string(NAMED_ATTRIBUTES)
+
+
 @dataclass(frozen=True)
 class LoadedCA:
     id: int
@@ -134,7 +151,7 @@ async def _row(
             name=name,
             role=role,
             parent=parent,
-            subject_dn=cert.subject.rfc4514_string(),
+            subject_dn=name_text(cert.subject),
             serial_hex=format(cert.serial_number, "x"),
             certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
             encrypted_key=encrypt_key(key),

@@ -356,3 +356,11 @@ async def test_a_renewal_says_which_names_of_the_old_certificate_the_new_csr_lac
         },
     )
     assert "also holds api.zorg.example; this CSR does not" in text_of(check.text)
+
+
+async def test_the_certificate_page_names_every_attribute_of_the_subject(client):
+    org, contact, actor = await signed_in_contact(client)
+    cert = await issued(org, contact, actor)
+    text = text_of((await client.get(f"/organisation/certificates/{cert.number}")).text)
+    assert f"serialNumber={contact['id']}" in text and "organizationIdentifier=NTRNL-" in text
+    assert "2.5.4." not in text
