@@ -24,11 +24,13 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="certificates", description=DESCRIPTION)
 
     async def name_attributes():
-        for table in ("certificate", "certificate_authority"):
-            expression = "subject_dn"
-            for number, name in NAMES.items():
-                expression = f"REPLACE({expression}, '{number}', '{name}')"
-            await Certificate.raw(f"UPDATE {table} SET subject_dn = {expression}")
+        for number, name in NAMES.items():
+            await Certificate.raw(
+                "UPDATE certificate SET subject_dn = REPLACE(subject_dn, {}, {})", number, name
+            )
+            await Certificate.raw(
+                "UPDATE certificate_authority SET subject_dn = REPLACE(subject_dn, {}, {})", number, name
+            )
 
     manager.add_raw(name_attributes)
     return manager
