@@ -91,13 +91,23 @@ async def charge_for_certificate(
     return charge
 
 
+def charge_status_label(status: str) -> str:
+    return {
+        "pending": _("not invoiced yet"),
+        "invoiced": _("invoiced"),
+        "cancelled": _("cancelled"),
+    }.get(status, status)
+
+
 async def charge_of(certificate_id: int) -> dict[str, Any] | None:
-    return (
+    """The certificate's fee, with its status in words (`status_label`)."""
+    row = (
         await Charge.select()
         .where(Charge.source_type == SOURCE_TYPE)
         .where(Charge.source_id == certificate_id)
         .first()
     )
+    return {**row, "status_label": charge_status_label(row["status"])} if row else None
 
 
 def _names(value: Any) -> list[str]:

@@ -6,17 +6,22 @@ row) is shown as it is stored. The CSV export keeps the stored codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from babel.support import LazyProxy
 
 from src.certificates import reasons
 from src.certificates.dashboard import kind_labels
-from src.certificates.manual import checklist_labels
-from src.core.i18n import N_, _, current_locale
+from src.certificates.manual import checklist_labels, evidence_labels
+from src.core.i18n import N_, _, current_locale, format_date, format_datetime
+from src.settings import get_settings
 from src.tenants.legal_forms import country_label, legal_form_label
+from src.tenants.services.agreements import kind_label as agreement_kind_label
 
 ACTIONS: dict[str, LazyProxy] = {
     # users, contact persons and organisations
@@ -192,6 +197,7 @@ FIELDS: dict[str, LazyProxy] = {
     "failed": N_("Failed"),
     "attempts": N_("Attempts"),
     "may_have_been_delivered": N_("May have been delivered"),
+    "evidence_sha256": N_("SHA-256 of the evidence"),
 }
 
 ROLES: dict[str, LazyProxy] = {
@@ -220,6 +226,43 @@ CHANNELS: dict[str, LazyProxy] = {
     "user_left": N_("User left"),
     "post": N_("Post"),
     "email": N_("E-mail"),
+}
+
+# How a person signed in (identity.signed_in): the kind of means and its assurance level (eIDAS).
+SIGN_IN_KINDS: dict[str, LazyProxy] = {
+    "eid": N_("e-ID"),
+    "smartcard": N_("Smart card"),
+}
+ASSURANCE: dict[str, LazyProxy] = {
+    "low": N_("Low"),
+    "substantial": N_("Substantial"),
+    "high": N_("High"),
+}
+
+# The portal's own actors (src.core.tenancy.SYSTEM and those of the demo, the catalogue, the
+# command line and the public revocation page), stored by these names.
+SYSTEM_ACTORS: dict[str, LazyProxy] = {
+    "system": N_("The portal"),
+    "demo data (portal seed-demo)": N_("Demo data"),
+    "catalogue seed": N_("Service catalogue"),
+    "command line (portal create-vendor-admin)": N_("Command line"),
+    "online revocation with code": N_("Online revocation with the code"),
+}
+
+# Groups of actions for the audit log's filter, by the prefix of their codes.
+ACTION_GROUPS: dict[str, LazyProxy] = {
+    "tenants.": N_("Users and organisations"),
+    "rights.": N_("Module rights"),
+    "requests.": N_("User requests"),
+    "agreements.": N_("Agreements"),
+    "compliance.": N_("Legacy terms"),
+    "announcements.": N_("Announcements"),
+    "identity.": N_("Sign-in and API tokens"),
+    "certificates.": N_("Certificates"),
+    "subscriptions.": N_("Subscriptions"),
+    "audit.": N_("The portal"),
+    "outbox.": N_("The portal"),
+    "demo.": N_("The portal"),
 }
 
 AUDIENCES: dict[str, LazyProxy] = {
@@ -252,12 +295,16 @@ def _labels(locale: str) -> dict[str, dict[str, str]]:
             "actions": plain(ACTIONS),
             "objects": plain(OBJECT_TYPES),
             # the checklist of a manual revocation is stored with its items as fields
-            "fields": {**plain(FIELDS), **checklist_labels()},
+            "fields": {**plain(FIELDS), **checklist_labels(), **evidence_labels()},
             "certificate_fields": plain(CERTIFICATE_FIELDS),
             "roles": plain(ROLES),
             "statuses": plain(STATUSES),
             "channels": plain(CHANNELS),
             "audiences": plain(AUDIENCES),
+            "sign_in_kinds": plain(SIGN_IN_KINDS),
+            "assurance": plain(ASSURANCE),
+            "groups": plain(ACTION_GROUPS),
+            "system_actors": plain(SYSTEM_ACTORS),
             "kinds": kind_labels(),
             "reasons": {code: reasons.label(code) for code in reasons.REASON_FLAGS},
         }
@@ -292,33 +339,95 @@ def _lookup(name: str) -> Callable[[str], str]:
     return lambda code: _table(name).get(code, code)
 
 
+def _provider(name: str) -> str:
+    """A sign-in provider by the label it is configured with."""
+    for provider in get_settings().identity_providers:
+        if provider.name == name:
+            return provider.label
+    return name
+
+
 _VALUES: dict[str, Callable[[str], str]] = {
     "role": _lookup("roles"),
     "status": _lookup("statuses"),
     "channel": _lookup("channels"),
     "received_via": _lookup("channels"),
     "audience": _lookup("audiences"),
+    "assurance": _lookup("assurance"),
+    "provider": _provider,
     "legal_form": legal_form_label,
     "country": country_label,
 }
-_CERTIFICATE_VALUES: dict[str, Callable[[str], str]] = {
-    "kind": _lookup("kinds"),
-    "reason": _lookup("reasons"),
+# Fields whose codes mean something else per kind of object.
+_OBJECT_VALUES: dict[tuple[str, str], Callable[[str], str]] = {
+    **{(o, "kind"): _lookup("kinds") for o in _CERTIFICATE_OBJECTS},
+    **{(o, "reason"): _lookup("reasons") for o in _CERTIFICATE_OBJECTS},
+    ("agreement_document", "kind"): agreement_kind_label,
+    ("person", "kind"): _lookup("sign_in_kinds"),
 }
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
-def value_label(field: str, value: Any, object_type: str = "") -> Any:
-    """A coded value's label in the current language; any other value is returned unchanged.
+@dataclass(frozen=True)
+class Names:
+    """Names of the codes the audit rows store of other tables (services and their variants by
+    code), in the reader's language, and whose time zone moments are shown in."""
 
-    `kind` and `reason` are coded only on certificates (elsewhere a reason is free text)."""
+    services: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, str] = field(default_factory=dict)
+    country: str | None = None
+
+
+def value_label(field: str, value: Any, object_type: str = "", names: Names | None = None) -> Any:
+    """A coded value's label in the current language, a stored date or moment as the reader's
+    language writes it; any other value is returned unchanged."""
+    names = names or Names()
     if field == "documents" and isinstance(value, list):
         return [_document(d) for d in value]
+    if isinstance(value, dict):
+        return {field_label(k, object_type): value_label(k, v, object_type, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [value_label(field, v, object_type, names) for v in value]
     if not isinstance(value, str) or not value:
         return value
-    label = _VALUES.get(field)
-    if label is None and object_type in _CERTIFICATE_OBJECTS:
-        label = _CERTIFICATE_VALUES.get(field)
-    return label(value) if label is not None else value
+    if field == "service" or (object_type == "service" and field == "code"):
+        return names.services.get(value, value)
+    if field == "variant":
+        return names.variants.get(value, value)
+    label = _OBJECT_VALUES.get((object_type, field)) or _VALUES.get(field)
+    if label is not None:
+        return label(value)
+    if _DATE.match(value):
+        return format_date(dt.date.fromisoformat(value))
+    if _MOMENT.match(value):
+        try:
+            return format_datetime(dt.datetime.fromisoformat(value), country=names.country)
+        except ValueError:
+            return value
+    return value
+
+
+def action_groups(actions: list[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The actions that occur, for the audit log's filter: (group label, prefix, [(code,
+    label)]) in the order of ACTION_GROUPS; actions of one prefix sorted by their labels."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code in actions:
+        prefix = code.split(".", 1)[0] + "."
+        groups.setdefault(prefix, []).append((code, action_label(code)))
+    table = _table("groups")
+    order = [p for p in ACTION_GROUPS if p in groups] + sorted(p for p in groups if p not in ACTION_GROUPS)
+    return [(table.get(p, p), p, sorted(groups[p], key=lambda item: item[1])) for p in order]
+
+
+def actor_name(actor_label: str) -> str:
+    """Who acted, as a person reads it: the stored label without its person number; the
+    portal's own actors (person number 0) by their label."""
+    name = _NUMBERED.sub("", actor_label)
+    return _table("system_actors").get(name, name)
+
+
+_NUMBERED = re.compile(r" \(#\d+\)$")
 
 
 def _document(document: Any) -> Any:

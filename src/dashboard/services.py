@@ -137,6 +137,7 @@ class AuditRow:
     id: int
     at: dt.datetime
     actor_label: str
+    actor_name: str  # who acted, as the reader reads it (no person number, the portal's own by name)
     actor_person_id: int | None
     organisation_id: int | None
     organisation_name: str
@@ -158,6 +159,14 @@ class AuditPage:
     all_organisations: bool  # the viewer sees every organisation (a vendor admin)
     country: str | None  # whose time zone the times are shown in
     actions: list[str] = field(default_factory=list)
+
+    @property
+    def action_groups(self) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        """The filter's choices: each group of actions, and each action, by label."""
+        actions = self.actions
+        if self.filters.action and self.filters.action not in actions:
+            actions = [*actions, self.filters.action]  # chosen by a link: keep it shown
+        return labels.action_groups([a for a in actions if not a.endswith(".")])
 
     @property
     def first_number(self) -> int:
@@ -207,17 +216,40 @@ def diff(before: Any, after: Any) -> list[Change]:
     return [Change(key, show_value(old), show_value(new)) for key, old, new in _changed(before, after)]
 
 
-def readable_diff(before: Any, after: Any, object_type: str = "") -> list[Change]:
-    """The same changes with fields and coded values (roles, statuses, legal forms, ...) in the
-    reader's language; a field or value without a label is shown as stored."""
+def _readable(value: Any) -> str:
+    """A labelled value as text; a group of values (a dict) as `label: value` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_readable(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list):
+        return ", ".join(_readable(v) for v in value) or "—"
+    return show_value(value)
+
+
+def readable_diff(
+    before: Any, after: Any, object_type: str = "", names: labels.Names | None = None
+) -> list[Change]:
+    """The same changes with fields and coded values (roles, statuses, services, dates, ...) in
+    the reader's language; a field or value without a label is shown as stored."""
     return [
         Change(
             labels.field_label(key, object_type),
-            show_value(labels.value_label(key, old, object_type)),
-            show_value(labels.value_label(key, new, object_type)),
+            _readable(labels.value_label(key, old, object_type, names)),
+            _readable(labels.value_label(key, new, object_type, names)),
         )
         for key, old, new in _changed(before, after)
     ]
+
+
+async def _names(country: str | None) -> labels.Names:
+    """The catalogue's names by code, in the reader's language, for the rows that name them."""
+    from src.subscriptions.services import catalogue
+
+    services = await catalogue(include_inactive=True)
+    return labels.Names(
+        services={s["code"]: s["name"] for s in services},
+        variants={v["code"]: v["name"] for s in services for v in s.get("variants", [])},
+        country=country,
+    )
 
 
 async def _viewer_country(actor: Actor) -> str | None:
@@ -297,12 +329,13 @@ async def _organisation_names(ids: set[int]) -> dict[int, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
-def _row(entry: dict[str, Any], names: dict[int, str]) -> AuditRow:
+def _row(entry: dict[str, Any], names: dict[int, str], catalogue_names: labels.Names) -> AuditRow:
     org = entry["organisation_id"]
     return AuditRow(
         id=entry["id"],
         at=entry["at"],
         actor_label=entry["actor_label"],
+        actor_name=labels.actor_name(entry["actor_label"]),
         actor_person_id=entry["actor_person_id"],
         organisation_id=org,
         organisation_name=names.get(org, f"#{org}") if org is not None else "",
@@ -312,7 +345,7 @@ def _row(entry: dict[str, Any], names: dict[int, str]) -> AuditRow:
         object_label=labels.object_label(entry["object_type"]),
         object_id=entry["object_id"],
         client_address=entry["client_address"],
-        changes=readable_diff(entry["before"], entry["after"], entry["object_type"]),
+        changes=readable_diff(entry["before"], entry["after"], entry["object_type"], catalogue_names),
     )
 
 
@@ -327,11 +360,12 @@ async def audit_page(actor: Actor, filters: AuditFilters, *, with_actions: bool 
     has_next = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
     names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
+    catalogue_names = await _names(country) if entries else labels.Names(country=country)
     actions: list[str] = []
     if with_actions:
         actions = await known_actions(limit)
     return AuditPage(
-        rows=[_row(e, names) for e in entries],
+        rows=[_row(e, names, catalogue_names) for e in entries],
         filters=filters,
         page=filters.page,
         has_next=has_next,
@@ -342,13 +376,11 @@ async def audit_page(actor: Actor, filters: AuditFilters, *, with_actions: bool 
 
 
 async def known_actions(organisation_id: int | None) -> list[str]:
-    """The actions that occur, with their domain prefixes, for the filter's suggestions."""
+    """The actions that occur, for the filter's choices."""
     query = AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action).limit(500)
     if organisation_id is not None:
         query = query.where(AuditEntry.organisation_id == organisation_id)
-    actions = [row["action"] for row in await query]
-    prefixes = {a.split(".", 1)[0] + "." for a in actions if "." in a}
-    return sorted(prefixes | set(actions))
+    return [row["action"] for row in await query]
 
 
 # --- CSV export ---------------------------------------------------------------------------------
@@ -413,7 +445,7 @@ async def _csv_lines(actor: Actor, filters: AuditFilters, country: str | None) -
         names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
         chunk = []
         for entry in entries:
-            row = _row(entry, names)
+            row = _row(entry, names, labels.Names())
             at = row.at.astimezone(dt.UTC) if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
             chunk.append(
                 _csv_line(
