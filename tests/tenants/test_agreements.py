@@ -288,3 +288,27 @@ async def test_a_vendor_admin_publishes_through_the_form_and_sees_acceptance_cou
     good = await client.post_form("/admin/agreements", {**form, "text_en": "Text"}, follow_redirects=True)
     assert "Version 1 of Service description is published." in text_of(good.text)
     assert "0 organisations" in text_of(good.text)
+
+
+async def test_a_signed_agreement_names_its_documents_in_the_readers_language(client):
+    # rule AG-9: signed in Dutch, read in Swedish and English
+    await publish()
+    org = await factories.organisation(name="Tandartsen Noord B.V.")
+    signer = await signer_of(org)
+    actor = await build_actor(signer["person"], org["id"], "127.0.0.1")
+    assert actor is not None
+    from src.core.i18n import current_locale
+
+    token = current_locale.set("nl")
+    try:
+        await agreements.sign(actor, org["id"], [d["id"] for d in (await agreements.latest_documents())])
+    finally:
+        current_locale.reset(token)
+    await sign_in_person(client, signer["person_row"])
+    for locale, title, other in (
+        ("sv", "Allmänna villkor", "Algemene voorwaarden"),
+        ("en", "General terms", "Algemene voorwaarden"),
+    ):
+        await client.post_form("/language", {"locale": locale, "next": "/"})
+        page = text_of((await client.get("/organisation/agreement")).text)
+        assert f"{title} v1" in page and other not in page

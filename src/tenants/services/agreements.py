@@ -199,6 +199,21 @@ def _documents_of(acceptance: dict[str, Any]) -> list[dict[str, Any]]:
     return list(docs)
 
 
+async def _in_reader_language(signed: list[dict[str, Any]]) -> None:
+    """Signed documents keep the title of the language they were signed in; show each in the
+    reader's language instead (every version has its title in every language)."""
+    ids = {int(d["id"]) for d in signed}
+    if not ids:
+        return
+    locale = current_locale.get()
+    rows = await AgreementDocument.select(
+        AgreementDocument.id, AgreementDocument.title_nl, AgreementDocument.title_sv, AgreementDocument.title_en
+    ).where(AgreementDocument.id.is_in(sorted(ids)))
+    titles = {r["id"]: r.get(f"title_{locale}") or r["title_en"] for r in rows}
+    for d in signed:
+        d["title"] = titles.get(int(d["id"])) or d.get("title", "")
+
+
 # --- an organisation's agreement ------------------------------------------------------------
 
 
@@ -241,6 +256,7 @@ async def _status(organisation_id: int, country: str | None) -> AgreementStatus:
     for a in acceptances:
         a["documents"] = _documents_of(a)
     accepted_ids = {int(d["id"]) for a in acceptances for d in a["documents"]}
+    await _in_reader_language([d for a in acceptances for d in a["documents"]])
     documents = [{**d, "accepted": d["id"] in accepted_ids} for d in await latest_documents()]
     pending = [d for d in documents if not d["accepted"]]
     accept_by = min((d["accept_by"] for d in pending), default=None)
