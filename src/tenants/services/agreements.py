@@ -206,9 +206,10 @@ async def _in_reader_language(signed: list[dict[str, Any]]) -> None:
     if not ids:
         return
     locale = current_locale.get()
-    rows = await AgreementDocument.select(
-        AgreementDocument.id, AgreementDocument.title_nl, AgreementDocument.title_sv, AgreementDocument.title_en
-    ).where(AgreementDocument.id.is_in(sorted(ids)))
+    columns = [AgreementDocument.title_nl, AgreementDocument.title_sv, AgreementDocument.title_en]
+    rows = await AgreementDocument.select(AgreementDocument.id, *columns).where(
+        AgreementDocument.id.is_in(sorted(ids))
+    )
     titles = {r["id"]: r.get(f"title_{locale}") or r["title_en"] for r in rows}
     for d in signed:
         d["title"] = titles.get(int(d["id"])) or d.get("title", "")
