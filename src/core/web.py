@@ -137,12 +137,16 @@ def page(
 
     ctx.update(banner_context(request, partial=is_partial(request)))
     ctx.update(context or {})
-    # The same URL answers a page or a partial: caches must tell them apart.
+    # The same URL answers a page or a partial: caches must tell them apart. What a session sees
+    # is stored nowhere: after sign-out, the back button must not show it again.
+    headers = {"Vary": "HX-Request"}
+    if ctx["actor"] is not None or session_of(request):
+        headers["Cache-Control"] = "no-store"
     return Template(
         template_name=name,
         context=ctx,
         status_code=status_code,
-        headers={"Vary": "HX-Request"},
+        headers=headers,
         # known here; Litestar would otherwise guess it from the file name on every response
         media_type=MediaType.HTML if name.endswith(".html") else None,
     )
