@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -157,6 +158,13 @@ def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     if is_partial(request):
         return Response(content="", status_code=200, headers={"HX-Redirect": path})
     return Redirect(path=path, status_code=303)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the file's name: plain ASCII for every client, and the name as it is
+    (RFC 6266, `filename*`) for those that read UTF-8."""
+    plain = re.sub(r"[^A-Za-z0-9._ -]", "_", filename) or "download"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class FieldProblem(msgspec.Struct):
