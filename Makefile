@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 .PHONY: run test setup lint translations
 
 run: setup
-	@PATH="$(HOME)/.local/bin:$(HOME)/.cargo/bin:$$PATH" uv run --frozen portal run-demo
+	@./portal run-demo
 
 test:
 	@bash scripts/test.sh

@@ -75,9 +75,54 @@ def ensure_provider_running() -> str:
     return ISSUER
 
 
-def set_user(sub: str, claims: dict[str, Any]) -> None:
-    ensure_provider_running()
-    response = httpx.put(f"{ISSUER}/users/{sub}", json=claims, timeout=5)
+def _without_end_session(app: Any) -> Any:
+    """The provider app with `end_session_endpoint` left out of its discovery document, like a
+    provider that offers no RP-initiated logout."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != "/.well-known/openid-configuration":
+            return app(environ, start_response)
+        captured: list[Any] = []
+        body = b"".join(
+            app(environ, lambda status, headers, exc_info=None: captured.extend([status, headers]))
+        )
+        metadata = json.loads(body)
+        metadata.pop("end_session_endpoint", None)
+        body = json.dumps(metadata).encode()
+        headers = [(k, v) for k, v in captured[1] if k.lower() != "content-length"]
+        start_response(captured[0], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return wsgi
+
+
+NO_LOGOUT_PORT = _free_port()
+NO_LOGOUT_ISSUER = f"http://127.0.0.1:{NO_LOGOUT_PORT}"
+_no_logout_server: werkzeug.serving.BaseWSGIServer | None = None
+
+
+def ensure_provider_without_logout_running() -> str:
+    """A second provider on its own port whose discovery document has no end-session endpoint."""
+    global _no_logout_server
+    if _no_logout_server is None:
+        _no_logout_server = werkzeug.serving.make_server(
+            "127.0.0.1",
+            NO_LOGOUT_PORT,
+            _without_end_session(oidc_provider_mock.app(require_nonce=True)),
+            threaded=True,
+        )
+        threading.Thread(
+            target=_no_logout_server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
+    return NO_LOGOUT_ISSUER
+
+
+def set_user(sub: str, claims: dict[str, Any], issuer: str = ISSUER) -> None:
+    if issuer == NO_LOGOUT_ISSUER:
+        ensure_provider_without_logout_running()
+    else:
+        ensure_provider_running()
+    response = httpx.put(f"{issuer}/users/{sub}", json=claims, timeout=5)
     response.raise_for_status()
 
 

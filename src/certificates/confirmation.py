@@ -9,12 +9,15 @@ Design (the code exists in clear only at issue time; `issuance` stores only its 
    and a letter never goes out for a certificate that was rolled back.
 2. The mail actor unseals the code, renders the PDF letter (number, code, holder, names,
    validity) and mails it as an attachment to the organisation's active contact persons. The
-   mail text does not carry the code (the local mail catcher, which vendor admins may read,
-   keeps only the text), only the PDF does.
+   mail text does not carry the code, only the PDF does.
 3. Once the mail is delivered (or found delivered already, on a retry), the actor *scrubs* the
-   sealed code from the outbox row. From then on the code exists nowhere on our side; the
-   subscriber has it in the letter. A database dump taken before that holds only the sealed
-   value, useless without SECRET_KEY.
+   sealed code from the outbox row. With an SMTP server, from then on the code exists nowhere
+   on our side; the subscriber has it in the letter. A database dump taken before that holds
+   only the sealed value, useless without SECRET_KEY. On the embedded default (no SMTP server)
+   the mail is not sent but kept by the local mail catcher, and the letter with it, whole
+   (src.core.mail.catch): vendor admins, and only they, read it at /admin/mail and download the
+   PDF, as they read the mail itself, so that the code reaches the subscriber there too. The
+   caught letter is then the one copy of the code on our side, in clear, in the database.
 The approve API answer carries the code once as well, for the program that asked; the pages never
 show it: the certificate page says when and to whom the letter went.
 """

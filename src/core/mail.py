@@ -17,8 +17,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
-from src.core.i18n import _
-from src.core.tables import CaughtMail, SentMail
+from src.core import db
+from src.core.tables import CaughtAttachment, CaughtMail, SentMail
 from src.settings import Settings, get_settings
 from src.workers.broker import async_actor
 
@@ -86,13 +86,30 @@ def _send_over_smtp(settings: Settings, message: EmailMessage) -> None:
 Attachment = tuple[str, str, bytes]  # (file name, content type such as "application/pdf", content)
 
 
+async def catch(
+    settings: Settings, to: list[str], subject: str, body: str, attachments: list[Attachment]
+) -> None:
+    """Keep a mail in the local catcher instead of sending it: the text, and each attachment
+    whole (name, type, content), for vendor admins to read and download at /admin/mail."""
+    async with db.transaction():
+        row = await CaughtMail.insert(
+            CaughtMail(sender=settings.mail_from, recipients=", ".join(to), subject=subject, body=body)
+        ).returning(CaughtMail.id)
+        if attachments:
+            await CaughtAttachment.insert(
+                *(
+                    CaughtAttachment(mail=row[0]["id"], filename=name, content_type=kind, content=content)
+                    for name, kind, content in attachments
+                )
+            )
+
+
 async def deliver(
     to: list[str], subject: str, body: str, dedupe_key: str, attachments: list[Attachment] | None = None
 ) -> bool:
     """Send once. Returns False when this key was already sent (or is being sent right now).
 
-    `attachments` go with the SMTP message only; the local catcher keeps the text (with their
-    names listed), never their content."""
+    `attachments` go with the SMTP message, or are kept with the caught mail."""
     settings = get_settings()
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -119,15 +136,7 @@ async def deliver(
             # smtplib blocks: keep it off the event loop (in the embedded default that is the app's).
             await asyncio.to_thread(_send_over_smtp, settings, message)
         else:
-            await CaughtMail.insert(
-                CaughtMail(
-                    sender=settings.mail_from,
-                    recipients=", ".join(to),
-                    subject=subject,
-                    body=body
-                    + "".join(f"\n[{_('Attachment')}: {name}]" for name, _t, _c in attachments or []),
-                )
-            )
+            await catch(settings, to, subject, body, attachments or [])
     except MaybeDelivered as exc:
         # Keep the key: sending again could deliver the mail twice.
         log.error("mail %s may have been delivered (%s); it will not be sent again", dedupe_key, exc)

@@ -1,6 +1,7 @@
 """Shared tables: the append-only audit log, the outbox, and the local mail catcher."""
 
-from piccolo.columns import JSON, Boolean, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Bytea, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.column_types import Text
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -55,6 +56,17 @@ class CaughtMail(Table, tablename="caught_mail"):
     subject = Varchar(length=500)
     body = Text()
     read = Boolean(default=False)
+
+
+class CaughtAttachment(Table, tablename="caught_attachment"):
+    """A file that went with a caught mail (a letter as PDF), kept whole so vendor admins can
+    download it as the recipient would have received it."""
+
+    id = Serial(primary_key=True)
+    mail = ForeignKey(CaughtMail, null=False, on_delete=OnDelete.cascade, index=True)
+    filename = Varchar(length=255)
+    content_type = Varchar(length=255)
+    content = Bytea()
 
 
 class SentMail(Table, tablename="sent_mail"):

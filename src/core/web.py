@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
@@ -140,12 +141,16 @@ def page(
     if not is_partial(request):
         ctx["banners"] = request.scope.get("state", {}).get(BANNERS)
     ctx.update(context or {})
-    # The same URL answers a page or a partial: caches must tell them apart.
+    # The same URL answers a page or a partial: caches must tell them apart. What a session sees
+    # is stored nowhere: after sign-out, the back button must not show it again.
+    headers = {"Vary": "HX-Request"}
+    if ctx["actor"] is not None or session_of(request):
+        headers["Cache-Control"] = "no-store"
     return Template(
         template_name=name,
         context=ctx,
         status_code=status_code,
-        headers={"Vary": "HX-Request"},
+        headers=headers,
         # known here; Litestar would otherwise guess it from the file name on every response
         media_type=MediaType.HTML if name.endswith(".html") else None,
     )
@@ -156,6 +161,13 @@ def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     if is_partial(request):
         return Response(content="", status_code=200, headers={"HX-Redirect": path})
     return Redirect(path=path, status_code=303)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the file's name: plain ASCII for every client, and the name as it is
+    (RFC 6266, `filename*`) for those that read UTF-8."""
+    plain = re.sub(r"[^A-Za-z0-9._ -]", "_", filename) or "download"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class FieldProblem(msgspec.Struct):

@@ -16,7 +16,7 @@ from src.core import outbox
 from src.core.errors import Conflict
 from src.core.i18n import _
 from src.core.tenancy import Actor
-from src.core.web import flash, is_partial, page, redirect
+from src.core.web import content_disposition, flash, is_partial, page, redirect
 from src.dashboard import services
 from src.identity.auth import provide_actor
 from src.settings import get_settings
@@ -124,6 +124,26 @@ async def mail_detail(
     return page(request, "dashboard/mail_detail.html", {"mail": mail})
 
 
+@get(
+    "/admin/mail/{mail_id:int}/attachments/{attachment_id:int}",
+    include_in_schema=False,
+    dependencies=DEPENDENCIES,
+)
+async def mail_attachment(
+    actor: NamedDependency[Actor], mail_id: FromPath[int], attachment_id: FromPath[int]
+) -> Response[bytes]:
+    """An attachment of a caught mail, as the recipient would have received it."""
+    attachment = await services.caught_attachment(actor, mail_id, attachment_id)
+    return Response(
+        content=attachment["content"],
+        media_type=attachment["content_type"] or "application/octet-stream",
+        headers={
+            "Content-Disposition": content_disposition(attachment["filename"]),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @post("/admin/mail/failed/{row_id:int}/resend", include_in_schema=False, dependencies=DEPENDENCIES)
 async def resend_failed(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor], row_id: FromPath[int]
@@ -165,4 +185,4 @@ def _url(path: str, query: dict[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-ROUTES = [audit_log, audit_export, mail_list, mail_detail, resend_failed, resend_all_failed]
+ROUTES = [audit_log, audit_export, mail_list, mail_detail, mail_attachment, resend_failed, resend_all_failed]

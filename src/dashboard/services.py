@@ -24,7 +24,7 @@ from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, timezone_for
 from src.core.ids import parse_id
 from src.core.paging import page_in_reach
-from src.core.tables import AuditEntry, CaughtMail, OutboxMessage, SentMail
+from src.core.tables import AuditEntry, CaughtAttachment, CaughtMail, OutboxMessage, SentMail
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.dashboard import labels
 from src.tenants.tables import Organisation
@@ -501,11 +501,35 @@ async def caught_mails(actor: Actor, page: int = 1) -> MailPage:
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     )
-    return MailPage(mails=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE)
+    mails = rows[:PAGE_SIZE]
+    attachments = await _attachments_of([m["id"] for m in mails])
+    for m in mails:
+        m["attachments"] = attachments.get(m["id"], [])
+    return MailPage(mails=mails, page=page, has_next=len(rows) > PAGE_SIZE)
+
+
+async def _attachments_of(mail_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The attachments of these caught mails (without their content), by mail."""
+    if not mail_ids:
+        return {}
+    rows = (
+        await CaughtAttachment.select(
+            CaughtAttachment.id,
+            CaughtAttachment.mail,
+            CaughtAttachment.filename,
+            CaughtAttachment.content_type,
+        )
+        .where(CaughtAttachment.mail.is_in(mail_ids))
+        .order_by(CaughtAttachment.id)
+    )
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        found.setdefault(row["mail"], []).append(row)
+    return found
 
 
 async def caught_mail(actor: Actor, mail_id: int) -> dict[str, Any]:
-    """One caught mail; opening it marks it read."""
+    """One caught mail with its attachments' names; opening it marks it read."""
     require_vendor_admin(actor)
     row = await CaughtMail.select().where(CaughtMail.id == mail_id).first()
     if row is None:
@@ -513,6 +537,20 @@ async def caught_mail(actor: Actor, mail_id: int) -> dict[str, Any]:
     if not row["read"]:
         async with db.transaction():
             await CaughtMail.update({CaughtMail.read: True}).where(CaughtMail.id == mail_id)
+    row["attachments"] = (await _attachments_of([mail_id])).get(mail_id, [])
+    return row
+
+
+async def caught_attachment(actor: Actor, mail_id: int, attachment_id: int) -> dict[str, Any]:
+    """One attachment of a caught mail, content and all (vendor admins, as the mail itself)."""
+    require_vendor_admin(actor)
+    row = (
+        await CaughtAttachment.select()
+        .where((CaughtAttachment.id == attachment_id) & (CaughtAttachment.mail == mail_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound()
     return row
 
 

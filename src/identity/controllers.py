@@ -182,25 +182,42 @@ async def choose_organisation(request: Request[Any, Any, Any], data: Form) -> Re
     return redirect(request, _safe_next(request.session.pop("next", None)))
 
 
+END_SESSION = "end_session_url"
+
+
 @post("/signout", include_in_schema=False)
 async def signout(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End the session here, then show the portal's own signed-out page in every browser.
+
+    The portal's CSP has `form-action 'self'`, and browsers apply it to the redirects that follow
+    a form post: a 303 from this post to the provider's end-session endpoint would be refused
+    (the page would stay as it was, the session gone). Widening `form-action` to the providers'
+    origins would tie the CSP to discovery documents read at run time. So the post always ends
+    on a same-origin page: the session is cleared and its id replaced, and `/signed-out` (no name,
+    no menu) continues to the provider's end-session endpoint, when it has one, by a plain
+    top-level navigation (`location.replace`, and a link for browsers without JavaScript), which
+    no CSP directive restricts. The provider sends the browser back to `/signed-out`
+    (`post_logout_redirect_uri`), which then has nothing more to do. An htmx request gets
+    `HX-Redirect`."""
     actor = await current_actor(request)
     session = dict(session_of(request))
     request.clear_session()
     if actor is not None:
         await services.record_sign_out(actor)
     provider = oidc.provider_by_name(session.get("provider", ""))
-    after = f"{get_settings().base_url}/signed-out"
     if provider is not None and session.get("id_token"):
+        after = f"{get_settings().base_url}/signed-out"
         url = await oidc.end_session_url(provider, session["id_token"], after)
         if url:
-            return Redirect(url)
-    return Redirect("/signed-out")
+            request.set_session({END_SESSION: url})
+    rotate_session(request)
+    return redirect(request, "/signed-out")
 
 
 @get("/signed-out", include_in_schema=False)
 async def signed_out(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "identity/signed_out.html")
+    continue_to = session_of(request).pop(END_SESSION, None)
+    return page(request, "identity/signed_out.html", {"continue_to": continue_to})
 
 
 ROUTES = [

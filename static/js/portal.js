@@ -30,3 +30,10 @@ document.addEventListener("click", function (event) {
     button.textContent = button.getAttribute("data-copied") || button.textContent;
   });
 });
+// <a data-navigate-now href="…">: go there at once, in place of this page in the history (the
+// signed-out page continuing to the sign-in service's end-session address). The link stays
+// for browsers without JavaScript.
+document.addEventListener("DOMContentLoaded", function () {
+  var link = document.querySelector("a[data-navigate-now]");
+  if (link) { window.location.replace(link.href); }
+});

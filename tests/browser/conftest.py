@@ -3,6 +3,7 @@ Playwright, sign-in through the real OpenID provider's own form."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -44,10 +45,17 @@ def _free_port() -> int:
 def live_server() -> Iterator[str]:
     """A real server process for one module's journeys. Not for the whole session: its in-process
     worker relays the outbox of the shared test database, which later tests must own alone."""
+    with serve_portal() as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve_portal(**settings: str) -> Iterator[str]:
+    """The portal in a uvicorn process of its own, with these settings on top of the tests'."""
     ensure_provider_running()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BASE_URL": base}
+    env = {**os.environ, "BASE_URL": base, **settings}
     log = open(Path(os.environ["PORTAL_VAR_DIR"]) / "live-server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "src.cli", "run", "--port", str(port)],
@@ -68,13 +76,15 @@ def live_server() -> Iterator[str]:
             log.close()
             raise RuntimeError("the portal did not start: " + (Path(log.name).read_text()[-3000:]))
         time.sleep(0.2)
-    yield base
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 @pytest.fixture(scope="session")

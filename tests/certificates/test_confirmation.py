@@ -1,6 +1,7 @@
 """The confirmation of an issued certificate reaches the subscriber once (rule CRT-4): a PDF
 letter with the number and revocation code, mailed to the contact persons; the code is then
-gone from our side (only its hash stays)."""
+gone from our side (only its hash stays) once sent over SMTP; on the
+embedded default the local mail catcher keeps the letter for vendor admins."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from aiosmtpd.controller import Controller
 from src.certificates import applications, confirmation
 from src.certificates import tasks as _tasks  # noqa: F401  (registers the actors)
 from src.certificates.applications import ApplicationInput
-from src.core.tables import CaughtMail, OutboxMessage, SentMail
+from src.core.tables import CaughtAttachment, CaughtMail, OutboxMessage, SentMail
 from src.settings import get_settings, override_settings
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
@@ -135,11 +136,17 @@ async def test_a_letter_whose_code_is_gone_fails_instead_of_passing_for_sent(cli
     assert await confirmation.confirmation_status(issued.certificate_id) is None
 
 
-async def test_the_local_mail_catcher_never_keeps_the_code(client):
+async def test_the_local_mail_catcher_keeps_the_letter_with_the_code(client):
+    """On the embedded default the caught mail is how the letter reaches the subscriber: the
+    text does not carry the code, the PDF kept with it does."""
     _org, _contact, issued = await issued_certificate()
     await run_outbox()
     caught = await CaughtMail.select()
     assert len(caught) == 1
     assert issued.number in caught[0]["subject"]
     assert issued.revocation_code not in caught[0]["body"]
-    assert f"certificate-{issued.number}-confirmation.pdf" in caught[0]["body"]
+    letter = await CaughtAttachment.select().where(CaughtAttachment.mail == caught[0]["id"]).first()
+    assert letter["filename"] == f"certificate-{issued.number}-confirmation.pdf"
+    assert letter["content_type"] == "application/pdf"
+    text = pdf_text(bytes(letter["content"]))
+    assert issued.number in text and issued.revocation_code in text

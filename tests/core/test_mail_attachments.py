@@ -1,5 +1,5 @@
 """Mail attachments (added for the certificate letters): sent with the SMTP message; the local
-catcher lists their names and keeps no content; mail without attachments is unchanged."""
+catcher keeps them whole; mail without attachments is unchanged."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from src.core import mail
-from src.core.tables import CaughtMail, SentMail
+from src.core.tables import CaughtAttachment, CaughtMail, SentMail
 from src.settings import get_settings, override_settings
 
 
@@ -54,10 +54,16 @@ async def test_attachments_go_out_over_smtp_once():
     assert await SentMail.count() == 1
 
 
-async def test_the_catcher_lists_attachment_names_but_keeps_no_content():
-    secret = ("secret.pdf", "application/pdf", b"%PDF-x")
-    await mail.deliver(["a@zorg.example"], "Letter", "Body", "k-2", [secret])
+async def test_the_catcher_keeps_attachments_whole():
+    letter = ("letter.pdf", "application/pdf", b"%PDF-1.4\x00\xff letter")
+    scan = ("scan.png", "image/png", b"\x89PNG")
+    await mail.deliver(["a@zorg.example"], "Letter", "Body", "k-2", [letter, scan])
     await mail.deliver(["a@zorg.example"], "Plain", "Only text", "k-3")
-    rows = {r["subject"]: r["body"] for r in await CaughtMail.select()}
-    assert rows["Letter"] == "Body\n[Attachment: secret.pdf]"
-    assert rows["Plain"] == "Only text"
+    rows = {r["subject"]: r for r in await CaughtMail.select()}
+    assert rows["Letter"]["body"] == "Body"
+    assert rows["Plain"]["body"] == "Only text"
+    kept = await CaughtAttachment.select().order_by(CaughtAttachment.id)
+    assert [(a["mail"], a["filename"], a["content_type"], bytes(a["content"])) for a in kept] == [
+        (rows["Letter"]["id"], *letter),
+        (rows["Letter"]["id"], *scan),
+    ]

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from litestar.testing import AsyncTestClient
 
-from src.core.tables import CaughtMail
+from src.core.tables import CaughtAttachment, CaughtMail
 from src.settings import Settings, get_settings, override_settings
 from tests import factories
 from tests.oidc_support import sign_in_person
@@ -62,6 +62,58 @@ async def test_people_of_organisations_may_not_read_caught_mail(client):
     await sign_in_person(client, contact["person_row"])
     assert (await client.get("/admin/mail")).status_code == 403
     assert (await client.get(f"/admin/mail/{mail_id}")).status_code == 403
+
+
+async def _catch_letter() -> tuple[int, int]:
+    mail_id = await catch("Your certificate application", body="See the letter.")
+    row = await CaughtAttachment.insert(
+        CaughtAttachment(
+            mail=mail_id,
+            filename="Bevestiging CRT-2026-000001.pdf",
+            content_type="application/pdf",
+            content=b"%PDF-1.7\x00\xffthe letter",
+        )
+    ).returning(CaughtAttachment.id)
+    return mail_id, int(row[0]["id"])
+
+
+async def test_a_vendor_admin_downloads_a_caught_mails_attachment(client):
+    mail_id, attachment_id = await _catch_letter()
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    url = f"/admin/mail/{mail_id}/attachments/{attachment_id}"
+
+    listing = await client.get("/admin/mail")
+    assert f'href="{url}"' in listing.text
+    assert "Bevestiging CRT-2026-000001.pdf" in text_of(listing.text)
+    one = await client.get(f"/admin/mail/{mail_id}")
+    assert f'href="{url}"' in one.text
+    assert "Attachments" in text_of(one.text)
+
+    download = await client.get(url)
+    assert download.status_code == 200
+    assert download.content == b"%PDF-1.7\x00\xffthe letter"
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="Bevestiging CRT-2026-000001.pdf"; '
+        "filename*=UTF-8''Bevestiging%20CRT-2026-000001.pdf"
+    )
+    assert download.headers["cache-control"] == "no-store"
+    # An attachment asked for under another mail does not exist.
+    other = await catch("Other")
+    assert (await client.get(f"/admin/mail/{other}/attachments/{attachment_id}")).status_code == 404
+
+
+async def test_people_of_organisations_may_not_download_attachments(client):
+    mail_id, attachment_id = await _catch_letter()
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    url = f"/admin/mail/{mail_id}/attachments/{attachment_id}"
+    assert (await client.get(url, follow_redirects=False)).headers["location"].startswith("/signin")
+    await sign_in_person(client, contact["person_row"])
+    refused = await client.get(url)
+    assert refused.status_code == 403
+    assert b"the letter" not in refused.content
 
 
 async def test_a_mail_that_does_not_exist_answers_404(client):

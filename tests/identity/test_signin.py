@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -197,13 +199,42 @@ async def test_sign_out_ends_the_session_at_the_provider_too(client):
     org = await factories.organisation()
     user = await factories.member(org)
     await sign_in_person(client, user["person_row"])
+    old_cookie = client.cookies.get("portal_session")
     out = await client.post_form("/signout", follow_redirects=False)
-    assert out.status_code in (302, 303)
-    assert out.headers["location"].startswith(f"{ISSUER}/oauth2/end_session")
-    assert "id_token_hint=" in out.headers["location"]
+    # Same origin first (the CSP's form-action 'self' applies to a form post's redirects)...
+    assert out.status_code == 303
+    assert out.headers["location"] == "/signed-out"
+    assert client.cookies.get("portal_session") != old_cookie
+    signed_out = await client.get("/signed-out")
+    # ... then on to the provider by a top-level navigation, and back to the signed-out page.
+    link = re.search(r'href="([^"]+)" data-navigate-now', signed_out.text)
+    assert link is not None
+    url = html.unescape(link.group(1))
+    assert url.startswith(f"{ISSUER}/oauth2/end_session")
+    assert "id_token_hint=" in url
+    assert "post_logout_redirect_uri=http%3A%2F%2Ftestserver.local%2Fsigned-out" in url
+    assert "data-navigate-now" not in (await client.get("/signed-out")).text
     home = await client.get("/", follow_redirects=False)
     assert home.headers["location"] == "/signin"
     assert await AuditEntry.exists().where(AuditEntry.action == "identity.signed_out")
+
+
+async def test_sign_out_by_htmx_navigates_with_hx_redirect(client):
+    org = await factories.organisation()
+    user = await factories.member(org)
+    await sign_in_person(client, user["person_row"])
+    out = await client.htmx("POST", "/signout", follow_redirects=False)
+    assert out.headers["HX-Redirect"] == "/signed-out"
+    home = await client.get("/", follow_redirects=False)
+    assert home.headers["location"] == "/signin"
+
+
+async def test_pages_of_a_session_are_not_stored_by_the_browser(client):
+    org = await factories.organisation()
+    user = await factories.member(org)
+    assert "no-store" not in (await client.get("/signin")).headers.get("cache-control", "")
+    await sign_in_person(client, user["person_row"])
+    assert (await client.get("/organisation")).headers["cache-control"] == "no-store"
 
 
 async def test_sign_out_without_csrf_token_is_refused(client):
