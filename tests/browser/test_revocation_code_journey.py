@@ -73,7 +73,7 @@ async def test_the_letter_in_the_mail_catcher_revokes_the_certificate(live_serve
     await _sign_in(page, live_server, "Sign in with your e-ID", "eva", "/organisation")
     await page.goto(f"{live_server}/organisation/certificates/apply")
     await page.fill("#csr_pem", csr_pem(["portal.delinde.example"], fresh_key=True))
-    await page.fill("#dns_names", "portal.delinde.example")
+    await expect(page.get_by_role("checkbox", name="portal.delinde.example")).to_be_checked()  # from the CSR
     await page.select_option("#holder_user_id", label="Eva Janssen (eva@delinde.example)")
     await htmx_settled(page)
     await page.get_by_role("button", name="Submit application").click()
