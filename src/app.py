@@ -31,6 +31,7 @@ from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
     EXCEPTION_HANDLERS,
     refuse_impossible_ids,
+    refuse_unexpected_body,
     refuse_unstorable_text,
     use_language_of,
 )
@@ -67,6 +68,7 @@ def _stores(settings: Settings) -> dict[str, Store]:
 async def _before_request(request: Request[Any, Any, Any]) -> None:
     use_language_of(request)
     refuse_impossible_ids(request)
+    refuse_unexpected_body(request)
     await refuse_unstorable_text(request)
 
 

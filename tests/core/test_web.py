@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from litestar.testing import AsyncTestClient
 
 from src.core import i18n
+from src.core.web import PROBLEM_JSON, nests_too_deep
 
 
 async def test_an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in(client):
@@ -107,3 +109,31 @@ async def test_cookies_are_secure_behind_tls():
         cookies = response.headers.get_list("set-cookie")
         assert any(c.startswith("portal_csrf=") and "Secure" in c for c in cookies)
         assert "max-age=31536000" in response.headers["strict-transport-security"]
+
+
+async def test_json_nested_too_deep_is_refused_in_the_readers_language_without_a_traceback(client, caplog):
+    caplog.set_level(logging.ERROR)
+    answer = await client.post(
+        "/api/v1/organisations",
+        content=b"[" * 1000 + b"]" * 1000,
+        headers={"Content-Type": "application/json", "Accept-Language": "nl"},
+    )
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.json()["detail"] == "De JSON is dieper genest dan 64 niveaus."
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_nesting_depth_is_read_without_parsing():
+    assert not nests_too_deep(b"[" * 64 + b"]" * 64)
+    assert nests_too_deep(b"[" * 65 + b"]" * 65)
+    assert nests_too_deep(b'{"a": ' * 65 + b"1" + b"}" * 65)
+    assert not nests_too_deep(b'{"a": "' + b"[" * 100 + b'"}')  # brackets in a string are text
+    assert not nests_too_deep(b'{"a": "\\"' + b"[" * 100 + b'"}')  # also after an escaped quote
+
+
+async def test_a_form_sent_to_a_json_route_answers_415_saying_what_it_takes(client):
+    answer = await client.post("/api/v1/organisations", files={"name": (None, "x")})
+    assert answer.status_code == 415
+    assert answer.headers["content-type"] == PROBLEM_JSON
+    assert answer.json()["detail"] == "Send the body as JSON, with Content-Type: application/json."
