@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -25,7 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
-from src.core.security import security_headers_middleware
+from src.core.security import security_headers
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
@@ -153,10 +152,8 @@ def create_app(
         ],
         template_config=template_config,
         csrf_config=csrf,
-        middleware=[
-            session.middleware,
-            DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
-        ],
+        middleware=[session.middleware],
+        before_send=[security_headers(settings.secure_cookies)],
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
