@@ -122,7 +122,9 @@ def create_app(
         cookie_httponly=False,
         cookie_samesite="strict",
         header_name="x-csrftoken",
-        exclude=["/api/", "/ocsp"],
+        # Path prefixes (regular expressions, searched anywhere in the path unless anchored):
+        # the API authenticates with a bearer token, OCSP clients send DER.
+        exclude=["^/api/", "^/ocsp(?:/|$)"],
     )
     session = PortalSessionConfig(
         store="sessions",

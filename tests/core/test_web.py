@@ -152,6 +152,14 @@ async def test_signed_in_answers_are_not_stored_but_static_files_may_be(client):
     assert static.status_code == 200 and "cache-control" not in static.headers
 
 
+async def test_only_the_api_and_ocsp_paths_are_free_of_the_csrf_token(client):
+    """The exclusions are path prefixes: /api/ or /ocsp elsewhere in a path does not free it."""
+    await client.csrf()
+    for path in ("/organisation/certificates/ocsp1/revoke", "/organisation/certificates/api/revoke"):
+        refused = await client.post(path, data={"reason": "key_compromise"}, follow_redirects=False)
+        assert refused.status_code == 403, path
+
+
 async def test_json_nested_too_deep_is_refused_in_the_readers_language_without_a_traceback(client, caplog):
     caplog.set_level(logging.ERROR)
     answer = await client.post(
