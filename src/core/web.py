@@ -195,6 +195,18 @@ def page(
     )
 
 
+_UNSAFE_IN_PATH = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
+def local_path(value: str | None) -> str:
+    """A path on this site to send someone back to, else "/". Browsers read a backslash as a
+    slash and drop tabs and new lines, so `/\\evil.example` and `/<tab>/evil.example` lead to
+    another site just as `//evil.example` does."""
+    if value and value.startswith("/") and not value.startswith("//") and not _UNSAFE_IN_PATH.search(value):
+        return value
+    return "/"
+
+
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     """Redirect a normal request; tell htmx to navigate instead of swapping a 302."""
     if is_partial(request):

@@ -16,7 +16,7 @@ from src.core.errors import NotFound
 from src.core.i18n import _
 from src.core.security import RateLimiter
 from src.core.sessions import rotate_session
-from src.core.web import page, redirect, session_of
+from src.core.web import local_path, page, redirect, session_of
 from src.identity import oidc, services
 from src.identity.auth import (
     SESSION_ORGANISATION,
@@ -32,12 +32,6 @@ from src.tenants.services.banners import keep_for_first_page
 log = logging.getLogger(__name__)
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
 
 
 async def _limit_sign_in(request: Request[Any, Any, Any]) -> None:
@@ -63,7 +57,7 @@ async def signin_page(
     request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template:
     if next_path:
-        request.session["next"] = _safe_next(next_path)
+        request.session["next"] = local_path(next_path)
     return page(request, "identity/signin.html", {"providers": oidc.providers()})
 
 
@@ -117,7 +111,7 @@ async def signin_callback(
             status_code=403,
         )
     assert result.person is not None
-    next_path = _safe_next(session_of(request).get("next"))
+    next_path = local_path(session_of(request).get("next"))
     locale = result.person["locale"] or session_of(request).get("locale")
     request.set_session(
         {
@@ -182,7 +176,7 @@ async def choose_organisation(request: Request[Any, Any, Any], data: Form) -> Re
     if actor is None:
         raise NotAuthorizedException()
     await keep_for_first_page(request.session, actor)
-    return redirect(request, _safe_next(request.session.pop("next", None)))
+    return redirect(request, local_path(request.session.pop("next", None)))
 
 
 @post("/signout", include_in_schema=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from src.app import create_app
@@ -158,6 +159,16 @@ async def test_only_the_api_and_ocsp_paths_are_free_of_the_csrf_token(client):
     for path in ("/organisation/certificates/ocsp1/revoke", "/organisation/certificates/api/revoke"):
         refused = await client.post(path, data={"reason": "key_compromise"}, follow_redirects=False)
         assert refused.status_code == 403, path
+
+
+@pytest.mark.parametrize(
+    "back", ["/\\evil.example/", "/\t/evil.example/", "//evil.example/", "https://evil.example/"]
+)
+async def test_the_language_switcher_sends_back_only_within_the_portal(client, back):
+    plain = await client.post_form("/language", {"locale": "nl", "next": back}, follow_redirects=False)
+    assert plain.headers["location"] == "/"
+    htmx = await client.htmx("POST", "/language", data={"locale": "nl", "next": back})
+    assert htmx.headers["hx-redirect"] == "/"
 
 
 async def test_json_nested_too_deep_is_refused_in_the_readers_language_without_a_traceback(client, caplog):
