@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -25,12 +24,13 @@ from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
-from src.core.security import security_headers_middleware
+from src.core.security import security_headers
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
     EXCEPTION_HANDLERS,
     refuse_impossible_ids,
+    refuse_unexpected_body,
     refuse_unstorable_text,
     use_language_of,
 )
@@ -72,6 +72,7 @@ def _before_request(page_hooks: list[Any]) -> Any:
     async def before_request(request: Request[Any, Any, Any]) -> None:
         use_language_of(request)
         refuse_impossible_ids(request)
+        refuse_unexpected_body(request)
         await refuse_unstorable_text(request)
         for hook in page_hooks:
             await hook(request)
@@ -130,7 +131,9 @@ def create_app(
         cookie_httponly=False,
         cookie_samesite="strict",
         header_name="x-csrftoken",
-        exclude=["/api/", "/ocsp"],
+        # Path prefixes (regular expressions, searched anywhere in the path unless anchored):
+        # the API authenticates with a bearer token, OCSP clients send DER.
+        exclude=["^/api/", "^/ocsp(?:/|$)"],
     )
     session = PortalSessionConfig(
         store="sessions",
@@ -160,10 +163,8 @@ def create_app(
         ],
         template_config=template_config,
         csrf_config=csrf,
-        middleware=[
-            session.middleware,
-            DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
-        ],
+        middleware=[session.middleware],
+        before_send=[security_headers(settings.secure_cookies)],
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,

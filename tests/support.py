@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from litestar import Litestar
+from litestar.enums import RequestEncodingType
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
@@ -77,11 +78,24 @@ def text_of(html: str) -> str:
 SKIP_PATHS = ("/static", "/schema")
 
 
+class RouteRequest(NamedTuple):
+    method: str
+    path: str
+    query: tuple[str, ...]  # the query parameters its handler reads
+    body: str | None  # the body its handler takes: "json", "form", or None when it declares none
+
+
 def route_requests(app: Litestar, ints: list[str], strings: list[str]) -> list[tuple[str, str]]:
     """(method, path) for every handler of the app's route table (so a new route is walked
     without touching a test), with each combination of `ints` in its integer path parameters
     and of `strings` in its other ones."""
-    out: list[tuple[str, str]] = []
+    return [(r.method, r.path) for r in route_table(app, ints, strings)]
+
+
+def route_table(app: Litestar, ints: list[str], strings: list[str]) -> list[RouteRequest]:
+    """As route_requests, with what each handler reads besides its path: the names of its query
+    parameters and the kind of body it takes, both from its signature."""
+    out: list[RouteRequest] = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith(SKIP_PATHS):
             continue
@@ -95,7 +109,14 @@ def route_requests(app: Litestar, ints: list[str], strings: list[str]) -> list[t
             path = route.path_format
             for param, value in zip(params, combo, strict=True):
                 path = path.replace("{" + param.name + "}", value)
-            for method in route.route_handler_map:
-                if method not in ("OPTIONS", "HEAD"):
-                    out.append((method, path))
+            for method, (handler, kwargs_model) in route.route_handler_map.items():
+                if method in ("OPTIONS", "HEAD"):
+                    continue
+                query = tuple(sorted(p.field_alias for p in kwargs_model.expected_query_params))
+                data = handler.parsed_fn_signature.parameters.get("data")
+                body = None
+                if data is not None:
+                    takes = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+                    body = "json" if takes == RequestEncodingType.JSON else "form"
+                out.append(RouteRequest(method, path, query, body))
     return out

@@ -2,12 +2,19 @@
 touching this file) with input no person types but a client or an attacker can send: numbers
 in the path that no row can have, page numbers past any list, the NUL character in the path,
 the query, form fields and JSON. Each answers a clear 4xx, never a 5xx, and changes nothing,
-for a vendor admin and a contact person signed in, and for an API token."""
+for a vendor admin and a contact person signed in, and for an API token.
+
+Then the families of odd input, each on every route it applies to: digits of other scripts and
+numbers past any integer in every path segment; numbers and dates out of any range in every
+query parameter a handler reads (from its signature); JSON nested a thousand deep, and a body
+of every content type, to every route that takes a body. None answers 5xx or logs an error."""
 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 from piccolo.conf.apps import Finder
@@ -16,7 +23,7 @@ from src.identity.auth import build_actor
 from src.identity.services import create_token
 from tests import factories
 from tests.oidc_support import sign_in_person
-from tests.support import PortalClient, route_requests, text_of
+from tests.support import PortalClient, route_requests, route_table, text_of
 
 # Past the largest id (2**31 - 1), past any 64-bit integer, and below any.
 IMPOSSIBLE_IDS = [str(2**31), str(10**30), str(-(10**30))]
@@ -35,6 +42,29 @@ FORM_FIELDS = (
     "holder_user_id",
     "quantity",
 )
+
+
+# Digits that str.isdigit (and some of them int()) takes besides 0-9, in every path parameter
+# (numbers past any id are IMPOSSIBLE_IDS above); in text parameters also a number past any
+# integer column, and each in a file name too, as the PKI's /pki/crl/{id}.crl reads its segments.
+ODD_DIGITS = ["\u00b2", "\u0663\u0663"]
+ODD_SEGMENTS = [
+    quote(n + suffix) for n in [*ODD_DIGITS, str(10**21)] for suffix in ("", ".crl", ".crt", ".pem")
+]
+# Out of every range a query parameter may hold: dates before and after any a date can hold in
+# every time zone, numbers past 64 bits and below, and numbers that are no integer.
+ODD_QUERY_VALUES = ["0001-01-01", "9999-12-31", str(10**30), str(-(10**30)), "\u00b2", "1e309", "NaN"]
+DEEP_JSON = b"[" * 1000 + b"]" * 1000
+# A route that takes a body gets each of these; "none" is an empty body without a content type.
+BODIES: dict[str, dict[str, Any]] = {
+    "json": {"json": {"name": "x"}},
+    "form": {"data": {"name": "x"}},
+    "multipart": {"files": {"name": (None, "x")}},
+    "text": {"content": b"name=x", "headers": {"Content-Type": "text/plain"}},
+    "none": {},
+}
+# Which kinds of body the route's declared body takes (the rest answer 415).
+TAKES = {"json": {"json", "none"}, "form": {"form", "multipart", "none"}}
 
 
 async def _everything() -> str:
@@ -104,6 +134,105 @@ async def _far_pages(client: PortalClient, app: Any, headers: dict[str, str], ap
             if answer.status_code >= 500:
                 problems.append(f"{method} {path}?page={10**30} answered {answer.status_code}")
     return problems
+
+
+def _errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def _odd_numbers(client: PortalClient, app: Any, headers: dict[str, str], api_only: bool) -> list[str]:
+    """Other scripts' digits and huge numbers in every path segment, and out-of-range numbers and
+    dates in every query parameter: a 4xx, or the page they happen to name, never a 5xx."""
+    problems = []
+    for method, path in route_requests(app, [quote(n) for n in ODD_DIGITS], ODD_SEGMENTS):
+        if _walked(path, api_only):
+            answer = await _send(client, method, path, headers, "text")
+            if answer.status_code >= 500:
+                problems.append(f"{method} {path} answered {answer.status_code}")
+    for route in route_table(app, ["1"], ["x"]):
+        if route.method != "GET" or not route.query or not _walked(route.path, api_only):
+            continue
+        for value in ODD_QUERY_VALUES:
+            url = f"{route.path}?{urlencode(dict.fromkeys(route.query, value))}"
+            answer = await _send(client, "GET", url, headers, "text")
+            if answer.status_code >= 500:
+                problems.append(f"GET {url} answered {answer.status_code}")
+    return problems
+
+
+def _as_expected(answer: Any, expected: bool, signed_in: bool) -> bool:
+    """Never a 5xx; otherwise what was expected, unless the route first asks to sign in."""
+    if answer.status_code >= 500:
+        return False
+    return expected or (not signed_in and answer.status_code in (303, 401))
+
+
+async def _odd_bodies(
+    client: PortalClient, app: Any, headers: dict[str, str], api_only: bool, signed_in: bool = True
+) -> list[str]:
+    """To every route that takes a body: JSON nested too deep answers 400 saying so (415 where
+    the route takes no JSON); every content type answers without a 5xx, and one the route does
+    not take answers 415."""
+    problems = []
+    sent = headers | {"x-csrftoken": await client.csrf()}
+    for route in route_table(app, ["999999"], ["x"]):
+        if route.method == "GET" or not _walked(route.path, api_only):
+            continue
+        deep = await client.request(
+            route.method,
+            route.path,
+            content=DEEP_JSON,
+            headers=sent | {"Content-Type": "application/json"},
+            follow_redirects=False,
+        )
+        if route.body == "form":
+            refused_deep = deep.status_code == 415
+        else:
+            refused_deep = deep.status_code == 400 and "nests deeper" in deep.text
+        if not _as_expected(deep, refused_deep, signed_in):
+            problems.append(f"{route.method} {route.path} with deep JSON answered {deep.status_code}")
+        for kind, body in BODIES.items():
+            answer = await client.request(
+                route.method,
+                route.path,
+                follow_redirects=False,
+                **body | {"headers": sent | body.get("headers", {})},
+            )
+            refused = route.body is not None and kind not in TAKES[route.body]
+            if not _as_expected(answer, refused == (answer.status_code == 415), signed_in):
+                problems.append(
+                    f"{route.method} {route.path} with a {kind} body answered {answer.status_code}"
+                )
+    return problems
+
+
+@pytest.mark.parametrize(("who", "provider"), [("admin", "staff"), ("contact", "eid")])
+async def test_every_route_answers_odd_numbers_and_bodies_without_failing(app, client, caplog, who, provider):
+    people = await _people(client)
+    await sign_in_person(client, people[who], provider=provider)
+    caplog.set_level(logging.ERROR)
+
+    assert await _odd_numbers(client, app, {}, api_only=False) == []
+    assert await _odd_bodies(client, app, {}, api_only=False) == []
+    assert _errors_logged(caplog) == []
+
+
+async def test_every_api_route_answers_odd_numbers_and_bodies_to_a_token_without_failing(app, client, caplog):
+    people = await _people(client)
+    headers = {"Authorization": f"Bearer {people['token']}"}
+    caplog.set_level(logging.ERROR)
+
+    assert await _odd_numbers(client, app, headers, api_only=True) == []
+    assert await _odd_bodies(client, app, headers, api_only=True) == []
+    assert _errors_logged(caplog) == []
+
+
+async def test_public_routes_answer_odd_numbers_and_bodies_without_sign_in(app, client, caplog):
+    caplog.set_level(logging.ERROR)
+
+    assert await _odd_numbers(client, app, {}, api_only=False) == []
+    assert await _odd_bodies(client, app, {}, api_only=False, signed_in=False) == []
+    assert _errors_logged(caplog) == []
 
 
 @pytest.mark.parametrize(("who", "provider"), [("admin", "staff"), ("contact", "eid")])

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
@@ -27,12 +28,15 @@ from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.tenants import validation
 from src.tenants.tables import Membership, Organisation
 
 KINDS = ("server", "personal")
 MAX_CSR_BYTES = 64 * 1024
 ACCEPTED_CURVES = ("secp256r1", "secp384r1")
 MIN_RSA_BITS = 2048
+RSA_EXPONENT = 65537
+ACCEPTED_HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
 
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -115,6 +119,8 @@ def read_csr(text: str | bytes | None) -> CheckedCsr:
             {"csr_pem": _("The key in this certificate signing request cannot be read.")}
         ) from None
     key_description = _check_key(key)
+    _check_signature_algorithm(csr)
+    _check_subject(csr)
     try:
         signature_valid = csr.is_signature_valid
     except Exception:
@@ -138,8 +144,56 @@ def read_csr(text: str | bytes | None) -> CheckedCsr:
     )
 
 
+def _check_signature_algorithm(csr: x509.CertificateSigningRequest) -> None:
+    """SHA-1 (and MD5) signatures can be forged: such a request proves nothing about its key."""
+    try:
+        algorithm = csr.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        algorithm = None
+    if not isinstance(algorithm, ACCEPTED_HASHES):
+        oid = csr.signature_algorithm_oid
+        raise InputError(
+            {
+                "csr_pem": _(
+                    "This certificate signing request is signed with %(algorithm)s, which we do not "
+                    "accept (SHA-1 and older signatures can be forged). Sign it with SHA-256, for "
+                    "example with openssl req -sha256.",
+                    algorithm=getattr(oid, "_name", None) or oid.dotted_string,
+                )
+            }
+        )
+
+
+def _check_subject(csr: x509.CertificateSigningRequest) -> None:
+    for attribute in csr.subject:
+        value = attribute.value if isinstance(attribute.value, str) else attribute.value.decode("latin-1")
+        if code := validation.hidden_character(value):
+            raise InputError(
+                {
+                    "csr_pem": _(
+                        "The %(field)s in the subject of this certificate signing request holds the "
+                        "invisible control character %(code)s, which can change how the name reads. "
+                        "Create the CSR without it.",
+                        field=attribute.rfc4514_attribute_name,
+                        code=code,
+                    )
+                }
+            )
+
+
 def _check_key(key: Any) -> str:
     if isinstance(key, rsa.RSAPublicKey):
+        exponent = key.public_numbers().e
+        if exponent != RSA_EXPONENT:
+            raise InputError(
+                {
+                    "csr_pem": _(
+                        "The RSA key's public exponent is %(exponent)s; it must be 65537. Create a new "
+                        "key (openssl and most tools use 65537 unless told otherwise).",
+                        exponent=exponent,
+                    )
+                }
+            )
         if key.key_size < MIN_RSA_BITS:
             raise InputError(
                 {

@@ -15,6 +15,7 @@ from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receiv
 
 from src.certificates import pki, publication
 from src.core.errors import NotFound
+from src.core.ids import parse_id
 from src.core.web import page
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,10 @@ async def _ca(ca_id: int) -> pki.LoadedCA:
 def _split(name: str, suffixes: tuple[str, ...]) -> tuple[int, str]:
     """ "12.pem" → (12, "pem"); Litestar path parameters are whole segments."""
     stem, _dot, suffix = name.rpartition(".")
-    if suffix not in suffixes or not stem.isdigit():
+    ca_id = parse_id(stem) if stem.isascii() and stem.isdigit() else None
+    if suffix not in suffixes or ca_id is None:
         raise NotFound()
-    return int(stem), suffix
+    return ca_id, suffix
 
 
 @get("/pki/ca/{name:str}", include_in_schema=False)

@@ -21,7 +21,8 @@ from litestar.routes import HTTPRoute
 from src.core.web import PROBLEM_JSON, Problem
 
 ERRORS = {
-    400: "Unreadable input: malformed JSON, a value of the wrong type, text with U+0000.",
+    400: "Unreadable input: malformed JSON, JSON nested deeper than 64 levels, a value of the wrong "
+    "type, text with U+0000.",
     401: "No valid API token.",
     403: "The token's person may not do this.",
     404: "No such object, or one of another organisation.",
@@ -29,20 +30,33 @@ ERRORS = {
     422: "Invalid input; `errors` names each field and what is wrong with it.",
     429: "Too many requests with this token in a minute; try again later.",
 }
+# Only for operations that take a body.
+BODY_ERRORS = {415: "The body is not JSON: send it with `Content-Type: application/json`."}
 
 
 def document_api_errors(app: Litestar) -> None:
     """Give every operation under /api/ the error answers above (its own entries stay)."""
-    errors = {
-        status: ResponseSpec(
-            data_container=Problem, media_type=PROBLEM_JSON, description=description, generate_examples=False
-        )
-        for status, description in ERRORS.items()
-    }
+    errors, body_errors = (
+        {
+            status: ResponseSpec(
+                data_container=Problem,
+                media_type=PROBLEM_JSON,
+                description=description,
+                generate_examples=False,
+            )
+            for status, description in documented.items()
+        }
+        for documented in (ERRORS, BODY_ERRORS)
+    )
     for route in app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
             for handler in route.route_handlers:
-                handler.responses = {**errors, **(handler.responses or {})}
+                takes_body = "data" in handler.parsed_fn_signature.parameters
+                handler.responses = {
+                    **errors,
+                    **(body_errors if takes_body else {}),
+                    **(handler.responses or {}),
+                }
 
 
 SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"

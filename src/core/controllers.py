@@ -10,7 +10,7 @@ from litestar.params import Body
 
 from src.core import db
 from src.core.i18n import LOCALES
-from src.core.web import redirect, session_of
+from src.core.web import local_path, redirect, session_of
 from src.settings import get_settings
 
 
@@ -42,10 +42,7 @@ async def set_language(
     from src.tenants.services.people import save_locale
 
     locale = data.get("locale", "")
-    back = data.get("next", "/")
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/"
-    response = redirect(request, back)
+    response = redirect(request, local_path(data.get("next")))
     if locale in LOCALES:
         response.set_cookie(
             "lang",

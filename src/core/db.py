@@ -7,7 +7,11 @@ connection pool started in the app's lifespan.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
+import weakref
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -18,6 +22,10 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from src.settings import Settings, get_settings
+
+# Seconds a write waits for another process's write to finish before it fails ("database is
+# locked"). Within one process writes take turns without polling (below).
+SQLITE_BUSY_TIMEOUT = 60
 
 
 def make_engine(settings: Settings | None = None) -> Engine:
@@ -34,7 +42,9 @@ def make_engine(settings: Settings | None = None) -> Engine:
         return PostgresEngine(config=config, log_queries=False)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     _enable_wal(str(settings.sqlite_path))
-    return SQLiteEngine(path=str(settings.sqlite_path), timeout=30, factory=_SQLiteConnection)
+    return SQLiteEngine(
+        path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT, factory=_SQLiteConnection
+    )
 
 
 def _casefold(value: Any) -> Any:
@@ -80,8 +90,33 @@ def transaction() -> AbstractAsyncContextManager[Any]:
     """The unit of work for services: one write transaction, nested calls join it."""
     db = engine()
     if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
+        return _sqlite_write(db)
     return db.transaction()
+
+
+# SQLite lets one writer in at a time. Writers of one process wait their turn here, first come
+# first served, instead of each polling the database file (SQLite's busy handler retries at
+# growing intervals, so under many writers one could wait many times longer than its turn).
+# The busy timeout still covers writers of other processes (the CLI, a second web process).
+_write_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _write_turn() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    turn = _write_turns.get(loop)
+    if turn is None:
+        turn = _write_turns[loop] = asyncio.Lock()
+    return turn
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_write(db: SQLiteEngine) -> AsyncIterator[Any]:
+    if db.current_transaction.get() is not None:  # joins the transaction it is called in
+        async with db.transaction(transaction_type=TransactionType.immediate) as joined:
+            yield joined
+        return
+    async with _write_turn(), db.transaction(transaction_type=TransactionType.immediate) as own:
+        yield own
 
 
 def is_postgres() -> bool:

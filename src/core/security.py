@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -16,7 +17,7 @@ CSP = (
 )
 
 
-def _security_headers(hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
+def _security_headers(hsts: bool, *, store: bool) -> tuple[tuple[bytes, bytes], ...]:
     headers = {
         "content-security-policy": CSP,
         "x-content-type-options": "nosniff",
@@ -26,33 +27,32 @@ def _security_headers(hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
     }
     if hsts:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    if not store:
+        headers["cache-control"] = "no-store"
     return tuple((name.encode(), value.encode()) for name, value in headers.items())
 
 
-def security_headers_middleware(hsts: bool):
-    """Every answer carries the security headers; one a handler set itself is kept. The answer's
-    headers are read once (not once per header added)."""
-    defaults = _security_headers(hsts)
+STATIC_PREFIX = "/static/"
 
-    def middleware_factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
 
-            async def send_wrapper(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers") or ())
-                    present = {name.lower() for name, _value in headers}
-                    headers.extend(header for header in defaults if header[0] not in present)
-                    message["headers"] = headers
-                await send(message)
+def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A before-send hook: every answer carries the security headers, also a 404 or 405 for a
+    path no route matches (route middleware never sees those). Nothing but the static files is
+    stored by a browser or a proxy (`Cache-Control: no-store`): a signed-in person's pages, API
+    answers, CSV and PDF files stay out of shared and back-button caches. A header a handler set
+    itself is kept. The answer's headers are read once (not once per header added)."""
+    dynamic = _security_headers(hsts, store=False)
+    static = _security_headers(hsts, store=True)
 
-            await app(scope, receive, send_wrapper)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            defaults = static if scope.get("path", "").startswith(STATIC_PREFIX) else dynamic
+            headers = list(message.get("headers") or ())
+            present = {name.lower() for name, _value in headers}
+            headers.extend(header for header in defaults if header[0] not in present)
+            message["headers"] = headers
 
-        return middleware
-
-    return middleware_factory
+    return add_headers
 
 
 class RateLimiter:

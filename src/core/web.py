@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -59,6 +60,50 @@ def refuse_impossible_ids(request: Request[Any, Any, Any]) -> None:
             raise NotFound()
 
 
+# How deep a JSON body may nest its arrays and objects. The portal's own bodies nest three levels;
+# the parser recurses once per level and gives up far deeper, with an error, not an answer.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nests_too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests deeper than `limit`, read without parsing it: its strings left
+    out, its brackets kept, the innermost pairs taken away once per level."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    for _level in range(limit):
+        inner = _INNERMOST.sub(b"", brackets)
+        if inner == brackets:
+            return False
+        brackets = inner
+    return _INNERMOST.search(brackets) is not None
+
+
+class UnsupportedBody(PortalError):
+    status_code = 415
+
+
+_FORMS = frozenset(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def refuse_unexpected_body(request: Request[Any, Any, Any]) -> None:
+    """A body in a form a route does not take (a form to a JSON route, JSON or plain text to a
+    form) answers 415 saying what the route takes, before anyone tries to read it."""
+    if request.method not in _BODY_METHODS:
+        return
+    sent = request.content_type[0]
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if not sent or data is None:
+        return
+    takes = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    if takes == RequestEncodingType.JSON:
+        if sent != "application/json" and not sent.endswith("+json"):
+            raise UnsupportedBody(_("Send the body as JSON, with Content-Type: application/json."))
+    elif sent not in _FORMS:
+        raise UnsupportedBody(_("Send the body as a form (application/x-www-form-urlencoded)."))
+
+
 # A JSON string's U+0000, `\u0000`, and not the text `\\u0000` (an escaped backslash before "u0000").
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
@@ -85,6 +130,8 @@ async def refuse_unstorable_text(request: Request[Any, Any, Any]) -> None:
             body.decode()
         except UnicodeDecodeError:
             raise PortalError(_("The request's text is not valid UTF-8.")) from None
+        if nests_too_deep(body):
+            raise PortalError(_("The JSON nests deeper than %(limit)s levels.", limit=MAX_JSON_DEPTH))
         found = _JSON_NUL.search(body) is not None
     if found:
         raise PortalError(_("Text may not contain the NUL character (U+0000)."))
@@ -156,6 +203,18 @@ def page(
     )
 
 
+_UNSAFE_IN_PATH = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
+def local_path(value: str | None) -> str:
+    """A path on this site to send someone back to, else "/". Browsers read a backslash as a
+    slash and drop tabs and new lines, so `/\\evil.example` and `/<tab>/evil.example` lead to
+    another site just as `//evil.example` does."""
+    if value and value.startswith("/") and not value.startswith("//") and not _UNSAFE_IN_PATH.search(value):
+        return value
+    return "/"
+
+
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     """Redirect a normal request; tell htmx to navigate instead of swapping a 302."""
     if is_partial(request):
@@ -207,6 +266,7 @@ def _titles() -> dict[int, str]:
         405: _("Method not allowed"),
         409: _("Conflict"),
         413: _("Too large"),
+        415: _("Unsupported content type"),
         422: _("Invalid input"),
         429: _("Too many attempts"),
         500: _("Something went wrong"),

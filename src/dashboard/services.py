@@ -20,7 +20,7 @@ from piccolo.columns.combination import Where
 from piccolo.query import Select
 
 from src.core import audit, db, outbox
-from src.core.errors import Forbidden, NotFound
+from src.core.errors import Forbidden, NotFound, PortalError
 from src.core.i18n import _, timezone_for
 from src.core.ids import parse_id
 from src.core.paging import page_in_reach
@@ -80,6 +80,10 @@ class AuditFilters:
         return {k: v for k, v in self.query().items() if k != "page"}
 
 
+# The dates a filter can name: a day's bounds in any time zone stay within what a date holds.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+
+
 def parse_audit_filters(params: dict[str, str | None]) -> AuditFilters:
     """Read the filter form; a value that cannot be used is reported and left out."""
 
@@ -99,8 +103,16 @@ def parse_audit_filters(params: dict[str, str | None]) -> AuditFilters:
         filters.page = 1
     for name, attr in (("from", "date_from"), ("to", "date_to")):
         value = getattr(filters, attr)
-        if value and _parse_date(value) is None:
+        day = _parse_date(value)
+        if value and day is None:
             filters.errors[name] = _("Enter a date as YYYY-MM-DD.")
+        elif day and not EARLIEST_DATE <= day <= LATEST_DATE:
+            filters.errors[name] = _(
+                "Enter a date between %(earliest)s and %(latest)s.",
+                earliest=EARLIEST_DATE.isoformat(),
+                latest=LATEST_DATE.isoformat(),
+            )
+        if name in filters.errors:
             setattr(filters, attr, "")
     start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
     if start and end and start > end:
@@ -403,6 +415,8 @@ def _csv_line(values: list[Any]) -> str:
 async def export_audit_csv(actor: Actor, filters: AuditFilters) -> AsyncIterator[str]:
     """Every row the filters match, as CSV (newest first), in batches; the export is audited."""
     limit = audit_organisation_limit(actor)
+    if filters.errors:  # said before the first line is sent: a stream cannot say it later
+        raise PortalError(" ".join(filters.errors.values()))
     async with db.transaction():
         await audit.record(
             actor,

@@ -16,7 +16,7 @@ from src.core.errors import NotFound
 from src.core.i18n import _
 from src.core.security import RateLimiter
 from src.core.sessions import rotate_session
-from src.core.web import page, redirect, session_of
+from src.core.web import local_path, page, redirect, session_of
 from src.identity import oidc, services
 from src.identity.auth import (
     SESSION_ORGANISATION,
@@ -31,12 +31,6 @@ from src.settings import get_settings
 log = logging.getLogger(__name__)
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
 
 
 async def _limit_sign_in(request: Request[Any, Any, Any]) -> None:
@@ -62,7 +56,7 @@ async def signin_page(
     request: Request[Any, Any, Any], next_path: Annotated[str | None, QueryParameter(name="next")] = None
 ) -> Template:
     if next_path:
-        request.session["next"] = _safe_next(next_path)
+        request.session["next"] = local_path(next_path)
     return page(request, "identity/signin.html", {"providers": oidc.providers()})
 
 
@@ -116,7 +110,7 @@ async def signin_callback(
             status_code=403,
         )
     assert result.person is not None
-    next_path = _safe_next(session_of(request).get("next"))
+    next_path = local_path(session_of(request).get("next"))
     locale = result.person["locale"] or session_of(request).get("locale")
     request.set_session(
         {
@@ -179,7 +173,7 @@ async def choose_organisation(request: Request[Any, Any, Any], data: Form) -> Re
     actor = await build_actor(person_id, request.session.get(SESSION_ORGANISATION), client_address(request))
     if actor is None:
         raise NotAuthorizedException()
-    return redirect(request, _safe_next(request.session.pop("next", None)))
+    return redirect(request, local_path(request.session.pop("next", None)))
 
 
 END_SESSION = "end_session_url"

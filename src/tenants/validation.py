@@ -13,14 +13,46 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from src.core.i18n import _
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def digits_only(value: str) -> str:
     return re.sub(r"[\s\-+.]", "", value or "")
+
+
+def is_digits(value: str) -> bool:
+    """Only the digits 0-9 (str.isdigit also takes ², ٣ and other scripts' digits)."""
+    return _DIGITS.fullmatch(value) is not None
+
+
+# Joiners some scripts need inside words (Persian, Indic names); every other control or format
+# character is invisible and can change how the text around it reads: U+202E turns the rest
+# of a line around ("Bakker\u202eV.B" shows as "BakkerB.V").
+_VISIBLE_JOINERS = frozenset("\u200c\u200d")
+
+
+def hidden_character(value: str) -> str | None:
+    """The first invisible control or format character of the text (bidi overrides and isolates,
+    zero-width spaces, control codes) as U+XXXX; None when it has none."""
+    for ch in value:
+        if unicodedata.category(ch) in ("Cc", "Cf") and ch not in _VISIBLE_JOINERS:
+            return f"U+{ord(ch):04X}"
+    return None
+
+
+def hidden_character_problem(value: str) -> str | None:
+    """What is wrong with text that holds an invisible character, naming it; None when nothing is."""
+    if code := hidden_character(value):
+        return _(
+            "This text holds the invisible control character %(code)s, which can change how the text "
+            "reads. Remove it.",
+            code=code,
+        )
+    return None
 
 
 def luhn_ok(digits: str) -> bool:
@@ -33,21 +65,21 @@ def luhn_ok(digits: str) -> bool:
 
 def kvk_number(value: str) -> str:
     v = digits_only(value)
-    if not (len(v) == 8 and v.isdigit()):
+    if not (len(v) == 8 and is_digits(v)):
         raise ValueError(_("A KvK number has 8 digits."))
     return v
 
 
 def agb_code(value: str) -> str:
     v = digits_only(value)
-    if not (len(v) == 8 and v.isdigit()):
+    if not (len(v) == 8 and is_digits(v)):
         raise ValueError(_("An AGB code has 8 digits."))
     return v
 
 
 def bsn(value: str) -> str:
     v = digits_only(value)
-    if not (len(v) == 9 and v.isdigit()):
+    if not (len(v) == 9 and is_digits(v)):
         raise ValueError(_("A BSN has 9 digits."))
     total = sum(int(d) * w for d, w in zip(v[:8], range(9, 1, -1), strict=True)) - int(v[8])
     if total % 11 != 0:
@@ -69,7 +101,7 @@ def _date_part_ok(yyyymmdd: str) -> bool:
 def personnummer(value: str, today: dt.date | None = None) -> str:
     """Normalised to 12 digits."""
     v = digits_only(value)
-    if not v.isdigit() or len(v) not in (10, 12):
+    if not is_digits(v) or len(v) not in (10, 12):
         raise ValueError(_("A personnummer has 10 or 12 digits (YYYYMMDD-NNNN)."))
     if len(v) == 10:
         today = today or dt.date.today()
@@ -94,7 +126,7 @@ def org_number(value: str, *, sole_proprietorship: bool = False) -> str:
     v = digits_only(value)
     if len(v) == 12 and v.startswith("16"):
         v = v[2:]
-    if not (len(v) == 10 and v.isdigit()):
+    if not (len(v) == 10 and is_digits(v)):
         raise ValueError(_("An organisationsnummer has 10 digits (NNNNNN-NNNN)."))
     if int(v[2:4]) < 20:
         raise ValueError(_("In an organisationsnummer the third and fourth digits are at least 20."))

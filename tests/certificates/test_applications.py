@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from src.certificates import applications
 from src.certificates.applications import ApplicationInput
@@ -10,7 +14,8 @@ from src.certificates.tables import CertificateApplication
 from src.core.errors import Forbidden, InputError, NotFound
 from src.core.tables import AuditEntry
 from tests import factories
-from tests.certificates.workflow_support import actor_of, csr_pem, org_with_contact, tampered_csr_pem
+from tests.certificates.pki_support import openssl
+from tests.certificates.workflow_support import actor_of, csr_pem, key, org_with_contact, tampered_csr_pem
 
 
 async def refused(actor, org, **fields) -> dict[str, str]:
@@ -95,6 +100,62 @@ async def test_weak_or_unaccepted_keys_are_refused(kind, expected):
         holder_membership_id=contact["id"],
     )
     assert expected in errors["csr_pem"]
+
+
+async def test_an_rsa_key_whose_public_exponent_is_not_65537_is_refused_saying_so():
+    org, contact, actor = await org_with_contact()
+    private = rsa.generate_private_key(public_exponent=3, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "portal.zorg.example")])
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(private, hashes.SHA256())
+    errors = await refused(
+        actor,
+        org,
+        csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode(),
+        dns_names=["portal.zorg.example"],
+        holder_membership_id=contact["id"],
+    )
+    assert "public exponent is 3; it must be 65537" in errors["csr_pem"]
+
+
+async def test_a_csr_signed_with_sha1_is_refused_naming_its_signature_algorithm(tmp_path):
+    org, contact, actor = await org_with_contact()
+    key_file = tmp_path / "key.pem"
+    key_file.write_bytes(
+        key("rsa2048").private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    made = openssl("req", "-new", "-sha1", "-key", str(key_file), "-subj", "/CN=portal.zorg.example")
+    assert made.returncode == 0, made.stderr
+    errors = await refused(
+        actor, org, csr_pem=made.stdout, dns_names=["portal.zorg.example"], holder_membership_id=contact["id"]
+    )
+    assert "signed with sha1WithRSAEncryption" in errors["csr_pem"]
+    assert "Sign it with SHA-256" in errors["csr_pem"]
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u200b", "\x1b"])
+async def test_invisible_control_characters_in_the_subject_are_refused(hidden):
+    """U+202E turns the text after it around: "Zorg\u202eV.B lanoitaN" reads as another name."""
+    org, contact, actor = await org_with_contact()
+    private = key("p256")
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "portal.zorg.example"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"Zorg{hidden}V.B lanoitaN"),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(private, hashes.SHA256())
+    errors = await refused(
+        actor,
+        org,
+        csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode(),
+        dns_names=["portal.zorg.example"],
+        holder_membership_id=contact["id"],
+    )
+    code = f"U+{ord(hidden):04X}"
+    assert errors["csr_pem"].startswith("The O in the subject of this certificate signing request")
+    assert f"invisible control character {code}" in errors["csr_pem"]
 
 
 async def test_a_csr_with_a_tampered_signature_is_refused():

@@ -101,6 +101,14 @@ async def test_crl_passes_a_good_certificate_and_fails_a_revoked_one(client: obj
     assert _crl_number(again) == _crl_number(text)
 
 
+@pytest.mark.parametrize("name", ["\u00b2.crl", "\u0661.crl", "999999999999999999999.crl", "-1.crl", "0.crl"])
+async def test_a_crl_or_ca_name_that_is_no_id_answers_404_without_sign_in(client, name: str) -> None:
+    """Digits of other scripts (str.isdigit takes "²") and numbers past any id name no CA."""
+    for path in (f"/pki/crl/{quote(name)}", f"/pki/ca/{quote(name[:-4])}.crt"):
+        answer = await client.get(path)
+        assert answer.status_code == 404, path
+
+
 async def test_daily_job_renews_only_stale_crls() -> None:
     issued, _, _ = await issue()
     assert await publication.refresh_crls() == 1  # no CRL yet: made

@@ -21,16 +21,15 @@ async def test_every_answer_carries_security_headers(client):
 
 async def test_security_headers_come_once_and_a_handlers_own_header_is_kept():
     from litestar import Litestar, Response, get
-    from litestar.middleware import DefineMiddleware
     from litestar.testing import AsyncTestClient
 
-    from src.core.security import security_headers_middleware
+    from src.core.security import security_headers
 
     @get("/framed")
     async def framed() -> Response[str]:
         return Response("ok", headers={"X-Frame-Options": "SAMEORIGIN"})
 
-    app = Litestar([framed], middleware=[DefineMiddleware(security_headers_middleware(hsts=True))])
+    app = Litestar([framed], before_send=[security_headers(hsts=True)])
     async with AsyncTestClient(app) as client:
         response = await client.get("/framed")
 

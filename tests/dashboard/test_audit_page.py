@@ -8,6 +8,8 @@ import io
 import re
 from typing import Any
 
+import pytest
+
 from src.core import audit, db
 from src.core.tables import AuditEntry
 from src.core.tenancy import Actor
@@ -226,6 +228,26 @@ async def test_a_bad_date_is_named_next_to_its_field_and_ignored(client):
     backwards = await client.htmx("GET", "/audit?from=2026-02-01&to=2026-01-01")
     assert backwards.status_code == 200  # htmx swaps only 2xx answers
     assert "The end date lies before the start date." in text_of(backwards.text)
+
+
+@pytest.mark.parametrize(
+    ("field", "day"), [("from", "0001-01-01"), ("to", "9999-12-31"), ("from", "2201-01-01")]
+)
+async def test_a_date_out_of_range_is_named_on_the_page_and_refused_by_the_export(client, field, day):
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    await record(actor_for(contact["person_row"], org), "test.kept", org)
+    await sign_in_person(client, contact["person_row"])
+
+    answer = await client.get(f"/audit?{field}={day}")
+    assert answer.status_code == 422
+    assert "Enter a date between 1900-01-01 and 2200-12-31." in text_of(answer.text)
+    assert "test.kept" in rows_of(answer.text)
+
+    export = await client.get(f"/audit.csv?{field}={day}")
+    assert export.status_code == 400
+    assert "Enter a date between 1900-01-01 and 2200-12-31." in text_of(export.text)
+    assert not await AuditEntry.exists().where(AuditEntry.action == "audit.exported")
 
 
 async def test_pages_hold_fifty_rows_newest_first(client):

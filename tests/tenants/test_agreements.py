@@ -266,6 +266,7 @@ async def test_a_contact_person_authorises_a_signer_and_signs_on_the_page(client
     acceptance = await AgreementAcceptance.select(AgreementAcceptance.id).first()
     pdf = await client.get(f"/organisation/agreement/acceptances/{acceptance['id']}/pdf")
     assert pdf.status_code == 200 and "Carla Contact" in pdf_text(pdf.content)
+    assert pdf.headers["cache-control"] == "no-store"  # a signed-in person's file stays out of caches
 
 
 async def test_a_vendor_admin_publishes_through_the_form_and_sees_acceptance_counts(client):

@@ -150,6 +150,8 @@ async def test_an_enskild_firmas_organisationsnummer_is_the_owners_personnummer(
         (swedish(agb_code="01234567"), "agb_code"),
         (dutch(billing_address="x" * 1001), "billing_address"),
         (dutch(postal_address="x" * 1001), "postal_address"),
+        (dutch(name="Zorggroep \u202eV.B"), "name"),
+        (dutch(kvk_number="\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668"), "kvk_number"),
     ],
     ids=[
         "no name",
@@ -172,6 +174,8 @@ async def test_an_enskild_firmas_organisationsnummer_is_the_owners_personnummer(
         "SE with AGB",
         "long billing address",
         "long postal address",
+        "right-to-left override in the name",
+        "KvK in Arabic-Indic digits",
     ],
 )
 async def test_bad_input_names_the_field_and_stores_nothing(data, field):

@@ -146,6 +146,7 @@ async def test_a_contact_person_exports_every_user_with_email_and_rights_as_csv(
     await sign_in_person(client, contact["person_row"])
     answer = await client.get("/organisation/rights/export.csv")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["cache-control"] == "no-store"
     rows = list(csv.reader(io.StringIO(answer.text)))
     assert rows[0][:2] == ["Name", "Registered e-mail"]
     by_email = {r[1]: r for r in rows[1:]}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
 from src.identity.services import create_token
@@ -113,6 +115,24 @@ async def test_invalid_input_answers_422_naming_the_field(client):
     )
     assert answer.status_code == 422
     assert problem_fields(answer) == {"personal_identity_number"}
+    assert await Membership.count().where(Membership.organisation == org["id"]) == 1
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u2067", "\u200b", "\x07"])
+async def test_a_name_with_an_invisible_control_character_is_refused_naming_it(client, hidden):
+    """U+202E (right-to-left override) makes "Bakker\u202eredeeB" read as another name."""
+    org, _contact, headers = await setup_org()
+    url = f"/api/v1/organisations/{org['id']}/users"
+    body = {"name": f"Bakker{hidden}redeeB", "email": "x@zorg.example", "card_id": "C-1"}
+    answer = await client.post(url, headers=headers, json=body)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {
+            "field": "name",
+            "message": f"This text holds the invisible control character U+{ord(hidden):04X}, which can "
+            "change how the text reads. Remove it.",
+        }
+    ]
     assert await Membership.count().where(Membership.organisation == org["id"]) == 1
 
 

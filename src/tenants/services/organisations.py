@@ -376,6 +376,8 @@ def clean_organisation(data: Mapping[str, Any]) -> dict[str, Any]:
         errors["name"] = _("Enter the organisation's name.")
     elif len(name) > 200:
         errors["name"] = _("Use at most 200 characters.")
+    elif problem := validation.hidden_character_problem(name):
+        errors["name"] = problem
     values["name"] = name
 
     country = _text(data.get("country")).upper()
@@ -621,6 +623,8 @@ def _clean_contact_person(data: Mapping[str, Any], country: str) -> dict[str, An
         errors["name"] = _("Enter the contact person's name.")
     elif len(name) > 200:
         errors["name"] = _("Use at most 200 characters.")
+    elif problem := validation.hidden_character_problem(name):
+        errors["name"] = problem
     email = _text(data.get("email"))
     if not email:
         errors["email"] = _("Enter an e-mail address.")

@@ -68,6 +68,8 @@ def clean_name(value: str | None) -> str:
         raise InputError({"name": _("Enter the user's name.")})
     if len(name) > 200:
         raise InputError({"name": _("Use at most 200 characters.")})
+    if problem := validation.hidden_character_problem(name):
+        raise InputError({"name": problem})
     return name
 
 
