@@ -113,7 +113,18 @@ async def matrix(actor: Actor, organisation_id: int) -> dict[str, Any]:
     )
     rights = await scope.select(ModuleRight, ModuleRight.membership, ModuleRight.module, ModuleRight.signing)
     cells = {(r["membership"], r["module"]): r for r in rights}
-    return {"modules": modules, "users": users, "cells": cells, "signers": await _signers(organisation_id)}
+    services: list[dict[str, Any]] = []  # the header's groups: each service with its modules
+    for mod in modules:
+        if not services or services[-1]["code"] != mod["service_code"]:
+            services.append({"code": mod["service_code"], "name": mod["service_name"], "modules": 0})
+        services[-1]["modules"] += 1
+    return {
+        "modules": modules,
+        "services": services,
+        "users": users,
+        "cells": cells,
+        "signers": await _signers(organisation_id),
+    }
 
 
 async def cell(actor: Actor, organisation_id: int, membership_id: int, module_id: int) -> dict[str, Any]:

@@ -1,0 +1,46 @@
+"""A contact person gives rights in the grid (rule MOD-1, MOD-2): one toggle per right that says
+its state, changed in place; the five modules of the procurement portal fit a laptop's width."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from src.tenants import demo
+from tests.browser.conftest import htmx_settled, shot
+from tests.oidc_support import set_user
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_contact_person_toggles_rights_in_the_grid(live_server, context):
+    await demo.seed()
+    set_user("eva.janssen", dict(demo.demo_user_claims())["eva.janssen"])
+    page = await context.new_page()
+    await page.goto(f"{live_server}/signin")
+    await page.get_by_role("link", name="Sign in with your e-ID").click()
+    await page.fill("input[name=sub]", "eva.janssen")
+    await page.get_by_role("button", name="Authorize").click()
+    await page.wait_for_url("**/organisation")
+    await page.goto(f"{live_server}/organisation/rights")
+    await shot(page, "rights-grid")
+    if page.viewport_size and page.viewport_size["width"] >= 1280:
+        overflow = await page.eval_on_selector(".rights-wrap", "e => e.scrollWidth - e.clientWidth")
+        assert overflow <= 0, "the grid needs scrolling at laptop width"
+
+    right = page.get_by_role("button", name="Right (Care procurement portal · Requests for Thijs Meijer)")
+    await expect(right).to_have_attribute("aria-pressed", "false")
+    await right.click()
+    await htmx_settled(page)
+    await expect(right).to_have_attribute("aria-pressed", "true")
+    signing = page.get_by_role(
+        "button", name="Signing (Care procurement portal · Contracting for Thijs Meijer)"
+    )
+    await signing.click()
+    await htmx_settled(page)
+    await expect(signing).to_have_attribute("aria-pressed", "true")
+    await expect(
+        page.get_by_role("button", name="Right (Care procurement portal · Contracting for Thijs Meijer)")
+    ).to_have_attribute("aria-pressed", "true")
+    await page.reload()
+    await expect(signing).to_have_attribute("aria-pressed", "true")
