@@ -40,7 +40,7 @@ async def test_a_contact_person_toggles_rights_in_the_grid(live_server, context)
     await htmx_settled(page)
     await expect(signing).to_have_attribute("aria-pressed", "true")
     await expect(
-        page.get_by_role("button", name="Right (Care procurement portal · Contracting for Thijs Meijer)")
+        page.get_by_role("button", name=f"Right ({contracting})")
     ).to_have_attribute("aria-pressed", "true")
     await page.reload()
     await expect(signing).to_have_attribute("aria-pressed", "true")
