@@ -42,9 +42,9 @@ log = logging.getLogger(__name__)
 
 
 class MaybeDelivered(Exception):
-    """The connection broke after the server had been given the message, before it answered:
-    the mail may have arrived, or not. It does not count as sent: the claim stays unconfirmed,
-    and once it is older than OUTBOX_STALE_AFTER a later run sends the mail again."""
+    """The connection broke (or the server fell silent) after it had been given the message,
+    before it answered: the mail may have arrived, or not. It does not count as sent: the claim
+    stays unconfirmed, and once it is older than OUTBOX_STALE_AFTER a later run sends it again."""
 
 
 class BeingSent(Exception):
@@ -152,7 +152,10 @@ async def _claim(dedupe_key: str, recipients: str, subject: str) -> _Claim | Non
         .returning(SentMail.id)
     )
     if row is None or not taken:
-        raise BeingSent(f"mail {dedupe_key} is being sent by another run; it is not confirmed yet")
+        raise BeingSent(
+            f"mail {dedupe_key}: an earlier send is not confirmed and may still be running; "
+            "it is sent again once its claim is older than OUTBOX_STALE_AFTER"
+        )
     log.warning("mail %s was claimed at %s and never confirmed sent; sending it again", dedupe_key, row["at"])
     return _Claim(now, row["at"])
 
