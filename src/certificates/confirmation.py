@@ -10,16 +10,22 @@ Design (the code exists in clear only at issue time; `issuance` stores only its 
 2. The mail actor unseals the code, renders the PDF letter (number, code, holder, names,
    validity) and mails it as an attachment to the organisation's active contact persons. The
    mail text does not carry the code, only the PDF does.
-3. Once the mail is delivered (or found delivered already, on a retry), the actor *scrubs* the
-   sealed code from the outbox row. With an SMTP server, from then on the code exists nowhere
-   on our side; the subscriber has it in the letter. A database dump taken before that holds
-   only the sealed value, useless without SECRET_KEY. On the embedded default (no SMTP server)
-   the mail is not sent but kept by the local mail catcher, and the letter with it, whole
-   (src.core.mail.catch): vendor admins, and only they, read it at /admin/mail and download the
-   PDF, as they read the mail itself, so that the code reaches the subscriber there too. The
-   caught letter is then the one copy of the code on our side, in clear, in the database.
+3. Only once the mail is confirmed sent (the SMTP server accepted it, see src.core.mail.deliver,
+   or it was found confirmed already, on a retry), the actor *scrubs* the sealed code from the
+   outbox row. A send whose outcome is unknown (the worker died, the connection broke after the
+   letter was handed over) is no confirmation: the code stays sealed, so the next run rebuilds
+   the same letter and sends it again under the same Message-ID. With an SMTP server, from the
+   scrub on the code exists nowhere on our side; the subscriber has it in the letter. A database
+   dump taken before that holds only the sealed value, useless without SECRET_KEY. On the
+   embedded default (no SMTP server) the mail is not sent but kept by the local mail catcher,
+   and the letter with it, whole (src.core.mail.catch): vendor admins, and only they, read it at
+   /admin/mail and download the PDF, as they read the mail itself, so that the code reaches the
+   subscriber there too. The caught letter is then the one copy of the code on our side, in
+   clear, in the database.
+A letter that cannot go out (no active contact person) fails, so it shows among the failed
+deliveries with the code still sealed, instead of passing for sent.
 The approve API answer carries the code once as well, for the program that asked; the pages never
-show it: the certificate page says when and to whom the letter went.
+show it: the certificate page says when and to whom the letter went, once its sending is confirmed.
 """
 
 from __future__ import annotations
@@ -130,14 +136,17 @@ async def render_letter(certificate_id: int, revocation_code: str) -> tuple[byte
 
 
 async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key_: str) -> bool:
-    """Mail the letter once; then remove the sealed code from the outbox row."""
-    if await SentMail.exists().where(SentMail.dedupe_key == dedupe_key_):
+    """Mail the letter; once it is confirmed sent, remove the sealed code from the outbox row.
+
+    Raises (so the row is retried, and in the end shown as failed) whenever the letter is not
+    confirmed sent: the code is then kept sealed for the next run."""
+    if await mail.was_sent(dedupe_key_):
         await _scrub(dedupe_key_, certificate_id)
         return False
     code = unseal(sealed_code) if sealed_code else None
     if code is None:
-        # Not sent (no claim), and the code is gone: wiped after an earlier delivery whose record
-        # was since released, or sealed under another SECRET_KEY. The letter cannot be rebuilt;
+        # Not confirmed sent, and the code is gone (sealed under another SECRET_KEY, or scrubbed
+        # by a version that did not wait for the confirmation). The letter cannot be rebuilt;
         # failing keeps the row visible under the failed deliveries instead of marking it done.
         raise LookupError(f"the revocation code of certificate {certificate_id} is no longer held")
     context = await letter_context(certificate_id)
@@ -146,7 +155,10 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
     organisation = context["organisation"]
     recipients = await contact_emails(organisation["id"])
     if not recipients:
-        return False
+        raise LookupError(
+            f"certificate {certificate_id}: {organisation['name']} has no active contact person "
+            "to send the confirmation letter to"
+        )
     token = current_locale.set(language_of(organisation["country"]))
     try:
         pdf, _context = await render_letter(certificate_id, code)
@@ -178,6 +190,7 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
     sent = await mail.deliver(
         recipients, subject, body + "\n", dedupe_key_, [(filename, "application/pdf", pdf)]
     )
+    # Reached only once the letter is confirmed sent: `deliver` raises in every other case.
     await _scrub(dedupe_key_, certificate_id)
     return sent
 
@@ -189,6 +202,10 @@ async def _scrub(key: str, certificate_id: int) -> None:
 
 
 async def confirmation_status(certificate_id: int) -> dict[str, Any] | None:
-    """When and to whom the letter went; None while it is on its way."""
-    row = await SentMail.select().where(SentMail.dedupe_key == dedupe_key(certificate_id)).first()
-    return row
+    """When (`at`) and to whom the letter went; None until its sending is confirmed."""
+    return (
+        await SentMail.select(SentMail.sent_at.as_alias("at"), SentMail.recipients)
+        .where(SentMail.dedupe_key == dedupe_key(certificate_id))
+        .where(SentMail.sent_at.is_not_null())
+        .first()
+    )

@@ -12,7 +12,7 @@ from src.workers.scheduler import periodic
 
 @async_actor(confirmation.ACTOR, max_retries=8)
 async def send_certificate_confirmation(certificate_id: int, sealed_code: str, dedupe_key: str) -> None:
-    """Mail the confirmation letter with the revocation code once, then forget the code."""
+    """Mail the confirmation letter with the revocation code; forget the code once it is confirmed sent."""
     await confirmation.deliver_confirmation(certificate_id, sealed_code, dedupe_key)
 
 

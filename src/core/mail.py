@@ -1,6 +1,19 @@
 """Mail: sent over SMTP when SMTP_HOST is set, else kept by the local catcher.
 
-`deliver` is idempotent per dedupe key: a retried actor never sends the same mail twice.
+`deliver` counts a mail as sent only once it is confirmed: the SMTP server answered 250 to the
+message, or the local catcher stored it. Per dedupe key it keeps one `SentMail` row:
+
+- claimed (`at` set, `sent_at` empty): a run started sending at `at`; what became of it is not
+  known until it confirms. While the claim is younger than OUTBOX_STALE_AFTER that run may still
+  be sending, and another run for the same key raises `BeingSent` (retried later). An older claim
+  was never confirmed (the worker died, or the connection broke after the message was handed
+  over): the outcome is unknown, so the next run takes the claim over and sends again.
+- confirmed (`sent_at` set): a later run for the key sends nothing and returns False.
+
+Every other outcome raises, so an actor never finishes (and its outbox row is never marked done)
+before its mail was confirmed. A send again carries the same Message-ID, derived from the dedupe
+key, so mail clients fold a duplicate into one. A refusal or an error before the message was
+handed over gives the claim back: nothing can have arrived.
 
 SMTP_SECURITY chooses plain SMTP, STARTTLS or implicit TLS; the server's certificate is always
 verified (against SMTP_CA_FILE when set) and its name checked. Credentials are only ever sent
@@ -10,11 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import hashlib
 import logging
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 from typing import Any
 
 from src.core import db
@@ -26,8 +42,14 @@ log = logging.getLogger(__name__)
 
 
 class MaybeDelivered(Exception):
-    """The connection broke after the server had been given the message, before it answered:
-    the mail may well have arrived, so it must not be sent again."""
+    """The connection broke (or the server fell silent) after it had been given the message,
+    before it answered: the mail may have arrived, or not. It does not count as sent: the claim
+    stays unconfirmed, and once it is older than OUTBOX_STALE_AFTER a later run sends it again."""
+
+
+class BeingSent(Exception):
+    """Another run claimed this mail less than OUTBOX_STALE_AFTER ago and has not confirmed it:
+    it may still be sending. Not done yet; a later run finds it confirmed, or sends it again."""
 
 
 class _Tracking:
@@ -104,10 +126,92 @@ async def catch(
             )
 
 
+def message_id(dedupe_key: str, mail_from: str) -> str:
+    """The same for every send of a mail, so a duplicate is recognised as one."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "portal.local"
+    return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    at: dt.datetime
+    # When an earlier run claimed the mail and never confirmed it; None for a first claim.
+    earlier: dt.datetime | None
+
+
+async def _claim(dedupe_key: str, recipients: str, subject: str) -> _Claim | None:
+    """Claim the key for this run; None when the mail was confirmed sent already.
+
+    The unique key settles two runs at the same moment; taking over a stale claim is one
+    conditional UPDATE, so only one of two runs does it."""
+    now = _now()
+    new = SentMail(dedupe_key=dedupe_key, recipients=recipients, subject=subject, at=now)
+    if (
+        await SentMail.insert(new)
+        .on_conflict(target=SentMail.dedupe_key, action="DO NOTHING")
+        .returning(SentMail.id)
+    ):
+        return _Claim(now, None)
+    row = (
+        await SentMail.select(SentMail.at, SentMail.sent_at).where(SentMail.dedupe_key == dedupe_key).first()
+    )
+    if row is not None and row["sent_at"] is not None:
+        return None
+    cutoff = now - dt.timedelta(seconds=get_settings().outbox_stale_after)
+    taken = (
+        await SentMail.update({SentMail.at: now, SentMail.recipients: recipients, SentMail.subject: subject})
+        .where(SentMail.dedupe_key == dedupe_key)
+        .where(SentMail.sent_at.is_null())
+        .where(SentMail.at < cutoff)
+        .returning(SentMail.id)
+    )
+    if row is None or not taken:
+        raise BeingSent(
+            f"mail {dedupe_key}: an earlier send is not confirmed and may still be running; "
+            "it is sent again once its claim is older than OUTBOX_STALE_AFTER"
+        )
+    log.warning("mail %s was claimed at %s and never confirmed sent; sending it again", dedupe_key, row["at"])
+    return _Claim(now, row["at"])
+
+
+async def _give_back(dedupe_key: str, claim: _Claim) -> None:
+    """Nothing was handed over: leave the key as this run found it (unless another run took
+    the claim over meanwhile)."""
+    mine = (SentMail.dedupe_key == dedupe_key) & SentMail.sent_at.is_null() & (SentMail.at == claim.at)
+    if claim.earlier is None:
+        await SentMail.delete().where(mine)
+    else:
+        await SentMail.update({SentMail.at: claim.earlier}).where(mine)
+
+
+async def _confirm(dedupe_key: str, recipients: str, subject: str, claim: _Claim) -> None:
+    confirmed = SentMail(
+        dedupe_key=dedupe_key, recipients=recipients, subject=subject, at=claim.at, sent_at=_now()
+    )
+    # An upsert: the confirmation holds even if the claim was given back by a run that took it
+    # over meanwhile.
+    await SentMail.insert(confirmed).on_conflict(
+        target=SentMail.dedupe_key, action="DO UPDATE", values=[SentMail.sent_at]
+    )
+
+
+async def was_sent(dedupe_key: str) -> bool:
+    """The mail of this key was confirmed sent (a claim alone does not count)."""
+    return bool(
+        await SentMail.exists().where(SentMail.dedupe_key == dedupe_key).where(SentMail.sent_at.is_not_null())
+    )
+
+
 async def deliver(
     to: list[str], subject: str, body: str, dedupe_key: str, attachments: list[Attachment] | None = None
 ) -> bool:
-    """Send once. Returns False when this key was already sent (or is being sent right now).
+    """Send and confirm. Returns True once this run's mail is confirmed sent, False when the key
+    was confirmed sent before; raises in every other case (see the module's docstring):
+    `BeingSent`, `MaybeDelivered`, or the error of a send that certainly failed.
 
     `attachments` go with the SMTP message, or are kept with the caught mail."""
     settings = get_settings()
@@ -115,21 +219,15 @@ async def deliver(
     message["From"] = settings.mail_from
     message["To"] = ", ".join(to)
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain="portal.local")
+    message["Message-ID"] = message_id(dedupe_key, settings.mail_from)
     message.set_content(body)
     for filename, content_type, content in attachments or []:
         maintype, _sep, subtype = content_type.partition("/")
         message.add_attachment(
             content, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
         )
-    # Claim the key first: a second delivery of the same message finds it taken (the unique
-    # key settles two runs at the same moment, too). A failed send gives the key back below.
-    claimed = (
-        await SentMail.insert(SentMail(dedupe_key=dedupe_key, recipients=", ".join(to), subject=subject))
-        .on_conflict(target=SentMail.dedupe_key, action="DO NOTHING")
-        .returning(SentMail.id)
-    )
-    if not claimed:
+    claim = await _claim(dedupe_key, ", ".join(to), subject)
+    if claim is None:
         return False
     try:
         if settings.smtp_host:
@@ -138,15 +236,17 @@ async def deliver(
         else:
             await catch(settings, to, subject, body, attachments or [])
     except MaybeDelivered as exc:
-        # Keep the key: sending again could deliver the mail twice.
-        log.error("mail %s may have been delivered (%s); it will not be sent again", dedupe_key, exc)
-        return True
-    except Exception:
-        await SentMail.delete().where(SentMail.dedupe_key == dedupe_key)
+        # Keep the claim unconfirmed: the outcome is unknown, so a later run sends it again.
+        log.error("mail %s may or may not have been delivered (%s); it will be sent again", dedupe_key, exc)
         raise
+    except Exception:
+        await _give_back(dedupe_key, claim)
+        raise
+    await _confirm(dedupe_key, ", ".join(to), subject, claim)
     return True
 
 
 @async_actor("send_mail", max_retries=8)
 async def send_mail(to: list[str], subject: str, body: str, dedupe_key: str) -> None:
+    """Finishes (and its outbox row is done) only once the mail is confirmed sent."""
     await deliver(to, subject, body, dedupe_key)

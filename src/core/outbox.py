@@ -5,22 +5,25 @@ A row's life: written (`dispatched_at` empty) -> claimed by the relay and queued
 set, `attempts` + 1) -> done when the actor has finished (`done_at`, see
 src.workers.broker.async_actor). A failed run of the actor records its error and moves the claim
 on, because dramatiq retries it. A claim older than OUTBOX_STALE_AFTER seconds without `done_at`
-means the message was lost (a relay died between claiming and queueing, or dramatiq gave up
-after its last retry): `sweep_stuck` gives the row back to the relay, or, once it has been handed
-over OUTBOX_MAX_ATTEMPTS times, marks it failed for vendor admins to see. Handing a row over
-again is safe because every actor is idempotent per dedupe key (mail: src.core.mail.deliver).
+means the message was lost (a relay died between claiming and queueing, a worker died while
+running it, or dramatiq gave up after its last retry): `sweep_stuck` gives the row back to the
+relay, or, once it has been handed over OUTBOX_MAX_ATTEMPTS times, marks it failed for vendor
+admins to see. Handing a row over again is safe because every actor is idempotent per dedupe
+key (mail: src.core.mail.deliver never sends a mail confirmed sent again).
 
 A vendor admin can hand failed rows back to the relay (`retry_failed`): the row starts again as
 if just written, with its attempts counted from zero. Its last error stays until a run succeeds
 (`mark_done` clears it), so a re-send that fails again still shows why.
 
-Mail and failure: a failed send gives its dedupe claim (`SentMail`) back, so a failed row
-normally holds no claim and a re-send delivers it once. A row that failed while still holding
-a claim (the worker died while sending, or after sending but before marking the row done) may
-have been delivered: `may_have_been_delivered` finds these, the page warns, and a re-send
-releases that claim so the mail really goes out again, possibly a second time. A claim younger
-than OUTBOX_STALE_AFTER is kept: it belongs to a run that may still be sending, which then
-finishes the row itself."""
+Mail and failure: an actor finishes, and its row is done, only once its mail is confirmed sent
+(src.core.mail.deliver raises in every other case), so a row is never done for a mail whose
+outcome is unknown. A mail claimed and never confirmed (the worker died while sending, or the
+connection broke after the message was handed over) is sent again by the next run once the claim
+is older than OUTBOX_STALE_AFTER, under the same Message-ID; a younger claim belongs to a run that
+may still be sending, and the next run is left to retry. A failed row whose mail holds such an
+unconfirmed claim may have been delivered: `may_have_been_delivered` finds these, and the page
+warns that sending it again may deliver it twice. A re-send leaves the claims alone: the next run
+sends the mail again, or, when it was confirmed sent meanwhile, only marks the row done."""
 
 from __future__ import annotations
 
@@ -195,11 +198,16 @@ def _is_failed(query: Any) -> Any:
     return query.where(given_up())
 
 
+def unconfirmed_mail() -> Any:
+    """The dedupe keys of mail claimed and never confirmed sent: it may or may not have arrived."""
+    return SentMail.select(SentMail.dedupe_key).where(SentMail.sent_at.is_null())
+
+
 async def may_have_been_delivered(dedupe_keys: list[str]) -> set[str]:
-    """The keys among these whose mail was claimed and never given back: it may have arrived."""
+    """The keys among these whose mail was claimed and never confirmed: it may have arrived."""
     if not dedupe_keys:
         return set()
-    rows = await SentMail.select(SentMail.dedupe_key).where(SentMail.dedupe_key.is_in(dedupe_keys))
+    rows = await unconfirmed_mail().where(SentMail.dedupe_key.is_in(dedupe_keys))
     return {r["dedupe_key"] for r in rows}
 
 
@@ -220,7 +228,6 @@ async def retry_failed(actor: Actor, ids: list[int] | None = None) -> list[Resen
     require_vendor_admin(actor)
     if ids is not None and not ids:
         raise Conflict(_("Choose a failed delivery to send again."))
-    settings = get_settings()
     async with db.transaction():
         # The attempts before the reset, for the audit row (RETURNING gives the new values).
         before_query = _is_failed(OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts))
@@ -249,15 +256,8 @@ async def retry_failed(actor: Actor, ids: list[int] | None = None) -> list[Resen
             )
         if not rows:
             raise Conflict(_("There are no failed deliveries to send again."))
-        keys = [r["dedupe_key"] for r in rows]
-        claimed = await may_have_been_delivered(keys)
-        if claimed:
-            cutoff = _now() - dt.timedelta(seconds=settings.outbox_stale_after)
-            await (
-                SentMail.delete()
-                .where(SentMail.dedupe_key.is_in(sorted(claimed)))
-                .where(SentMail.at < cutoff)
-            )
+        # Unconfirmed claims stay: the next run sends their mail again (see above).
+        claimed = await may_have_been_delivered([r["dedupe_key"] for r in rows])
         resent: list[Resent] = []
         for row in sorted(rows, key=lambda r: r["id"]):
             item = Resent(row["id"], row["actor_name"], row["dedupe_key"], row["dedupe_key"] in claimed)

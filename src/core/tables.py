@@ -70,10 +70,13 @@ class CaughtAttachment(Table, tablename="caught_attachment"):
 
 
 class SentMail(Table, tablename="sent_mail"):
-    """What was sent and under which key, so a retried mail actor never sends twice."""
+    """A mail under its dedupe key: claimed by the run that began sending it at `at`, and
+    confirmed sent at `sent_at` (empty until the SMTP server or the catcher took it). Only a
+    confirmed mail is never sent again (src.core.mail.deliver)."""
 
     id = Serial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow())
     dedupe_key = Varchar(length=200, unique=True)
     recipients = Text()
     subject = Varchar(length=500)
+    sent_at = Timestamptz(null=True, default=None)

@@ -24,7 +24,7 @@ from src.core.errors import Forbidden, NotFound, PortalError
 from src.core.i18n import _, timezone_for
 from src.core.ids import parse_id
 from src.core.paging import page_in_reach
-from src.core.tables import AuditEntry, CaughtAttachment, CaughtMail, OutboxMessage, SentMail
+from src.core.tables import AuditEntry, CaughtAttachment, CaughtMail, OutboxMessage
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.dashboard import labels
 from src.tenants.tables import Organisation
@@ -625,7 +625,7 @@ async def failed_deliveries(actor: Actor) -> FailedDeliveries:
     maybe = (
         await OutboxMessage.count()
         .where(failed)
-        .where(OutboxMessage.dedupe_key.is_in(SentMail.select(SentMail.dedupe_key)))
+        .where(OutboxMessage.dedupe_key.is_in(outbox.unconfirmed_mail()))
         if len(rows) == FAILED_LIMIT
         else len(shown)
     )

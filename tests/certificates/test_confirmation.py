@@ -19,6 +19,7 @@ from src.certificates import tasks as _tasks  # noqa: F401  (registers the actor
 from src.certificates.applications import ApplicationInput
 from src.core.tables import CaughtAttachment, CaughtMail, OutboxMessage, SentMail
 from src.settings import get_settings, override_settings
+from src.tenants.tables import Membership
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact, pdf_text
@@ -123,9 +124,9 @@ async def test_after_sending_the_code_is_gone_from_the_outbox(client):
 
 
 async def test_a_letter_whose_code_is_gone_fails_instead_of_passing_for_sent(client):
-    # After delivery the code is wiped. Should the record of the delivery be released (a vendor
-    # admin sending a failed row again), the letter cannot be rebuilt: the run fails, so the row
-    # stays among the failed deliveries instead of being marked done without a letter.
+    # After the confirmed delivery the code is wiped. Should the record of that delivery be gone
+    # (say, a database restored from a backup), the letter cannot be rebuilt: the run fails, so
+    # the row stays among the failed deliveries instead of being marked done without a letter.
     _org, _contact, issued = await issued_certificate()
     with Smtp():
         await run_outbox()
@@ -150,3 +151,18 @@ async def test_the_local_mail_catcher_keeps_the_letter_with_the_code(client):
     assert letter["content_type"] == "application/pdf"
     text = pdf_text(bytes(letter["content"]))
     assert issued.number in text and issued.revocation_code in text
+
+
+async def test_a_letter_without_anyone_to_send_it_to_fails_and_keeps_the_code(client):
+    # rule CRT-4: a letter that cannot go out never passes for sent
+    org, _contact, issued = await issued_certificate()
+    await Membership.update({Membership.active: False}).where(Membership.organisation == org["id"])
+    key = confirmation.dedupe_key(issued.certificate_id)
+    row = await OutboxMessage.select().first()
+    payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+    with pytest.raises(LookupError, match="no active contact person"):
+        await confirmation.deliver_confirmation(issued.certificate_id, payload["sealed_code"], key)
+    row = await OutboxMessage.select().first()
+    payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+    assert confirmation.unseal(payload["sealed_code"]) == issued.revocation_code
+    assert await confirmation.confirmation_status(issued.certificate_id) is None
