@@ -19,13 +19,12 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
-from src.core.security import security_headers_middleware
+from src.core.security import CountingMemoryStore, security_headers_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
@@ -60,7 +59,7 @@ def _stores(settings: Settings) -> dict[str, Store]:
         return {"sessions": root.with_namespace("sessions"), "rate_limits": root.with_namespace("rl")}
     return {
         "sessions": FileStore(settings.var_dir / "sessions"),
-        "rate_limits": MemoryStore(),
+        "rate_limits": CountingMemoryStore(),
     }
 
 

@@ -18,7 +18,7 @@ from src.certificates import reasons
 from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_datetime
-from src.core.security import RateLimiter
+from src.core.security import RateLimiter, address_bucket
 from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import client_address, provide_actor
@@ -74,13 +74,14 @@ async def revoke_page(request: Request[Any, Any, Any]) -> Template:
     return _form(request, {}, {})
 
 
-async def _limited(request: Request[Any, Any, Any], number: str) -> bool:
+async def _throttled(request: Request[Any, Any, Any], number: str) -> int:
+    """0: go ahead; else the seconds to wait."""
     store = request.app.stores.get("rate_limits")
     per_number = RateLimiter(store, PER_NUMBER_PER_HOUR, 3600, "revoke-number")
     per_address = RateLimiter(store, PER_ADDRESS_PER_HOUR, 3600, "revoke-address")
-    address_ok = await per_address.hit(client_address(request))
-    number_ok = await per_number.hit(hashlib.sha256(number.encode()).hexdigest()[:32])
-    return not (address_ok and number_ok)
+    address_wait = await per_address.hit(address_bucket(client_address(request)))
+    number_wait = await per_number.hit(hashlib.sha256(number.encode()).hexdigest()[:32])
+    return max(address_wait, number_wait)
 
 
 @post("/revoke", include_in_schema=False)
@@ -99,8 +100,9 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
         errors["reason"] = _("Choose a reason for the revocation.")
     if errors:
         return _form(request, values, errors, 422)
-    if await _limited(request, number):
-        return _form(
+    wait = await _throttled(request, number)
+    if wait:
+        refused = _form(
             request,
             values,
             {
@@ -111,6 +113,8 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
             },
             429,
         )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     cert = await check_code(number, code)
     if cert is None:
         return _form(request, values, {"form": _no_match()}, 422)

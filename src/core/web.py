@@ -239,7 +239,10 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             response.headers.update(exc.headers)
         return response
     detail = exc.detail if status in (400, 403, 429) and exc.detail else ""
-    return _error_page(request, status, detail)
+    response = _error_page(request, status, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -3,12 +3,14 @@ REV-6, MOD-7)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
 
 import pytest
 from cryptography import x509
+from litestar.testing import AsyncTestClient
 
 from src.certificates import reasons
 from src.certificates.revocation import revoke_certificate
@@ -24,7 +26,7 @@ from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue
 from tests.oidc_support import sign_in_person
-from tests.support import text_of
+from tests.support import PortalClient, limited_app, text_of
 
 
 async def run_outbox() -> None:
@@ -144,6 +146,39 @@ async def test_guessing_is_limited_per_client_address(client: Any) -> None:
         assert (await _check(client, f"S-2026-{i:06d}", "AAAA-BBBB-CCCC-DDDD")).status_code == 422
     limited = await _check(client, "S-2026-999999", "AAAA-BBBB-CCCC-DDDD")
     assert limited.status_code == 429
+
+
+@pytest.mark.parametrize("same_number", [True, False], ids=["one number", "many numbers"])
+async def test_concurrent_guesses_get_exactly_the_allowed_checks(
+    limits_redis: str, same_number: bool
+) -> None:
+    # rule REV-1: 5 checks per number and address, 20 per address, however many arrive at once
+    app = limited_app(limits_redis)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as raw:
+        client = PortalClient(raw)
+        await client.csrf()
+        answers = await asyncio.gather(
+            *(
+                client.post_form(
+                    "/revoke",
+                    {
+                        "number": "S-2026-000001" if same_number else f"S-2026-{i:06d}",
+                        "code": "AAAA-BBBB-CCCC-DDDD",
+                        "reason": "data_changed",
+                    },
+                    headers={"Accept-Language": "nl"},
+                )
+                for i in range(100)
+            )
+        )
+    statuses = [answer.status_code for answer in answers]
+    allowed = 5 if same_number else 20
+    assert statuses.count(422) == allowed
+    assert statuses.count(429) == 100 - allowed
+    for answer in answers:
+        if answer.status_code == 429:
+            assert 1 <= int(answer.headers["retry-after"]) <= 3600
+            assert "Te veel pogingen" in text_of(answer.text)
 
 
 async def test_the_public_page_needs_the_csrf_token(client: Any) -> None:
