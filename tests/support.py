@@ -75,6 +75,19 @@ class PortalClient:
         return await self.raw.request(method, url, data=data, headers=headers, **kwargs)
 
 
+class FromAddress:
+    """The app as reached from one client address (the test client always says "testclient")."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        self.app = app
+        self.address = address
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.address, 50000)}
+        await self.app(scope, receive, send)
+
+
 def limited_app(redis_url: str, **env: str) -> Litestar:
     """The app with its rate limits counted where `limits_redis` says, and settings from `env`."""
     from src.app import create_app

@@ -27,8 +27,8 @@ from src.tenants.tables import Organisation
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-# Guessing must not work (REV-1): attempts per certificate number and per client address.
-PER_NUMBER_PER_HOUR = 5
+# Guessing must not work (REV-1), and nobody may stop a holder from revoking: see `_throttled`.
+PER_ADDRESS_AND_NUMBER_PER_HOUR = 5
 PER_ADDRESS_PER_HOUR = 20
 CONFIRM_SECONDS = 10 * 60
 
@@ -75,13 +75,26 @@ async def revoke_page(request: Request[Any, Any, Any]) -> Template:
 
 
 async def _throttled(request: Request[Any, Any, Any], number: str) -> int:
-    """0: go ahead; else the seconds to wait."""
+    """How the online revocation is throttled (rule REV-1). 0: go ahead; else the seconds to wait.
+
+    Every attempt from a client address is counted before its code is checked, right or wrong:
+    at most 20 per hour from one address over all certificate numbers, and at most 5 per hour
+    from one address for one number. There is no limit on a number by itself: numbers are
+    sequential (S-2026-000001, ...), so a lock on a number would let anyone stop its holder from
+    revoking it, by typing five wrong codes. A stranger's attempts throttle only the stranger's
+    own address; the holder, from another address, is never affected.
+
+    Guessing stays hopeless: a code has about 79 bits and each check costs an Argon2 hash, so even
+    a million addresses at 20 attempts an hour try about 2^37 codes a year, of 2^79. An IPv6
+    address counts as its /64 network (`address_bucket`), so one host cannot step through its
+    own addresses. The counts are raised in one atomic step in the store (memory or Redis), so
+    concurrent requests from one address get exactly the allowed number of checks."""
     store = request.app.stores.get("rate_limits")
-    per_number = RateLimiter(store, PER_NUMBER_PER_HOUR, 3600, "revoke-number")
     per_address = RateLimiter(store, PER_ADDRESS_PER_HOUR, 3600, "revoke-address")
-    address_wait = await per_address.hit(address_bucket(client_address(request)))
-    number_wait = await per_number.hit(hashlib.sha256(number.encode()).hexdigest()[:32])
-    return max(address_wait, number_wait)
+    per_number = RateLimiter(store, PER_ADDRESS_AND_NUMBER_PER_HOUR, 3600, "revoke-address-number")
+    address = address_bucket(client_address(request))
+    number_key = hashlib.sha256(f"{address} {number}".encode()).hexdigest()[:32]
+    return await per_address.hit(address) or await per_number.hit(number_key)
 
 
 @post("/revoke", include_in_schema=False)

@@ -26,7 +26,7 @@ from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue
 from tests.oidc_support import sign_in_person
-from tests.support import PortalClient, limited_app, text_of
+from tests.support import FromAddress, PortalClient, limited_app, text_of
 
 
 async def run_outbox() -> None:
@@ -130,15 +130,30 @@ async def test_a_forged_or_changed_confirmation_revokes_nothing(client: Any) -> 
     assert not await Revocation.exists()
 
 
-async def test_guessing_is_limited_per_certificate_number(client: Any) -> None:
-    # rule REV-1: guessing must not work — five tries per number per hour, then even the right code waits
+async def test_a_stranger_guessing_cannot_stop_the_holder_from_revoking(app: Any) -> None:
+    # rule REV-1: guessing is slowed per address, and never locks the number for its holder
     issued, _, _ = await issue()
-    for _ in range(5):
-        assert (await _check(client, issued.number, "AAAA-BBBB-CCCC-DDDD")).status_code == 422
-    limited = await _check(client, issued.number, issued.revocation_code)
-    assert limited.status_code == 429
-    assert "Too many attempts" in limited.text
-    assert not await Revocation.exists()
+    async with (
+        AsyncTestClient(
+            app=FromAddress(app, "198.51.100.66"), base_url="http://testserver.local"
+        ) as raw_attacker,
+        AsyncTestClient(app=FromAddress(app, "192.0.2.10"), base_url="http://testserver.local") as raw_holder,
+    ):
+        attacker, holder = PortalClient(raw_attacker), PortalClient(raw_holder)
+        for _ in range(5):
+            assert (await _check(attacker, issued.number, "AAAA-BBBB-CCCC-DDDD")).status_code == 422
+        limited = await _check(attacker, issued.number, issued.revocation_code)
+        assert limited.status_code == 429
+        assert "Too many attempts" in limited.text
+        assert 3590 <= int(limited.headers["retry-after"]) <= 3600
+
+        checked = await _check(holder, issued.number, issued.revocation_code, "data_changed")
+        assert checked.status_code == 200
+        done = await holder.post_form(
+            "/revoke/confirm", {"token": _token(checked.text), "reason": "data_changed"}
+        )
+        assert done.status_code == 200
+    assert await Revocation.count() == 1
 
 
 async def test_guessing_is_limited_per_client_address(client: Any) -> None:
