@@ -24,7 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
-from src.core.security import CountingMemoryStore, security_headers_middleware
+from src.core.security import CountingMemoryStore, security_headers_middleware, trusted_proxies_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
@@ -131,6 +131,13 @@ def create_app(
         samesite="lax",
         renew_on_access=False,
     )
+    middleware: list[Any] = [
+        session.middleware,
+        DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
+    ]
+    if settings.trusted_proxies:
+        # Outermost, so everything after it sees the client's address.
+        middleware.insert(0, DefineMiddleware(trusted_proxies_middleware(settings.trusted_proxies)))
     openapi = OpenAPIConfig(
         title=API_TITLE,
         version="1.0.0",
@@ -150,10 +157,7 @@ def create_app(
         ],
         template_config=template_config,
         csrf_config=csrf,
-        middleware=[
-            session.middleware,
-            DefineMiddleware(security_headers_middleware(settings.secure_cookies)),
-        ],
+        middleware=middleware,
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,

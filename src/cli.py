@@ -126,6 +126,7 @@ def run_demo(host: str, port: int) -> None:
     import uvicorn
     import werkzeug.serving
 
+    from src.core.serving import APP, UVICORN_OPTIONS
     from src.settings import Settings, override_settings
     from src.tenants import demo
 
@@ -161,11 +162,7 @@ def run_demo(host: str, port: int) -> None:
     )
     threading.Thread(target=provider.serve_forever, name="demo-oidc-provider", daemon=True).start()
 
-    server = uvicorn.Server(
-        uvicorn.Config(
-            "src.app:create_app", factory=True, host=host, port=port, access_log=False, log_level="info"
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS))
     providers = [
         {"name": p.name, "label": p.label, "kind": p.kind, "staff": p.staff}
         for p in settings.identity_providers

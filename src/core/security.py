@@ -59,6 +59,61 @@ def security_headers_middleware(hsts: bool):
     return middleware_factory
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: str, networks: tuple[Network, ...]) -> str:
+    """The client's address when the connection comes from `peer`. X-Forwarded-For counts only
+    when the peer is a trusted proxy: its addresses are read from the right (each proxy appends
+    the address it was connected from), trusted proxies are passed over, and the first address
+    that is not one is the client. What lies left of it was written by the client itself, so it
+    is never believed. An entry met on the way that is not an address leaves the peer as the
+    client."""
+    if not _within(peer, networks):
+        return peer
+    client = peer
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        client = hop
+        if not _within(hop, networks):
+            break
+    return client
+
+
+def trusted_proxies_middleware(trusted: tuple[str, ...]):
+    """The request's client address behind the reverse proxies named in TRUSTED_PROXIES (see
+    `forwarded_client`). Installed only when some are named: by default nobody is trusted and
+    the address is the connection's own, whatever X-Forwarded-For says."""
+    networks = tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+    def middleware_factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            client = scope.get("client")
+            if scope["type"] == "http" and client:
+                forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
+                if forwarded:
+                    address = forwarded_client(client[0], forwarded.decode("latin-1"), networks)
+                    if address != client[0]:
+                        scope["client"] = (address, 0)
+            await app(scope, receive, send)
+
+        return middleware
+
+    return middleware_factory
+
+
 def address_bucket(address: str) -> str:
     """What a limit per client address counts: an IPv4 address, or the /64 network of an IPv6
     address (one subscriber's network, where a single host can take any of 2^64 addresses)."""

@@ -1,10 +1,13 @@
 """Rate limits count in one atomic step on every store (the embedded default's memory, Redis), so
-concurrent requests get exactly the limit."""
+concurrent requests get exactly the limit; the client's address is the connection's own unless a
+trusted proxy forwards it (TRUSTED_PROXIES, none by default)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +17,14 @@ import redis
 from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
+from litestar.testing import AsyncTestClient
 
-from src.core.security import CountingMemoryStore, RateLimiter, address_bucket
+from src.core.security import CountingMemoryStore, RateLimiter, address_bucket, forwarded_client
 from src.identity.auth import build_actor
 from src.identity.services import create_token
+from src.settings import Settings
 from tests import factories
-from tests.support import running_portal
+from tests.support import FromAddress, limited_app, running_portal
 
 
 def _store(limits_redis: str) -> Any:
@@ -81,6 +86,66 @@ def test_an_ipv6_client_is_counted_by_its_network() -> None:
     assert address_bucket("192.0.2.7") == "192.0.2.7"
 
 
+PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8:ff::/48"))
+
+
+def test_x_forwarded_for_is_read_only_from_a_trusted_proxy() -> None:
+    # nobody trusted: the header is ignored, whatever it says
+    assert forwarded_client("127.0.0.1", "198.51.100.7", ()) == "127.0.0.1"
+    assert forwarded_client("192.0.2.1", "198.51.100.7", PROXIES) == "192.0.2.1"
+    # from a trusted proxy: the right-most address that is not a trusted proxy
+    assert forwarded_client("10.0.0.2", "198.51.100.7", PROXIES) == "198.51.100.7"
+    assert forwarded_client("10.0.0.2", "6.6.6.6, 198.51.100.7, 10.1.1.1", PROXIES) == "198.51.100.7"
+    assert forwarded_client("10.0.0.2", "2001:db8:1::5, 2001:db8:ff::1", PROXIES) == "2001:db8:1::5"
+    # what the client wrote itself, left of its own address, is never believed
+    assert forwarded_client("10.0.0.2", "10.9.9.9, 198.51.100.7", PROXIES) == "198.51.100.7"
+    # nonsense where an address should be: the proxy's own address
+    assert forwarded_client("10.0.0.2", "198.51.100.7, unknown", PROXIES) == "10.0.0.2"
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    settings = Settings.from_env({"TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16 ::1"})
+    assert settings.trusted_proxies == ("10.0.0.5", "10.1.0.0/16", "::1")
+    assert Settings.from_env({}).trusted_proxies == ()
+    with pytest.raises(ValueError, match=r"TRUSTED_PROXIES: 'proxy\.example'"):
+        Settings.from_env({"TRUSTED_PROXIES": "proxy.example"})
+
+
+_guesses = itertools.count()
+
+
+async def _api_statuses(app: Any, peer: str, forwarded: list[str]) -> list[int]:
+    """Requests with a wrong token each (only the limit per address can refuse them)."""
+    async with AsyncTestClient(app=FromAddress(app, peer), base_url="http://testserver.local") as client:
+        return [
+            (
+                await client.get(
+                    "/api/v1/me",
+                    headers={"Authorization": f"Bearer cp_guess{next(_guesses)}", "X-Forwarded-For": value},
+                )
+            ).status_code
+            for value in forwarded
+        ]
+
+
+async def test_by_default_x_forwarded_for_does_not_change_the_client() -> None:
+    app = limited_app("", API_RATE_LIMIT="2")
+    statuses = await _api_statuses(app, "127.0.0.1", ["198.51.100.1", "198.51.100.2", "198.51.100.3"])
+    assert statuses == [401, 401, 429]
+
+
+async def test_behind_a_trusted_proxy_each_client_has_its_own_limit() -> None:
+    app = limited_app("", API_RATE_LIMIT="2", TRUSTED_PROXIES="10.0.0.0/8")
+    # a client forging addresses left of its own is still the one client
+    forged = [f"203.0.113.{i}, 198.51.100.7" for i in range(3)]
+    assert await _api_statuses(app, "10.0.0.2", forged) == [401, 401, 429]
+    # another client behind the same proxy has a limit of its own
+    assert await _api_statuses(app, "10.0.0.2", ["198.51.100.8"]) == [401]
+    # a peer that is not a trusted proxy is the client, whatever it forwards
+    untrusted = await _api_statuses(app, "192.0.2.1", ["198.51.100.9", "198.51.100.10", "198.51.100.11"])
+    assert untrusted == [401, 401, 429]
+
+
 async def _many_at_once(base: str, requests: list[dict[str, Any]], source: str) -> list[httpx.Response]:
     """The requests sent at once to a real server over 32 parallel connections from the loopback
     address `source`."""
@@ -114,3 +179,11 @@ async def test_a_real_server_gives_parallel_connections_exactly_the_api_limit(
         statuses = [answer.status_code for answer in answers]
         assert statuses.count(200) == 20 and statuses.count(429) == 80
         assert all(1 <= int(a.headers["retry-after"]) <= 60 for a in answers if a.status_code == 429)
+
+        # X-Forwarded-For from 127.0.0.1 is not believed by default: another client, one limit
+        guesses = [
+            {"headers": {"Authorization": f"Bearer cp_guess{i}", "X-Forwarded-For": f"198.51.100.{i}"}}
+            for i in range(100)
+        ]
+        statuses = [answer.status_code for answer in await _many_at_once(base, guesses, source="127.0.0.1")]
+        assert statuses.count(401) == 20 and statuses.count(429) == 80
