@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
 from litestar.testing import AsyncTestClient
@@ -26,7 +28,7 @@ from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue
 from tests.oidc_support import sign_in_person
-from tests.support import FromAddress, PortalClient, limited_app, text_of
+from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
 
 
 async def run_outbox() -> None:
@@ -418,3 +420,50 @@ async def test_rev7_contact_person_confirms_agb_code_user_number_and_name(client
     assert revoked[other_personal.number] is None and revoked[elsewhere.number] is None
     detail = await client.get(f"/organisation/certificates/{personal.number}")
     assert "Revoked at" in text_of(detail.text)
+
+
+async def _revocation_client(base: str, source: str) -> httpx.AsyncClient:
+    """A browser at loopback address `source`, holding the revocation page's CSRF cookie."""
+    transport = httpx.AsyncHTTPTransport(local_address=source, limits=httpx.Limits(max_connections=20))
+    client = httpx.AsyncClient(base_url=base, transport=transport, timeout=60)
+    assert (await client.get("/revoke")).status_code == 200
+    return client
+
+
+async def _post_check(client: httpx.AsyncClient, number: str, code: str) -> httpx.Response:
+    form = {
+        "number": number,
+        "code": code,
+        "reason": "data_changed",
+        "_csrf_token": client.cookies["portal_csrf"],
+    }
+    return await client.post("/revoke", data=form)
+
+
+async def test_on_a_real_server_a_stranger_cannot_lock_the_holder_out(tmp_path: Path) -> None:
+    # rule REV-1, over real parallel connections from two addresses
+    issued, _, _ = await issue()
+    with running_portal(tmp_path / "server.log", {}) as base:
+        attacker = await _revocation_client(base, "127.0.0.2")
+        holder = await _revocation_client(base, "127.0.0.3")
+        try:
+            guesses = await asyncio.gather(
+                *(_post_check(attacker, issued.number, f"AAAA-BBBB-CCCC-{i:04d}") for i in range(20))
+            )
+            statuses = [answer.status_code for answer in guesses]
+            assert statuses.count(422) == 5 and statuses.count(429) == 15
+            assert (await _post_check(attacker, issued.number, issued.revocation_code)).status_code == 429
+
+            checked = await _post_check(holder, issued.number, issued.revocation_code)
+            assert checked.status_code == 200
+            form = {
+                "token": _token(checked.text),
+                "reason": "data_changed",
+                "_csrf_token": holder.cookies["portal_csrf"],
+            }
+            done = await holder.post("/revoke/confirm", data=form)
+            assert done.status_code == 200
+        finally:
+            await attacker.aclose()
+            await holder.aclose()
+    assert await Revocation.count() == 1
