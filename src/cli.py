@@ -137,6 +137,8 @@ def run_demo(host: str, port: int) -> None:
     provider_url = f"http://127.0.0.1:{provider_port}"
     if not os.environ.get("OIDC_PROVIDERS"):
         os.environ["OIDC_PROVIDERS"] = demo.demo_providers_json(provider_url)
+    for variable, value in demo.DEMO_SERVICE_DESK.items():
+        os.environ.setdefault(variable, value)
     settings = Settings.from_env()
     override_settings(settings)
 

@@ -17,7 +17,8 @@ from litestar.response import Template
 from src.certificates import reasons
 from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
-from src.core.i18n import _, format_datetime
+from src.core.i18n import LOCALES, _, current_locale, format_datetime
+from src.core.pdf import render_pdf
 from src.core.security import RateLimiter, address_bucket
 from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
@@ -72,6 +73,28 @@ def _form(
 @get("/revoke", include_in_schema=False)
 async def revoke_page(request: Request[Any, Any, Any]) -> Template:
     return _form(request, {}, {})
+
+
+@get("/revoke/form/{language:str}", include_in_schema=False)
+async def revocation_form_pdf(language: FromPath[str]) -> Response[bytes]:
+    """The form for a revocation by post or e-mail, in Dutch, Swedish or English (rule REV-5):
+    `/revoke/form/nl.pdf`."""
+    code, _dot, extension = language.partition(".")
+    if code not in LOCALES or extension != "pdf":
+        raise NotFound()
+    token = current_locale.set(code)
+    try:
+        pdf = await render_pdf(
+            "certificates/pdf_revocation_form.html",
+            {"reasons": reasons.choices(), "base_url": get_settings().base_url},
+        )
+    finally:
+        current_locale.reset(token)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="revocation-form-{code}.pdf"'},
+    )
 
 
 async def _throttled(request: Request[Any, Any, Any], number: str) -> int:
@@ -275,4 +298,4 @@ async def org_revoke(
     return redirect(request, f"/organisation/certificates/{result['number']}")
 
 
-ROUTES = [revoke_page, revoke_check, revoke_confirm, org_revoke_form, org_revoke]
+ROUTES = [revoke_page, revocation_form_pdf, revoke_check, revoke_confirm, org_revoke_form, org_revoke]

@@ -17,7 +17,7 @@ from litestar.testing import AsyncTestClient
 from src.certificates import reasons
 from src.certificates.revocation import revoke_certificate
 from src.certificates.tables import Certificate, Revocation
-from src.core import db
+from src.core import db, i18n
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
 from src.core.tenancy import SYSTEM
@@ -27,6 +27,7 @@ from src.tenants.services import users
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue
+from tests.core.test_pdf import pdf_text
 from tests.oidc_support import sign_in_person
 from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
 
@@ -467,3 +468,38 @@ async def test_on_a_real_server_a_stranger_cannot_lock_the_holder_out(tmp_path: 
             await attacker.aclose()
             await holder.aclose()
     assert await Revocation.count() == 1
+
+
+async def test_the_revocation_page_says_where_to_send_a_request_by_post_or_e_mail() -> None:
+    # rule REV-5: the service desk's address and the form to download
+    desk = {
+        "SERVICE_DESK_NAME": "Acme service desk",
+        "SERVICE_DESK_EMAIL": "desk@acme.example",
+        "SERVICE_DESK_PHONE": "+31 20 555 0199",
+        "SERVICE_DESK_ADDRESS": "Acme B.V.; Postbus 99; 1000 AA Amsterdam",
+    }
+    async with AsyncTestClient(app=limited_app("", **desk), base_url="http://testserver.local") as client:
+        page = await client.get("/revoke")
+        forms = {code: await client.get(f"/revoke/form/{code}.pdf") for code in ("nl", "sv", "en")}
+        unknown = [await client.get(path) for path in ("/revoke/form/de.pdf", "/revoke/form/nl.txt")]
+    by_post = text_of(page.text.split('id="by-post"')[1])
+    for text in ("Acme service desk", "Postbus 99", "1000 AA Amsterdam", "desk@acme.example"):
+        assert text in by_post
+    assert "+31 20 555 0199" in by_post
+    for code in ("nl", "sv", "en"):
+        assert f'href="/revoke/form/{code}.pdf"' in page.text
+        assert forms[code].status_code == 200
+        assert forms[code].headers["content-type"] == "application/pdf"
+    texts = {code: pdf_text(answer.content) for code, answer in forms.items()}
+    assert "Request to revoke a certificate" in texts["en"]
+    assert "Verzoek om intrekking van een certificaat" in texts["nl"]
+    assert "Begäran om spärr av ett certifikat" in texts["sv"]
+    token = i18n.current_locale.set("en")
+    try:
+        labels = [label for _value, label in reasons.choices()]
+    finally:
+        i18n.current_locale.reset(token)
+    assert all(label in " ".join(texts["en"].split()) for label in labels)
+    for text in texts.values():
+        assert "Postbus 99" in text and "desk@acme.example" in text
+    assert [answer.status_code for answer in unknown] == [404, 404]
