@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -239,6 +244,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             response.headers.update(exc.headers)
         return response
     detail = exc.detail if status in (400, 403, 429) and exc.detail else ""
+    if isinstance(exc, PermissionDeniedException) and detail.startswith("CSRF"):
+        detail = _(
+            "The form was sent without its security token, for instance after a long pause or from "
+            "an old tab. Reload the page and send the form again."
+        )
     response = _error_page(request, status, detail)
     if exc.headers:
         response.headers.update(exc.headers)
