@@ -12,19 +12,19 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
-from src.core.security import security_headers
+from src.core.security import CountingMemoryStore, security_headers, trusted_proxies_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
 from src.core.web import (
@@ -61,7 +61,7 @@ def _stores(settings: Settings) -> dict[str, Store]:
         return {"sessions": root.with_namespace("sessions"), "rate_limits": root.with_namespace("rl")}
     return {
         "sessions": FileStore(settings.var_dir / "sessions"),
-        "rate_limits": MemoryStore(),
+        "rate_limits": CountingMemoryStore(),
     }
 
 
@@ -144,6 +144,10 @@ def create_app(
         samesite="lax",
         renew_on_access=False,
     )
+    middleware: list[Any] = [session.middleware]
+    if settings.trusted_proxies:
+        # Outermost, so everything after it sees the client's address.
+        middleware.insert(0, DefineMiddleware(trusted_proxies_middleware(settings.trusted_proxies)))
     openapi = OpenAPIConfig(
         title=API_TITLE,
         version="1.0.0",
@@ -163,7 +167,7 @@ def create_app(
         ],
         template_config=template_config,
         csrf_config=csrf,
-        middleware=[session.middleware],
+        middleware=middleware,
         before_send=[security_headers(settings.secure_cookies)],
         stores=_stores(settings),
         openapi_config=openapi,

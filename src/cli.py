@@ -126,6 +126,7 @@ def run_demo(host: str, port: int) -> None:
     import uvicorn
     import werkzeug.serving
 
+    from src.core.serving import APP, UVICORN_OPTIONS
     from src.settings import Settings, override_settings
     from src.tenants import demo
 
@@ -136,6 +137,8 @@ def run_demo(host: str, port: int) -> None:
     provider_url = f"http://127.0.0.1:{provider_port}"
     if not os.environ.get("OIDC_PROVIDERS"):
         os.environ["OIDC_PROVIDERS"] = demo.demo_providers_json(provider_url)
+    for variable, value in demo.DEMO_SERVICE_DESK.items():
+        os.environ.setdefault(variable, value)
     settings = Settings.from_env()
     override_settings(settings)
 
@@ -161,11 +164,7 @@ def run_demo(host: str, port: int) -> None:
     )
     threading.Thread(target=provider.serve_forever, name="demo-oidc-provider", daemon=True).start()
 
-    server = uvicorn.Server(
-        uvicorn.Config(
-            "src.app:create_app", factory=True, host=host, port=port, access_log=False, log_level="info"
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(APP, host=host, port=port, **UVICORN_OPTIONS))
     providers = [
         {"name": p.name, "label": p.label, "kind": p.kind, "staff": p.staff}
         for p in settings.identity_providers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -75,6 +76,15 @@ class Settings:
     identity_providers: tuple[IdentityProvider, ...] = field(default_factory=tuple)
     signin_rate_limit: int = 20
     api_rate_limit: int = 600
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For is believed; none by
+    # default, so the client's address is the connection's own.
+    trusted_proxies: tuple[str, ...] = ()
+    # The vendor's service desk, shown in every page's footer, on /revoke and on the revocation
+    # form (rule REV-5). The postal address is a tuple of lines.
+    service_desk_name: str = ""
+    service_desk_email: str = ""
+    service_desk_phone: str = ""
+    service_desk_address: tuple[str, ...] = ()
     var_dir: Path = ROOT / "var"
     # Encrypts the CA private keys at rest (PKCS#8, BestAvailableEncryption). The embedded
     # default derives it from SECRET_KEY; production sets CA_KEY_PASSPHRASE of its own.
@@ -103,6 +113,15 @@ class Settings:
             raise ValueError(f"SMTP_CA_FILE {self.smtp_ca_file} is not a readable file")
         if self.outbox_stale_after <= 0 or self.outbox_sweep_interval <= 0:
             raise ValueError("OUTBOX_STALE_AFTER and OUTBOX_SWEEP_INTERVAL must be positive seconds")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        if self.service_desk_email and "@" not in self.service_desk_email:
+            raise ValueError(f"SERVICE_DESK_EMAIL {self.service_desk_email!r} is not an e-mail address")
         if self.outbox_max_attempts < 1:
             raise ValueError("OUTBOX_MAX_ATTEMPTS must be at least 1")
 
@@ -148,6 +167,13 @@ class Settings:
             identity_providers=providers,
             signin_rate_limit=int(env.get("SIGNIN_RATE_LIMIT", 20)),
             api_rate_limit=int(env.get("API_RATE_LIMIT", 600)),
+            trusted_proxies=tuple(env.get("TRUSTED_PROXIES", "").replace(",", " ").split()),
+            service_desk_name=env.get("SERVICE_DESK_NAME", "").strip(),
+            service_desk_email=env.get("SERVICE_DESK_EMAIL", "").strip(),
+            service_desk_phone=env.get("SERVICE_DESK_PHONE", "").strip(),
+            service_desk_address=tuple(
+                line.strip() for line in env.get("SERVICE_DESK_ADDRESS", "").split(";") if line.strip()
+            ),
             var_dir=var_dir,
             ca_key_passphrase=env.get("CA_KEY_PASSPHRASE") or _derived_ca_passphrase(secret),
             outbox_stale_after=float(env.get("OUTBOX_STALE_AFTER") or 600),

@@ -23,6 +23,7 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 
 from tests import oidc_support  # noqa: E402,F401  (sets OIDC_PROVIDERS before the app reads settings)
 from tests.support import PortalClient, truncate_all  # noqa: E402
+from tests.workers.conftest import redis_url  # noqa: E402,F401  (the one test Redis, for every directory)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -58,3 +59,22 @@ def app() -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[PortalClient]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as raw:
         yield PortalClient(raw)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def limits_redis(request: pytest.FixtureRequest) -> str:
+    """Where rate limits are counted: "" for the embedded default's memory store, else the URL of
+    the test Redis, its rate-limit counts emptied first."""
+    if request.param == "memory":
+        return ""
+    import redis
+
+    url = str(request.getfixturevalue("redis_url"))
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match="portal_rl:*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+    return url

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from litestar import Litestar
@@ -66,6 +74,63 @@ class PortalClient:
     async def htmx(self, method: str, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         headers = {"HX-Request": "true", "x-csrftoken": await self.csrf(), **kwargs.pop("headers", {})}
         return await self.raw.request(method, url, data=data, headers=headers, **kwargs)
+
+
+class FromAddress:
+    """The app as reached from one client address (the test client always says "testclient")."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        self.app = app
+        self.address = address
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope = {**scope, "client": (self.address, 50000)}
+        await self.app(scope, receive, send)
+
+
+def limited_app(redis_url: str, **env: str) -> Litestar:
+    """The app with its rate limits counted where `limits_redis` says, and settings from `env`."""
+    from src.app import create_app
+    from src.settings import Settings
+
+    settings = Settings.from_env({**os.environ, "REDIS_URL": redis_url, **env})
+    return create_app(settings, run_worker=False, start_pool=False)
+
+
+@contextlib.contextmanager
+def running_portal(log: Path, env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """`portal run` as a process of its own on a free loopback port, on the test database, with
+    its web processes all ready; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "src.cli", "run", "--port", str(port), "--workers", str(workers)]
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ, "BASE_URL": base, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        # what uvicorn logs once it listens, or the supervisor once a web process serves
+        marker, wanted = ("is ready", workers) if workers > 1 else ("Uvicorn running on", 1)
+        while log.read_text(errors="replace").count(marker) < wanted:
+            assert server.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the portal did not start: " + log.read_text(errors="replace")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def text_of(html: str) -> str:

@@ -17,8 +17,9 @@ from litestar.response import Template
 from src.certificates import reasons
 from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
-from src.core.i18n import _, format_datetime
-from src.core.security import RateLimiter
+from src.core.i18n import LOCALES, _, current_locale, format_datetime
+from src.core.pdf import render_pdf
+from src.core.security import RateLimiter, address_bucket
 from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import client_address, provide_actor
@@ -27,8 +28,8 @@ from src.tenants.tables import Organisation
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-# Guessing must not work (REV-1): attempts per certificate number and per client address.
-PER_NUMBER_PER_HOUR = 5
+# Guessing must not work (REV-1), and nobody may stop a holder from revoking: see `_throttled`.
+PER_ADDRESS_AND_NUMBER_PER_HOUR = 5
 PER_ADDRESS_PER_HOUR = 20
 CONFIRM_SECONDS = 10 * 60
 
@@ -74,13 +75,49 @@ async def revoke_page(request: Request[Any, Any, Any]) -> Template:
     return _form(request, {}, {})
 
 
-async def _limited(request: Request[Any, Any, Any], number: str) -> bool:
+@get("/revoke/form/{language:str}", include_in_schema=False)
+async def revocation_form_pdf(language: FromPath[str]) -> Response[bytes]:
+    """The form for a revocation by post or e-mail, in Dutch, Swedish or English (rule REV-5):
+    `/revoke/form/nl.pdf`."""
+    code, _dot, extension = language.partition(".")
+    if code not in LOCALES or extension != "pdf":
+        raise NotFound()
+    token = current_locale.set(code)
+    try:
+        pdf = await render_pdf(
+            "certificates/pdf_revocation_form.html",
+            {"reasons": reasons.choices(), "base_url": get_settings().base_url},
+        )
+    finally:
+        current_locale.reset(token)
+    return Response(
+        content=pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="revocation-form-{code}.pdf"'},
+    )
+
+
+async def _throttled(request: Request[Any, Any, Any], number: str) -> int:
+    """How the online revocation is throttled (rule REV-1). 0: go ahead; else the seconds to wait.
+
+    Every attempt from a client address is counted before its code is checked, right or wrong:
+    at most 20 per hour from one address over all certificate numbers, and at most 5 per hour
+    from one address for one number. There is no limit on a number by itself: numbers are
+    sequential (S-2026-000001, ...), so a lock on a number would let anyone stop its holder from
+    revoking it, by typing five wrong codes. A stranger's attempts throttle only the stranger's
+    own address; the holder, from another address, is never affected.
+
+    Guessing stays hopeless: a code has about 79 bits and each check costs an Argon2 hash, so even
+    a million addresses at 20 attempts an hour try about 2^37 codes a year, of 2^79. An IPv6
+    address counts as its /64 network (`address_bucket`), so one host cannot step through its
+    own addresses. The counts are raised in one atomic step in the store (memory or Redis), so
+    concurrent requests from one address get exactly the allowed number of checks."""
     store = request.app.stores.get("rate_limits")
-    per_number = RateLimiter(store, PER_NUMBER_PER_HOUR, 3600, "revoke-number")
     per_address = RateLimiter(store, PER_ADDRESS_PER_HOUR, 3600, "revoke-address")
-    address_ok = await per_address.hit(client_address(request))
-    number_ok = await per_number.hit(hashlib.sha256(number.encode()).hexdigest()[:32])
-    return not (address_ok and number_ok)
+    per_number = RateLimiter(store, PER_ADDRESS_AND_NUMBER_PER_HOUR, 3600, "revoke-address-number")
+    address = address_bucket(client_address(request))
+    number_key = hashlib.sha256(f"{address} {number}".encode()).hexdigest()[:32]
+    return await per_address.hit(address) or await per_number.hit(number_key)
 
 
 @post("/revoke", include_in_schema=False)
@@ -99,8 +136,9 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
         errors["reason"] = _("Choose a reason for the revocation.")
     if errors:
         return _form(request, values, errors, 422)
-    if await _limited(request, number):
-        return _form(
+    wait = await _throttled(request, number)
+    if wait:
+        refused = _form(
             request,
             values,
             {
@@ -111,6 +149,8 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
             },
             429,
         )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     cert = await check_code(number, code)
     if cert is None:
         return _form(request, values, {"form": _no_match()}, 422)
@@ -258,4 +298,4 @@ async def org_revoke(
     return redirect(request, f"/organisation/certificates/{result['number']}")
 
 
-ROUTES = [revoke_page, revoke_check, revoke_confirm, org_revoke_form, org_revoke]
+ROUTES = [revoke_page, revocation_form_pdf, revoke_check, revoke_confirm, org_revoke_form, org_revoke]

@@ -1,14 +1,18 @@
-"""Security headers on every answer, and fixed-window rate limits kept in the app's store
+"""Security headers on every answer, and rate limits counted atomically in the app's store
 (memory in the embedded default, Redis when several processes share the work)."""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+import ipaddress
+import math
 from collections.abc import Awaitable, Callable
 
-from litestar.stores.base import Store
+from litestar.exceptions import TooManyRequestsException
+from litestar.stores.base import StorageObject, Store
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
-from litestar.types import Message, Scope
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,28 +59,147 @@ def security_headers(hsts: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     return add_headers
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def forwarded_client(peer: str, forwarded_for: str, networks: tuple[Network, ...]) -> str:
+    """The client's address when the connection comes from `peer`. X-Forwarded-For counts only
+    when the peer is a trusted proxy: its addresses are read from the right (each proxy appends
+    the address it was connected from), trusted proxies are passed over, and the first address
+    that is not one is the client. What lies left of it was written by the client itself, so it
+    is never believed. An entry met on the way that is not an address leaves the peer as the
+    client."""
+    if not _within(peer, networks):
+        return peer
+    client = peer
+    for hop in reversed(forwarded_for.split(",")):
+        hop = hop.strip()
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        client = hop
+        if not _within(hop, networks):
+            break
+    return client
+
+
+def trusted_proxies_middleware(trusted: tuple[str, ...]):
+    """The request's client address behind the reverse proxies named in TRUSTED_PROXIES (see
+    `forwarded_client`). Installed only when some are named: by default nobody is trusted and
+    the address is the connection's own, whatever X-Forwarded-For says."""
+    networks = tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+    def middleware_factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            client = scope.get("client")
+            if scope["type"] == "http" and client:
+                forwarded = b",".join(value for name, value in scope["headers"] if name == b"x-forwarded-for")
+                if forwarded:
+                    address = forwarded_client(client[0], forwarded.decode("latin-1"), networks)
+                    if address != client[0]:
+                        scope["client"] = (address, 0)
+            await app(scope, receive, send)
+
+        return middleware
+
+    return middleware_factory
+
+
+def address_bucket(address: str) -> str:
+    """What a limit per client address counts: an IPv4 address, or the /64 network of an IPv6
+    address (one subscriber's network, where a single host can take any of 2^64 addresses)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+class CountingMemoryStore(MemoryStore):
+    """The embedded default's store of rate-limit counts: a MemoryStore that also counts in one
+    step. The count is read, raised and written without yielding to the event loop, under the
+    store's lock, so concurrent requests can never read the same count. It lives in one process:
+    several web processes without Redis each count on their own."""
+
+    SWEEP_EVERY = 10_000  # increments between two sweeps of expired counts
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._since_sweep = 0
+
+    async def increment(self, key: str, window: int) -> tuple[int, float]:
+        """Raise the count of `key` by one; a new count expires `window` seconds after its first
+        increment. Returns the count and the seconds until it expires."""
+        async with self._lock:
+            self._since_sweep += 1
+            if self._since_sweep >= self.SWEEP_EVERY:
+                self._since_sweep = 0
+                self._store = {k: v for k, v in self._store.items() if not v.expired}
+            entry = self._store.get(key)
+            if entry is None or entry.expired:
+                entry = StorageObject.new(data=b"1", expires_in=window)
+            else:
+                entry = StorageObject(data=str(int(entry.data) + 1).encode(), expires_at=entry.expires_at)
+            self._store[key] = entry
+            assert entry.expires_at is not None
+            return int(entry.data), (entry.expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+
+
+# One step in Redis, so it holds across processes and hosts; the expiry is set in the same step
+# (a process stopped between two commands cannot leave a count that never expires).
+_REDIS_INCREMENT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+    ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
 class RateLimiter:
-    """At most `limit` hits per key per window; counts live in a Litestar store."""
+    """At most `limit` hits per key in a window of `window_seconds` that starts at the key's first
+    hit. Counts live in the app's "rate_limits" store: a CountingMemoryStore (the embedded
+    default) or a RedisStore (shared by every process); either counts in one atomic step, so
+    concurrent requests get exactly `limit` passes, never more."""
 
     def __init__(self, store: Store, limit: int, window_seconds: int = 60, namespace: str = "rl") -> None:
+        if not isinstance(store, CountingMemoryStore | RedisStore):
+            raise TypeError(f"rate limits need a store that counts atomically, not {type(store).__name__}")
         self.store = store
         self.limit = limit
         self.window = window_seconds
         self.namespace = namespace
 
-    async def hit(self, key: str) -> bool:
-        """Count one attempt; False when the key is over its limit for this window."""
-        window_start = int(time.time()) // self.window
-        store_key = f"{self.namespace}:{key}:{window_start}"
+    async def hit(self, key: str) -> int:
+        """Count one attempt. 0 while the key is within its limit; over it, the whole seconds
+        until its window ends (what the answer's Retry-After says)."""
+        store_key = f"{self.namespace}:{key}"
         if isinstance(self.store, RedisStore):
-            # Atomic across processes.
-            redis = self.store._redis
-            full_key = self.store._make_key(store_key)
-            count = int(await redis.incr(full_key))
-            if count == 1:
-                await redis.expire(full_key, self.window + 1)
-            return count <= self.limit
-        raw = await self.store.get(store_key)
-        count = int(raw or b"0") + 1
-        await self.store.set(store_key, str(count).encode(), expires_in=self.window + 1)
-        return count <= self.limit
+            count, ttl_ms = await self.store._redis.eval(
+                _REDIS_INCREMENT, 1, self.store._make_key(store_key), self.window * 1000
+            )
+            count, remaining = int(count), int(ttl_ms) / 1000
+        else:
+            count, remaining = await self.store.increment(store_key, self.window)
+        if count <= self.limit:
+            return 0
+        return max(1, math.ceil(remaining))
+
+
+def too_many_requests(detail: str, retry_after: int) -> TooManyRequestsException:
+    return TooManyRequestsException(detail=detail, headers={"Retry-After": str(retry_after)})

@@ -45,6 +45,10 @@ UVICORN_OPTIONS: dict[str, Any] = {
     # The portal serves no WebSockets; an upgraded connection would also bypass the count of
     # open connections below.
     "ws": "none",
+    # The client's address is the connection's; the app believes X-Forwarded-For only from the
+    # proxies named in TRUSTED_PROXIES (src/core/security.py). uvicorn's own reading trusts
+    # loopback by default.
+    "proxy_headers": False,
 }
 # A process that exits by itself this soon after starting (bad settings, a database that is not
 # there) would only exit again, so the whole server stops instead. A process killed by a signal

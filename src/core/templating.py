@@ -35,6 +35,7 @@ from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
 from src.core import i18n
+from src.settings import get_settings
 
 SRC = Path(__file__).resolve().parents[1]
 DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
@@ -251,7 +252,9 @@ def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
         ),
         newstyle=True,
     )
-    env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    env.globals.update(
+        gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext, settings=get_settings
+    )
     env.filters[FILL_FILTER] = _fill
     env.filters["date"] = i18n.format_date
     env.filters["datetime"] = i18n.format_datetime

@@ -10,6 +10,7 @@ from piccolo.query import Select
 from piccolo.table import Table
 
 from src.core.errors import Forbidden, NotFound
+from src.core.i18n import _
 from src.core.prepared import Compiled, Prepared
 
 T = TypeVar("T", bound=Table)
@@ -60,7 +61,7 @@ class TenantScope:
 
     def require_contact_person(self) -> None:
         if not (self.actor.is_vendor_admin or self.actor.is_contact_person):
-            raise Forbidden()
+            raise Forbidden(_("Only a contact person of the organisation may do this."))
 
     def select(self, table: type[T], *columns: Any) -> Select:
         return table.select(*columns).where(
@@ -120,4 +121,4 @@ class TenantQuery(Prepared):
 
 def require_vendor_admin(actor: Actor) -> None:
     if not actor.is_vendor_admin:
-        raise Forbidden()
+        raise Forbidden(_("Only the vendor's administrators may do this."))

@@ -10,7 +10,12 @@ from urllib.parse import quote
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -314,7 +319,15 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             response.headers.update(exc.headers)
         return response
     detail = exc.detail if status in (400, 403, 429) and exc.detail else ""
-    return _error_page(request, status, detail)
+    if isinstance(exc, PermissionDeniedException) and detail.startswith("CSRF"):
+        detail = _(
+            "The form was sent without its security token, for instance after a long pause or from "
+            "an old tab. Reload the page and send the form again."
+        )
+    response = _error_page(request, status, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

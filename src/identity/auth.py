@@ -10,11 +10,11 @@ import hashlib
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException
 
 from src.core.i18n import _
 from src.core.prepared import Prepared
-from src.core.security import RateLimiter
+from src.core.security import RateLimiter, address_bucket, too_many_requests
 from src.core.tenancy import Actor
 from src.settings import get_settings
 from src.tenants.tables import Membership, Organisation, Person
@@ -147,8 +147,9 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
     address = client_address(request)
     limiter = RateLimiter(request.app.stores.get("rate_limits"), get_settings().api_rate_limit, 60, "api")
     token_hash = hash_token(token.strip())
-    if not await limiter.hit(token_hash[:16]) or not await limiter.hit(f"ip:{address}"):
-        raise TooManyRequestsException(detail=_("Too many requests. Try again in a minute."))
+    wait = await limiter.hit(token_hash[:16]) or await limiter.hit(f"ip:{address_bucket(address)}")
+    if wait:
+        raise too_many_requests(_("Too many requests. Try again in a minute."), wait)
     row = await _TOKEN.first(token_hash=token_hash)
     if row is None:
         return None

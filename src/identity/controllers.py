@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from src.core.errors import NotFound
 from src.core.i18n import _
-from src.core.security import RateLimiter
+from src.core.security import RateLimiter, address_bucket, too_many_requests
 from src.core.sessions import rotate_session
 from src.core.web import local_path, page, redirect, session_of
 from src.identity import oidc, services
@@ -37,8 +37,9 @@ async def _limit_sign_in(request: Request[Any, Any, Any]) -> None:
     limiter = RateLimiter(
         request.app.stores.get("rate_limits"), get_settings().signin_rate_limit, 60, "signin"
     )
-    if not await limiter.hit(client_address(request)):
-        raise TooManyRequestsException(detail=_("Too many sign-in attempts. Wait a minute and try again."))
+    wait = await limiter.hit(address_bucket(client_address(request)))
+    if wait:
+        raise too_many_requests(_("Too many sign-in attempts. Wait a minute and try again."), wait)
 
 
 @get("/", include_in_schema=False)

@@ -29,6 +29,14 @@ ENSKILD_FIRMA = "enskild_firma"
 AKTIEBOLAG = "aktiebolag"
 
 DEMO_ACTOR = Actor(person_id=0, name="demo data (portal seed-demo)")
+
+# The demo's service desk (settings SERVICE_DESK_*), unless the environment names a real one.
+DEMO_SERVICE_DESK = {
+    "SERVICE_DESK_NAME": "Care portal service desk",
+    "SERVICE_DESK_EMAIL": "servicedesk@care-portal.example",
+    "SERVICE_DESK_PHONE": "+31 20 555 0100",
+    "SERVICE_DESK_ADDRESS": "Postbus 12345; 1000 AB Amsterdam; Netherlands",
+}
 CLI_ACTOR = Actor(person_id=0, name="command line (portal create-vendor-admin)")
 
 

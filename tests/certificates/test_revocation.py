@@ -3,17 +3,21 @@ REV-6, MOD-7)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
+from litestar.testing import AsyncTestClient
 
 from src.certificates import reasons
 from src.certificates.revocation import revoke_certificate
 from src.certificates.tables import Certificate, Revocation
-from src.core import db
+from src.core import db, i18n
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
 from src.core.tenancy import SYSTEM
@@ -23,8 +27,9 @@ from src.tenants.services import users
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue
+from tests.core.test_pdf import pdf_text
 from tests.oidc_support import sign_in_person
-from tests.support import text_of
+from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
 
 
 async def run_outbox() -> None:
@@ -128,15 +133,30 @@ async def test_a_forged_or_changed_confirmation_revokes_nothing(client: Any) -> 
     assert not await Revocation.exists()
 
 
-async def test_guessing_is_limited_per_certificate_number(client: Any) -> None:
-    # rule REV-1: guessing must not work — five tries per number per hour, then even the right code waits
+async def test_a_stranger_guessing_cannot_stop_the_holder_from_revoking(app: Any) -> None:
+    # rule REV-1: guessing is slowed per address, and never locks the number for its holder
     issued, _, _ = await issue()
-    for _ in range(5):
-        assert (await _check(client, issued.number, "AAAA-BBBB-CCCC-DDDD")).status_code == 422
-    limited = await _check(client, issued.number, issued.revocation_code)
-    assert limited.status_code == 429
-    assert "Too many attempts" in limited.text
-    assert not await Revocation.exists()
+    async with (
+        AsyncTestClient(
+            app=FromAddress(app, "198.51.100.66"), base_url="http://testserver.local"
+        ) as raw_attacker,
+        AsyncTestClient(app=FromAddress(app, "192.0.2.10"), base_url="http://testserver.local") as raw_holder,
+    ):
+        attacker, holder = PortalClient(raw_attacker), PortalClient(raw_holder)
+        for _ in range(5):
+            assert (await _check(attacker, issued.number, "AAAA-BBBB-CCCC-DDDD")).status_code == 422
+        limited = await _check(attacker, issued.number, issued.revocation_code)
+        assert limited.status_code == 429
+        assert "Too many attempts" in limited.text
+        assert 3590 <= int(limited.headers["retry-after"]) <= 3600
+
+        checked = await _check(holder, issued.number, issued.revocation_code, "data_changed")
+        assert checked.status_code == 200
+        done = await holder.post_form(
+            "/revoke/confirm", {"token": _token(checked.text), "reason": "data_changed"}
+        )
+        assert done.status_code == 200
+    assert await Revocation.count() == 1
 
 
 async def test_guessing_is_limited_per_client_address(client: Any) -> None:
@@ -144,6 +164,39 @@ async def test_guessing_is_limited_per_client_address(client: Any) -> None:
         assert (await _check(client, f"S-2026-{i:06d}", "AAAA-BBBB-CCCC-DDDD")).status_code == 422
     limited = await _check(client, "S-2026-999999", "AAAA-BBBB-CCCC-DDDD")
     assert limited.status_code == 429
+
+
+@pytest.mark.parametrize("same_number", [True, False], ids=["one number", "many numbers"])
+async def test_concurrent_guesses_get_exactly_the_allowed_checks(
+    limits_redis: str, same_number: bool
+) -> None:
+    # rule REV-1: 5 checks per number and address, 20 per address, however many arrive at once
+    app = limited_app(limits_redis)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as raw:
+        client = PortalClient(raw)
+        await client.csrf()
+        answers = await asyncio.gather(
+            *(
+                client.post_form(
+                    "/revoke",
+                    {
+                        "number": "S-2026-000001" if same_number else f"S-2026-{i:06d}",
+                        "code": "AAAA-BBBB-CCCC-DDDD",
+                        "reason": "data_changed",
+                    },
+                    headers={"Accept-Language": "nl"},
+                )
+                for i in range(100)
+            )
+        )
+    statuses = [answer.status_code for answer in answers]
+    allowed = 5 if same_number else 20
+    assert statuses.count(422) == allowed
+    assert statuses.count(429) == 100 - allowed
+    for answer in answers:
+        if answer.status_code == 429:
+            assert 1 <= int(answer.headers["retry-after"]) <= 3600
+            assert "Te veel pogingen" in text_of(answer.text)
 
 
 async def test_the_public_page_needs_the_csrf_token(client: Any) -> None:
@@ -368,3 +421,85 @@ async def test_rev7_contact_person_confirms_agb_code_user_number_and_name(client
     assert revoked[other_personal.number] is None and revoked[elsewhere.number] is None
     detail = await client.get(f"/organisation/certificates/{personal.number}")
     assert "Revoked at" in text_of(detail.text)
+
+
+async def _revocation_client(base: str, source: str) -> httpx.AsyncClient:
+    """A browser at loopback address `source`, holding the revocation page's CSRF cookie."""
+    transport = httpx.AsyncHTTPTransport(local_address=source, limits=httpx.Limits(max_connections=20))
+    client = httpx.AsyncClient(base_url=base, transport=transport, timeout=60)
+    assert (await client.get("/revoke")).status_code == 200
+    return client
+
+
+async def _post_check(client: httpx.AsyncClient, number: str, code: str) -> httpx.Response:
+    form = {
+        "number": number,
+        "code": code,
+        "reason": "data_changed",
+        "_csrf_token": client.cookies["portal_csrf"],
+    }
+    return await client.post("/revoke", data=form)
+
+
+async def test_on_a_real_server_a_stranger_cannot_lock_the_holder_out(tmp_path: Path) -> None:
+    # rule REV-1, over real parallel connections from two addresses
+    issued, _, _ = await issue()
+    with running_portal(tmp_path / "server.log", {}) as base:
+        attacker = await _revocation_client(base, "127.0.0.2")
+        holder = await _revocation_client(base, "127.0.0.3")
+        try:
+            guesses = await asyncio.gather(
+                *(_post_check(attacker, issued.number, f"AAAA-BBBB-CCCC-{i:04d}") for i in range(20))
+            )
+            statuses = [answer.status_code for answer in guesses]
+            assert statuses.count(422) == 5 and statuses.count(429) == 15
+            assert (await _post_check(attacker, issued.number, issued.revocation_code)).status_code == 429
+
+            checked = await _post_check(holder, issued.number, issued.revocation_code)
+            assert checked.status_code == 200
+            form = {
+                "token": _token(checked.text),
+                "reason": "data_changed",
+                "_csrf_token": holder.cookies["portal_csrf"],
+            }
+            done = await holder.post("/revoke/confirm", data=form)
+            assert done.status_code == 200
+        finally:
+            await attacker.aclose()
+            await holder.aclose()
+    assert await Revocation.count() == 1
+
+
+async def test_the_revocation_page_says_where_to_send_a_request_by_post_or_e_mail() -> None:
+    # rule REV-5: the service desk's address and the form to download
+    desk = {
+        "SERVICE_DESK_NAME": "Acme service desk",
+        "SERVICE_DESK_EMAIL": "desk@acme.example",
+        "SERVICE_DESK_PHONE": "+31 20 555 0199",
+        "SERVICE_DESK_ADDRESS": "Acme B.V.; Postbus 99; 1000 AA Amsterdam",
+    }
+    async with AsyncTestClient(app=limited_app("", **desk), base_url="http://testserver.local") as client:
+        page = await client.get("/revoke")
+        forms = {code: await client.get(f"/revoke/form/{code}.pdf") for code in ("nl", "sv", "en")}
+        unknown = [await client.get(path) for path in ("/revoke/form/de.pdf", "/revoke/form/nl.txt")]
+    by_post = text_of(page.text.split('id="by-post"')[1])
+    for text in ("Acme service desk", "Postbus 99", "1000 AA Amsterdam", "desk@acme.example"):
+        assert text in by_post
+    assert "+31 20 555 0199" in by_post
+    for code in ("nl", "sv", "en"):
+        assert f'href="/revoke/form/{code}.pdf"' in page.text
+        assert forms[code].status_code == 200
+        assert forms[code].headers["content-type"] == "application/pdf"
+    texts = {code: pdf_text(answer.content) for code, answer in forms.items()}
+    assert "Request to revoke a certificate" in texts["en"]
+    assert "Verzoek om intrekking van een certificaat" in texts["nl"]
+    assert "Begäran om spärr av ett certifikat" in texts["sv"]
+    token = i18n.current_locale.set("en")
+    try:
+        labels = [label for _value, label in reasons.choices()]
+    finally:
+        i18n.current_locale.reset(token)
+    assert all(label in " ".join(texts["en"].split()) for label in labels)
+    for text in texts.values():
+        assert "Postbus 99" in text and "desk@acme.example" in text
+    assert [answer.status_code for answer in unknown] == [404, 404]

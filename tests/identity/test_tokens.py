@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 
@@ -13,6 +14,7 @@ from src.identity.services import create_token
 from src.identity.tables import ApiToken
 from src.settings import Settings
 from tests import factories
+from tests.support import limited_app
 
 
 async def _token_for_member() -> str:
@@ -61,3 +63,19 @@ async def test_guessing_tokens_from_one_address_is_rate_limited():
         ]
     assert statuses[:5] == [401] * 5
     assert statuses[5:] == [429, 429]
+
+
+async def test_concurrent_api_calls_get_exactly_the_limit(limits_redis):
+    secret = await _token_for_member()
+    app = limited_app(limits_redis, API_RATE_LIMIT="20")
+    headers = {"Authorization": f"Bearer {secret}", "Accept-Language": "nl"}
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        answers = await asyncio.gather(*(client.get("/api/v1/me", headers=headers) for _ in range(100)))
+    statuses = [answer.status_code for answer in answers]
+    assert statuses.count(200) == 20
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert len(refused) == 80
+    for answer in refused:
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert 1 <= int(answer.headers["retry-after"]) <= 60
+        assert answer.json()["detail"] == "Te veel verzoeken. Probeer het over een minuut opnieuw."
