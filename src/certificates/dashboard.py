@@ -113,6 +113,7 @@ KINDS = ("server", "personal")
 MAX_DAYS = 3650
 _NUMBER = re.compile(r"^[SP]-\d{4}-\d{1,6}$")
 _SERIAL = re.compile(r"^[0-9a-f]{1,64}$")
+_NUMBER_PART = re.compile(r"^[SP0-9-]+$", re.IGNORECASE)  # what can be part of S-2026-000001
 
 
 def serial_of(text: str) -> str:
@@ -202,8 +203,11 @@ def _wanted(select: Any, wanted: CertificateQuery, now: dt.datetime) -> Any:
     of a number; `not_after` and `revoked_at` are indexed."""
     if wanted.q:
         number, serial = number_of(wanted.q), serial_of(wanted.q)
-        if number:
-            select = select.where(Certificate.number == number)
+        if number or not _NUMBER_PART.match(wanted.q):
+            # a whole number, or (by the unique index) a serial number or nothing
+            select = select.where(
+                Certificate.number == number if number else Certificate.serial_hex == serial
+            )
         else:
             part = WhereRaw(db.contains_ignoring_case("number"), db.contains_pattern(wanted.q))
             select = select.where((Certificate.serial_hex == serial) | part if serial else part)

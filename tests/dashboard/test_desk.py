@@ -266,3 +266,11 @@ async def test_contact_persons_and_end_users_may_not_use_the_desk(client):
             answer = await client.get(route, follow_redirects=False)
             assert answer.status_code in (403, 404), (who["name"], route, answer.status_code)
             assert "Geheime Gerda" not in answer.text and "Elders Zorg" not in answer.text
+
+
+def test_certificate_numbers_and_serials_are_read_as_people_write_them():
+    assert dashboard.number_of(" s-2026-47 ") == "S-2026-000047"
+    assert dashboard.number_of("Zorggroep") == ""
+    assert dashboard.serial_of("0A:1B:2c") == "a1b2c"
+    assert dashboard.serial_of("0x00ff ee") == "ffee"
+    assert dashboard.serial_of("bureau") == ""
