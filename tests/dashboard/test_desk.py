@@ -274,3 +274,20 @@ def test_certificate_numbers_and_serials_are_read_as_people_write_them():
     assert dashboard.serial_of("0A:1B:2c") == "a1b2c"
     assert dashboard.serial_of("0x00ff ee") == "ffee"
     assert dashboard.serial_of("bureau") == ""
+
+
+async def test_the_people_found_are_paged_in_place(client):
+    org = await factories.organisation(name="Veel Mensen B.V.")
+    for i in range(21):
+        await factories.member(org, name=f"Pagina Persoon {i:02d}", email=f"pagina{i:02d}@veel.example")
+    await sign_in_admin(client)
+
+    first = await client.get("/admin/search", params={"q": "pagina"})
+    assert "Page 1 of 2" in text_of(first.text) and "Pagina Persoon 19" in first.text
+    assert 'hx-get="/admin/search?q=pagina&amp;page=2"' in first.text
+    second = await client.get(
+        "/admin/search", params={"q": "pagina", "page": "2"}, headers={"HX-Request": "true"}
+    )
+    assert "<html" not in second.text
+    assert 'id="found-people"' in second.text and "Pagina Persoon 20" in second.text
+    assert "Pagina Persoon 00" not in second.text
