@@ -3,19 +3,21 @@ the vendor admin's dashboard and certificate page with the LSP reimbursement (ru
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from src.certificates import applications, confirmation, dashboard, fees, reasons
 from src.certificates.page_helpers import pem_response
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import choose_organisation_first, flash, page, redirect
+from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.tenants.services.organisations import get_organisation
 
 
 class OrganisationCertificatePages(Controller):
@@ -76,14 +78,40 @@ class AdminCertificatePages(Controller):
     dependencies = {"actor": Provide(provide_actor)}
 
     @get("/certificates")
-    async def certificates_dashboard(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    async def certificates_list(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        days: FromQuery[str] = "",
+        page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Response[Any]:
-        data = await dashboard.admin_dashboard(actor)
-        return page(
-            request,
-            "certificates/admin_dashboard.html",
-            {**data, "reason_label": reasons.label},
+        wanted = dashboard.CertificateQuery.parse(q, status, kind, days, page_number)
+        found = await dashboard.find_certificates(actor, wanted)
+        return _list_page(request, wanted, found, "/admin/certificates")
+
+    @get("/organisations/{organisation_id:int}/certificates")
+    async def organisation_certificates(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        kind: FromQuery[str] = "",
+        days: FromQuery[str] = "",
+        page_number: Annotated[str, QueryParameter(name="page")] = "",
+    ) -> Response[Any]:
+        wanted = dashboard.CertificateQuery.parse(q, status, kind, days, page_number)
+        require_vendor_admin(actor)
+        organisation = await get_organisation(actor, organisation_id)
+        found = await dashboard.find_certificates(
+            actor, wanted, organisation_id, record_view=not is_partial(request)
+        )
+        return _list_page(
+            request, wanted, found, f"/admin/organisations/{organisation_id}/certificates", organisation
         )
 
     @get("/certificates/{number:str}")
@@ -125,6 +153,35 @@ class AdminCertificatePages(Controller):
             )
         flash(request, _("The reimbursement is confirmed; %(party)s pays the fee.", party=party.strip()))
         return redirect(request, f"/admin/certificates/{number}")
+
+
+def _list_page(
+    request: Request[Any, Any, Any],
+    wanted: dashboard.CertificateQuery,
+    found: dashboard.CertificatePage,
+    base: str,
+    organisation: dict[str, Any] | None = None,
+) -> Response[Any]:
+    """The certificates list of all organisations or of one: the page, or its results for htmx."""
+    response = page(
+        request,
+        "certificates/admin_certificates.html",
+        {
+            "wanted": wanted,
+            "found": found,
+            "base": base,
+            "organisation": organisation,
+            "list_url": lambda **changes: _url(base, wanted.params(**changes)),
+            "statuses": list(dashboard.status_labels().items()),
+            "kinds": list(dashboard.kind_labels().items()),
+        },
+        partial="certificates/_admin_certificates_table.html",
+    )
+    return response
+
+
+def _url(base: str, params: dict[str, str]) -> str:
+    return f"{base}?{urlencode(params)}" if params else base
 
 
 ROUTES: list[object] = [OrganisationCertificatePages, AdminCertificatePages]

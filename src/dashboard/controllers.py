@@ -12,12 +12,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream, Template
 
+from src.certificates import reasons
 from src.core import outbox
 from src.core.errors import Conflict
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.core.web import content_disposition, flash, is_partial, page, redirect
-from src.dashboard import services
+from src.dashboard import desk, services
 from src.identity.auth import provide_actor
 from src.settings import get_settings
 
@@ -185,4 +186,49 @@ def _url(path: str, query: dict[str, str]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-ROUTES = [audit_log, audit_export, mail_list, mail_detail, mail_attachment, resend_failed, resend_all_failed]
+@get("/admin", include_in_schema=False, dependencies=DEPENDENCIES)
+async def admin_overview(request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
+    """Where a vendor admin lands: what waits for them, each count linking to its list."""
+    data = await desk.overview(actor)
+    return page(request, "dashboard/admin_home.html", {**data, "reason_label": reasons.label})
+
+
+@get("/admin/search", include_in_schema=False, dependencies=DEPENDENCIES)
+async def admin_search(
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    q: Query = None,
+    page_number: Annotated[str | None, QueryParameter(name="page", required=False)] = None,
+) -> Response[Any]:
+    """The search of the header: organisations, certificates and people, grouped; an exact
+    identifier goes straight to its page."""
+    try:
+        people_page = max(1, int(page_number or 1))
+    except ValueError:
+        people_page = 1
+    result = await desk.search(actor, q or "", people_page)
+    if result.go_to:
+        return redirect(request, result.go_to)
+    return page(
+        request,
+        "dashboard/admin_search.html",
+        {
+            "result": result,
+            "desk_query": result.q,
+            "people_url": lambda number: _url("/admin/search", {"q": result.q, "page": str(number)}),
+        },
+        partial="dashboard/_admin_search_people.html",
+    )
+
+
+ROUTES = [
+    admin_overview,
+    admin_search,
+    audit_log,
+    audit_export,
+    mail_list,
+    mail_detail,
+    mail_attachment,
+    resend_failed,
+    resend_all_failed,
+]

@@ -600,6 +600,12 @@ def _failed_row(row: dict[str, Any], maybe_delivered: set[str]) -> dict[str, Any
     }
 
 
+async def failed_delivery_count(actor: Actor) -> int:
+    """How many outbox rows were given up on (vendor admins only)."""
+    require_vendor_admin(actor)
+    return await OutboxMessage.count().where(outbox.given_up())
+
+
 async def failed_deliveries(actor: Actor) -> FailedDeliveries:
     """Outbox rows given up on after their last attempt, newest first (vendor admins only)."""
     require_vendor_admin(actor)

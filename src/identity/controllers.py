@@ -49,7 +49,7 @@ async def home(request: Request[Any, Any, Any]) -> Response[Any]:
         return Redirect("/signin")
     if actor.organisation_id:
         return Redirect("/organisation")
-    return Redirect("/admin/organisations")
+    return Redirect("/admin")
 
 
 @get("/signin", include_in_schema=False)

@@ -128,5 +128,5 @@ async def sign_in_as_vendor_admin(context: BrowserContext, live_server: str, adm
     await page.get_by_role("link", name="Vendor staff: sign in here").click()
     await page.fill("input[name=sub]", "vera")
     await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/admin/organisations")
+    await page.wait_for_url("**/admin")
     return page

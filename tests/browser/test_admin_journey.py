@@ -30,6 +30,7 @@ async def test_a_vendor_admin_filters_pages_and_suspends_organisations(live_serv
     target = await factories.organisation(name="Zorggroep Noord B.V.")
     await factories.member(target, role="contact_person", email="carla.de.vries@zorggroep-noord.example")
     page = await sign_in_as_vendor_admin(context, live_server, admin)
+    await page.goto(f"{live_server}/admin/organisations")
     await shot(page, "admin-list")
 
     await page.evaluate("window.__samePage = true")  # gone if the page were reloaded

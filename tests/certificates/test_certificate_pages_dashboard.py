@@ -1,5 +1,5 @@
-"""The vendor admin's certificates dashboard: pending applications, certificates expiring within
-60 days, revocations by reason and month, manual requests awaiting execution."""
+"""What the vendor admins see of certificates: pending applications, certificates expiring within
+60 days, revocations by reason and month (on the overview)."""
 
 from __future__ import annotations
 
@@ -57,20 +57,25 @@ async def test_the_dashboard_shows_what_needs_attention(client):
     await Revocation.update({Revocation.revoked_at: dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)}).where(
         Revocation.certificate == revoked_b.certificate_id
     )
-    data = await dashboard.admin_dashboard(admin)
-    assert [a["dns_names"] for a in data["pending"]] == [["pending.zorg.example"]]
-    assert [c["number"] for c in data["expiring"]] == [expiring.number]
+    assert await applications.review_queue(admin, status="pending") != []
+    assert await dashboard.expiring_count(admin) == 1
+    wanted = dashboard.CertificateQuery.parse(status="expiring")
+    expiring_page = await dashboard.find_certificates(admin, wanted)
+    assert [c["number"] for c in expiring_page.items] == [expiring.number]
+    statistics = await dashboard.revocation_statistics(admin)
     this_month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
-    assert data["revocation_counts"] == {
+    assert statistics["revocation_counts"] == {
         f"{this_month}|organisation_ceased": 1,
         "2025-01|organisation_ceased": 1,
     }
 
     await sign_in_person(client, await factories.vendor_admin())
-    page = await client.get("/admin/certificates")
+    page = await client.get("/admin")
     assert page.status_code == 200
     text = text_of(page.text)
-    assert "pending.zorg.example" in text and "Dashboard Zorg B.V." in text
-    assert expiring.number in text
     assert "2025-01" in text and "The organisation ceases to exist" in text
+    listed = await client.get("/admin/certificates", params={"status": "expiring"})
+    assert expiring.number in text_of(listed.text) and "Dashboard Zorg B.V." in text_of(listed.text)
+    queue = await client.get("/admin/certificate-applications", params={"status": "pending"})
+    assert "pending.zorg.example" in text_of(queue.text)
     assert 'href="/admin/certificates"' in page.text  # nav link

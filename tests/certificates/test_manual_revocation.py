@@ -207,8 +207,8 @@ async def test_the_pages_record_check_execute_and_serve_evidence(client):
     request_row = await ManualRevocationRequest.select().first()
     detail = text_of(answer.text)
     assert "Zorggroep Intrek B.V." in detail and "Dirk Directeur" in detail
-    dashboard = await client.get("/admin/certificates")
-    assert cert.number in text_of(dashboard.text)  # awaiting execution
+    awaiting = await client.get("/admin/revocation-requests", params={"status": "awaiting"})
+    assert cert.number in text_of(awaiting.text)  # awaiting execution
     evidence = await EvidenceFile.select().where(EvidenceFile.kind == "identity_document").first()
     download = await client.get(f"/admin/revocation-requests/{request_row['id']}/evidence/{evidence['id']}")
     assert download.status_code == 200 and download.content == JPEG

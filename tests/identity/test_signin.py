@@ -116,7 +116,7 @@ async def test_the_staff_provider_admits_vendor_admins_only(client):
     admitted = await sign_in_person(client, admin, provider="staff")
     assert admitted.status_code in (302, 303)
     home = await client.get("/", follow_redirects=False)
-    assert home.headers["location"] == "/admin/organisations"
+    assert home.headers["location"] == "/admin"
 
 
 async def test_a_callback_with_a_forged_state_signs_nobody_in(client):

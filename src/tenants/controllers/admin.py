@@ -16,17 +16,25 @@ from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import flash, page, redirect
+from src.core.web import flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
 from src.tenants import legal_forms
 from src.tenants.controllers.organisation import export_response
-from src.tenants.services import export, organisations
+from src.tenants.services import export, organisations, users
 from src.tenants.services.organisations import OrganisationQuery
 
 Form = URLEncodedBody[dict[str, str]]
 
 BASE = "/admin/organisations"
 TABLE = "tenants/admin_organisations_table.html"
+USERS_TABLE = "tenants/_admin_organisation_users_table.html"
+
+
+def _page_number(value: str) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
 
 
 async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
@@ -119,6 +127,42 @@ class OrganisationsAdmin(Controller):
     ) -> Template:
         overview = await organisations.organisation_overview(actor, organisation_id)
         return page(request, "tenants/admin_organisation.html", overview)
+
+    @get("/{organisation_id:int}/users")
+    async def users_list(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        page_number: Annotated[str, QueryParameter(name="page")] = "",
+    ) -> Template:
+        """The organisation's users, read-only, with a search and an active/inactive filter."""
+        state = status if status in users.STATES else ""
+        organisation, listing = await organisations.organisation_users(
+            actor,
+            organisation_id,
+            query=q,
+            state=state,
+            page=_page_number(page_number),
+            record_view=not is_partial(request),
+        )
+        base = f"{BASE}/{organisation_id}/users"
+        params = {key: value for key, value in (("q", listing.query), ("status", state)) if value}
+        return page(
+            request,
+            "tenants/admin_organisation_users.html",
+            {
+                "organisation": organisation,
+                "listing": listing,
+                "state": state,
+                "base": base,
+                "page_url": lambda number: f"{base}?{urlencode({**params, 'page': number})}",
+                "states": [("active", _("Active")), ("inactive", _("Deactivated"))],
+            },
+            partial=USERS_TABLE,
+        )
 
     @get("/{organisation_id:int}/export")
     async def export_data(

@@ -30,6 +30,7 @@ from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
 from src.identity.oidc import normalise_identifier
 from src.tenants import legal_forms, validation
+from src.tenants.services import users
 from src.tenants.services.people import find_or_create_person
 from src.tenants.tables import Membership, Organisation, OrganisationTally
 
@@ -292,6 +293,32 @@ async def list_organisations(
     return OrganisationPage(items=[present(row) for row in found.rows], total=found.total, page=found.page)
 
 
+async def organisations_by_identifier(actor: Actor, text: str) -> list[dict[str, Any]]:
+    """The organisations whose KvK number, AGB code or organisationsnummer is exactly `text`
+    (dashes and spaces ignored), for the vendor admins' search to go straight to one."""
+    require_vendor_admin(actor)
+    digits = validation.digits_only(text)
+    if not digits.isdigit() or len(digits) not in (8, 10, 12):
+        return []
+    if len(digits) == 12 and digits.startswith("16"):  # organisationsnummer with the century prefix
+        digits = digits[2:]
+    rows = await _BY_IDENTIFIER.rows(number=digits, limit=10)
+    return [present(row) for row in rows]
+
+
+_BY_IDENTIFIER = Prepared(
+    lambda p: (
+        Organisation.select(*SUMMARY_COLUMNS)
+        .where(
+            (Organisation.kvk_number == p.number)
+            | (Organisation.agb_code == p.number)
+            | (Organisation.org_number == p.number)
+        )
+        .order_by(Organisation.id)
+    )
+)
+
+
 def present(row: Mapping[str, Any]) -> dict[str, Any]:
     """An organisation row with the labels a person reads."""
     out = dict(row)
@@ -350,6 +377,34 @@ async def organisation_overview(actor: Actor, organisation_id: int) -> dict[str,
         "contact_persons": contact_persons,
         "users_count": counted[0]["users"] if counted else 0,
     }
+
+
+async def organisation_users(
+    actor: Actor,
+    organisation_id: int,
+    *,
+    query: str = "",
+    state: str = "",
+    page: int = 1,
+    record_view: bool = False,
+) -> tuple[dict[str, Any], users.UserPage]:
+    """The organisation and a page of its users, for a vendor admin (NotFound for an unknown id).
+
+    `record_view`: opening another organisation's user list crosses into that tenant and is
+    recorded in the audit log (paging and filtering within it are not)."""
+    require_vendor_admin(actor)
+    organisation = await get_organisation(actor, organisation_id)
+    listing = await users.list_users(actor, organisation_id, query=query, page=page, state=state)
+    if record_view:
+        await audit.record(
+            actor,
+            "tenants.organisation_users_viewed",
+            organisation_id=organisation_id,
+            object_type="organisation",
+            object_id=organisation_id,
+            after={key: value for key, value in (("q", listing.query), ("state", state)) if value},
+        )
+    return organisation, listing
 
 
 def mask(value: str | None) -> str:

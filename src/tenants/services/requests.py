@@ -130,6 +130,12 @@ async def pending_requests(actor: Actor) -> list[dict[str, Any]]:
     return [_present(r) for r in rows]
 
 
+async def pending_request_count(actor: Actor) -> int:
+    """How many requests for a new user wait for a vendor admin's decision."""
+    require_vendor_admin(actor)
+    return await UserRequest.count().where(UserRequest.status == PENDING)
+
+
 async def _pending(request_id: int) -> dict[str, Any]:
     row = await UserRequest.select().where(UserRequest.id == request_id).first()
     if row is None:

@@ -126,18 +126,25 @@ class UserPage:
     query: str
 
 
-def _own_users(query: Any, p: Any, searching: bool) -> Any:
-    """The organisation's users, those whose name or e-mail contains the pattern when searching."""
+STATES = ("active", "inactive")
+
+
+def _own_users(query: Any, p: Any, shape: tuple[bool, str]) -> Any:
+    """The organisation's users, those whose name or e-mail contains the pattern when searching,
+    only the active or the inactive ones when the shape's state says so."""
+    searching, state = shape
     query = query.where(Membership.organisation == p.organisation)
     if searching:
         table = Membership._meta.tablename
         name, email = db.contains_ignoring_case(f"{table}.name"), db.contains_ignoring_case(f"{table}.email")
         query = query.where(WhereRaw(f"({name} OR {email})", p.pattern, p.pattern))
+    if state:
+        query = query.where(Membership.active.eq(state == "active"))
     return query
 
 
-def _users_query(p: Any, searching: bool) -> Any:
-    select = _own_users(Membership.select(*_USER_COLUMNS), p, searching)
+def _users_query(p: Any, shape: tuple[bool, str]) -> Any:
+    select = _own_users(Membership.select(*_USER_COLUMNS), p, shape)
     return (
         select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
     )
@@ -145,26 +152,34 @@ def _users_query(p: Any, searching: bool) -> Any:
 
 # The users page is opened on nearly every visit of a contact person: prepared once per shape.
 _USERS = TenantQuery(_users_query, shaped=True)
-_USERS_COUNT = TenantQuery(lambda p, searching: _own_users(Membership.count(), p, searching), shaped=True)
+_USERS_COUNT = TenantQuery(lambda p, shape: _own_users(Membership.count(), p, shape), shaped=True)
 
 
 async def list_users(
-    actor: Actor, organisation_id: int, *, query: str = "", page: int = 1, page_size: int | None = PAGE_SIZE
+    actor: Actor,
+    organisation_id: int,
+    *,
+    query: str = "",
+    page: int = 1,
+    page_size: int | None = PAGE_SIZE,
+    state: str = "",
 ) -> UserPage:
-    """Every user of the organisation with their registered e-mail (rule MOD-3).
+    """Every user of the organisation with their registered e-mail (rule MOD-3); `state`
+    "active" or "inactive" keeps only those.
 
     Only a contact person of the organisation (or a vendor admin) may look them up."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     query = (query or "").strip()[:100]
     searching = bool(query)
+    shape = (searching, state if state in STATES else "")
     values: dict[str, Any] = {"pattern": db.contains_pattern(query)} if searching else {}
     if not page_size:
-        rows = await scope.rows(_USERS, shape=searching, **values)
+        rows = await scope.rows(_USERS, shape=shape, **values)
         return UserPage(users=[_present(r) for r in rows], total=len(rows), page=1, pages=1, query=query)
     found = await paged(
-        lambda limit, offset: scope.rows(_USERS, shape=searching, limit=limit, offset=offset, **values),
-        lambda: scope.value(_USERS_COUNT, shape=searching, **values),
+        lambda limit, offset: scope.rows(_USERS, shape=shape, limit=limit, offset=offset, **values),
+        lambda: scope.value(_USERS_COUNT, shape=shape, **values),
         page,
         page_size,
     )
