@@ -20,7 +20,7 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import export, organisations, users
+from src.tenants.services import export, invitations, organisations, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -158,7 +158,8 @@ class OrganisationPages(Controller):
         flash(
             request,
             _(
-                "%(name)s was added; an invitation mail is on its way to %(email)s.",
+                "%(name)s was invited; an invitation mail is on its way to %(email)s. "
+                "They become a user when they accept the invitation after signing in.",
                 name=row["name"],
                 email=row["email"],
             ),
@@ -240,6 +241,23 @@ class OrganisationPages(Controller):
         return await self._row_action(
             request, actor, user_id, {"active": False, "confirmations": confirmations}
         )
+
+    @post("/users/{user_id:int}/withdraw")
+    async def withdraw_invitation(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        try:
+            row = await invitations.withdraw(actor, actor.organisation_id, user_id)
+        except Conflict as exc:  # accepted in the meantime
+            flash(request, exc.message, "error")
+            return redirect(request, "/organisation/users")
+        message = _("The invitation of %(name)s was withdrawn.", name=row["name"])
+        if is_partial(request):  # the row goes; the message takes its place
+            return page(request, "tenants/_org_user_withdrawn.html", {"message": message})
+        flash(request, message)
+        return redirect(request, "/organisation/users")
 
     @post("/users/{user_id:int}/reactivate")
     async def reactivate(
