@@ -189,6 +189,81 @@ class OrganisationPages(Controller):
             status_code=status_code,
         )
 
+    @get("/users/{user_id:int}")
+    async def user_page(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        return await self._user_page(request, actor, user_id)
+
+    @post("/users/{user_id:int}")
+    async def save_user(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[int],
+        data: Form,
+    ) -> Response[Any]:
+        """A contact person corrects a user's name and e-mail, checked as when adding a user."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        values = {field: (data.get(field) or "").strip() for field in ("name", "email")}
+        try:
+            await users.update_user(
+                actor, actor.organisation_id, user_id, name=values["name"], email=values["email"]
+            )
+        except InputError as exc:
+            return await self._user_page(request, actor, user_id, values, exc.errors, status_code=422)
+        flash(request, _("The change was saved."))
+        return redirect(request, f"/organisation/users/{user_id}")
+
+    async def _user_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        user_id: int,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        from src.tenants.services.rights import rights_summary
+
+        assert actor.organisation_id is not None
+        user = await users.get_user(actor, actor.organisation_id, user_id)
+        return page(
+            request,
+            "tenants/org_user.html",
+            {
+                "u": user,
+                "values": values or {"name": user["name"], "email": user["email"]},
+                "errors": errors or {},
+                "rights": await rights_summary(actor, actor.organisation_id, user_id),
+                "labels": _identifier_labels(actor.organisation_country),
+            },
+            status_code=status_code,
+        )
+
+    @get("/users/{user_id:int}/deactivate")
+    async def confirm_deactivation(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        """What deactivating does, before it is done; or why it cannot be done."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        user = await users.get_user(actor, actor.organisation_id, user_id)
+        if user["status"] != users.ACTIVE:
+            return redirect(request, f"/organisation/users/{user_id}")
+        return page(
+            request,
+            "tenants/org_user_deactivate.html",
+            {
+                "u": user,
+                "refusal": await users.deactivation_refusal(actor, actor.organisation_id, user),
+                "yourself": user["id"] == actor.membership_id,
+            },
+        )
+
     async def _row_action(
         self, request: Request[Any, Any, Any], actor: Actor, user_id: int, change: dict[str, Any]
     ) -> Response[Any]:

@@ -223,6 +223,38 @@ async def active_contact_persons(actor: Actor, organisation_id: int) -> int:
     )
 
 
+async def _another_contact_person(scope: TenantScope, membership_id: int) -> bool:
+    """Whether the organisation has an active contact person besides this user."""
+    return bool(
+        await scope.select(Membership, Membership.id)
+        .where(Membership.role == CONTACT_PERSON)
+        .where(Membership.active.eq(True))
+        .where(Membership.person._.active.eq(True))
+        .where(Membership.id != membership_id)
+        .first()
+    )
+
+
+def last_contact_person_message(name: str) -> str:
+    return _(
+        "%(name)s is the last active contact person. An organisation always needs at least "
+        "one contact person; make someone else contact person first.",
+        name=name,
+    )
+
+
+async def deactivation_refusal(actor: Actor, organisation_id: int, user: dict[str, Any]) -> str:
+    """Why this (presented) user cannot be deactivated now, or "" when they can: the last active
+    contact person stays. Said before anyone confirms, so the confirmation never misleads."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    if user["status"] != ACTIVE:
+        return ""
+    if user["is_contact_person"] and not await _another_contact_person(scope, user["id"]):
+        return last_contact_person_message(user["name"])
+    return ""
+
+
 # --- changing ---------------------------------------------------------------------------------
 
 
@@ -419,23 +451,8 @@ async def update_user(
         stays_counted = changes.get("role", current["role"]) == CONTACT_PERSON and changes.get(
             "active", current["active"]
         )
-        if was_counted and not stays_counted:
-            others = (
-                await scope.select(Membership, Membership.id)
-                .where(Membership.role == CONTACT_PERSON)
-                .where(Membership.active.eq(True))
-                .where(Membership.person._.active.eq(True))
-                .where(Membership.id != membership_id)
-                .first()
-            )
-            if others is None:
-                raise Conflict(
-                    _(
-                        "%(name)s is the last active contact person. An organisation always needs at least "
-                        "one contact person; make someone else contact person first.",
-                        name=current["name"],
-                    )
-                )
+        if was_counted and not stays_counted and not await _another_contact_person(scope, membership_id):
+            raise Conflict(last_contact_person_message(current["name"]))
         if after.get("active") is False:
             await events.publish(
                 events.MEMBERSHIP_DEACTIVATING,
