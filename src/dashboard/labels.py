@@ -26,6 +26,10 @@ from src.tenants.services.agreements import kind_label as agreement_kind_label
 ACTIONS: dict[str, LazyProxy] = {
     # users, contact persons and organisations
     "tenants.user_added": N_("User added"),
+    "tenants.user_invited": N_("User invited"),
+    "tenants.invitation_accepted": N_("Invitation accepted"),
+    "tenants.invitation_declined": N_("Invitation declined"),
+    "tenants.invitation_withdrawn": N_("Invitation withdrawn"),
     "tenants.user_updated": N_("User changed"),
     "tenants.user_deactivated": N_("User deactivated"),
     "tenants.user_reactivated": N_("User reactivated"),

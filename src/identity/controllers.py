@@ -16,7 +16,7 @@ from src.core.errors import NotFound
 from src.core.i18n import _
 from src.core.security import RateLimiter, address_bucket, too_many_requests
 from src.core.sessions import rotate_session
-from src.core.web import local_path, page, redirect, session_of
+from src.core.web import flash, local_path, page, redirect, session_of
 from src.identity import oidc, services
 from src.identity.auth import (
     SESSION_ORGANISATION,
@@ -27,6 +27,7 @@ from src.identity.auth import (
     current_actor,
 )
 from src.settings import get_settings
+from src.tenants.services import invitations
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ async def _limit_sign_in(request: Request[Any, Any, Any]) -> None:
 async def home(request: Request[Any, Any, Any]) -> Response[Any]:
     actor = await current_actor(request)
     if actor is None:
-        return Redirect("/signin")
+        # signed in, but a user of no organisation yet: their invitations wait there
+        return Redirect("/choose-organisation" if session_of(request).get(SESSION_PERSON) else "/signin")
     if actor.organisation_id:
         return Redirect("/organisation")
     return Redirect("/admin")
@@ -102,7 +104,8 @@ async def signin_callback(
         return page(request, "identity/signin_failed.html", {"reason": reason}, status_code=400)
 
     result = await services.resolve_sign_in(provider, claims)
-    if not result.may_enter:
+    invited = await invitations.invitations_of(result.person["id"]) if result.person else []
+    if not (result.may_enter or invited):
         request.clear_session()
         return page(
             request,
@@ -130,7 +133,8 @@ async def signin_callback(
     )
     if actor is not None:
         await services.record_sign_in(actor, provider)
-    if len(result.organisations) > 1 or (result.person["is_vendor_admin"] and result.organisations):
+    several = len(result.organisations) > 1 or (result.person["is_vendor_admin"] and result.organisations)
+    if invited or several:
         return Redirect("/choose-organisation")
     return Redirect(next_path)
 
@@ -154,10 +158,43 @@ async def choose_organisation_page(request: Request[Any, Any, Any]) -> Template:
         "identity/choose_organisation.html",
         {
             "memberships": memberships,
+            "invitations": await invitations.invitations_of(person_id),
             "current": session_of(request).get(SESSION_ORGANISATION),
             "actor": actor,
         },
     )
+
+
+@post("/invitations/{membership_id:int}/accept", include_in_schema=False)
+async def accept_invitation(request: Request[Any, Any, Any], membership_id: FromPath[int]) -> Response[Any]:
+    """The signed-in person accepts an invitation; they act for that organisation from now on."""
+    person_id = await _person_for_choice(request)
+    accepted = await invitations.accept(person_id, membership_id, client_address(request))
+    flash(
+        request,
+        _(
+            "You accepted the invitation of %(organisation)s; you act for it now.",
+            organisation=accepted.organisation_name,
+        ),
+    )
+    request.session[SESSION_ORGANISATION] = accepted.organisation_id
+    if await invitations.invitations_of(person_id):
+        return redirect(request, "/choose-organisation")
+    return redirect(request, "/organisation")
+
+
+@post("/invitations/{membership_id:int}/decline", include_in_schema=False)
+async def decline_invitation(request: Request[Any, Any, Any], membership_id: FromPath[int]) -> Response[Any]:
+    person_id = await _person_for_choice(request)
+    organisation = await invitations.decline(person_id, membership_id, client_address(request))
+    flash(
+        request,
+        _(
+            "You declined the invitation of %(organisation)s; you did not become a user.",
+            organisation=organisation,
+        ),
+    )
+    return redirect(request, "/choose-organisation")
 
 
 @post("/choose-organisation", include_in_schema=False)
@@ -222,6 +259,8 @@ ROUTES = [
     signin_callback,
     choose_organisation_page,
     choose_organisation,
+    accept_invitation,
+    decline_invitation,
     signout,
     signed_out,
 ]

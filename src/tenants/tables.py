@@ -61,6 +61,12 @@ class Membership(Table, tablename="membership"):
     updated_at = Timestamptz(default=TimestamptzNow())
     # a contact person authorised to sign the customer agreement (rule AG-1, AG-9)
     may_sign_agreements = Boolean(default=False)
+    # An invitation the person has not accepted yet: no access (`active` stays False) until they
+    # accept it after signing in. The organisation sees the identifiers it entered, masked, never
+    # those registered for the person elsewhere.
+    pending = Boolean(default=False)
+    invited_pin_masked = Varchar(length=40, default="")
+    invited_card_masked = Varchar(length=80, default="")
 
 
 # --- customer agreements (rules AG-1, AG-9) -------------------------------------------------------

@@ -13,7 +13,8 @@ Role = Literal["contact_person", "end_user"]
 class NewUser(msgspec.Struct, forbid_unknown_fields=True):
     """A user to add. At least one of `personal_identity_number` (BSN in the Netherlands,
     personnummer in Sweden) and `card_id` (UZI number / HSA-id) is required: it is what the
-    user signs in with. An invitation mail is sent to `email`."""
+    user signs in with. An invitation mail is sent to `email`; the user's `status` is `invited`
+    until the person accepts the invitation after signing in."""
 
     name: str
     email: str
@@ -35,15 +36,17 @@ class UserChange(msgspec.Struct, forbid_unknown_fields=True):
 
 class User(msgspec.Struct):
     """A user of an organisation (`id` is the membership id). Identifiers are masked: only their
-    last four characters are shown."""
+    last four characters are shown. `status`: `invited` until the person accepts the invitation
+    (then only the name, e-mail and identifiers the organisation entered are shown), then
+    `active` or `deactivated`."""
 
     id: int
     organisation_id: int
-    person_id: int
     name: str
     email: str
     role: str
     active: bool
+    status: Literal["active", "deactivated", "invited"]
     personal_identity_number_masked: str
     card_id_masked: str
     invited_at: dt.datetime | None
@@ -56,11 +59,11 @@ class User(msgspec.Struct):
         return cls(
             id=row["id"],
             organisation_id=row["organisation"],
-            person_id=row["person"],
             name=row["name"],
             email=row["email"],
             role=row["role"],
             active=row["active"],
+            status=row["status"],
             personal_identity_number_masked=row["personal_identity_number_masked"],
             card_id_masked=row["card_id_masked"],
             invited_at=row["invited_at"],

@@ -58,7 +58,7 @@ async def test_a_contact_person_reads_the_log_in_dutch(client):
 
     rows = await read_audit(client, world["contact"]["person_row"], "nl")
 
-    assert "Gebruiker toegevoegd" in rows
+    assert "Gebruiker uitgenodigd" in rows
     assert "Contactpersoon gemaakt" in rows
     assert "Rol : Eindgebruiker → Contactpersoon" in rows
     assert "Gebruiker gedeactiveerd" in rows
@@ -66,7 +66,7 @@ async def test_a_contact_person_reads_the_log_in_dutch(client):
     assert "Naam : — → Nina Nieuw" in rows  # a new user's values, with no old ones
     assert f"Gebruiker #{world['added']['id']}" in rows and f"Gebruiker #{world['leaver']['id']}" in rows
     # the page shows labels only (the CSV keeps the codes; the filter still takes them)
-    assert "tenants.user_added" not in rows and "tenants.user_deactivated" not in rows
+    assert "tenants.user_invited" not in rows and "tenants.user_deactivated" not in rows
     assert "membership #" not in rows and "role :" not in rows
 
 
@@ -76,7 +76,7 @@ async def test_the_action_filter_matches_codes_and_shows_labels(client):
     rows = await read_audit(client, world["contact"]["person_row"], "nl", "/audit?action=tenants.user_deact")
 
     assert "Gebruiker gedeactiveerd" in rows
-    assert "Gebruiker toegevoegd" not in rows and "Contactpersoon gemaakt" not in rows
+    assert "Gebruiker uitgenodigd" not in rows and "Contactpersoon gemaakt" not in rows
 
 
 async def test_a_contact_person_reads_the_log_in_swedish(client):
@@ -219,7 +219,8 @@ def test_every_action_the_code_writes_has_a_label():
     codes = written_action_codes()
     # the scan finds literal, conditional and computed actions
     assert {
-        "tenants.user_added",
+        "tenants.user_invited",
+        "tenants.invitation_declined",
         "tenants.organisation_reactivated",
         "tenants.user_deactivated",
         "tenants.contact_person_made",
@@ -253,9 +254,13 @@ async def test_the_csv_keeps_the_stored_codes_and_values(client):
         "Client address",
     ]
     by_action = {row[5]: row for row in rows[1:]}
-    assert set(by_action) == {"tenants.user_added", "tenants.contact_person_made", "tenants.user_deactivated"}
+    assert set(by_action) == {
+        "tenants.user_invited",
+        "tenants.contact_person_made",
+        "tenants.user_deactivated",
+    }
     deactivated = by_action["tenants.user_deactivated"]
     assert deactivated[6:9] == ["membership", str(world["leaver"]["id"]), "active: yes → no"]
     assert deactivated[9:11] == ['{"active": true}', '{"active": false}']
     assert by_action["tenants.contact_person_made"][8] == "role: end_user → contact_person"
-    assert "role: — → end_user" in by_action["tenants.user_added"][8]
+    assert "role: — → end_user" in by_action["tenants.user_invited"][8]

@@ -117,6 +117,7 @@ async def test_the_invitation_is_written_in_the_organisations_language(client, m
             portal_url=f"{get_settings().base_url}/signin",
             has_pin=False,
             has_card=True,
+            pending=True,
         )
     finally:
         current_locale.reset(token)

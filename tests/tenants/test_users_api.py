@@ -93,7 +93,8 @@ async def test_adding_a_user_answers_201_and_queues_the_invitation(client):
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert body["name"] == "Joost Mulder" and body["role"] == "contact_person" and body["active"]
+    assert body["name"] == "Joost Mulder" and body["role"] == "contact_person"
+    assert body["status"] == "invited" and not body["active"]
     assert body["personal_identity_number_masked"].endswith("6782")
     assert await Person.exists().where(Person.personal_identity_number == "123456782")
     assert await OutboxMessage.exists().where(OutboxMessage.dedupe_key == f"invitation:{body['id']}")

@@ -20,7 +20,7 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import export, organisations, users
+from src.tenants.services import export, invitations, organisations, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -158,7 +158,8 @@ class OrganisationPages(Controller):
         flash(
             request,
             _(
-                "%(name)s was added; an invitation mail is on its way to %(email)s.",
+                "%(name)s was invited; an invitation mail is on its way to %(email)s. "
+                "They become a user when they accept the invitation after signing in.",
                 name=row["name"],
                 email=row["email"],
             ),
@@ -186,6 +187,81 @@ class OrganisationPages(Controller):
                 "roles": [(END_USER, _("End user")), (CONTACT_PERSON, _("Contact person"))],
             },
             status_code=status_code,
+        )
+
+    @get("/users/{user_id:int}")
+    async def user_page(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        return await self._user_page(request, actor, user_id)
+
+    @post("/users/{user_id:int}")
+    async def save_user(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        user_id: FromPath[int],
+        data: Form,
+    ) -> Response[Any]:
+        """A contact person corrects a user's name and e-mail, checked as when adding a user."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        values = {field: (data.get(field) or "").strip() for field in ("name", "email")}
+        try:
+            await users.update_user(
+                actor, actor.organisation_id, user_id, name=values["name"], email=values["email"]
+            )
+        except InputError as exc:
+            return await self._user_page(request, actor, user_id, values, exc.errors, status_code=422)
+        flash(request, _("The change was saved."))
+        return redirect(request, f"/organisation/users/{user_id}")
+
+    async def _user_page(
+        self,
+        request: Request[Any, Any, Any],
+        actor: Actor,
+        user_id: int,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        from src.tenants.services.rights import rights_summary
+
+        assert actor.organisation_id is not None
+        user = await users.get_user(actor, actor.organisation_id, user_id)
+        return page(
+            request,
+            "tenants/org_user.html",
+            {
+                "u": user,
+                "values": values or {"name": user["name"], "email": user["email"]},
+                "errors": errors or {},
+                "rights": await rights_summary(actor, actor.organisation_id, user_id),
+                "labels": _identifier_labels(actor.organisation_country),
+            },
+            status_code=status_code,
+        )
+
+    @get("/users/{user_id:int}/deactivate")
+    async def confirm_deactivation(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        """What deactivating does, before it is done; or why it cannot be done."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        user = await users.get_user(actor, actor.organisation_id, user_id)
+        if user["status"] != users.ACTIVE:
+            return redirect(request, f"/organisation/users/{user_id}")
+        return page(
+            request,
+            "tenants/org_user_deactivate.html",
+            {
+                "u": user,
+                "refusal": await users.deactivation_refusal(actor, actor.organisation_id, user),
+                "yourself": user["id"] == actor.membership_id,
+            },
         )
 
     async def _row_action(
@@ -240,6 +316,23 @@ class OrganisationPages(Controller):
         return await self._row_action(
             request, actor, user_id, {"active": False, "confirmations": confirmations}
         )
+
+    @post("/users/{user_id:int}/withdraw")
+    async def withdraw_invitation(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], user_id: FromPath[int]
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        try:
+            row = await invitations.withdraw(actor, actor.organisation_id, user_id)
+        except Conflict as exc:  # accepted in the meantime
+            flash(request, exc.message, "error")
+            return redirect(request, "/organisation/users")
+        message = _("The invitation of %(name)s was withdrawn.", name=row["name"])
+        if is_partial(request):  # the row goes; the message takes its place
+            return page(request, "tenants/_org_user_withdrawn.html", {"message": message})
+        flash(request, message)
+        return redirect(request, "/organisation/users")
 
     @post("/users/{user_id:int}/reactivate")
     async def reactivate(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from src.core import outbox
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
-from src.tenants.services import people, users
+from src.tenants.services import invitations, people, users
 from src.tenants.user_schemas import Me, NewUser, User, UserChange
 
 
@@ -49,7 +49,9 @@ class UsersApi(Controller):
         status_code=HTTP_201_CREATED,
         summary="Add a user",
         description="An invitation mail "
-        "goes out to the user's e-mail. Validation errors answer 422 naming the field.",
+        "goes out to the user's e-mail. The user is `invited` until the person accepts the invitation "
+        "after signing in; the answer is the same whether or not the identifier is registered "
+        "elsewhere. Validation errors answer 422 naming the field.",
     )
     async def add_user(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], data: JSONBody[NewUser]
@@ -96,6 +98,18 @@ class UsersApi(Controller):
             may_sign_agreements=data.may_sign_agreements,
         )
         return User.from_row(row)
+
+    @delete(
+        "/{user_id:int}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Withdraw an invitation",
+        description="Only while the user is `invited`: no membership is left. "
+        "A user who accepted is deactivated instead (PATCH): 409.",
+    )
+    async def withdraw_invitation(
+        self, actor: NamedDependency[Actor], organisation_id: FromPath[int], user_id: FromPath[int]
+    ) -> None:
+        await invitations.withdraw(actor, organisation_id, user_id)
 
 
 ROUTES = [MeApi, UsersApi]

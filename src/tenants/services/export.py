@@ -95,14 +95,14 @@ def _organisation(row: dict[str, Any]) -> dict[str, Any]:
 
 async def _users(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     listing = await users.list_users(actor, organisation_id, page_size=None)
-    # Only the masked identifiers: the raw numbers in the listing rows stay behind.
+    # Only the masked identifiers (the listing rows hold no others).
     return [
         {
             "id": u["id"],
             "name": u["name"],
             "registered_email": u["email"],
             "role": u["role"],
-            "status": "active" if u["active"] else "deactivated",
+            "status": u["status"],  # active, deactivated, or invited (waiting for acceptance)
             "may_sign_agreements": bool(u.get("may_sign_agreements")),
             "personal_identity_number": u["personal_identity_number_masked"],
             "card_id": u["card_id_masked"],

@@ -717,7 +717,12 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
         person, created = await find_or_create_person(
             values["name"], values["email"], values["personal_identity_number"], values["card_id"]
         )
-        existing = await scope.select(Membership).where(Membership.person == person["id"]).first()
+        existing = (
+            await scope.select(Membership)
+            .where(Membership.person == person["id"])
+            .where(Membership.pending.eq(False))  # an invitation stays the person's to answer
+            .first()
+        )
         now = dt.datetime.now(dt.UTC)
         membership_values = {
             "name": values["name"],

@@ -157,3 +157,41 @@ async def find_or_create_person(
         field = "personal_identity_number" if pin else "card_id"
         raise InputError({field: _("This person's access to the portal is blocked; ask the vendor.")})
     return person, False
+
+
+async def person_to_invite(name: str, email: str, pin: str | None, card: str | None) -> dict[str, Any]:
+    """The person an invitation is for: the one registered with this personal identity number
+    (a new one when nobody is); without a number, the one with this card id (or a new one).
+
+    Unlike `find_or_create_person` it never refuses: an answer that differed for identifiers
+    registered elsewhere (with another card id, for another person, blocked) would tell a contact
+    person about people of other organisations. The invitation waits until the person signs in
+    and accepts it, so nobody joins without their own consent (a blocked person cannot sign in),
+    and no identifier is ever attached to an existing person: a card id registered for someone
+    else stays theirs, and a new person gets only the number."""
+    person = await _by_pin_else_card(pin, card)
+    if person is not None:
+        return person
+    if pin and card and await Person.exists().where(Person.card_id == card):
+        card = None
+    inserted = (
+        await Person.insert(Person(name=name, email=email, personal_identity_number=pin, card_id=card))
+        .on_conflict(action="DO NOTHING")
+        .returning(*Person.all_columns())
+    )
+    if inserted:
+        return inserted[0]
+    # registered at this same moment by someone else
+    person = await _by_pin_else_card(pin, card)
+    if person is None:
+        raise Conflict(_("Someone else is registering this person right now; try again in a moment."))
+    return person
+
+
+async def _by_pin_else_card(pin: str | None, card: str | None) -> dict[str, Any] | None:
+    """The person with this personal identity number; only without one, the person with this card."""
+    if pin:
+        return await Person.select().where(Person.personal_identity_number == pin).first()
+    if card:
+        return await Person.select().where(Person.card_id == card).first()
+    return None

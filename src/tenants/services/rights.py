@@ -151,6 +151,19 @@ async def user_rights(actor: Actor, organisation_id: int, membership_id: int) ->
     return await _rights_of(organisation_id, membership_id)
 
 
+async def rights_summary(actor: Actor, organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
+    """A user's modules by name, each with whether the user holds its signing right."""
+    signing = {
+        (r["service"], r["module"])
+        for r in await user_rights(actor, organisation_id, membership_id)
+        if r["signing"]
+    }
+    return [
+        {**m, "signing": (m["service_code"], m["code"]) in signing}
+        for m in await modules_with_rights(organisation_id, membership_id)
+    ]
+
+
 async def _rights_of(organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
     rows = (
         await ModuleRight.select(

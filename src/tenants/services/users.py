@@ -21,11 +21,14 @@ from src.core.i18n import _
 from src.core.paging import paged
 from src.core.tenancy import CONTACT_PERSON, END_USER, ROLES, Actor, TenantQuery, TenantScope
 from src.tenants import validation
-from src.tenants.services.people import find_or_create_person
+from src.tenants.services.people import person_to_invite
 from src.tenants.tables import Membership, Organisation
 
 INVITATION_ACTOR = "send_invitation"
 PAGE_SIZE = 50
+
+# A user's status as the organisation sees it.
+ACTIVE, DEACTIVATED, INVITED = "active", "deactivated", "invited"
 
 _EMAIL = re.compile(
     r"^[^@\s\"<>(),;:\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -45,6 +48,9 @@ _USER_COLUMNS = (
     Membership.created_at,
     Membership.updated_at,
     Membership.may_sign_agreements,  # rule AG-9
+    Membership.pending,
+    Membership.invited_pin_masked,
+    Membership.invited_card_masked,
     Membership.person.personal_identity_number.as_alias("personal_identity_number"),
     Membership.person.card_id.as_alias("card_id"),
 )
@@ -110,9 +116,19 @@ def mask(value: str | None) -> str:
 
 
 def _present(row: dict[str, Any]) -> dict[str, Any]:
+    """A user as the organisation sees it. Until the person accepts the invitation, only what
+    the organisation entered itself: nothing registered for the person elsewhere."""
     row = dict(row)
-    row["personal_identity_number_masked"] = mask(row.get("personal_identity_number"))
-    row["card_id_masked"] = mask(row.get("card_id"))
+    if row.get("pending"):
+        row["personal_identity_number_masked"] = row.get("invited_pin_masked", "")
+        row["card_id_masked"] = row.get("invited_card_masked", "")
+        row["status"] = INVITED
+    else:
+        row["personal_identity_number_masked"] = mask(row.get("personal_identity_number"))
+        row["card_id_masked"] = mask(row.get("card_id"))
+        row["status"] = ACTIVE if row.get("active") else DEACTIVATED
+    for identifier in ("personal_identity_number", "card_id", "invited_pin_masked", "invited_card_masked"):
+        row.pop(identifier, None)
     row["is_contact_person"] = row.get("role") == CONTACT_PERSON
     return row
 
@@ -224,6 +240,38 @@ async def active_contact_persons(actor: Actor, organisation_id: int) -> int:
     )
 
 
+async def _another_contact_person(scope: TenantScope, membership_id: int) -> bool:
+    """Whether the organisation has an active contact person besides this user."""
+    return bool(
+        await scope.select(Membership, Membership.id)
+        .where(Membership.role == CONTACT_PERSON)
+        .where(Membership.active.eq(True))
+        .where(Membership.person._.active.eq(True))
+        .where(Membership.id != membership_id)
+        .first()
+    )
+
+
+def last_contact_person_message(name: str) -> str:
+    return _(
+        "%(name)s is the last active contact person. An organisation always needs at least "
+        "one contact person; make someone else contact person first.",
+        name=name,
+    )
+
+
+async def deactivation_refusal(actor: Actor, organisation_id: int, user: dict[str, Any]) -> str:
+    """Why this (presented) user cannot be deactivated now, or "" when they can: the last active
+    contact person stays. Said before anyone confirms, so the confirmation never misleads."""
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    if user["status"] != ACTIVE:
+        return ""
+    if user["is_contact_person"] and not await _another_contact_person(scope, user["id"]):
+        return last_contact_person_message(user["name"])
+    return ""
+
+
 # --- changing ---------------------------------------------------------------------------------
 
 
@@ -254,7 +302,11 @@ async def add_user(
     personal_identity_number: str | None = None,
     card_id: str | None = None,
 ) -> dict[str, Any]:
-    """Add a user (rule MOD-8); an invitation mail goes out after commit."""
+    """Invite a user (rule MOD-8); an invitation mail goes out after commit.
+
+    The user is pending until the person accepts the invitation after signing in: whether the
+    identifier belongs to a person already registered elsewhere or to a new one, the answer is the
+    same, and nobody becomes a user of an organisation without their consent."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     errors: dict[str, str] = {}
@@ -291,16 +343,23 @@ async def add_user(
 
     async with db.transaction():
         await _lock_organisation(organisation_id)
-        person, _created = await find_or_create_person(cleaned["name"], cleaned["email"], pin, card)
-        existing = (
-            await scope.select(Membership, Membership.id, Membership.active)
-            .where(Membership.person == person["id"])
-            .first()
-        )
-        if existing is not None:
-            field = (
-                "personal_identity_number" if pin and person["personal_identity_number"] == pin else "card_id"
+        person = await person_to_invite(cleaned["name"], cleaned["email"], pin, card)
+        memberships = await scope.select(
+            Membership, Membership.active, Membership.pending, Membership.invited_pin_masked
+        ).where(Membership.person == person["id"])
+        existing = next((m for m in memberships if not m["pending"]), None)
+        # An invitation found the person the same way (by number, or by card id alone) only when
+        # the same identifier was entered: saying so tells the organisation nothing new. Found
+        # another way, it would tell that a number and a card id are one person's.
+        if existing is None and any(bool(m["invited_pin_masked"]) == bool(pin) for m in memberships):
+            raise InputError(
+                {
+                    "personal_identity_number" if pin else "card_id": _(
+                        "This person has already been invited to this organisation."
+                    )
+                }
             )
+        if existing is not None:
             if existing["active"]:
                 message = _("This person is already a user of this organisation.")
             else:
@@ -308,36 +367,31 @@ async def add_user(
                     "This person is already a user of this organisation, but deactivated: "
                     "reactivate them in the list of users instead."
                 )
-            raise InputError({field: message})
+            raise InputError({"personal_identity_number" if pin else "card_id": message})
         now = dt.datetime.now(dt.UTC)
+        entered = {"name": cleaned["name"], "email": cleaned["email"], "role": cleaned["role"]}
         row = (
             await Membership.insert(
                 Membership(
                     organisation=organisation_id,
                     person=person["id"],
-                    name=cleaned["name"],
-                    email=cleaned["email"],
-                    role=cleaned["role"],
-                    active=True,
+                    active=False,
+                    pending=True,
+                    invited_pin_masked=mask(pin),
+                    invited_card_masked=mask(card),
                     created_at=now,
                     updated_at=now,
+                    **entered,
                 )
             ).returning(Membership.id)
         )[0]
         await audit.record(
             actor,
-            "tenants.user_added",
+            "tenants.user_invited",
             organisation_id=organisation_id,
             object_type="membership",
             object_id=row["id"],
-            after={
-                "name": cleaned["name"],
-                "email": cleaned["email"],
-                "role": cleaned["role"],
-                "person_id": person["id"],
-                "personal_identity_number": mask(pin),
-                "card_id": mask(card),
-            },
+            after={**entered, "personal_identity_number": mask(pin), "card_id": mask(card)},
         )
         await outbox.enqueue(
             INVITATION_ACTOR,
@@ -390,6 +444,14 @@ async def update_user(
     async with db.transaction():
         await _lock_organisation(organisation_id)
         current = await scope.get(Membership, membership_id, *_USER_COLUMNS)
+        if current["pending"] and "active" in changes:
+            raise Conflict(
+                _(
+                    "%(name)s has not accepted the invitation yet: only the person can make it active. "
+                    "You can withdraw the invitation.",
+                    name=current["name"],
+                )
+            )
         # only contact persons may sign agreements
         if may_sign_agreements is not None:
             if may_sign_agreements and changes.get("role", current["role"]) != CONTACT_PERSON:
@@ -406,23 +468,8 @@ async def update_user(
         stays_counted = changes.get("role", current["role"]) == CONTACT_PERSON and changes.get(
             "active", current["active"]
         )
-        if was_counted and not stays_counted:
-            others = (
-                await scope.select(Membership, Membership.id)
-                .where(Membership.role == CONTACT_PERSON)
-                .where(Membership.active.eq(True))
-                .where(Membership.person._.active.eq(True))
-                .where(Membership.id != membership_id)
-                .first()
-            )
-            if others is None:
-                raise Conflict(
-                    _(
-                        "%(name)s is the last active contact person. An organisation always needs at least "
-                        "one contact person; make someone else contact person first.",
-                        name=current["name"],
-                    )
-                )
+        if was_counted and not stays_counted and not await _another_contact_person(scope, membership_id):
+            raise Conflict(last_contact_person_message(current["name"]))
         if after.get("active") is False:
             await events.publish(
                 events.MEMBERSHIP_DEACTIVATING,
