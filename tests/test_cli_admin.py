@@ -129,4 +129,4 @@ async def test_the_created_vendor_admin_signs_in_as_staff(client: Any) -> None:
     )
     assert answer.status_code == 302, answer.text
     landing = await client.get("/", follow_redirects=False)
-    assert landing.headers["location"] == "/admin/organisations"
+    assert landing.headers["location"] == "/admin"

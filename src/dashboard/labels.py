@@ -87,6 +87,8 @@ ACTIONS: dict[str, LazyProxy] = {
     # the portal itself
     "audit.exported": N_("Audit log exported"),
     "outbox.delivery_resent": N_("Failed delivery sent again"),
+    "tenants.organisation_users_viewed": N_("An organisation's users looked up"),
+    "certificates.organisation_list_viewed": N_("An organisation's certificates looked up"),
     "demo.organisation_seeded": N_("Demo organisation created"),
     "demo.user_seeded": N_("Demo user created"),
 }
@@ -202,6 +204,9 @@ FIELDS: dict[str, LazyProxy] = {
     "attempts": N_("Attempts"),
     "may_have_been_delivered": N_("May have been delivered"),
     "evidence_sha256": N_("SHA-256 of the evidence"),
+    "q": N_("Search"),
+    "state": N_("Status"),
+    "days": N_("Within days"),
 }
 
 ROLES: dict[str, LazyProxy] = {
@@ -220,6 +225,15 @@ STATUSES: dict[str, LazyProxy] = {
     "executed": N_("Executed"),
     "refused": N_("Refused"),
     "ended": N_("Ended"),
+    # certificates, as the certificate lists filter them
+    "valid": N_("Valid"),
+    "expiring": N_("Expiring within 60 days"),
+    "expired": N_("Expired"),
+    "revoked": N_("Revoked"),
+    # users, as their lists filter them
+    "inactive": N_("Deactivated"),
+    "deactivated": N_("Deactivated"),
+    "invited": N_("Invited"),
 }
 
 CHANNELS: dict[str, LazyProxy] = {
@@ -354,6 +368,7 @@ def _provider(name: str) -> str:
 _VALUES: dict[str, Callable[[str], str]] = {
     "role": _lookup("roles"),
     "status": _lookup("statuses"),
+    "state": _lookup("statuses"),
     "channel": _lookup("channels"),
     "received_via": _lookup("channels"),
     "audience": _lookup("audiences"),

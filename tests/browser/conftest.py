@@ -3,6 +3,7 @@ Playwright, sign-in through the real OpenID provider's own form."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -18,6 +19,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from tests.oidc_support import EID_CLAIM, ensure_provider_running, set_user
+from tests.support import truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -51,8 +53,13 @@ def live_server() -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_portal(**settings: str) -> Iterator[str]:
-    """The portal in a uvicorn process of its own, with these settings on top of the tests'."""
+    """The portal in a uvicorn process of its own, with these settings on top of the tests'.
+
+    It starts on empty tables: its in-process worker would otherwise send the mail an earlier
+    test left queued (letters for certificates numbered like the journey's own) into the
+    journey's mail catcher."""
     ensure_provider_running()
+    asyncio.run(truncate_all())
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BASE_URL": base, **settings}

@@ -206,7 +206,7 @@ async def test_demo_people_sign_in_through_a_real_provider(client: Any) -> None:
     await demo.seed()
     claims_of = dict(demo.demo_user_claims())
     for sub, provider, home in (
-        ("femke.hendriks", "staff", "/admin/organisations"),
+        ("femke.hendriks", "staff", "/admin"),
         ("eva.janssen", "eid", "/organisation"),
         ("ingrid.lindqvist", "eid", "/organisation"),
         ("karin.johansson", "card", "/organisation"),
