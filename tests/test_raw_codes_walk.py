@@ -5,7 +5,7 @@ revoked, pending and rejected certificates, a recorded revocation request, a use
 A code is a value the portal stores for itself (`pending`, `contact_person`,
 `uzi_server_certificate`, `eid`, `substantial`), a timestamp as stored (ISO with `T` or
 microseconds), or an object number without meaning (`#0`); pages show each in words of the
-reader's language. A new page reached by a link is walked without touching this test."""
+reader's language, and every date in the one format of that language. A new page reached by a link is walked without touching this test."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ CODE = re.compile(
     r"|\b[a-z]+_[a-z_]+\b"  # a snake_case code (contact_person, uzi_server_certificate, general/...)
     r"|\b\d{4}-\d\d-\d\dT\d\d|\d\d:\d\d:\d\d\.\d+"  # a stored timestamp
     r"|\(#0\)|#0\b"  # an object number that means nothing to a person
+    # a date in another format than the one of src.core.i18n.format_date (04/12/2026, 2026-12-04)
+    r"|\b\d\d[/-]\d\d[/-]\d{4}\b|\b\d{4}-\d\d-\d\d\b"
 )
 # Links not to follow: downloads, other documents, and what changes the session.
 SKIP = re.compile(r"\.(pem|crt|crl|csv|pdf|zip)$|/signout|/signin|/schema|/static|/pki/|/ocsp|/export")

@@ -17,7 +17,7 @@ from typing import Any
 
 from src.certificates.tables import Certificate, CertificateApplication, RenewalLetter
 from src.core import audit, db, mail, outbox
-from src.core.i18n import _, current_locale, language_of
+from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
 from src.core.pdf import render_pdf
 from src.core.tenancy import SYSTEM
 from src.settings import get_settings
@@ -174,7 +174,9 @@ async def deliver_renewal_letter(certificate_id: int, key: str) -> bool:
                     "the subscriber's responsibility; the attached letter says how.",
                     number=certificate["number"],
                     organisation=organisation["name"],
-                    date=certificate["not_after"].date().isoformat(),
+                    date=format_date(
+                        certificate["not_after"].astimezone(timezone_for(organisation["country"]))
+                    ),
                 ),
                 _("Renew: %(url)s", url=renew_url(certificate["number"])),
             ]

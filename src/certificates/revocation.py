@@ -18,7 +18,7 @@ from src.certificates.issuance import verify_code
 from src.certificates.tables import Certificate, Revocation
 from src.core import audit, db, outbox
 from src.core.errors import Conflict, InputError, NotFound
-from src.core.i18n import _, format_datetime
+from src.core.i18n import _, current_locale, format_datetime, language_of
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
 from src.tenants.tables import Membership, Organisation
 from src.tenants.validation import digits_only
@@ -31,7 +31,7 @@ def _already_revoked(revoked_at: dt.datetime, country: str | None) -> Conflict:
     return Conflict(
         _(
             "This certificate was already revoked on %(moment)s. A revocation is irrevocable.",
-            moment=format_datetime(revoked_at, "long", country=country),
+            moment=format_datetime(revoked_at, country=country),
         )
     )
 
@@ -138,18 +138,30 @@ async def _notify_subscriber(
     recipients = sorted({c["email"] for c in contacts if c["email"]})
     if not recipients:
         return
-    moment = format_datetime(revoked_at, "long", country=org["country"] if org else None)
-    subject = _("Certificate %(number)s has been revoked", number=cert["number"])
-    body = _(
-        "Certificate %(number)s (%(subject)s) of %(organisation)s was revoked on %(moment)s.\n"
-        "Reason: %(reason)s.\n\nA revocation is irrevocable. Your liability for the use of the "
-        "certificate ended at that moment.",
-        number=cert["number"],
-        subject=cert["subject_dn"],
-        organisation=org["name"] if org else "",
-        moment=moment,
-        reason=reasons.label(reason),
-    )
+    country = org["country"] if org else None
+    # In the organisation's language, as the confirmation letter of the same certificate, whoever
+    # revoked it and in whatever language they did.
+    token = current_locale.set(language_of(country))
+    try:
+        subject = _("Certificate %(number)s has been revoked", number=cert["number"])
+        body = "\n".join(
+            [
+                _("Dear contact person of %(organisation)s,", organisation=org["name"] if org else ""),
+                "",
+                _(
+                    "Certificate %(number)s (%(subject)s) of %(organisation)s was revoked on %(moment)s.\n"
+                    "Reason: %(reason)s.\n\nA revocation is irrevocable. Your liability for the use of the "
+                    "certificate ended at that moment.",
+                    number=cert["number"],
+                    subject=cert["subject_dn"],
+                    organisation=org["name"] if org else "",
+                    moment=format_datetime(revoked_at, country=country),
+                    reason=reasons.label(reason),
+                ),
+            ]
+        )
+    finally:
+        current_locale.reset(token)
     await outbox.enqueue(
         "send_mail",
         {"to": recipients, "subject": subject, "body": body},

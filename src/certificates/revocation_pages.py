@@ -167,9 +167,7 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
             {
                 "form": _(
                     "This certificate was already revoked on %(moment)s. A revocation is irrevocable.",
-                    moment=format_datetime(
-                        cert["revoked_at"], "long", country=org["country"] if org else None
-                    ),
+                    moment=format_datetime(cert["revoked_at"], country=org["country"] if org else None),
                 )
             },
             409,
@@ -209,7 +207,7 @@ def _done_context(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "result": result,
         "reason_label": reasons.label(result["reason"]),
-        "moment": format_datetime(result["revoked_at"], "long", country=result["country"]),
+        "moment": format_datetime(result["revoked_at"], country=result["country"]),
         "moment_utc": result["revoked_at"].isoformat(timespec="microseconds"),
     }
 
@@ -292,7 +290,7 @@ async def org_revoke(
         _(
             "Certificate %(number)s was revoked on %(moment)s.",
             number=result["number"],
-            moment=format_datetime(result["revoked_at"], "long", country=result["country"]),
+            moment=format_datetime(result["revoked_at"], country=result["country"]),
         ),
     )
     return redirect(request, f"/organisation/certificates/{result['number']}")

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_date
-from babel.dates import format_datetime as _babel_datetime
+from babel.dates import format_time as _babel_time
+from babel.dates import get_datetime_format
 from babel.numbers import format_currency, format_decimal
 from babel.support import LazyProxy, NullTranslations, Translations
 
@@ -114,25 +115,35 @@ def _count(value: int, locale: str) -> str:
     return format_decimal(value, locale=locale)
 
 
-def format_date(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+def format_date(value: dt.date | dt.datetime | None) -> str:
+    """A day as the current language writes it, the one date format of the portal: 4 Dec 2026
+    (en), 4 dec 2026 (nl), 4 dec. 2026 (sv)."""
     if value is None:
         return ""
     day = value.date() if isinstance(value, dt.datetime) else value  # as Babel does
-    return _format_day(day, fmt, current_locale.get())
+    return _format_day(day, current_locale.get())
 
 
 @lru_cache(maxsize=4096)
-def _format_day(day: dt.date, fmt: str, locale: str) -> str:
+def _format_day(day: dt.date, locale: str) -> str:
     """Lists show the same few days over and over; Babel formats each one once."""
-    return _babel_date(day, format=fmt, locale=_babel_locale())
+    return _babel_date(day, format="medium", locale=_babel_locale())
 
 
-def format_datetime(value: dt.datetime | None, fmt: str = "medium", country: str | None = None) -> str:
+def format_datetime(value: dt.datetime | None, country: str | None = None) -> str:
+    """A moment as the current language writes it, the one date-time format of the portal: the
+    day as format_date writes it, then the time to the minute in the organisation's time zone,
+    named: 4 Dec 2026, 15:07 CET (en), 4 dec 2026, 15:07 CET (nl), 4 dec. 2026 15:07 CET (sv).
+    A time stored without a zone is UTC."""
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return _babel_datetime(value, format=fmt, tzinfo=timezone_for(country), locale=_babel_locale())
+    locale = _babel_locale()
+    zone = timezone_for(country)
+    local = value.astimezone(zone)
+    time = _babel_time(local, "HH:mm zzz", tzinfo=zone, locale=locale)
+    return str(get_datetime_format("medium", locale=locale)).format(time, format_date(local.date()))
 
 
 def format_money(cents: int, currency: str = "EUR") -> str:

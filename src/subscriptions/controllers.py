@@ -12,7 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import InputError
-from src.core.i18n import _
+from src.core.i18n import _, format_date
 from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
@@ -161,7 +161,7 @@ class SubscriptionsAdmin(Controller):
                 _(
                     "The subscription to %(name)s ends on %(date)s.",
                     name=row["variant_name"],
-                    date=row["ends_on"].isoformat(),
+                    date=format_date(row["ends_on"]),
                 ),
             )
         return redirect(request, f"/admin/organisations/{organisation_id}/subscriptions")

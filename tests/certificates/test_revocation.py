@@ -503,3 +503,19 @@ async def test_the_revocation_page_says_where_to_send_a_request_by_post_or_e_mai
     for text in texts.values():
         assert "Postbus 99" in text and "desk@acme.example" in text
     assert [answer.status_code for answer in unknown] == [404, 404]
+
+
+async def test_the_revocation_mail_speaks_the_organisations_language_whoever_revoked() -> None:
+    # rule REV-1: the subscriber is told, in its own language, with the greeting of every letter
+    org = await factories.organisation(name="Zorggroep Taal B.V.", country="NL")
+    await factories.member(org, role="contact_person", email="carla@zorg.example")
+    issued, _org, _holder = await issue(org)
+    token = i18n.current_locale.set("en")  # revoked by someone reading the portal in English
+    try:
+        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+    finally:
+        i18n.current_locale.reset(token)
+    row = await OutboxMessage.select().where(OutboxMessage.dedupe_key.like("certificates.revoked:%")).first()
+    payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+    assert payload["subject"] == f"Certificaat {issued.number} is ingetrokken"
+    assert payload["body"].startswith("Beste contactpersoon van Zorggroep Taal B.V.,\n\nCertificaat ")

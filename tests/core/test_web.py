@@ -93,6 +93,26 @@ def test_money_and_dates_are_written_the_way_each_language_writes_them():
             i18n.current_locale.reset(token)
 
 
+def test_one_date_format_and_one_date_time_format_per_language():
+    import datetime as dt
+
+    winter = dt.datetime(2026, 12, 4, 14, 7, 56, tzinfo=dt.UTC)
+    summer = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.UTC)
+    expected = {
+        "nl": ("4 dec 2026", "4 dec 2026, 15:07 CET", "1 jul 2026, 14:00 CEST"),
+        "sv": ("4 dec. 2026", "4 dec. 2026 15:07 CET", "1 juli 2026 14:00 CEST"),
+        "en": ("4 Dec 2026", "4 Dec 2026, 15:07 CET", "1 Jul 2026, 14:00 CEST"),
+    }
+    for locale, (day, moment, summer_moment) in expected.items():
+        token = i18n.current_locale.set(locale)
+        try:
+            assert i18n.format_date(winter) == day
+            assert i18n.format_datetime(winter, country="NL") == moment
+            assert i18n.format_datetime(summer, country="SE") == summer_moment
+        finally:
+            i18n.current_locale.reset(token)
+
+
 def test_business_times_are_shown_in_the_organisations_time_zone():
     import datetime as dt
 

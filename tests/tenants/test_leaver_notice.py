@@ -75,7 +75,7 @@ async def test_a_leaver_before_the_deadline_gets_one_mail_about_their_records():
     assert "Webcert" in body
     assert "stay with Zorggroep Vertrek B.V." in body
     assert "stored in our database" in body
-    assert f"can read and export them, also after {format_date(notice['deadline'], 'long')}" in body
+    assert f"can read and export them, also after {format_date(notice['deadline'])}" in body
     # whom to ask: the organisation's contact persons
     assert "Carla Contact <carla@zorg.example>" in body
     assert "Dora Deputy <dora@zorg.example>" in body

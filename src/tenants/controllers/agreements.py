@@ -13,7 +13,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
-from src.core.i18n import LOCALES, _
+from src.core.i18n import LOCALES, _, format_date
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
@@ -296,7 +296,7 @@ class LegacyTermsAdmin(Controller):
             )
         except InputError as exc:
             return await self._page(request, values, exc.errors, 422)
-        flash(request, _("Announced: the legacy terms end on %(date)s.", date=row["deadline"].isoformat()))
+        flash(request, _("Announced: the legacy terms end on %(date)s.", date=format_date(row["deadline"])))
         return redirect(request, "/admin/legacy-terms")
 
 

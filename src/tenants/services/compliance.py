@@ -38,7 +38,7 @@ from typing import Any
 
 from src.core import audit, db, outbox
 from src.core.errors import Forbidden, InputError, NotFound
-from src.core.i18n import _, current_locale, language_of, timezone_for
+from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
 from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
@@ -210,7 +210,6 @@ def _what_is_missing(gap: Gap) -> str:
 
 
 def _consequence(gap: Gap) -> str:
-    from src.core.i18n import format_date
 
     if gap.past_deadline:
         return _(
@@ -283,7 +282,7 @@ async def require_may_create(actor: Actor, service_code: str) -> None:
                     "Since %(date)s no new records can be created in %(service)s. Existing records can still "
                     "be read and exported. Sign the customer agreement and order the subscription "
                     "to continue.",
-                    date=gap.deadline.isoformat(),
+                    date=format_date(gap.deadline),
                     service=gap.service_name,
                 )
             )
@@ -395,7 +394,7 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                     subject = _(
                         "Reminder: the terms of use of %(service)s end on %(date)s",
                         service=gap_local.service_name,
-                        date=notice["deadline"].isoformat(),
+                        date=format_date(notice["deadline"]),
                     )
                     body = (
                         "\n".join(

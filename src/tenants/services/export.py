@@ -257,7 +257,7 @@ def _readme(organisation: dict[str, Any], actor: Actor, now: dt.datetime) -> str
         "",
         _(
             "Exported on %(when)s by %(who)s.",
-            when=format_datetime(now, "long", country=organisation["country"]),
+            when=format_datetime(now, country=organisation["country"]),
             who=actor.name,
         ),
         _("All files are JSON, encoded as UTF-8. Times are in UTC (ISO 8601)."),

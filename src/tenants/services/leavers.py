@@ -72,7 +72,7 @@ def notice_text(
                 "of use of %(service)s end and no new records can be created there without a customer "
                 "agreement and a subscription.",
                 organisation=organisation,
-                date=format_date(gap.deadline, "long"),
+                date=format_date(gap.deadline),
                 service=gap.service_name,
             ),
             "",
