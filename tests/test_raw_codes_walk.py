@@ -5,7 +5,8 @@ revoked, pending and rejected certificates, a recorded revocation request, a use
 A code is a value the portal stores for itself (`pending`, `contact_person`,
 `uzi_server_certificate`, `eid`, `substantial`), a timestamp as stored (ISO with `T` or
 microseconds), or an object number without meaning (`#0`); pages show each in words of the
-reader's language, and every date in the one format of that language. A new page reached by a link is walked without touching this test."""
+reader's language, and every date in the one format of that language. A new page reached by a
+link is walked without touching this test."""
 
 from __future__ import annotations
 
