@@ -98,7 +98,7 @@ async def test_a_contact_person_reads_the_log_in_english(client):
     assert "Made contact person" in rows
     assert "Role : End user → Contact person" in rows
     assert "User deactivated" in rows and "Active : yes → no" in rows
-    assert "E-mail address : — → nina@zorg.example" in rows
+    assert "E-mail address : nina@zorg.example" in rows
 
 
 async def test_a_vendor_admin_reads_organisation_changes_with_labelled_values(client):
@@ -116,7 +116,7 @@ async def test_a_vendor_admin_reads_organisation_changes_with_labelled_values(cl
     assert "Legal form : Besloten vennootschap (B.V.) → Stichting (foundation)" in rows
     assert "Organisation suspended" in rows
     assert "Status : Active → Suspended" in rows
-    assert "Reason : — → Ceased trading" in rows  # free text stays as written
+    assert "Reason : Ceased trading" in rows  # free text stays as written
     assert f"Organisation #{org['id']}" in rows
 
 
@@ -164,8 +164,8 @@ async def test_a_certificate_subject_is_not_called_a_mail_subject(client):
 
     rows = await read_audit(client, contact["person_row"], "nl")
 
-    assert "Onderwerp (distinguished name) : — → CN=portal.zorg.example" in rows
-    assert "Onderwerp : — → Onderhoud zaterdag" in rows
+    assert "Onderwerp (distinguished name) : CN=portal.zorg.example" in rows
+    assert "Onderwerp : Onderhoud zaterdag" in rows
 
 
 async def test_unknown_actions_fields_and_values_are_shown_as_stored(client):

@@ -263,4 +263,4 @@ async def test_a_vendor_admin_announces_through_the_page(client):
         {"service_code": "webcert", "announced_on": "2021-09-28", "notice_months": ""},
         follow_redirects=True,
     )
-    assert "the legacy terms end on 2022-03-28" in text_of(done.text)
+    assert "the legacy terms end on 28 Mar 2022" in text_of(done.text)
