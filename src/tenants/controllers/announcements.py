@@ -34,8 +34,12 @@ def _today() -> dt.date:
     return dt.datetime.now(timezone_for(None)).date()
 
 
-def _texts(values: dict[str, str]) -> dict[str, str]:
-    return {loc: values[f"text_{loc}"] for loc in LOCALES}
+def _fields(values: dict[str, str]) -> dict[str, Any]:
+    """The form's values as the announcement services take them."""
+    return {
+        "texts": {loc: values[f"text_{loc}"] for loc in LOCALES},
+        **{f: values[f] for f in ("starts_on", "ends_on", "audience", "service_code", "country")},
+    }
 
 
 class AnnouncementsAdmin(Controller):
@@ -100,15 +104,7 @@ class AnnouncementsAdmin(Controller):
     ) -> Response[Any]:
         values = {f: data.get(f) or "" for f in FIELDS}
         try:
-            await announcements.publish(
-                actor,
-                texts=_texts(values),
-                starts_on=values["starts_on"],
-                ends_on=values["ends_on"],
-                audience=values["audience"],
-                service_code=values["service_code"],
-                country=values["country"],
-            )
+            await announcements.publish(actor, **_fields(values))
         except InputError as exc:
             return await self._page(request, actor, values, exc.errors, 422)
         flash(request, _("The announcement is published."))
@@ -130,16 +126,7 @@ class AnnouncementsAdmin(Controller):
     ) -> Response[Any]:
         values = {f: data.get(f) or "" for f in FIELDS}
         try:
-            await announcements.update(
-                actor,
-                announcement_id,
-                texts=_texts(values),
-                starts_on=values["starts_on"],
-                ends_on=values["ends_on"],
-                audience=values["audience"],
-                service_code=values["service_code"],
-                country=values["country"],
-            )
+            await announcements.update(actor, announcement_id, **_fields(values))
         except InputError as exc:
             row = await announcements.get(actor, announcement_id)
             return await self._edit_page(request, row, values, exc.errors, 422)
