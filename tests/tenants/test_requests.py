@@ -137,3 +137,32 @@ async def test_the_request_pages_of_contact_person_and_vendor_admin(client):
     approved = await client.post_form(f"/admin/user-requests/{row['id']}/approve", follow_redirects=True)
     assert "Pia Page was added with the requested rights and invited." in text_of(approved.text)
     assert await Membership.exists().where(Membership.email == "pia@org.example")
+
+
+async def test_adding_and_requesting_a_user_name_the_identifiers_alike_and_say_when_each_applies(client):
+    for country, pin, card in (
+        ("NL", "BSN (citizen service number)", "UZI number (UZI card)"),
+        ("SE", "Personnummer", "HSA-id (SITHS card)"),
+    ):
+        org = await factories.organisation(
+            country=country,
+            **(
+                {
+                    "kvk_number": None,
+                    "agb_code": None,
+                    "org_number": factories.org_number(),
+                    "legal_form": "aktiebolag",
+                }
+                if country == "SE"
+                else {}
+            ),
+        )
+        contact = await factories.member(org, role="contact_person")
+        await sign_in_person(client, contact["person_row"])
+        add = text_of((await client.get("/organisation/users/new")).text)
+        request = text_of((await client.get("/organisation/user-requests")).text)
+        for page in (add, request):
+            assert pin in page and card in page and "Signs in with" in page
+        assert "request a new user instead" in add
+        assert "You can also add a user yourself" in request
+        client.cookies.clear()

@@ -27,7 +27,7 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 USER_FIELDS = ("name", "email", "role", "personal_identity_number", "card_id")
 
 
-def _identifier_labels(country: str) -> Mapping[str, str]:
+def identifier_labels(country: str) -> Mapping[str, str]:
     """The names of the identifiers people sign in with (they differ per country), in the
     request's language, translated once per language and country. A plain dict shared by
     every request: read it, never change it."""
@@ -121,7 +121,7 @@ class OrganisationPages(Controller):
             {
                 "organisation": {"name": actor.organisation_name, "country": actor.organisation_country},
                 "listing": listing,
-                "labels": _identifier_labels(actor.organisation_country),
+                "labels": identifier_labels(actor.organisation_country),
             },
             partial="tenants/_org_users_table.html",
         )
@@ -183,7 +183,7 @@ class OrganisationPages(Controller):
                 "organisation": organisation,
                 "values": values,
                 "errors": errors,
-                "labels": _identifier_labels(organisation["country"]),
+                "labels": identifier_labels(organisation["country"]),
                 "roles": [(END_USER, _("End user")), (CONTACT_PERSON, _("Contact person"))],
             },
             status_code=status_code,
@@ -239,7 +239,7 @@ class OrganisationPages(Controller):
                 "values": values or {"name": user["name"], "email": user["email"]},
                 "errors": errors or {},
                 "rights": await rights_summary(actor, actor.organisation_id, user_id),
-                "labels": _identifier_labels(actor.organisation_country),
+                "labels": identifier_labels(actor.organisation_country),
             },
             status_code=status_code,
         )
@@ -298,7 +298,7 @@ class OrganisationPages(Controller):
                 "rows": [row],
                 "error": error,
                 "saved": not error,
-                "labels": _identifier_labels(organisation["country"]),
+                "labels": identifier_labels(organisation["country"]),
             },
             status_code=status_code,
         )

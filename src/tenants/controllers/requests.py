@@ -17,6 +17,7 @@ from src.core.ids import parse_id
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
+from src.tenants.controllers.organisation import identifier_labels
 from src.tenants.services import requests, rights
 
 FIELDS = ("name", "email", "personal_identity_number", "card_id")
@@ -48,6 +49,7 @@ class UserRequestPages(Controller):
                 "modules": await rights.available_modules(actor.organisation_id),
                 "values": values or {"modules": [], "signing": []},
                 "errors": errors or {},
+                "labels": identifier_labels(actor.organisation_country),
             },
             status_code=status_code,
         )
