@@ -164,10 +164,9 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
         pdf, _context = await render_letter(certificate_id, code)
         number = context["certificate"]["number"]
         subject = _("Your certificate %(number)s has been issued", number=number)
-        body = "\n".join(
+        body = mail.letter(
+            _("Dear contact person of %(organisation)s,", organisation=organisation["name"]),
             [
-                _("Dear contact person of %(organisation)s,", organisation=organisation["name"]),
-                "",
                 _(
                     "We approved your application and issued certificate %(number)s. The attached letter "
                     "holds its certificate number and its revocation code.",
@@ -182,7 +181,7 @@ async def deliver_confirmation(certificate_id: int, sealed_code: str, dedupe_key
                     "Download the certificate and its chain from the certificate page: %(url)s",
                     url=f"{get_settings().base_url}/organisation/certificates/{number}",
                 ),
-            ]
+            ],
         )
         filename = f"certificate-{number}-confirmation.pdf"
     finally:

@@ -165,10 +165,9 @@ async def deliver_renewal_letter(certificate_id: int, key: str) -> bool:
     try:
         pdf = await render_letter(data)
         subject = _("Certificate %(number)s expires soon: renew it in time", number=certificate["number"])
-        body = "\n".join(
+        body = mail.letter(
+            _("Dear %(name)s,", name=certificate["holder_name"] or organisation["name"]),
             [
-                _("Dear %(name)s,", name=certificate["holder_name"] or organisation["name"]),
-                "",
                 _(
                     "Certificate %(number)s of %(organisation)s expires on %(date)s. Renewing in time is "
                     "the subscriber's responsibility; the attached letter says how.",
@@ -179,9 +178,9 @@ async def deliver_renewal_letter(certificate_id: int, key: str) -> bool:
                     ),
                 ),
                 _("Renew: %(url)s", url=renew_url(certificate["number"])),
-            ]
+            ],
         )
         filename = f"certificate-{certificate['number']}-renewal.pdf"
     finally:
         current_locale.reset(token)
-    return await mail.deliver(to, subject, body + "\n", key, [(filename, "application/pdf", pdf)])
+    return await mail.deliver(to, subject, body, key, [(filename, "application/pdf", pdf)])

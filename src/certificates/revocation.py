@@ -16,7 +16,7 @@ from typing import Any
 from src.certificates import publication, reasons
 from src.certificates.issuance import verify_code
 from src.certificates.tables import Certificate, Revocation
-from src.core import audit, db, outbox
+from src.core import audit, db, mail, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale, format_datetime, language_of
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
@@ -144,10 +144,9 @@ async def _notify_subscriber(
     token = current_locale.set(language_of(country))
     try:
         subject = _("Certificate %(number)s has been revoked", number=cert["number"])
-        body = "\n".join(
+        body = mail.letter(
+            _("Dear contact person of %(organisation)s,", organisation=org["name"] if org else ""),
             [
-                _("Dear contact person of %(organisation)s,", organisation=org["name"] if org else ""),
-                "",
                 _(
                     "Certificate %(number)s (%(subject)s) of %(organisation)s was revoked on %(moment)s.\n"
                     "Reason: %(reason)s.\n\nA revocation is irrevocable. Your liability for the use of the "
@@ -158,7 +157,7 @@ async def _notify_subscriber(
                     moment=format_datetime(revoked_at, country=country),
                     reason=reasons.label(reason),
                 ),
-            ]
+            ],
         )
     finally:
         current_locale.reset(token)

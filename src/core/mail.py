@@ -34,6 +34,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from src.core import db
+from src.core.i18n import _
 from src.core.tables import CaughtAttachment, CaughtMail, SentMail
 from src.settings import Settings, get_settings
 from src.workers.broker import async_actor
@@ -103,6 +104,19 @@ def _send_over_smtp(settings: Settings, message: EmailMessage) -> None:
         with contextlib.suppress(Exception):
             smtp.quit()
         smtp.close()
+
+
+def letter(greeting: str, lines: list[str]) -> str:
+    """The text of every mail the portal writes, in one layout and in the current language (set it
+    to the recipient's before calling): the greeting, a blank line, the text, and the sign-off of
+    the service desk with its e-mail address and telephone number (SERVICE_DESK_* settings)."""
+    settings = get_settings()
+    text = [greeting, "", *lines]
+    while text and not text[-1].strip():
+        text.pop()
+    contact = [value for value in (settings.service_desk_email, settings.service_desk_phone) if value]
+    sign_off = [_("Kind regards,"), settings.service_desk_name or _("Care portal"), *contact]
+    return "\n".join([*text, "", *sign_off]) + "\n"
 
 
 Attachment = tuple[str, str, bytes]  # (file name, content type such as "application/pdf", content)

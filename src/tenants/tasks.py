@@ -34,8 +34,6 @@ def invitation_text(
         ways.append(_("- with your professional smart card (it carries the card id we registered)"))
     inviter = invited_by or _("A contact person")
     lines = [
-        _("Dear %(name)s,", name=name),
-        "",
         _(
             "%(inviter)s invited you to become a user of %(organisation)s in the care portal.",
             inviter=inviter,
@@ -63,7 +61,7 @@ def invitation_text(
         "",
         _("If you did not expect this mail, tell the contact person of your organisation."),
     ]
-    return subject, "\n".join(lines) + "\n"
+    return subject, mail.letter(_("Dear %(name)s,", name=name), lines)
 
 
 @async_actor("send_invitation", max_retries=8)

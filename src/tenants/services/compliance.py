@@ -36,7 +36,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from src.core import audit, db, outbox
+from src.core import audit, db, mail, outbox
 from src.core.errors import Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
@@ -207,6 +207,10 @@ def _what_is_missing(gap: Gap) -> str:
         "Your organisation has a customer agreement but no subscription for %(service)s.",
         service=gap.service_name,
     )
+
+
+def _order_here() -> str:
+    return _("Sign the customer agreement and order the subscription in the customer portal:")
 
 
 def _consequence(gap: Gap) -> str:
@@ -396,22 +400,15 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                         service=gap_local.service_name,
                         date=format_date(notice["deadline"]),
                     )
-                    body = (
-                        "\n".join(
-                            [
-                                _("Dear %(name)s,", name=contact["name"]),
-                                "",
-                                _what_is_missing(gap_local),
-                                _consequence(gap_local),
-                                "",
-                                _(
-                                    "Sign the customer agreement and order the subscription "
-                                    "in the customer portal:"
-                                ),
-                                f"{_portal_url()}/organisation/agreement",
-                            ]
-                        )
-                        + "\n"
+                    body = mail.letter(
+                        _("Dear %(name)s,", name=contact["name"]),
+                        [
+                            _what_is_missing(gap_local),
+                            _consequence(gap_local),
+                            "",
+                            _order_here(),
+                            f"{_portal_url()}/organisation/agreement",
+                        ],
                     )
                 finally:
                     current_locale.reset(token)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.core import outbox
+from src.core import mail, outbox
 from src.core.i18n import LOCALES, _, current_locale, format_date, language_of
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
 from src.tenants.services import compliance, organisations
@@ -47,8 +47,6 @@ def notice_text(
         organisation=organisation,
     )
     lines = [
-        _("Dear %(name)s,", name=name),
-        "",
         _(
             "A contact person of %(organisation)s has deactivated your user account in the care portal.",
             organisation=organisation,
@@ -94,7 +92,7 @@ def notice_text(
                 organisation=organisation,
             )
         )
-    return subject, "\n".join(lines) + "\n"
+    return subject, mail.letter(_("Dear %(name)s,", name=name), lines)
 
 
 async def notify_leaver(
