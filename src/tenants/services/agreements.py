@@ -257,7 +257,6 @@ async def _status(organisation_id: int, country: str | None) -> AgreementStatus:
     for a in acceptances:
         a["documents"] = _documents_of(a)
     accepted_ids = {int(d["id"]) for a in acceptances for d in a["documents"]}
-    await _in_reader_language([d for a in acceptances for d in a["documents"]])
     documents = [{**d, "accepted": d["id"] in accepted_ids} for d in await latest_documents()]
     pending = [d for d in documents if not d["accepted"]]
     accept_by = min((d["accept_by"] for d in pending), default=None)
@@ -283,7 +282,9 @@ async def agreement_status(actor: Actor, organisation_id: int) -> AgreementStatu
     """The organisation's agreement: its members and vendor admins may read it."""
     TenantScope(actor, organisation_id)
     organisation = await _organisation(organisation_id)
-    return await _status(organisation_id, organisation["country"])
+    status = await _status(organisation_id, organisation["country"])
+    await _in_reader_language([d for a in status.acceptances for d in a["documents"]])
+    return status
 
 
 async def has_valid_agreement(organisation_id: int) -> bool:
