@@ -158,7 +158,10 @@ async def deliver_renewal_letter(certificate_id: int, key: str) -> bool:
         return False
     to = await recipients(data)
     if not to:
-        return False
+        # Never counted as sent: the row fails and shows among the failed deliveries.
+        raise LookupError(
+            f"certificate {certificate_id}: no active holder or contact person to send the renewal letter to"
+        )
     organisation = data["organisation"]
     certificate = data["certificate"]
     token = current_locale.set(language_of(organisation["country"]))

@@ -99,7 +99,10 @@ async def send_invitation(membership_id: int, dedupe_key: str, invited_by: str =
         )
     finally:
         current_locale.reset(token)
-    if await mail.deliver([row["email"]], subject, body, dedupe_key):
-        await Membership.update({Membership.invited_at: dt.datetime.now(dt.UTC)}).where(
-            Membership.id == membership_id
-        )
+    # Sent now, or confirmed sent by an earlier run that died before it could note it.
+    await mail.deliver([row["email"]], subject, body, dedupe_key)
+    await (
+        Membership.update({Membership.invited_at: dt.datetime.now(dt.UTC)})
+        .where(Membership.id == membership_id)
+        .where(Membership.invited_at.is_null())
+    )

@@ -7,6 +7,8 @@ import asyncio
 import datetime as dt
 import json
 
+import pytest
+
 from src.certificates import applications, renewal
 from src.certificates import tasks as certificate_tasks
 from src.certificates.applications import ApplicationInput
@@ -105,3 +107,15 @@ async def test_the_worker_runs_the_job_periodically():
     assert set(payload) == {"certificate_id"}
     await run_outbox()
     assert await CaughtMail.count() == 1
+
+
+async def test_a_renewal_letter_with_nobody_to_send_it_to_fails_instead_of_passing_for_sent():
+    # rule CRT-2: a letter that cannot go out never counts as sent
+    org, issued = await certificate_expiring_in(30)
+    from src.tenants.tables import Membership
+
+    await Membership.update({Membership.active: False}).where(Membership.organisation == org["id"])
+    key = renewal.dedupe_key(issued.certificate_id, (await Certificate.select().first())["not_after"])
+    with pytest.raises(LookupError, match="no active holder or contact person"):
+        await renewal.deliver_renewal_letter(issued.certificate_id, key)
+    assert await SentMail.count() == 0

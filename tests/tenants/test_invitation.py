@@ -174,3 +174,17 @@ async def test_the_invitation_goes_out_over_smtp_when_a_server_is_configured(cli
     assert "Smtp User" in message.get_payload(decode=True).decode()
     assert not await CaughtMail.exists()
     assert await SentMail.count() == 1
+
+
+async def test_an_invitation_sent_by_a_run_that_died_before_noting_it_is_noted_by_the_next(client):
+    # The mail was confirmed sent, but the worker died before it could note when.
+    org, actor = await contact_actor(name="Zorggroep Herhaal B.V.")
+    row = await users.add_user(
+        actor, org["id"], name="Nina Nieuw", email="nina@zorg.example", personal_identity_number="111222333"
+    )
+    assert await run_outbox() == 1
+    await Membership.update({Membership.invited_at: None}).where(Membership.id == row["id"])
+    assert await run_outbox() == 1  # the row handed over again: nothing is sent twice ...
+    assert await CaughtMail.count() == 1
+    invited = await Membership.select(Membership.invited_at).where(Membership.id == row["id"]).first()
+    assert invited["invited_at"] is not None  # ... and the user list says it went out
