@@ -12,7 +12,7 @@ from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
-from src.tenants.tables import Announcement, Organisation
+from src.tenants.tables import Announcement
 
 AUDIENCES = ("everyone", "service", "country")
 COUNTRIES = ("NL", "SE")
@@ -192,31 +192,27 @@ async def current_for(actor: Actor | None, dismissed: set[int] | None = None) ->
     """The announcements a signed-in user sees today, minus those dismissed this session."""
     if actor is None:
         return []
-    country = None
-    subscribed: set[str] = set()
-    if actor.organisation_id is not None:
-        from src.subscriptions.services import subscribed_service_codes
-
-        org = (
-            await Organisation.select(Organisation.country)
-            .where(Organisation.id == actor.organisation_id)
-            .first()
-        )
-        country = org["country"] if org else None
-        subscribed = await subscribed_service_codes(actor.organisation_id)
+    # The actor knows its organisation's country; the subscriptions are read only when an
+    # announcement is for one service's users (most pages have no announcement at all).
+    country = (actor.organisation_country or None) if actor.organisation_id is not None else None
     today = dt.datetime.now(timezone_for(country)).date()
-    rows = (
-        await Announcement.select()
+    rows = [
+        row
+        for row in await Announcement.select()
         .where(Announcement.starts_on <= today)
         .where(Announcement.ends_on >= today)
         .where(Announcement.withdrawn_at.is_null())
         .order_by(Announcement.starts_on)
-    )
+        if row["id"] not in (dismissed or set())
+    ]
+    subscribed: set[str] = set()
+    if actor.organisation_id is not None and any(row["audience"] == "service" for row in rows):
+        from src.subscriptions.services import subscribed_service_codes
+
+        subscribed = await subscribed_service_codes(actor.organisation_id)
     locale = current_locale.get()
     result = []
     for row in rows:
-        if row["id"] in (dismissed or set()):
-            continue
         if row["audience"] == "country" and row["country"] != country:
             continue
         if row["audience"] == "service" and row["service_code"] not in subscribed:

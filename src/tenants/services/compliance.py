@@ -157,18 +157,21 @@ class Gap:
     past_deadline: bool
 
 
-async def gaps(organisation_id: int, today: dt.date | None = None) -> list[Gap]:
+async def gaps(organisation_id: int, today: dt.date | None = None, country: str | None = None) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
-    agreement or the subscription (rules AG-1, AG-5)."""
+    agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
+    caller knows it (every page's banners do), saves reading it."""
     from src.subscriptions.services import subscribed_service_codes
     from src.tenants.services.agreements import has_valid_agreement
 
-    organisation = (
-        await Organisation.select(Organisation.country).where(Organisation.id == organisation_id).first()
-    )
-    if organisation is None:
-        raise NotFound()
-    today = today or _today(organisation["country"])
+    if country is None:
+        organisation = (
+            await Organisation.select(Organisation.country).where(Organisation.id == organisation_id).first()
+        )
+        if organisation is None:
+            raise NotFound()
+        country = organisation["country"]
+    today = today or _today(country)
     notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
     if not notices:
         return []
@@ -235,7 +238,7 @@ async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
     if actor is None or actor.organisation_id is None:
         return []
     result: list[dict[str, Any]] = []
-    for gap in await gaps(actor.organisation_id):
+    for gap in await gaps(actor.organisation_id, country=actor.organisation_country or None):
         if not gap.missing_agreement:
             # AG-8: the agreement exists; contact persons order the subscription in the portal.
             if actor.is_contact_person:
