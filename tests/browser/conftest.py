@@ -127,6 +127,15 @@ async def htmx_settled(page: Any) -> None:
     await expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
+async def sign_in_with_eid(page: Any, live_server: str, sub: str, landing: str = "/organisation") -> None:
+    """Sign `sub` in on `page` with the e-ID button and the provider's form, up to `landing`."""
+    await page.goto(f"{live_server}/signin")
+    await page.get_by_role("link", name="Sign in with your e-ID").click()
+    await page.fill("input[name=sub]", sub)
+    await page.get_by_role("button", name="Authorize").click()
+    await page.wait_for_url(f"**{landing}")
+
+
 async def sign_in_as_vendor_admin(context: BrowserContext, live_server: str, admin: dict[str, Any]) -> Any:
     """A new page, signed in through the provider as this vendor admin, on their first page."""
     set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})

@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from src.certificates.tables import CertificateApplication
 from tests import factories
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in_with_eid
 from tests.certificates.workflow_support import csr_pem
 from tests.oidc_support import EID_CLAIM, set_user
 
@@ -22,11 +22,7 @@ async def test_a_contact_person_applies_with_the_names_of_the_csr(live_server, c
     contact = await factories.member(org, role="contact_person", name="Carla Bos")
     set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
     page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", "carla")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/organisation")
+    await sign_in_with_eid(page, live_server, "carla")
 
     await page.goto(f"{live_server}/organisation/certificates/apply?kind=personal")
     await expect(page.get_by_label("The user the certificate is for")).to_be_visible()

@@ -10,7 +10,7 @@ from playwright.async_api import expect
 
 from src.core.tables import CaughtMail
 from tests import factories
-from tests.browser.conftest import htmx_settled, shot
+from tests.browser.conftest import htmx_settled, shot, sign_in_with_eid
 from tests.oidc_support import EID_CLAIM, set_user
 
 pytestmark = pytest.mark.browser
@@ -32,11 +32,7 @@ async def test_a_contact_person_adds_a_user_and_cannot_remove_the_last_contact_p
     set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
     page = await context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", "carla")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/organisation")
+    await sign_in_with_eid(page, live_server, "carla")
 
     await page.goto(f"{live_server}/organisation/users/new")
     await page.fill("#name", "Joost Mulder")

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from src.tenants import demo
-from tests.browser.conftest import htmx_settled, shot
+from tests.browser.conftest import htmx_settled, shot, sign_in_with_eid
 from tests.oidc_support import set_user
 
 pytestmark = pytest.mark.browser
@@ -17,11 +17,7 @@ async def test_a_contact_person_toggles_rights_in_the_grid(live_server, context)
     await demo.seed()
     set_user("eva.janssen", dict(demo.demo_user_claims())["eva.janssen"])
     page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", "eva.janssen")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/organisation")
+    await sign_in_with_eid(page, live_server, "eva.janssen")
     await page.goto(f"{live_server}/organisation/rights")
     await shot(page, "rights-grid")
     if page.viewport_size and page.viewport_size["width"] >= 1280:

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests import factories
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, sign_in_with_eid
 from tests.oidc_support import EID_CLAIM, set_user
 
 pytestmark = pytest.mark.browser
@@ -19,11 +19,7 @@ async def test_a_contact_person_corrects_a_user_and_deactivates_them(live_server
     await factories.member(org, name="Joost Mulder", email="joost@west.exmaple")
     set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
     page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", "carla")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/organisation")
+    await sign_in_with_eid(page, live_server, "carla")
 
     await page.goto(f"{live_server}/organisation/users")
     await page.get_by_role("link", name="Joost Mulder").click()
