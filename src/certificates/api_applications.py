@@ -11,7 +11,6 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.certificates import applications, dashboard, fees
 from src.certificates import workflow_schemas as schemas
 from src.certificates.applications import ApplicationInput
-from src.core import outbox
 from src.core.tenancy import Actor, require_vendor_admin
 from src.identity.auth import provide_actor
 
@@ -70,7 +69,6 @@ class CertificateApplicationsApi(Controller):
         self, actor: NamedDependency[Actor], application_id: FromPath[int]
     ) -> schemas.ApprovalAnswer:
         approval = await applications.approve(actor, application_id)
-        outbox.kick()
         issued = approval.certificate
         return schemas.ApprovalAnswer(
             application=schemas.Application.from_row(approval.application, issued.number),

@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
-from src.certificates import manual, reasons, revocation
+from src.certificates import manual, reasons
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
@@ -139,7 +139,6 @@ class ManualRevocationPages(Controller):
         except Conflict as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"/admin/revocation-requests/{request_id}")
-        await revocation.published(result["revocation"]["issuer_id"])
         flash(
             request,
             _(

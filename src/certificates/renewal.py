@@ -85,8 +85,6 @@ async def send_due_renewal_letters(now: dt.datetime | None = None) -> int:
                 after={"number": row["number"], "not_after": row["not_after"]},
             )
         queued += 1
-    if queued:
-        outbox.kick()
     return queued
 
 

@@ -11,7 +11,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from src.certificates import applications
-from src.core import outbox
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor
@@ -55,7 +54,6 @@ class ReviewPages(Controller):
         except (Conflict, InputError) as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"/admin/certificate-applications/{application_id}")
-        outbox.kick()
         # The revocation code is not shown here: it goes to the subscriber in the letter (CRT-4).
         flash(
             request,

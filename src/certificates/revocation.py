@@ -1,16 +1,17 @@
 """Revoking a certificate: irrevocable (REV-2), at an exact recorded moment (REV-6), with a
 REV-3 reason mapped to its RFC 5280 code, an audit row and a mail to the subscriber.
 
-`revoke` is the whole unit of work (a transaction, then the after-commit steps);
-`revoke_certificate` runs inside a caller's transaction (a manual request, a user's
-deactivation). Publication follows from the data:
-the OCSP responder notices a new revocation within half a second (publication.py polls a
-revocation count) and the CRL is regenerated when it is fetched and stale, daily, and right after
-the caller's commit when the caller calls `publication.after_revocation(...)`."""
+`revoke` is the whole unit of work; `revoke_certificate` runs inside a caller's transaction (a
+manual request, a user's deactivation). Either way the revocation registers its publication on
+the unit of work: once the transaction has committed, this process's OCSP answers are renewed at
+once and a new CRL is made (`publication.after_revocation`), whichever path revoked. Other
+processes' OCSP responders notice within half a second (they poll a revocation count), and a
+CRL is also renewed when it is fetched and stale, and daily."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from src.certificates import publication, reasons
@@ -37,18 +38,9 @@ def _already_revoked(revoked_at: dt.datetime, country: str | None) -> Conflict:
 
 
 async def revoke(actor: Actor, certificate_id: int, reason: str, channel: str) -> dict[str, Any]:
-    """Revoke in a transaction of its own; after the commit, publish it (see `published`)."""
+    """Revoke in a transaction of its own (published once it has committed)."""
     async with db.transaction():
-        result = await revoke_certificate(actor, certificate_id, reason, channel)
-    await published(result["issuer_id"])
-    return result
-
-
-async def published(issuer_id: int) -> None:
-    """After a revocation has committed: hand the subscriber's mail to the worker, refresh the
-    OCSP answers at once and publish a new CRL."""
-    outbox.kick()
-    await publication.after_revocation(issuer_id)
+        return await revoke_certificate(actor, certificate_id, reason, channel)
 
 
 async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, channel: str) -> dict[str, Any]:
@@ -109,6 +101,9 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
         },
     )
     await _notify_subscriber(cert, org, revoked_at, reason, revocation_id)
+    # Once committed: OCSP answers at once, then a new CRL (once per CA, however many revoked).
+    issuer_id = int(cert["issuer"])
+    await db.on_commit(functools.partial(publication.after_revocation, issuer_id), key=("crl", issuer_id))
     return {
         "certificate_id": certificate_id,
         "number": cert["number"],

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
+import logging
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -26,6 +29,8 @@ from src.settings import Settings, get_settings
 # Seconds a write waits for another process's write to finish before it fails ("database is
 # locked"). Within one process writes take turns without polling (below).
 SQLITE_BUSY_TIMEOUT = 60
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(settings: Settings | None = None) -> Engine:
@@ -87,11 +92,71 @@ def engine() -> Engine:
 
 
 def transaction() -> AbstractAsyncContextManager[Any]:
-    """The unit of work for services: one write transaction, nested calls join it."""
+    """The unit of work for services: one write transaction, nested calls join it. Work
+    registered with `on_commit` inside it runs once the outermost one has committed."""
     db = engine()
+    if db.current_transaction.get() is not None:
+        return _joined(db)
+    return _unit_of_work(db)
+
+
+AfterCommit = Callable[[], Awaitable[object] | object]
+
+# The work waiting for the current unit of work to commit, by key (one run per key).
+_after_commit: ContextVar[dict[Hashable, AfterCommit] | None] = ContextVar("after_commit", default=None)
+
+
+async def on_commit(callback: AfterCommit, key: Hashable | None = None) -> None:
+    """Run `callback` (a function, or a coroutine function) once the current unit of work has
+    committed, and never when it rolls back. Registered twice under one key, it runs once:
+    five revocations of one transaction publish the CRL once. Outside a unit of work the write
+    has already committed, so it runs now. A failing callback is logged, never raised: what it
+    follows has committed, and each one has its own way to catch up (the outbox relay's poll,
+    the CRL renewed when fetched)."""
+    pending = _after_commit.get()
+    if engine().current_transaction.get() is None:
+        await _run_after_commit([callback])
+        return
+    if pending is None:
+        raise RuntimeError("work after commit needs a transaction opened by db.transaction()")
+    pending.setdefault(key if key is not None else object(), callback)
+
+
+async def _run_after_commit(callbacks: Iterable[AfterCommit]) -> None:
+    for callback in callbacks:
+        try:
+            result = callback()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            log.exception("work after commit failed: %r", callback)
+
+
+@contextlib.asynccontextmanager
+async def _unit_of_work(db: Engine) -> AsyncIterator[Any]:
+    pending: dict[Hashable, AfterCommit] = {}
+    token = _after_commit.set(pending)
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with _write_turn(), db.transaction(transaction_type=TransactionType.immediate) as own:
+                yield own
+        else:
+            async with db.transaction() as own:
+                yield own
+    finally:
+        _after_commit.reset(token)
+    # Reached only when the transaction committed (an exception skips it).
+    await _run_after_commit(list(pending.values()))
+
+
+@contextlib.asynccontextmanager
+async def _joined(db: Engine) -> AsyncIterator[Any]:
     if isinstance(db, SQLiteEngine):
-        return _sqlite_write(db)
-    return db.transaction()
+        async with db.transaction(transaction_type=TransactionType.immediate) as joined:
+            yield joined
+    else:
+        async with db.transaction() as joined:
+            yield joined
 
 
 # SQLite lets one writer in at a time. Writers of one process wait their turn here, first come
@@ -107,16 +172,6 @@ def _write_turn() -> asyncio.Lock:
     if turn is None:
         turn = _write_turns[loop] = asyncio.Lock()
     return turn
-
-
-@contextlib.asynccontextmanager
-async def _sqlite_write(db: SQLiteEngine) -> AsyncIterator[Any]:
-    if db.current_transaction.get() is not None:  # joins the transaction it is called in
-        async with db.transaction(transaction_type=TransactionType.immediate) as joined:
-            yield joined
-        return
-    async with _write_turn(), db.transaction(transaction_type=TransactionType.immediate) as own:
-        yield own
 
 
 def is_postgres() -> bool:

@@ -1,5 +1,7 @@
 """Side effects after commit: services write an outbox row in their transaction; the relay
-hands undelivered rows to dramatiq once the transaction has committed.
+hands undelivered rows to dramatiq once the transaction has committed. `enqueue` registers the
+relay's wake-up on the unit of work (`db.on_commit`), so the row goes out as soon as it is
+committed, whoever wrote it; the relay's poll only catches up after a restart or a lost wake-up.
 
 A row's life: written (`dispatched_at` empty) -> claimed by the relay and queued (`dispatched_at`
 set, `attempts` + 1) -> done when the actor has finished (`done_at`, see
@@ -47,10 +49,12 @@ log = logging.getLogger(__name__)
 
 
 async def enqueue(actor_name: str, payload: dict[str, Any], dedupe_key: str) -> None:
-    """Call inside the service's transaction. A second call with the same key is ignored."""
+    """Call inside the service's transaction. A second call with the same key is ignored. The
+    relay is woken once the transaction has committed (the row is invisible to it before)."""
     existing = await OutboxMessage.exists().where(OutboxMessage.dedupe_key == dedupe_key)
     if existing:
         return
+    await db.on_commit(kick, key=kick)
     # ON CONFLICT covers two transactions racing with the same key.
     await OutboxMessage.insert(
         OutboxMessage(actor_name=actor_name, payload=payload, dedupe_key=dedupe_key)

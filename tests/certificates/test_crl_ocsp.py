@@ -29,9 +29,7 @@ from tests.certificates.pki_support import issue, openssl, split_chain, write
 
 async def _revoke(certificate_id: int, reason: str = "organisation_ceased") -> dict:
     async with db.transaction():
-        result = await revoke_certificate(SYSTEM, certificate_id, reason, "portal")
-    await publication.after_revocation(result["issuer_id"])
-    return result
+        return await revoke_certificate(SYSTEM, certificate_id, reason, "portal")
 
 
 def _files(tmp_path: Path, leaf_pem: str, chain_pem: str) -> None:
@@ -109,13 +107,26 @@ async def test_a_crl_or_ca_name_that_is_no_id_answers_404_without_sign_in(client
         assert answer.status_code == 404, path
 
 
-async def test_daily_job_renews_only_stale_crls() -> None:
+async def _told_nobody(issuer_id: int) -> None:
+    """What this process hears of a revocation made by another process: nothing."""
+
+
+async def test_daily_job_renews_only_stale_crls(monkeypatch: pytest.MonkeyPatch) -> None:
     issued, _, _ = await issue()
     assert await publication.refresh_crls() == 1  # no CRL yet: made
     assert await publication.refresh_crls() == 0  # fresh: left alone
+    monkeypatch.setattr(publication, "after_revocation", _told_nobody)
     async with db.transaction():
         await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
     assert await publication.refresh_crls() == 1  # a revocation it does not list yet
+
+
+async def test_a_revocation_publishes_a_new_crl_as_it_commits() -> None:
+    issued, _, _ = await issue()
+    assert await publication.refresh_crls() == 1
+    async with db.transaction():
+        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+    assert await publication.refresh_crls() == 0  # already renewed after the commit
 
 
 # --- OCSP against a live server -----------------------------------------------------------------
@@ -200,12 +211,15 @@ async def test_ocsp_unknown_serial(live_url: str, tmp_path: Path) -> None:
     assert "Response verify OK" in output
 
 
-async def test_revocation_by_another_process_is_seen_within_a_second(live_url: str, tmp_path: Path) -> None:
+async def test_revocation_by_another_process_is_seen_within_a_second(
+    live_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A revocation this responder was not told about (another process) shows within a second."""
     issued, _, _ = await issue()
     _files(tmp_path, issued.pem, issued.chain_pem)
     assert "leaf.pem: good" in await _ocsp(tmp_path, live_url, "-cert", "leaf.pem", "-no_nonce")
-    async with db.transaction():  # no after_revocation(): as if revoked elsewhere
+    monkeypatch.setattr(publication, "after_revocation", _told_nobody)
+    async with db.transaction():
         await revoke_certificate(SYSTEM, issued.certificate_id, "user_left", "user_left")
     await asyncio.sleep(1.0)
     output = await _ocsp(tmp_path, live_url, "-cert", "leaf.pem", "-no_nonce")

@@ -4,6 +4,7 @@ REV-6, MOD-7)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from pathlib import Path
@@ -12,11 +13,13 @@ from typing import Any
 import httpx
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 from litestar.testing import AsyncTestClient
 
-from src.certificates import reasons
+from src.certificates import publication, reasons
 from src.certificates.revocation import revoke_certificate
-from src.certificates.tables import Certificate, Revocation
+from src.certificates.tables import Certificate, CrlState, Revocation
 from src.core import db, i18n
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
@@ -26,7 +29,7 @@ from src.identity.services import create_token
 from src.tenants.services import users
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
-from tests.certificates.pki_support import issue
+from tests.certificates.pki_support import issue, split_chain
 from tests.core.test_pdf import pdf_text
 from tests.oidc_support import sign_in_person
 from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
@@ -374,6 +377,44 @@ async def test_a_user_who_leaves_loses_personal_certificates_only(client: Any) -
     assert rows[other_service.certificate_id]["revoked_at"] is None
     leaf = x509.load_pem_x509_certificate(personal.pem.encode())
     assert leaf.serial_number == int(rows[personal.certificate_id]["serial_hex"], 16)
+
+
+async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deactivation_commits() -> None:
+    # rule MOD-7, published at once: no poll, no fetch needed to renew the CRL
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person")
+    leaving = await factories.member(org)
+    personal, _, _ = await issue(org, kind="personal", holder=leaving)
+    leaf = x509.load_pem_x509_certificate(personal.pem.encode())
+    issuer_pem, _root = split_chain(personal.chain_pem)
+    issuer_cert = x509.load_pem_x509_certificate(issuer_pem.encode())
+    ocsp_request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(leaf, issuer_cert, hashes.SHA256())
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+    certificate = (
+        await Certificate.select(Certificate.issuer).where(Certificate.id == personal.certificate_id).first()
+    )
+    assert await publication.current_crl(certificate["issuer"])  # the CRL as published before
+    before = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    assert before.certificate_status == ocsp.OCSPCertStatus.GOOD
+
+    actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
+    assert actor is not None
+    await users.set_active(actor, org["id"], leaving["id"], False)
+
+    stored = await CrlState.select(CrlState.der).where(CrlState.issuer == certificate["issuer"]).first()
+    crl = x509.load_der_x509_crl(base64.b64decode(stored["der"]))
+    listed = crl.get_revoked_certificate_by_serial_number(leaf.serial_number)
+    assert listed is not None
+    assert (
+        listed.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        == x509.ReasonFlags.affiliation_changed
+    )
+    after = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    assert after.certificate_status == ocsp.OCSPCertStatus.REVOKED
 
 
 async def test_rev7_contact_person_confirms_agb_code_user_number_and_name(client: Any) -> None:

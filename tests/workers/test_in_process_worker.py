@@ -23,13 +23,12 @@ async def test_the_app_worker_delivers_a_mail_queued_through_the_outbox_to_the_c
     key = f"test-mail:{uuid.uuid4()}"
     try:
         # The test client runs the app's lifespan on an event loop in another thread, so the
-        # relay waits on that loop; kick() must reach it from here.
+        # relay waits on that loop; the commit's wake-up must reach it from here.
         async with AsyncTestClient(app=app):
-            async with db.transaction():  # what a service does ...
+            async with db.transaction():  # what a service does
                 await outbox.enqueue(
                     "send_mail", {"to": ["eve@example.org"], "subject": subject, "body": "Hi"}, key
                 )
-            outbox.kick()  # ... and then its controller
             mail = await wait_until(
                 lambda: CaughtMail.select().where(CaughtMail.subject == subject).first(),
                 "the mail being caught",

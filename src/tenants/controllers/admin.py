@@ -12,7 +12,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 
-from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
@@ -272,7 +271,6 @@ class OrganisationsAdmin(Controller):
                 {"organisation": row, "values": values, "errors": exc.errors},
                 status_code=422,
             )
-        outbox.kick()
         flash(
             request,
             _(

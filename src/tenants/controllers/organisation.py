@@ -12,7 +12,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 
-from src.core import outbox
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _, current_locale
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
@@ -154,7 +153,6 @@ class OrganisationPages(Controller):
             )
         except InputError as exc:
             return await self._user_form(request, actor, values, exc.errors, status_code=422)
-        outbox.kick()
         flash(
             request,
             _(
@@ -273,7 +271,6 @@ class OrganisationPages(Controller):
         status_code = 200
         try:
             row = await users.update_user(actor, actor.organisation_id, user_id, **change)
-            outbox.kick()  # a leaver's notice (rule AG-7) may be waiting
         except Conflict as exc:
             if getattr(exc, "confirmation", ""):  # ask for an explicit confirmation (rule MOD-2)
                 from src.tenants.controllers.rights import confirm_step

@@ -10,7 +10,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 
-from src.core import outbox
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.ids import parse_id
@@ -116,7 +115,6 @@ class UserRequestAdmin(Controller):
         except Conflict as exc:
             flash(request, exc.message, "error")
         else:
-            outbox.kick()
             flash(request, _("%(name)s was added with the requested rights and invited.", name=user["name"]))
         return redirect(request, "/admin/user-requests")
 

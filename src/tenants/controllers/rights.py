@@ -12,7 +12,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Template
 
-from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
 from src.core.ids import parse_id
@@ -216,7 +215,6 @@ class ModuleMessagesAdmin(Controller):
             )
         except InputError as exc:
             return await self._page(request, values, {**errors, **exc.errors}, 422)
-        outbox.kick()
         flash(
             request, ngettext("The message goes to %(num)d user.", "The message goes to %(num)d users.", sent)
         )

@@ -7,7 +7,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from src.core import outbox
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
 from src.tenants.services import invitations, people, users
@@ -65,7 +64,6 @@ class UsersApi(Controller):
             personal_identity_number=data.personal_identity_number,
             card_id=data.card_id,
         )
-        outbox.kick()
         return User.from_row(row)
 
     @get("/{user_id:int}", summary="One user of an organisation")

@@ -420,8 +420,6 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                         MAIL_ACTOR, {"to": [contact["email"]], "subject": subject, "body": body}, key
                     )
                 queued += 1
-    if queued:
-        outbox.kick()
     return queued
 
 

@@ -707,7 +707,7 @@ def _clean_contact_person(data: Mapping[str, Any], country: str) -> dict[str, An
 async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Register a contact person: an existing person (matched on personal identity number or card
     id) or a new one. A user of the organisation becomes its contact person. An invitation mail
-    goes out after commit (the controller kicks the outbox)."""
+    goes out after commit (the outbox wakes its relay then)."""
     require_vendor_admin(actor)
     scope = TenantScope(actor, organisation_id)
     organisation = await _row(organisation_id)
