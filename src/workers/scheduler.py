@@ -19,9 +19,11 @@ One leader at a time: every process that may run the schedule (each `portal work
 (`leader_lock`); the one that holds it runs every job, the others stand by and try again every
 third of SCHEDULER_LOCK_TTL seconds. The lock dies with its holder:
 - PostgreSQL (whenever the database is PostgreSQL, with or without Redis): a session advisory
-  lock on a connection of its own. The server frees it the moment the connection goes, so a dead
-  leader is replaced at the next try, with no lease to tune, and a leader cut off from the
-  database (where every job does its work) is no leader. Preferred over Redis for that reason.
+  lock on a connection of its own. The server frees it the moment the connection goes (a killed
+  process is replaced at the next try; a vanished host within about SCHEDULER_LOCK_TTL, through
+  TCP keepalives), there is no lease that a long pause could let expire under a leader still
+  running, and a leader cut off from the database, where every job does its work, is no leader.
+  Preferred over Redis for these reasons.
 - Redis (SQLite with Redis as the broker): a lock that expires SCHEDULER_LOCK_TTL seconds after
   its holder stopped renewing it.
 - SQLite without Redis: a file lock under PORTAL_VAR_DIR, so of several web processes of
@@ -58,8 +60,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from src.settings import Settings
 
 log = logging.getLogger(__name__)
-# APScheduler logs every run at INFO; the outbox relay runs every second.
-logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+# APScheduler logs every run and every job it adds at INFO, and the outbox relay runs every
+# second; this module logs who leads and which jobs run, failures come at WARNING and above.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 JobFunction = Callable[[], Awaitable[object]]
 Seconds = float | Callable[[], float]
@@ -170,10 +173,13 @@ ADVISORY_KEY = zlib.crc32(b"portal.scheduler.leader")
 
 class PostgresAdvisoryLock:
     """A session advisory lock on a connection of its own: freed by the server when the
-    connection closes, however the process ended."""
+    connection closes, however the process ended. Should the leader's host vanish without
+    closing it, the server's TCP keepalives on this connection find it gone within about `ttl`
+    seconds."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, ttl: float) -> None:
         self.database_url = database_url
+        self.ttl = ttl
         self.description = "PostgreSQL advisory lock"
         self.connection: Any = None
 
@@ -181,7 +187,16 @@ class PostgresAdvisoryLock:
         import asyncpg
 
         if self.connection is None or self.connection.is_closed():
-            self.connection = await asyncpg.connect(self.database_url, timeout=10)
+            probe = max(1, int(self.ttl / 6))
+            self.connection = await asyncpg.connect(
+                self.database_url,
+                timeout=10,
+                server_settings={
+                    "tcp_keepalives_idle": str(max(1, int(self.ttl / 3))),
+                    "tcp_keepalives_interval": str(probe),
+                    "tcp_keepalives_count": "3",
+                },
+            )
         if await self.connection.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY):
             return True
         return False
@@ -195,6 +210,7 @@ class PostgresAdvisoryLock:
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
                     "AND pid = pg_backend_pid() AND objid = $1",
                     ADVISORY_KEY,
+                    timeout=self.ttl / 3,
                 )
             )
         except Exception:
@@ -274,7 +290,7 @@ def leader_lock(settings: Settings) -> LeaderLock:
     """PostgreSQL's advisory lock when the database is PostgreSQL, else a Redis lock when Redis
     is the broker, else a file lock of the embedded default."""
     if settings.uses_postgres:
-        return PostgresAdvisoryLock(settings.database_url)
+        return PostgresAdvisoryLock(settings.database_url, settings.scheduler_lock_ttl)
     if settings.broker_is_redis:
         return RedisLock(settings.redis_url, settings.scheduler_lock_ttl)
     return FileLock(settings.var_dir / "scheduler.lock")
