@@ -100,7 +100,8 @@ _REGISTRY: dict[str, Job] = {}
 
 
 def register(job: Job) -> None:
-    job.trigger()  # refuses a bad declaration at import, not when the schedule starts
+    if not callable(job.seconds):  # an interval read from the settings is checked there
+        job.trigger()  # refuses a bad declaration at import, not when the schedule starts
     _REGISTRY[job.name] = job
 
 
@@ -345,7 +346,13 @@ class Leader:
                     acquired = False
                 if acquired:
                     standing_by = False
-                    await self._lead(stop)
+                    try:
+                        await self._lead(stop)
+                    except Exception:  # the database is away, say: give up the lead, try again
+                        log.exception("the schedule stopped")
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await self.lock.release()
                 elif not standing_by:
                     log.info("standing by: another process runs the schedule (%s)", self.lock.description)
                     standing_by = True
@@ -372,6 +379,7 @@ class Leader:
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     async def _lead(self, stop: asyncio.Event) -> None:
+        """Run the jobs until asked to stop or the lock is lost (the caller releases it)."""
         scheduler = AsyncIOScheduler(timezone=dt.UTC)
         now = _now()
         for job in self.jobs.values():
@@ -405,8 +413,6 @@ class Leader:
                 await asyncio.wait(set(self.running), timeout=30)
             scheduler.shutdown(wait=False)
             self.scheduler = None
-            with contextlib.suppress(Exception):
-                await self.lock.release()
 
     async def _first_run(self, job: Job, now: dt.datetime) -> dt.datetime:
         if not job.is_calendar:

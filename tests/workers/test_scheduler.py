@@ -224,6 +224,24 @@ async def test_a_new_calendar_job_waits_for_its_first_fire_time(tmp_path):
     assert await run_log.covered_until(job.name) is not None  # from its first leader on
 
 
+async def test_a_leader_whose_take_over_fails_tries_again(tmp_path):
+    class FlakyRunLog(MemoryRunLog):
+        failures = 1
+
+        async def covered_until(self, name: str) -> dt.datetime | None:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("the database is away")
+            return await super().covered_until(name)
+
+    leader = Leader(FileLock(tmp_path / "lock"), FlakyRunLog(), [MONTHLY], check_every=0.05)
+    task = running(leader)
+    try:
+        await wait_until(lambda: leader.leading, "the leader taking over on its second try")
+    finally:
+        await stopped(leader, task)
+
+
 async def _after(covered: object, moment: dt.datetime) -> bool:
     value = await covered  # type: ignore[misc]
     return value is not None and value > moment
