@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 
 from src.core import db
 from src.core.api_docs import SwaggerDocs, document_api_errors
+from src.core.scheduling import DatabaseRunLog
 from src.core.security import CountingMemoryStore, security_headers, trusted_proxies_middleware
 from src.core.sessions import PortalSessionConfig
 from src.core.templating import DOMAINS, template_environment
@@ -35,6 +36,7 @@ from src.core.web import (
     use_language_of,
 )
 from src.settings import ROOT, Settings, get_settings, override_settings
+from src.workers import scheduler
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +91,17 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     if app.state.start_pool:
         await db.start_pool()
     worker = None
+    leader = None
+    leader_task = None
     if not settings.broker_is_redis and app.state.run_worker:
+        # The embedded default: the actors and the schedule run in this process (with Redis as
+        # the broker, `portal worker` runs them).
         broker.attach_app_loop(asyncio.get_running_loop())
         worker = broker.InProcessWorker()
         worker.start()
-    relay_task = asyncio.create_task(outbox.relay_forever()) if app.state.run_worker else None
+        leader = _schedule_leader(settings)
+        leader_task = asyncio.create_task(leader.run())
+    relay_task = asyncio.create_task(outbox.relay_when_kicked()) if app.state.run_worker else None
     # What exists after start-up (modules, templates, the app) lives as long as the process: the
     # collector need not walk it again on every full collection, which would pause requests.
     gc.collect()
@@ -105,11 +113,22 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
             relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay_task
+        if leader is not None and leader_task is not None:
+            await leader.stop()
+            await leader_task
         if worker is not None:
             await asyncio.to_thread(worker.stop)
             broker.attach_app_loop(None)
         if app.state.start_pool:
             await db.close_pool()
+
+
+def _schedule_leader(settings: Settings) -> scheduler.Leader:
+    """The schedule of every registered job, run by this process while it holds the leader's lock
+    (src.workers.scheduler)."""
+    import src.workers.actors  # noqa: F401 - every module that declares jobs
+
+    return scheduler.leader_for(settings, DatabaseRunLog())
 
 
 def create_app(

@@ -190,23 +190,32 @@ def run_demo(host: str, port: int) -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256), help="Actor threads.")
 @click.option(
     "--relay-interval",
-    default=1.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(min=0.05),
-    help="Seconds between two runs of the outbox relay.",
+    help="Seconds between two runs of the outbox relay (default: OUTBOX_RELAY_INTERVAL, 1).",
 )
 @click.option("--min-backoff", type=click.IntRange(min=1), default=None, help="First retry delay (ms).")
 @click.option("--max-backoff", type=click.IntRange(min=1), default=None, help="Longest retry delay (ms).")
-@click.option("--no-scheduler", is_flag=True, help="Only run actors: no outbox relay, no periodic jobs.")
+@click.option(
+    "--no-scheduler", is_flag=True, help="Only run actors: never lead the schedule (outbox relay, jobs)."
+)
 def worker(
-    threads: int, relay_interval: float, min_backoff: int | None, max_backoff: int | None, no_scheduler: bool
+    threads: int,
+    relay_interval: float | None,
+    min_backoff: int | None,
+    max_backoff: int | None,
+    no_scheduler: bool,
 ) -> None:
-    """Run background work from Redis: the actors, the outbox relay and the periodic jobs."""
+    """Run background work from Redis: the actors and, in one worker at a time, the schedule."""
+    import dataclasses
     import logging
 
+    from src.core.scheduling import DatabaseRunLog
     from src.settings import Settings, override_settings
 
     settings = Settings.from_env()
+    if relay_interval is not None:
+        settings = dataclasses.replace(settings, outbox_relay_interval=relay_interval)
     if not settings.redis_url:
         raise click.ClickException(
             "`portal worker` needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): it takes its work from "
@@ -219,7 +228,7 @@ def worker(
     sys.exit(
         run_worker(
             threads=threads,
-            relay_interval=relay_interval,
+            run_log=DatabaseRunLog(),
             min_backoff_ms=min_backoff,
             max_backoff_ms=max_backoff,
             with_scheduler=not no_scheduler,

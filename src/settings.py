@@ -94,6 +94,11 @@ class Settings:
     outbox_stale_after: float = 600.0
     outbox_max_attempts: int = 5
     outbox_sweep_interval: float = 60.0
+    # Seconds between two runs of the scheduled outbox relay (`portal worker --relay-interval`).
+    outbox_relay_interval: float = 1.0
+    # A leader of the schedule that stops renewing its Redis lock loses it after this many seconds;
+    # the processes standing by try to take over every third of it (src.workers.scheduler).
+    scheduler_lock_ttl: float = 30.0
 
     def __post_init__(self) -> None:
         if self.smtp_security not in SMTP_SECURITY_MODES:
@@ -111,8 +116,12 @@ class Settings:
             raise ValueError("SMTP_TIMEOUT must be a positive number of seconds")
         if self.smtp_ca_file and not Path(self.smtp_ca_file).is_file():
             raise ValueError(f"SMTP_CA_FILE {self.smtp_ca_file} is not a readable file")
-        if self.outbox_stale_after <= 0 or self.outbox_sweep_interval <= 0:
-            raise ValueError("OUTBOX_STALE_AFTER and OUTBOX_SWEEP_INTERVAL must be positive seconds")
+        if self.outbox_stale_after <= 0 or self.outbox_sweep_interval <= 0 or self.outbox_relay_interval <= 0:
+            raise ValueError(
+                "OUTBOX_STALE_AFTER, OUTBOX_SWEEP_INTERVAL and OUTBOX_RELAY_INTERVAL must be positive seconds"
+            )
+        if self.scheduler_lock_ttl < 1:
+            raise ValueError("SCHEDULER_LOCK_TTL must be at least 1 second")
         for proxy in self.trusted_proxies:
             try:
                 ipaddress.ip_network(proxy, strict=False)
@@ -179,6 +188,8 @@ class Settings:
             outbox_stale_after=float(env.get("OUTBOX_STALE_AFTER") or 600),
             outbox_max_attempts=int(env.get("OUTBOX_MAX_ATTEMPTS") or 5),
             outbox_sweep_interval=float(env.get("OUTBOX_SWEEP_INTERVAL") or 60),
+            outbox_relay_interval=float(env.get("OUTBOX_RELAY_INTERVAL") or 1),
+            scheduler_lock_ttl=float(env.get("SCHEDULER_LOCK_TTL") or 30),
         )
 
 

@@ -3,7 +3,7 @@
 CRL. Stored in CrlState (one row per issuing CA, locked while a new one is made, so CRL numbers
 only ever increase). A new CRL is made right after a revocation commits (`after_revocation`),
 whenever it is fetched and lists fewer revocations than exist or is within 12 hours of its
-nextUpdate, and hourly by the worker's periodic job (so at least daily even if nobody asks).
+nextUpdate, and hourly by the scheduled job (src.certificates.tasks; so at least daily even if nobody asks).
 nextUpdate is 36 hours after thisUpdate.
 
 OCSP. Answers are signed by the issuing CA itself (no delegated responder certificate: one key
@@ -37,7 +37,6 @@ from cryptography.x509 import ocsp
 from src.certificates import pki, reasons
 from src.certificates.tables import Certificate, CertificateAuthority, CrlState, Revocation
 from src.core import db
-from src.workers.scheduler import periodic
 
 log = logging.getLogger(__name__)
 
@@ -219,9 +218,9 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-@periodic("certificates.refresh_crls", every=3600)
 async def refresh_crls() -> int:
-    """Hourly: renew every issuing CA's CRL that is stale (so a CRL is made at least daily)."""
+    """The hourly job (src.certificates.tasks): renew every issuing CA's CRL that is stale (so a
+    CRL is made at least daily)."""
     made = 0
     cas = await CertificateAuthority.select(CertificateAuthority.id).where(
         CertificateAuthority.role == "issuing"

@@ -1,13 +1,13 @@
 """Background work of the certificate workflow: the confirmation letter (CRT-4), the renewal
-letters (CRT-2) and the periodic job that finds the certificates to renew.
+letters (CRT-2), and the scheduled jobs that find the certificates to renew and keep the CRLs fresh.
 
 src.workers.actors must import this module so the broker knows these actors."""
 
 from __future__ import annotations
 
-from src.certificates import confirmation, renewal
+from src.certificates import confirmation, publication, renewal
+from src.workers import scheduler
 from src.workers.broker import async_actor
-from src.workers.scheduler import periodic
 
 
 @async_actor(confirmation.ACTOR, max_retries=8)
@@ -22,7 +22,13 @@ async def send_renewal_letter(certificate_id: int, dedupe_key: str) -> None:
     await renewal.deliver_renewal_letter(certificate_id, dedupe_key)
 
 
-@periodic("certificates.renewal_letters", every=3600)
+@scheduler.every("certificates.renewal_letters", seconds=3600)
 async def renewal_letters_job() -> int:
     """Hourly: queue renewal letters for certificates entering their last 60 days (CRT-2)."""
     return await renewal.send_due_renewal_letters()
+
+
+@scheduler.every("certificates.refresh_crls", seconds=3600)
+async def refresh_crls_job() -> int:
+    """Hourly: renew every issuing CA's CRL that is stale (so a CRL is made at least daily)."""
+    return await publication.refresh_crls()

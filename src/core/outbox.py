@@ -34,7 +34,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +43,7 @@ from src.core.i18n import _
 from src.core.tables import OutboxMessage, SentMail
 from src.core.tenancy import Actor, require_vendor_admin
 from src.settings import get_settings
+from src.workers import scheduler
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,10 @@ async def relay(limit: int = RELAY_BATCH) -> int:
     return sent
 
 
+@scheduler.every("outbox.relay", seconds=lambda: get_settings().outbox_relay_interval)
 async def relay_pending() -> int:
-    """Relay until nothing is left waiting (several batches when needed)."""
+    """Relay until nothing is left waiting (several batches when needed). A scheduled job, every
+    OUTBOX_RELAY_INTERVAL seconds; the web process also relays at once when kicked."""
     total = 0
     while True:
         sent = await relay()
@@ -157,6 +159,7 @@ class SweepResult:
     failed: int
 
 
+@scheduler.every("outbox.sweep", seconds=lambda: get_settings().outbox_sweep_interval)
 async def sweep_stuck(now: dt.datetime | None = None) -> SweepResult:
     """Give rows claimed longer than OUTBOX_STALE_AFTER ago and not done back to the relay;
     mark those already handed over OUTBOX_MAX_ATTEMPTS times failed instead.
@@ -308,28 +311,23 @@ def kick() -> None:
             loop.call_soon_threadsafe(wake.set)
 
 
-async def relay_forever(interval: float = 2.0) -> None:
-    """Relay pending rows every `interval` seconds, or at once when `kick()` is called; sweep
-    stuck rows every OUTBOX_SWEEP_INTERVAL seconds."""
+async def relay_when_kicked() -> None:
+    """Relay pending rows at once whenever `kick()` is called, in this web process.
+
+    The regular relay and the sweep of stuck rows are scheduled jobs (`outbox.relay`,
+    `outbox.sweep`), run by the leader of the schedule (src.workers.scheduler); this only spares
+    a mail written by a request the wait for the relay's next turn."""
     global _wake, _wake_loop
     wake = asyncio.Event()
     _wake, _wake_loop = wake, asyncio.get_running_loop()
-    next_sweep = time.monotonic()
     try:
         while True:
-            if time.monotonic() >= next_sweep:
-                try:
-                    await sweep_stuck()
-                except Exception:
-                    log.exception("outbox sweep failed")
-                next_sweep = time.monotonic() + get_settings().outbox_sweep_interval
+            await wake.wait()
+            wake.clear()
             try:
                 await relay_pending()
             except Exception:
                 log.exception("outbox relay failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=interval)
-            wake.clear()
     finally:
         if _wake is wake:
             _wake, _wake_loop = None, None

@@ -80,3 +80,13 @@ class SentMail(Table, tablename="sent_mail"):
     recipients = Text()
     subject = Varchar(length=500)
     sent_at = Timestamptz(null=True, default=None)
+
+
+class ScheduledJob(Table, tablename="scheduled_job"):
+    """When a calendar job of the schedule last started: every fire time before `last_started_at`
+    was handled, so a leader that takes over runs the job at once if it fell due meanwhile
+    (src.core.scheduling, src.workers.scheduler)."""
+
+    id = Serial(primary_key=True)
+    name = Varchar(length=100, unique=True)
+    last_started_at = Timestamptz()

@@ -7,7 +7,9 @@ import datetime as dt
 from src.core import mail
 from src.core.i18n import _, current_locale, language_of
 from src.settings import get_settings
+from src.tenants.services import compliance
 from src.tenants.tables import Membership
+from src.workers import scheduler
 from src.workers.broker import async_actor
 
 
@@ -106,3 +108,9 @@ async def send_invitation(membership_id: int, dedupe_key: str, invited_by: str =
         .where(Membership.id == membership_id)
         .where(Membership.invited_at.is_null())
     )
+
+
+@scheduler.every("compliance.legacy_reminders", seconds=3600)
+async def legacy_reminders_job() -> None:
+    """Hourly: remind organisations whose users still work under the older terms (AG-3)."""
+    await compliance.send_legacy_reminders()

@@ -1,15 +1,17 @@
-"""`portal worker`: the dramatiq worker on Redis, the outbox relay and periodic jobs, in one process.
+"""`portal worker`: the dramatiq worker on Redis and, when it leads, the schedule, in one process.
 
 Threads:
 - dramatiq's consumer and worker threads run the actors; each worker thread keeps its own
   event loop (src.workers.broker.run_async);
-- the scheduler thread, with its own event loop, runs the periodic jobs, among them the
-  outbox relay (src.core.outbox.relay_pending) every `relay_interval` seconds and the sweeper
-  of stuck outbox rows (src.core.outbox.sweep_stuck) every OUTBOX_SWEEP_INTERVAL seconds.
+- the scheduler thread, with its own event loop, tries to lead the schedule
+  (src.workers.scheduler): while it holds the leader's lock it runs the scheduled jobs, among
+  them the outbox relay (`outbox.relay`, every OUTBOX_RELAY_INTERVAL or --relay-interval
+  seconds) and the sweeper of stuck outbox rows (`outbox.sweep`, every OUTBOX_SWEEP_INTERVAL
+  seconds); otherwise it stands by to take over.
 No database connection pool is started in this process: an asyncpg pool belongs to one
 event loop, and here there are several. Every query opens its own connection.
-SIGTERM and SIGINT stop it cleanly: the scheduler finishes its running job, dramatiq finishes
-the messages in hand and gives prefetched ones back to Redis.
+SIGTERM and SIGINT stop it cleanly: the scheduler finishes its running job and gives up the lead,
+dramatiq finishes the messages in hand and gives prefetched ones back to Redis.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import signal
 import threading
 from types import FrameType
 
+from src.workers import scheduler
+
 log = logging.getLogger("src.workers")
 
 
 def run_worker(
     *,
+    run_log: scheduler.RunLog,
     threads: int = 4,
-    relay_interval: float = 1.0,
     min_backoff_ms: int | None = None,
     max_backoff_ms: int | None = None,
     worker_timeout_ms: int = 250,
@@ -33,11 +37,9 @@ def run_worker(
 ) -> int:
     import dramatiq
 
-    from src.core import outbox
     from src.settings import get_settings
     from src.workers import actors as _actors  # noqa: F401 - the broker first, then every actor
     from src.workers import broker as broker_module
-    from src.workers import scheduler
 
     settings = get_settings()
     if not settings.broker_is_redis:
@@ -59,18 +61,16 @@ def run_worker(
 
     previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-    jobs_scheduler: scheduler.Scheduler | None = None
+    jobs_scheduler: scheduler.LeaderThread | None = None
     if with_scheduler:
-        scheduler.register("outbox.relay", outbox.relay_pending, every=relay_interval)
-        scheduler.register("outbox.sweep", outbox.sweep_stuck, every=settings.outbox_sweep_interval)
-        jobs_scheduler = scheduler.Scheduler()
+        jobs_scheduler = scheduler.LeaderThread(scheduler.leader_for(settings, run_log))
     worker = dramatiq.Worker(broker_module.broker, worker_threads=threads, worker_timeout=worker_timeout_ms)
     try:
         worker.start()
         if jobs_scheduler is not None:
             jobs_scheduler.start()
         log.info(
-            "worker ready: %d threads, queues %s, periodic jobs %s",
+            "worker ready: %d threads, queues %s, scheduled jobs %s",
             threads,
             ", ".join(sorted(broker_module.broker.get_declared_queues())),
             ", ".join(job.name for job in scheduler.registered_jobs()) if with_scheduler else "off",

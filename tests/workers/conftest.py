@@ -63,10 +63,11 @@ def redis_url() -> str:
 
 @pytest.fixture
 def clean_redis(redis_url: str) -> str:
-    """No messages left over from an earlier run in the broker's queues."""
+    """No messages left over from an earlier run in the broker's queues, and no schedule's lock
+    left by a worker killed in an earlier run."""
     client = redis.Redis.from_url(redis_url)
     try:
-        for pattern in ("portal:default*", "portal:__*"):
+        for pattern in ("portal:default*", "portal:__*", "portal:scheduler:*"):
             keys = list(client.scan_iter(match=pattern, count=500))
             if keys:
                 client.delete(*keys)
@@ -94,14 +95,14 @@ async def wait_until(
         await asyncio.sleep(interval)
 
 
-class WorkerProcess:
-    """`uv run portal worker` with the test database and the given Redis, its log kept."""
+class PortalProcess:
+    """`uv run portal ARGS` (the worker, run-demo) with the test database, its log kept."""
 
     def __init__(self, env: dict[str, str], args: list[str]) -> None:
         uv = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
-        command = [uv, "run", "--frozen", "portal", "worker", *args]
+        command = [uv, "run", "--frozen", "portal", *args]
         if not Path(uv).exists():  # pragma: no cover - uv is how this project runs
-            command = [sys.executable, "-m", "src.cli", "worker", *args]
+            command = [sys.executable, "-m", "src.cli", *args]
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             command,
@@ -110,6 +111,7 @@ class WorkerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its own process group: `kill()` reaches uv's child too
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -123,6 +125,11 @@ class WorkerProcess:
     def log(self) -> str:
         return "\n".join(self.lines)
 
+    def kill(self) -> None:
+        """SIGKILL to the process and uv: dead at once, without a chance to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM, as a process manager would send; returns the exit code."""
         if self.process.poll() is None:
@@ -130,25 +137,24 @@ class WorkerProcess:
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-                pytest.fail(f"the worker did not stop on SIGTERM within {timeout}s:\n{self.log}")
+                self.kill()
+                pytest.fail(f"portal did not stop on SIGTERM within {timeout}s:\n{self.log}")
         self._reader.join(5)
         return int(self.process.returncode)
 
 
 @pytest.fixture
-def start_worker(clean_redis: str) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(clean_redis: str) -> Iterator[Callable[..., PortalProcess]]:
     """Start `portal worker` against the test Redis and the test database (SQLite file from
     SQLITE_PATH, or DATABASE_URL when the suite runs on PostgreSQL)."""
-    started: list[WorkerProcess] = []
+    started: list[PortalProcess] = []
 
-    def start(*args: str, smtp_port: int | None = None, **env: str) -> WorkerProcess:
+    def start(*args: str, smtp_port: int | None = None, **env: str) -> PortalProcess:
         environment = {k: v for k, v in os.environ.items() if k not in ("SMTP_HOST", "SMTP_PORT")}
         environment.update(REDIS_URL=clean_redis, PYTHONUNBUFFERED="1", **env)
         if smtp_port is not None:
             environment.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
-        worker = WorkerProcess(environment, ["--relay-interval", "0.1", *args])
+        worker = PortalProcess(environment, ["worker", "--relay-interval", "0.1", *args])
         started.append(worker)
         return worker
 

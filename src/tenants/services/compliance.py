@@ -3,7 +3,7 @@
 Ending legacy terms (AG-2, AG-3): a vendor admin announces for a service that the older per-user
 terms of use end after a notice period (default six months): `announce_legacy_end` sets the
 deadline. Until then contact persons of organisations that lack the customer agreement or the
-subscription for that service get reminder mails (`send_legacy_reminders`, a periodic job; each
+subscription for that service get reminder mails (`send_legacy_reminders`, hourly from tasks.py; each
 reminder once, by dedupe key (notice, membership, stage)).
 
 Banners (AG-5, AG-7, AG-8): from the announcement on, every page of a signed-in user whose
@@ -42,7 +42,6 @@ from src.core.i18n import _, current_locale, format_date, language_of, timezone_
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
 from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
-from src.workers.scheduler import periodic
 
 DEFAULT_NOTICE_MONTHS = 6
 REMINDER_DAYS = (90, 30, 7)  # reminder mails this many days before the deadline (and one at once)
@@ -427,11 +426,6 @@ def _portal_url() -> str:
     from src.settings import get_settings
 
     return get_settings().base_url
-
-
-@periodic("compliance.legacy_reminders", every=3600)
-async def legacy_reminders_job() -> None:
-    await send_legacy_reminders()
 
 
 # --- the vendor admin's overview (dashboard) ----------------------------------------------------
