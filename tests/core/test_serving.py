@@ -115,7 +115,16 @@ def two_processes(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Pat
 
         yield server, log, port, _wait_until(started, what="two web processes")
     finally:
-        if server.poll() is None:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as an operator stops it: uvicorn's workers outlive a parent killed outright."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
 
@@ -173,9 +182,7 @@ def test_a_port_in_use_is_named_in_a_clear_error(tmp_path: Path) -> None:
         try:
             server.wait(120)
         finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+            _stop(server)
     said = (tmp_path / "server.log").read_text(errors="replace")
     assert server.returncode != 0
     assert str(port) in said and "in use" in said, said
@@ -218,9 +225,7 @@ def test_run_refuses_a_database_that_is_not_migrated_and_names_the_command_that_
     try:
         server.wait(120)
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        _stop(server)
     said = (tmp_path / "server.log").read_text(errors="replace")
     assert server.returncode == 1, said
     assert "The database is not up to date" in said and "portal migrate" in said, said
