@@ -11,7 +11,7 @@ import argparse
 import asyncio
 import os
 
-from bench.common import bench_environment, hey, portal_server, use_environment, write_report
+from bench.common import bench_environment, hey, portal_server, use_environment, warm_up, write_report
 
 
 async def seed(organisations: int) -> str:
@@ -55,7 +55,7 @@ def main() -> None:
     token = asyncio.run(seed(options.organisations))
     auth = {"Authorization": f"Bearer {token}"}
     with portal_server(env) as base:
-        hey(f"{base}/health", 1, options.concurrency)  # warm up
+        warm_up(f"{base}/health", options.concurrency)
         loads = {
             "GET /health (reference)": hey(f"{base}/health", options.seconds, options.concurrency),
             "GET /api/v1/me": hey(f"{base}/api/v1/me", options.seconds, options.concurrency, auth),

@@ -37,7 +37,7 @@ class Load:
         return {"requests_per_second": round(self.requests_per_second, 1), "p99_ms": round(self.p99_ms, 2)}
 
 
-def hey(url: str, seconds: int, concurrency: int, headers: dict[str, str] | None = None) -> Load:
+def _hey(url: str, seconds: int, concurrency: int, headers: dict[str, str] | None) -> str:
     args = ["hey", "-z", f"{seconds}s", "-c", str(concurrency)]
     for key, value in (headers or {}).items():
         args += ["-H", f"{key}: {value}"]
@@ -45,11 +45,22 @@ def hey(url: str, seconds: int, concurrency: int, headers: dict[str, str] | None
     bad = {code: n for code, n in re.findall(r"\[(\d{3})\]\s+(\d+) responses", out) if code != "200"}
     if bad:
         raise SystemExit(f"{url} answered {bad}")
+    return out
+
+
+def hey(url: str, seconds: int, concurrency: int, headers: dict[str, str] | None = None) -> Load:
+    out = _hey(url, seconds, concurrency, headers)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p99 = re.search(r"99% in ([\d.]+) secs", out)
     if not rps or not p99:
         raise SystemExit(f"could not read hey's output:\n{out}")
     return Load(float(rps.group(1)), float(p99.group(1)) * 1000)
+
+
+def warm_up(url: str, concurrency: int, headers: dict[str, str] | None = None) -> None:
+    """A second under load before measuring, as in a portal that has been up a while. Only the
+    answers are checked: on a busy machine a second may give too few for hey's 99th percentile."""
+    _hey(url, 1, concurrency, headers)
 
 
 def bench_environment(database_url: str, **extra: str) -> dict[str, str]:

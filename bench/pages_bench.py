@@ -22,7 +22,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bench.common import Load, bench_environment, free_port, hey, portal_server, use_environment, write_report
+from bench.common import (
+    Load,
+    bench_environment,
+    free_port,
+    hey,
+    portal_server,
+    use_environment,
+    warm_up,
+    write_report,
+)
 
 EID_CLAIM = "personal_identity_number"
 ADMIN_EMAIL = "bench@example.org"
@@ -149,7 +158,7 @@ def measure(
         # Steady state: every page once under load first (templates compiled, each pooled
         # connection has prepared its statements), as in a portal that has been up a while.
         for url, headers in pages.values():
-            hey(url, 1, concurrency, headers)
+            warm_up(url, concurrency, headers)
         return {label: hey(url, seconds, concurrency, headers) for label, (url, headers) in pages.items()}
 
 

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -106,6 +107,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     # collector need not walk it again on every full collection, which would pause requests.
     gc.collect()
     gc.freeze()
+    log.info("Web process %d ready", os.getpid())
     try:
         yield
     finally:

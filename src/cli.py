@@ -27,6 +27,22 @@ async def migrate_all() -> None:
         raise click.ClickException(f"{response.message or 'migrations failed'}\n{quiet.getvalue()}")
 
 
+async def pending_migrations() -> list[str]:
+    """The migrations not applied to the database yet, as "app migration-id", oldest first."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.tables import Migration
+
+    manager = BaseMigrationManager()
+    migrated = await Migration.table_exists()
+    pending: list[str] = []
+    for module in manager.get_app_modules():
+        app = module.APP_CONFIG
+        known = manager.get_migration_ids(manager.get_migration_modules(app.resolved_migrations_folder_path))
+        ran = set(await Migration.get_migrations_which_ran(app_name=app.app_name)) if migrated else set()
+        pending += [f"{app.app_name} {migration}" for migration in known if migration not in ran]
+    return pending
+
+
 @click.group()
 def main() -> None:
     """Care portal: run, migrate, seed-demo, worker, create-vendor-admin, token."""
@@ -55,10 +71,18 @@ def migrate() -> None:
     help="Web processes; in production about one per CPU core (PostgreSQL and Redis shared by all).",
 )
 def run(host: str, port: int, workers: int) -> None:
-    """Serve the portal (the embedded default: SQLite, in-process worker)."""
+    """Serve the portal on a migrated database (apply migrations first with `portal migrate`)."""
     from src.core.serving import serve
 
-    _run(migrate_all())
+    cannot_listen = _listen_error(port, host)
+    if cannot_listen:
+        raise click.ClickException(f"Cannot listen on {host}:{port}: {cannot_listen}.")
+    pending = _run(pending_migrations())
+    if pending:
+        raise click.ClickException(
+            f"The database is not up to date: {len(pending)} migration(s) not applied "
+            f"(the first: {pending[0]}). Apply them with `portal migrate`, then start `portal run` again."
+        )
     serve(host, port, workers)
 
 
@@ -95,16 +119,21 @@ def create_vendor_admin(email: str, name: str, personal_identity_number: str | N
     click.echo(message)
 
 
-def _port_is_free(port: int) -> bool:
+def _listen_error(port: int, host: str = "127.0.0.1") -> str | None:
+    """Why a server could not listen on host:port (the port taken, say), or None if it could."""
     import socket
 
-    with socket.socket() as sock:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+            sock.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def _port_is_free(port: int) -> bool:
+    return _listen_error(port) is None
 
 
 @main.command("run-demo")

@@ -117,9 +117,8 @@ def running_portal(log: Path, env: dict[str, str], workers: int = 1) -> Iterator
         )
     try:
         deadline = time.monotonic() + 90
-        # what uvicorn logs once it listens, or the supervisor once a web process serves
-        marker, wanted = ("is ready", workers) if workers > 1 else ("Uvicorn running on", 1)
-        while log.read_text(errors="replace").count(marker) < wanted:
+        # what the app's lifespan logs in each web process once it serves
+        while len(set(re.findall(r"Web process (\d+) ready", log.read_text(errors="replace")))) < workers:
             assert server.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "the portal did not start: " + log.read_text(errors="replace")
             time.sleep(0.1)

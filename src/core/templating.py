@@ -1,37 +1,48 @@
 """The Jinja environment of every page, partial and PDF: templates from src/<domain>/templates,
 autoescaping on, texts through the request's catalogue.
 
-Pages of many rows spend most of their time here, so four things differ from a stock
-Environment, each keeping Jinja's behaviour:
-- `row.field` on a dict (a query row) is a key lookup first, not a failed attribute access;
-- `{{ value }}` output is escaped by `escape_output`, which gives the same text as markupsafe's
-  `escape` but as a plain string: output is joined into the page (or into a buffer that Jinja
-  marks safe as a whole), so a Markup object per value, built by a Python-level constructor,
-  was pure overhead;
-- `_()`/`ngettext()` skip Jinja's per-call wrapper;
-- the globals are read as one dict, not Jinja's ChainMap (`PortalTemplate`).
-
-And each language has its templates compiled on their own (`LocalisedEnvironment`): a text
-without variables, `{{ _("Users") }}`, is translated once when the template is compiled, by the
-same function that would translate it on every render, and becomes part of the static text; a
-text with variables is translated then too, and only its values are filled in per render.
+Output is escaped by Jinja's own autoescaping; what differs from a stock Environment goes
+through Jinja's public extension points only:
+- `row.field` on a dict (a query row) is a key lookup first, not a failed attribute access
+  (`Environment.getattr`);
+- `_()`/`ngettext()` skip Jinja's per-call wrapper (globals of our own, answering what Jinja's
+  "newstyle" gettext answers: the translation trusted, the values escaped);
+- each language has its templates compiled on their own (`LocalisedEnvironment`): a text
+  without variables, `{{ _("Users") }}`, is translated once when the template is compiled, by the
+  same function that would translate it on every render, and becomes part of the static text; a
+  text with variables is translated then too, and only its values are filled in per render
+  (`TranslatedOnce`, a `jinja2.ext.Extension` rewriting the template's tokens).
 `get_template` picks the current language's templates; `from_string` translates as it renders.
+
+jinja2 and markupsafe are pinned (pyproject.toml): tests/core/test_template_escaping.py says
+what to re-check when either changes.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import markupsafe
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, nodes, select_autoescape
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.environment import TemplateModule
-from jinja2.nodes import Expr
-from jinja2.runtime import Context, new_context
-from jinja2.visitor import NodeTransformer
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Template, select_autoescape
+from jinja2.ext import Extension
+from jinja2.lexer import (
+    TOKEN_COMMA,
+    TOKEN_DOT,
+    TOKEN_LBRACE,
+    TOKEN_LBRACKET,
+    TOKEN_LPAREN,
+    TOKEN_NAME,
+    TOKEN_PIPE,
+    TOKEN_RBRACE,
+    TOKEN_RBRACKET,
+    TOKEN_RPAREN,
+    TOKEN_STRING,
+    Token,
+    TokenStream,
+)
 from markupsafe import Markup
 
 from src.core import i18n
@@ -40,103 +51,71 @@ from src.settings import get_settings
 SRC = Path(__file__).resolve().parents[1]
 DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "dashboard")
 
-# markupsafe's C escaping of a str into a str; its public `escape` wraps the same call in Markup.
-_escape_str = getattr(markupsafe, "_escape_inner", None) or (lambda text: str(markupsafe.escape(text)))
+_OPENING = (TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE)
+_CLOSING = (TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE)
+# `_("text")` and `_("text", name=...)`: the tokens after the name.
+_CALLS_OF_A_LITERAL = ([TOKEN_LPAREN, TOKEN_STRING, TOKEN_RPAREN], [TOKEN_LPAREN, TOKEN_STRING, TOKEN_COMMA])
 
 
-def escape_output(value: Any) -> str:
-    """What `{{ value }}` writes: markupsafe's `escape(value)`, as a str."""
-    if type(value) is str:
-        return _escape_str(value)
-    html = getattr(value, "__html__", None)
-    if html is not None:
-        return str(html())
-    return _escape_str(str(value))
+class TranslatedOnce(Extension):
+    """In a language's own environment, `_("text")` and `gettext("text")` (a literal, not an
+    attribute such as `x._(...)`) are translated when the template is compiled:
+    - without variables, `_("Users")` becomes `("Gebruikers"|safe)`: trusted markup, as the call
+      would have answered, which Jinja's compiler folds into the template's static text;
+    - with variables, `_("Deactivate %(name)s?", name=u.name)` becomes
+      `("Deactiveer %(name)s?"|portal_fill_text(name=u.name))`: the values are escaped and
+      filled in on each render (`_fill`), as the call would have done."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterable[Token]:
+        locale = getattr(self.environment, "locale", None)
+        if locale is None:
+            return stream
+        return _translated(list(stream), i18n.translations(locale).ugettext)
 
 
-class _OutputCodeGenerator(CodeGenerator):
-    """Compiles autoescaped output to `environment.escape_output(...)` instead of `escape(...)`.
-    Only the static autoescape case changes; `{% autoescape %}` blocks keep Jinja's code."""
-
-    def _output_child_pre(self, node: Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
-            super()._output_child_pre(node, frame, finalize)
-            return
-        self.write("environment.escape_output(")
-        if finalize.src is not None:
-            self.write(finalize.src)
-
-
-class PortalTemplate(Template):
-    def _globals(self) -> Mapping[str, Any]:
-        """The template's globals over the environment's, as one dict. Jinja keeps them in a
-        ChainMap, which Python iterates key by key (twice for every page, include and import
-        rendered); without globals of the template's own, the environment's dict is the answer."""
-        maps = self.globals.maps  # type: ignore[attr-defined]
-        if len(maps) == 2 and not maps[0]:
-            return maps[1]
-        merged: dict[str, Any] = {}
-        for layer in reversed(maps):
-            merged.update(layer)
-        return merged
-
-    def new_context(
-        self,
-        vars: dict[str, Any] | None = None,
-        shared: bool = False,
-        locals: Mapping[str, Any] | None = None,
-    ) -> Context:
-        return new_context(self.environment, self.name, self.blocks, vars, shared, self._globals(), locals)  # type: ignore[arg-type]
-
-    def _get_default_module(self, ctx: Context | None = None) -> TemplateModule:
-        """Jinja's, with the globals compared as sets in C: Jinja subtracts a dict's keys view
-        from a set, which Python does item by item, on every `{% from ... import %}`."""
-        if ctx is not None:
-            keys = ctx.globals_keys.difference(self._globals())
-            if keys:
-                return self.make_module({k: ctx.parent[k] for k in keys})
-        if self._module is None:
-            self._module = self.make_module()
-        return self._module
-
-
-class _TranslatedOnce(NodeTransformer):
-    """`_("text")` and `gettext("text")` (a literal) are translated into `locale` when the template
-    is compiled. Without variables the text becomes a constant of trusted markup, as the call
-    would have answered; with variables (`_("Deactivate %(name)s?", name=u.name)`, and
-    `{% trans %}` blocks) only the filling in of the escaped values is left for each render."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    def visit_Call(self, node: nodes.Call) -> nodes.Node:
-        self.generic_visit(node)
-        if not (
-            isinstance(node.node, nodes.Name)
-            and node.node.name in ("_", "gettext")
-            and len(node.args) == 1
-            and isinstance(node.args[0], nodes.Const)
-            and type(node.args[0].value) is str
-            and node.dyn_args is None
-            and node.dyn_kwargs is None
+def _translated(tokens: list[Token], translate: Any) -> Iterator[Token]:
+    closing_after: list[int] = []  # the depth after which a rewritten call's extra `)` goes
+    depth = 0
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        window = [t.type for t in tokens[i : i + 4]]
+        if (
+            token.type == TOKEN_NAME
+            and token.value in ("_", "gettext")
+            and (i == 0 or tokens[i - 1].type != TOKEN_DOT)
+            and window[1:]
+            in ([TOKEN_LPAREN, TOKEN_STRING, TOKEN_RPAREN], [TOKEN_LPAREN, TOKEN_STRING, TOKEN_COMMA])
         ):
-            return node
-        text = i18n.translations(self.locale).ugettext(node.args[0].value)
-        if "%" not in text:
-            return nodes.MarkSafe(nodes.Const(text), lineno=node.lineno)
-        if not node.kwargs:
-            return nodes.MarkSafe(nodes.Const(str(_fill(text))), lineno=node.lineno)  # `%%` read as `%`
-        # `_("Deactivate %(name)s?", name=u.name)`: the translation is fixed, only the values are
-        # filled in on each render, by a direct call (as a filter is called).
-        return nodes.Filter(nodes.Const(text), FILL_FILTER, [], node.kwargs, None, None, lineno=node.lineno)
+            line = token.lineno
+            text = translate(tokens[i + 2].value)
+            yield Token(line, TOKEN_LPAREN, "(")
+            if window[3] == TOKEN_RPAREN:
+                yield Token(line, TOKEN_STRING, str(_fill(text)) if "%" in text else text)  # `%%` is `%`
+                yield from (Token(line, TOKEN_PIPE, "|"), Token(line, TOKEN_NAME, "safe"))
+                yield Token(line, TOKEN_RPAREN, ")")
+            else:
+                yield Token(line, TOKEN_STRING, text)
+                yield from (Token(line, TOKEN_PIPE, "|"), Token(line, TOKEN_NAME, FILL_FILTER))
+                yield Token(line, TOKEN_LPAREN, "(")
+                depth += 1  # the filter's arguments: the call's own, up to its `)`
+                closing_after.append(depth)
+            i += 4
+            continue
+        yield token
+        if token.type in _OPENING:
+            depth += 1
+        elif token.type in _CLOSING:
+            depth -= 1
+            if closing_after and closing_after[-1] == depth + 1:
+                closing_after.pop()
+                yield Token(token.lineno, TOKEN_RPAREN, ")")
+        i += 1
 
 
 class PortalEnvironment(Environment):
-    """Jinja with dict keys looked up first and plain-string output escaping (see the module)."""
+    """Jinja with dict keys looked up first (see the module)."""
 
-    code_generator_class = _OutputCodeGenerator
-    template_class = PortalTemplate
-    escape_output = staticmethod(escape_output)
     # Set on a language's own environment: its texts are translated when a template is compiled.
     locale: str | None = None
 
@@ -147,13 +126,6 @@ class PortalEnvironment(Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
-        if self.locale is not None:
-            _TranslatedOnce(self.locale).visit(tree)
-            tree.set_environment(self)
-        return tree
 
 
 class LocalisedEnvironment(PortalEnvironment):
@@ -224,7 +196,7 @@ def _fill(text: str, /, **variables: Any) -> Markup:
         elif kind in _NUMBERS:
             values[name] = value
         else:
-            values[name] = _escape_str(value) if kind is str else markupsafe.escape(value)
+            values[name] = markupsafe.escape(value)
     try:
         return Markup(text % values)  # noqa: S704 (our catalogues; values escaped above)
     except TypeError:
@@ -241,7 +213,7 @@ def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
         loader=ChoiceLoader(loaders),
         auto_reload=auto_reload,
         autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", TranslatedOnce],
         trim_blocks=True,
         lstrip_blocks=True,
     )
