@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -22,11 +21,12 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
-from src.core import db
+from src import domains
+from src.core import db, outbox
 from src.core.api_docs import SwaggerDocs, document_api_errors
 from src.core.security import CountingMemoryStore, security_headers, trusted_proxies_middleware
 from src.core.sessions import PortalSessionConfig
-from src.core.templating import DOMAINS, template_environment
+from src.core.templating import template_environment
 from src.core.web import (
     EXCEPTION_HANDLERS,
     refuse_impossible_ids,
@@ -35,24 +35,11 @@ from src.core.web import (
     use_language_of,
 )
 from src.settings import ROOT, Settings, get_settings, override_settings
+from src.workers import broker
 
 log = logging.getLogger(__name__)
 
 API_TITLE = "Care portal API"
-
-
-def _from_controllers(name: str) -> list[Any]:
-    """What every domain's controllers module lists under `name` (ROUTES, PAGE_HOOKS)."""
-    found: list[Any] = []
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"src.{domain}.controllers")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"src.{domain}.controllers":
-                raise
-            continue
-        found.extend(getattr(module, name, []))
-    return found
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
@@ -82,9 +69,6 @@ def _before_request(page_hooks: list[Any]) -> Any:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
-    from src.core import outbox
-    from src.workers import broker
-
     settings: Settings = app.state.settings
     if app.state.start_pool:
         await db.start_pool()
@@ -160,7 +144,7 @@ def create_app(
     )
     app = Litestar(
         route_handlers=[
-            *_from_controllers("ROUTES"),
+            *domains.listed("ROUTES"),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], include_in_schema=False
             ),
@@ -172,7 +156,7 @@ def create_app(
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_before_request(_from_controllers("PAGE_HOOKS")),
+        before_request=_before_request(domains.listed("PAGE_HOOKS")),
         lifespan=[_lifespan],
         debug=settings.debug,
     )

@@ -214,6 +214,7 @@ def worker(
         )
     override_settings(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from src import domains  # noqa: F401 - every actor and periodic job, and the outbox relay
     from src.workers.process import run_worker
 
     sys.exit(

@@ -1,7 +1,7 @@
 """Background work of the certificate workflow: the confirmation letter (CRT-4), the renewal
 letters (CRT-2) and the periodic job that finds the certificates to renew.
 
-src.workers.actors must import this module so the broker knows these actors."""
+src.domains imports this module so the broker knows these actors."""
 
 from __future__ import annotations
 

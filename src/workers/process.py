@@ -33,10 +33,9 @@ def run_worker(
 ) -> int:
     import dramatiq
 
-    from src.core import outbox
     from src.settings import get_settings
-    from src.workers import actors as _actors  # noqa: F401 - the broker first, then every actor
     from src.workers import broker as broker_module
+    from src.workers import relay as outbox  # what src.core.outbox registered (src.domains imports it)
     from src.workers import scheduler
 
     settings = get_settings()
