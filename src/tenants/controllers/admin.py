@@ -15,9 +15,9 @@ from litestar.response import Template
 from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor
 from src.core.web import flash, is_partial, page, redirect
-from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants import legal_forms
 from src.tenants.controllers.organisation import export_response
 from src.tenants.services import export, organisations, users
@@ -35,12 +35,6 @@ def _page_number(value: str) -> int:
         return max(1, int(value or 1))
     except ValueError:
         return 1
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 def _list_url(query: OrganisationQuery, **changes: Any) -> str:

@@ -14,9 +14,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import LOCALES, _, format_date
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
 from src.tenants.services import agreements, compliance, organisations, users
 
@@ -170,12 +171,6 @@ class AgreementPages(Controller):
                 else _("%(name)s may no longer sign agreements.", name=row["name"]),
             )
         return redirect(request, "/organisation/agreement")
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 FIELDS = (

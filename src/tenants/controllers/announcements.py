@@ -13,20 +13,14 @@ from litestar.response import Template
 
 from src.core.errors import InputError
 from src.core.i18n import LOCALES, _, timezone_for
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
-from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.subscriptions.services import catalogue
 from src.tenants.services import announcements
 
 Form = URLEncodedBody[dict[str, str]]
 FIELDS = ("starts_on", "ends_on", "audience", "service_code", "country", *[f"text_{loc}" for loc in LOCALES])
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 def _today() -> dt.date:

@@ -16,9 +16,10 @@ from src.core import outbox
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
 from src.core.ids import parse_id
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants.rights_schemas import Right, RightsUpdate
 from src.tenants.services import rights
 
@@ -155,12 +156,6 @@ class RightsPages(Controller):
 def _safe(value: str) -> str:
     """Keep spreadsheets from reading a cell as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 class ModuleMessagesAdmin(Controller):
