@@ -19,8 +19,7 @@ from src.core.tenancy import Actor
 from src.core.web import flash, is_partial, page, redirect
 from src.identity.guards import provide_vendor_admin
 from src.tenants import legal_forms
-from src.tenants.controllers.organisation import export_response
-from src.tenants.services import export, organisations, users
+from src.tenants.services import organisations, users
 from src.tenants.services.organisations import OrganisationQuery
 
 Form = URLEncodedBody[dict[str, str]]
@@ -157,13 +156,6 @@ class OrganisationsAdmin(Controller):
             },
             partial=USERS_TABLE,
         )
-
-    @get("/{organisation_id:int}/export")
-    async def export_data(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], organisation_id: FromPath[int]
-    ) -> Response[Any]:
-        """The same data export a contact person downloads (rule AG-7); audited."""
-        return export_response(await export.export_organisation(actor, organisation_id))
 
     @get("/{organisation_id:int}/edit")
     async def edit_form(
