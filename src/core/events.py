@@ -17,6 +17,10 @@ from typing import Any
 Handler = Callable[..., Awaitable[None]]
 
 MEMBERSHIP_DEACTIVATING = "membership.deactivating"
+# A certificate was issued (actor, organisation, certificate_id, kind, number, issued_at).
+CERTIFICATE_ISSUED = "certificate.issued"
+# A vendor admin confirms a third party reimburses a certificate (actor, certificate_id, reimbursed_by).
+CERTIFICATE_REIMBURSED = "certificate.reimbursed"
 # The language switcher was used (request, locale): a signed-in person keeps the choice.
 LOCALE_CHOSEN = "locale.chosen"
 
