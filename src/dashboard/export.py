@@ -28,10 +28,10 @@ from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope
 from src.subscriptions.services import list_subscriptions
-from src.subscriptions.tables import ModuleRight
 from src.tenants import legal_forms
 from src.tenants.services import organisations, users
 from src.tenants.services.agreements import agreement_status
+from src.tenants.tables import ModuleRight
 
 FILES = (
     "organisation.json",

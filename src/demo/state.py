@@ -44,13 +44,14 @@ from src.subscriptions.catalogue import (
     WEBCERT,
     seed_catalogue,
 )
-from src.subscriptions.tables import ModuleRight, Subscription
+from src.subscriptions.tables import Subscription
 from src.tenants.services import agreements, compliance, rights, users
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
     LegacyTermsNotice,
     Membership,
+    ModuleRight,
     Organisation,
     Person,
 )

@@ -16,7 +16,7 @@ from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
 from src.subscriptions import services as subscriptions
 from src.subscriptions.services import subscribed_service_codes
-from src.subscriptions.tables import ModuleRight, Subscription
+from src.subscriptions.tables import Subscription
 from src.tenants import legal_forms, validation
 from src.tenants.services import agreements, compliance, rights
 from src.tenants.tables import (
@@ -24,6 +24,7 @@ from src.tenants.tables import (
     AgreementDocument,
     LegacyTermsNotice,
     Membership,
+    ModuleRight,
     Organisation,
     Person,
 )

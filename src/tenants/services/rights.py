@@ -25,8 +25,8 @@ from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
 from src.subscriptions.services import subscribed_service_codes
-from src.subscriptions.tables import ModuleRight, ServiceModule
-from src.tenants.tables import Membership
+from src.subscriptions.tables import ServiceModule
+from src.tenants.tables import Membership, ModuleRight
 
 LAST_SIGNER = "last_signer"
 
