@@ -19,6 +19,7 @@ from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
 from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
+from src.tenants.catalogue import offer
 from src.tenants.services import agreements, compliance, organisations, users
 
 Form = URLEncodedBody[dict[str, str]]
@@ -259,14 +260,12 @@ class LegacyTermsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.subscriptions.services import catalogue
-
         return page(
             request,
             "tenants/admin_legacy_terms.html",
             {
                 "notices": await compliance.list_notices(),
-                "services": [s for s in await catalogue() if s["requires_agreement"]],
+                "services": [s for s in await offer().catalogue() if s["requires_agreement"]],
                 "values": values or {"notice_months": str(compliance.DEFAULT_NOTICE_MONTHS)},
                 "errors": errors or {},
             },
@@ -301,9 +300,7 @@ async def enter_service(
 ) -> Template:
     """Where a user enters a service: the company-form check (rule AG-4) and what the
     organisation lacks (AG-5). The services themselves live elsewhere; this is their door."""
-    from src.subscriptions.services import service_by_code
-
-    service = await service_by_code(service_code)
+    service = await offer().service_by_code(service_code)
     if service is None:
         raise NotFound()
     await compliance.enter_service(request, actor, service_code)
@@ -330,8 +327,6 @@ async def organisation_overview(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor]
 ) -> Response[Any]:
     """The organisation's dashboard: agreement status with the signed copy, subscriptions, rights."""
-    from src.subscriptions.services import list_subscriptions
-
     if actor.organisation_id is None:
         return redirect(request, "/admin/overview" if actor.is_vendor_admin else "/choose-organisation")
     return page(
@@ -340,7 +335,7 @@ async def organisation_overview(
         {
             "organisation": await organisations.get_organisation(actor, actor.organisation_id),
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
-            "subscriptions": await list_subscriptions(actor, actor.organisation_id),
+            "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
             "gaps": await compliance.gaps(actor.organisation_id),
         },
     )

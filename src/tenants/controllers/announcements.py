@@ -16,7 +16,7 @@ from src.core.i18n import LOCALES, _, timezone_for
 from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
 from src.identity.guards import provide_vendor_admin
-from src.subscriptions.services import catalogue
+from src.tenants.catalogue import offer
 from src.tenants.services import announcements
 
 Form = URLEncodedBody[dict[str, str]]
@@ -49,7 +49,7 @@ class AnnouncementsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        services = await catalogue()
+        services = await offer().catalogue()
         return page(
             request,
             "tenants/admin_announcements.html",
@@ -80,7 +80,7 @@ class AnnouncementsAdmin(Controller):
             {
                 "a": row,
                 "state": announcements.state_of(row, _today()),
-                "services": await catalogue(),
+                "services": await offer().catalogue(),
                 "values": values or {f: str(row[f] or "") for f in FIELDS},
                 "errors": errors or {},
                 "locales": LOCALES,

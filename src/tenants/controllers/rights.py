@@ -20,6 +20,7 @@ from src.core.tenancy import Actor, TenantScope
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
+from src.tenants.catalogue import offer
 from src.tenants.rights_schemas import Right, RightsUpdate
 from src.tenants.services import rights
 
@@ -172,12 +173,10 @@ class ModuleMessagesAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.subscriptions.services import catalogue
-
         return page(
             request,
             "tenants/admin_module_messages.html",
-            {"catalogue": await catalogue(), "values": values or {}, "errors": errors or {}},
+            {"catalogue": await offer().catalogue(), "values": values or {}, "errors": errors or {}},
             status_code=status_code,
         )
 

@@ -2,8 +2,8 @@
 
 A contact person grants and withdraws each user's right for each module of each service the
 organisation subscribes to (only those), and the signing right in a module that has one (the
-procurement portal's contracting module). The table is `ModuleRight` in the subscriptions app
-(see src/subscriptions/tables.py for why); the rules are here.
+procurement portal's contracting module). The table is `ModuleRight` (src/tenants/tables.py);
+the modules and the subscriptions are asked of the catalogue (src/tenants/catalogue.py).
 
 The last signing right (MOD-2): if the only user with a signing right loses it, the organisation
 can no longer conclude contracts. Every way of losing it asks for an explicit confirmation first:
@@ -24,8 +24,7 @@ from src.core import audit, db
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
-from src.subscriptions.services import subscribed_service_codes
-from src.subscriptions.tables import ServiceModule
+from src.tenants.catalogue import offer
 from src.tenants.tables import Membership, ModuleRight
 
 LAST_SIGNER = "last_signer"
@@ -52,23 +51,7 @@ class LastSignerConflict(Conflict):
 
 async def _module_rows(service_codes: set[str] | None = None) -> list[dict[str, Any]]:
     locale = current_locale.get()
-    query = (
-        ServiceModule.select(
-            ServiceModule.id,
-            ServiceModule.code,
-            ServiceModule.name_nl,
-            ServiceModule.name_sv,
-            ServiceModule.name_en,
-            ServiceModule.has_signing_rights,
-            ServiceModule.service.code.as_alias("service_code"),
-            ServiceModule.service.name_nl.as_alias("service_name_nl"),
-            ServiceModule.service.name_sv.as_alias("service_name_sv"),
-            ServiceModule.service.name_en.as_alias("service_name_en"),
-        )
-        .order_by(ServiceModule.service.position)
-        .order_by(ServiceModule.position)
-    )
-    rows = await query
+    rows = await offer().service_modules()
     result = []
     for r in rows:
         if service_codes is not None and r["service_code"] not in service_codes:
@@ -81,7 +64,7 @@ async def _module_rows(service_codes: set[str] | None = None) -> list[dict[str, 
 
 async def available_modules(organisation_id: int) -> list[dict[str, Any]]:
     """Modules of the services the organisation has a subscription in force for."""
-    return await _module_rows(await subscribed_service_codes(organisation_id))
+    return await _module_rows(await offer().subscribed_service_codes(organisation_id))
 
 
 async def _signers(organisation_id: int) -> list[int]:
@@ -319,11 +302,7 @@ async def _audit(
     after: bool | None,
 ) -> None:
     """before/after: None = no right, False = right, True = right with signing."""
-    module = (
-        await ServiceModule.select(ServiceModule.code, ServiceModule.service.code.as_alias("service"))
-        .where(ServiceModule.id == module_id)
-        .first()
-    ) or {"code": str(module_id), "service": ""}
+    module = await offer().module_codes(module_id) or {"code": str(module_id), "service": ""}
 
     def state(value: bool | None) -> dict[str, Any]:
         return {"right": value is not None, "signing": bool(value)}
@@ -408,7 +387,7 @@ async def send_module_message(
         errors["subject"] = _("Use at most 200 characters.")
     if not body:
         errors["body"] = _("Enter the message.")
-    module = await ServiceModule.select(ServiceModule.id).where(ServiceModule.id == module_id).first()
+    module = await offer().module_codes(module_id)
     if module is None:
         errors["module"] = _("Choose a module.")
     if errors:
