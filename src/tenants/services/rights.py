@@ -18,6 +18,7 @@ can no longer conclude contracts. Every way of losing it asks for an explicit co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from src.core import audit, db
@@ -435,14 +436,18 @@ async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any
     return [{**m, "rights": by_member.get(m["id"], [])} for m in members]
 
 
+# Whether a user holds a personal certificate is the certificates domain's to answer (a layer
+# above this one); it registers its answer on import (src/certificates/handlers.py).
+_personal_certificate_check: Callable[[int], Awaitable[bool]] | None = None
+
+
+def answer_personal_certificates_with(check: Callable[[int], Awaitable[bool]]) -> None:
+    global _personal_certificate_check
+    _personal_certificate_check = check
+
+
 async def holds_valid_personal_certificate(membership_id: int) -> bool:
     """A personal certificate held by this user, not revoked and not expired (rule MOD-5)."""
-    from src.certificates.tables import Certificate
-
-    return bool(
-        await Certificate.exists()
-        .where(Certificate.kind == "personal")
-        .where(Certificate.holder == membership_id)
-        .where(Certificate.revoked_at.is_null())
-        .where(Certificate.not_after > dt.datetime.now(dt.UTC))
-    )
+    if _personal_certificate_check is None:
+        raise RuntimeError("no personal certificate check is registered: import src.certificates.handlers")
+    return await _personal_certificate_check(membership_id)
