@@ -21,3 +21,4 @@ lint:
 	@$(UV) run ruff check src tests bench
 	@$(UV) run ruff format --check src tests bench
 	@$(UV) run mypy
+	@$(UV) run --frozen lint-imports

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -23,12 +22,13 @@ from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
 
-from src.core import db
+from src import domains
+from src.core import db, outbox
 from src.core.api_docs import SwaggerDocs, document_api_errors
 from src.core.scheduling import DatabaseRunLog
 from src.core.security import CountingMemoryStore, security_headers, trusted_proxies_middleware
 from src.core.sessions import PortalSessionConfig
-from src.core.templating import DOMAINS, template_environment
+from src.core.templating import template_environment
 from src.core.web import (
     EXCEPTION_HANDLERS,
     refuse_impossible_ids,
@@ -37,25 +37,11 @@ from src.core.web import (
     use_language_of,
 )
 from src.settings import ROOT, Settings, get_settings, override_settings
-from src.workers import scheduler
+from src.workers import broker, scheduler
 
 log = logging.getLogger(__name__)
 
 API_TITLE = "Care portal API"
-
-
-def _from_controllers(name: str) -> list[Any]:
-    """What every domain's controllers module lists under `name` (ROUTES, PAGE_HOOKS)."""
-    found: list[Any] = []
-    for domain in DOMAINS:
-        try:
-            module = importlib.import_module(f"src.{domain}.controllers")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"src.{domain}.controllers":
-                raise
-            continue
-        found.extend(getattr(module, name, []))
-    return found
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
@@ -85,9 +71,6 @@ def _before_request(page_hooks: list[Any]) -> Any:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
-    from src.core import outbox
-    from src.workers import broker
-
     settings: Settings = app.state.settings
     if app.state.start_pool:
         await db.start_pool()
@@ -127,9 +110,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
 
 def _schedule_leader(settings: Settings) -> scheduler.Leader:
     """The schedule of every registered job, run by this process while it holds the leader's lock
-    (src.workers.scheduler)."""
-    import src.workers.actors  # noqa: F401 - every module that declares jobs
-
+    (src.workers.scheduler); src.domains has imported every module that declares jobs."""
     return scheduler.leader_for(settings, DatabaseRunLog())
 
 
@@ -181,7 +162,7 @@ def create_app(
     )
     app = Litestar(
         route_handlers=[
-            *_from_controllers("ROUTES"),
+            *domains.listed("ROUTES"),
             create_static_files_router(
                 path="/static", directories=[ROOT / "static"], include_in_schema=False
             ),
@@ -193,7 +174,7 @@ def create_app(
         stores=_stores(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_before_request(_from_controllers("PAGE_HOOKS")),
+        before_request=_before_request(domains.listed("PAGE_HOOKS")),
         lifespan=[_lifespan],
         debug=settings.debug,
     )

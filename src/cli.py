@@ -92,7 +92,7 @@ def run(host: str, port: int, workers: int) -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo organisations and people (idempotent: a second run changes nothing)."""
-    from src.tenants import demo
+    from src import demo
 
     _run(migrate_all())
     report = _run(demo.seed())
@@ -110,7 +110,7 @@ def seed_demo() -> None:
 )
 def create_vendor_admin(email: str, name: str, personal_identity_number: str | None) -> None:
     """Create a vendor admin, or update the one with this e-mail address (idempotent)."""
-    from src.tenants import demo
+    from src import demo
 
     try:
         message = _run(demo.ensure_vendor_admin(email, name, personal_identity_number))
@@ -155,9 +155,9 @@ def run_demo(host: str, port: int) -> None:
     import uvicorn
     import werkzeug.serving
 
+    from src import demo
     from src.core.serving import APP, UVICORN_OPTIONS
     from src.settings import Settings, override_settings
-    from src.tenants import demo
 
     Settings.from_env()  # loads .env into the environment, so its values count as set
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
@@ -252,6 +252,7 @@ def worker(
         )
     override_settings(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from src import domains  # noqa: F401 - every actor and periodic job, and the outbox relay
     from src.workers.process import run_worker
 
     sys.exit(

@@ -28,6 +28,7 @@ from tests.workers.conftest import redis_url  # noqa: E402,F401  (the one test R
 
 @pytest.fixture(scope="session", autouse=True)
 async def _migrated() -> None:
+    import src.domains  # noqa: F401 - every actor and event handler, as the app and the worker load them
     from src.cli import migrate_all
 
     await migrate_all()

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from src import demo
 from src.certificates import applications, manual, revocation
 from src.certificates.applications import ApplicationInput
-from src.tenants import demo
 from src.tenants.services import requests as user_requests
 from src.tenants.tables import Membership, Organisation
 from tests import oidc_support

@@ -24,10 +24,11 @@ from cryptography.x509.oid import NameOID
 
 from src.certificates import pki
 from src.certificates.tables import Certificate, CertificateApplication
-from src.core import audit, db
+from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.subscriptions import charges
 from src.tenants import validation
 from src.tenants.tables import Membership, Organisation
 
@@ -568,7 +569,7 @@ async def approve(actor: Actor, application_id: int) -> Approval:
     """A vendor admin approves: the CA issues the certificate, the fee is charged (BIL-1, BIL-2)
     and the confirmation letter with the revocation code is queued (CRT-4), all in one
     transaction."""
-    from src.certificates import confirmation, fees
+    from src.certificates import confirmation
     from src.certificates.issuance import issue_certificate
 
     require_vendor_admin(actor)
@@ -601,15 +602,17 @@ async def approve(actor: Actor, application_id: int) -> Approval:
             lsp_connection=row["lsp_connection"],
             actor=actor,
         )
-        charge = None
-        if row["kind"] == "server":  # rule BIL-1: the fee is for a server certificate
-            charge = await fees.charge_for_certificate(
-                actor,
-                organisation=organisation,
-                certificate_id=issued.certificate_id,
-                number=issued.number,
-                issued_at=issued.not_before,
-            )
+        # The fee (rules BIL-1, BIL-2) follows in the subscriptions domain.
+        await events.publish(
+            events.CERTIFICATE_ISSUED,
+            actor=actor,
+            organisation=organisation,
+            certificate_id=issued.certificate_id,
+            kind=row["kind"],
+            number=issued.number,
+            issued_at=issued.not_before,
+        )
+        charge = await charges.certificate_charge(issued.certificate_id)
         await confirmation.queue_confirmation(issued.certificate_id, issued.revocation_code)
         await audit.record(
             actor,

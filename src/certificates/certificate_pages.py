@@ -17,6 +17,7 @@ from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.subscriptions import charges
 from src.tenants.services.organisations import get_organisation
 
 
@@ -120,7 +121,7 @@ class AdminCertificatePages(Controller):
     ) -> Response[Any]:
         require_vendor_admin(actor)
         certificate = await dashboard.certificate_by_number(actor, number)
-        charge = await fees.charge_of(certificate["id"])
+        charge = await charges.charge_of(certificate["id"])
         return page(
             request,
             "certificates/admin_certificate.html",
@@ -144,7 +145,7 @@ class AdminCertificatePages(Controller):
             await fees.confirm_reimbursement(actor, certificate["id"], party)
         except (InputError, Conflict) as exc:
             errors = exc.errors if isinstance(exc, InputError) else {"reimbursed_by": exc.message}
-            charge = await fees.charge_of(certificate["id"])
+            charge = await charges.charge_of(certificate["id"])
             return page(
                 request,
                 "certificates/admin_certificate.html",

@@ -1,13 +1,11 @@
-"""The certificate fee and its reimbursement.
+"""The reimbursement of a certificate's fee. The fee itself (rules BIL-1 to BIL-3) is the
+subscriptions domain's (src/subscriptions/charges.py): issuing a certificate publishes
+CERTIFICATE_ISSUED, and confirming a reimbursement CERTIFICATE_REIMBURSED, which it turns into
+the charge and its payer.
 
-Rules:
-- BIL-1 a server certificate costs EUR 450;
-- BIL-2 it becomes chargeable 14 days after the certificate is created (the invoice follows
-  about two weeks later), counted in the organisation's own time zone;
-- BIL-3 a rejected application is not charged (only an issued certificate creates a charge);
-- BIL-4 for an LSP certificate whose reimbursement a vendor admin confirms, the payer of the
-  charge is the third party (VZVZ), not the organisation; at most one reimbursed certificate per
-  LSP connection.
+Rule BIL-4: for an LSP certificate whose reimbursement a vendor admin confirms, the payer of the
+charge is the third party (VZVZ), not the organisation; at most one reimbursed certificate per
+LSP connection.
 
 Interpretation of "one per connection" (BIL-4): a connection is the organisation plus the first
 DNS name of the certificate. At most one certificate per connection is reimbursed while it is in
@@ -22,92 +20,14 @@ import json
 from typing import Any
 
 from src.certificates.tables import Certificate, CertificateApplication
-from src.core import audit, db
+from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
-from src.core.i18n import _, timezone_for
+from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
-from src.subscriptions.tables import Charge
+from src.subscriptions import charges
 from src.tenants.tables import Organisation
 
-FEE_CENTS = 45_000  # rule BIL-1
-CURRENCY = "EUR"
-CHARGEABLE_AFTER_DAYS = 14  # rule BIL-2
-SOURCE_TYPE = "certificate"
 DEFAULT_REIMBURSER = "VZVZ"
-
-
-def chargeable_on(issued_at: dt.datetime, country: str | None) -> dt.date:
-    """The organisation's local date of issue plus 14 days (rule BIL-2)."""
-    local = issued_at.astimezone(timezone_for(country))
-    return local.date() + dt.timedelta(days=CHARGEABLE_AFTER_DAYS)
-
-
-async def charge_for_certificate(
-    actor: Actor,
-    *,
-    organisation: dict[str, Any],
-    certificate_id: int,
-    number: str,
-    issued_at: dt.datetime,
-) -> dict[str, Any]:
-    """The pending EUR 450 charge of a newly issued server certificate. Call inside the issuing
-    transaction. (source_type, source_id) is unique: the same certificate never charges twice."""
-    existing = (
-        await Charge.select()
-        .where(Charge.source_type == SOURCE_TYPE)
-        .where(Charge.source_id == certificate_id)
-        .first()
-    )
-    if existing is not None:
-        return existing
-    rows = await Charge.insert(
-        Charge(
-            organisation=organisation["id"],
-            source_type=SOURCE_TYPE,
-            source_id=certificate_id,
-            description=_("Server certificate %(number)s", number=number),
-            amount_cents=FEE_CENTS,
-            currency=CURRENCY,
-            payer_kind="organisation",
-            payer_name=organisation["name"],
-            chargeable_on=chargeable_on(issued_at, organisation.get("country")),
-            status="pending",
-        )
-    ).returning(*Charge.all_columns())
-    charge = rows[0]
-    await audit.record(
-        actor,
-        "certificates.charge_created",
-        organisation_id=organisation["id"],
-        object_type="charge",
-        object_id=charge["id"],
-        after={
-            "certificate": number,
-            "amount_cents": FEE_CENTS,
-            "currency": CURRENCY,
-            "chargeable_on": charge["chargeable_on"],
-        },
-    )
-    return charge
-
-
-def charge_status_label(status: str) -> str:
-    return {
-        "pending": _("not invoiced yet"),
-        "invoiced": _("invoiced"),
-        "cancelled": _("cancelled"),
-    }.get(status, status)
-
-
-async def charge_of(certificate_id: int) -> dict[str, Any] | None:
-    """The certificate's fee, with its status in words (`status_label`)."""
-    row = (
-        await Charge.select()
-        .where(Charge.source_type == SOURCE_TYPE)
-        .where(Charge.source_id == certificate_id)
-        .first()
-    )
-    return {**row, "status_label": charge_status_label(row["status"])} if row else None
 
 
 def _names(value: Any) -> list[str]:
@@ -178,16 +98,16 @@ async def confirm_reimbursement(
                         name=connection,
                     )
                 )
-        charge = await charge_of(certificate_id)
-        if charge is not None and charge["status"] != "pending":
-            raise Conflict(_("The fee of this certificate is already invoiced to the organisation."))
+        charge = await charges.certificate_charge(certificate_id)
+        await events.publish(
+            events.CERTIFICATE_REIMBURSED,
+            actor=actor,
+            certificate_id=certificate_id,
+            reimbursed_by=reimbursed_by,
+        )
         await Certificate.update(
             {Certificate.reimbursement_confirmed_at: now, Certificate.reimbursed_by: reimbursed_by}
         ).where(Certificate.id == certificate_id)
-        if charge is not None:
-            await Charge.update({Charge.payer_kind: "third_party", Charge.payer_name: reimbursed_by}).where(
-                Charge.id == charge["id"]
-            )
         await audit.record(
             actor,
             "certificates.reimbursement_confirmed",

@@ -1,7 +1,8 @@
-"""The certificates domain's answers to other domains' events."""
+"""The certificates domain's answers to other domains' events and questions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from src.certificates import reasons
@@ -9,6 +10,7 @@ from src.certificates.revocation import revoke_certificate
 from src.certificates.tables import Certificate
 from src.core import audit, events
 from src.core.tenancy import Actor
+from src.tenants.services import rights
 
 
 @events.subscribe(events.MEMBERSHIP_DEACTIVATING)
@@ -40,3 +42,17 @@ async def revoke_personal_certificates_of_leaving_user(
                 before={"needs_new_holder": False},
                 after={"needs_new_holder": True, "holder_membership_id": membership["id"]},
             )
+
+
+async def holds_valid_personal_certificate(membership_id: int) -> bool:
+    """A personal certificate held by this user, not revoked and not expired (rule MOD-5)."""
+    return bool(
+        await Certificate.exists()
+        .where(Certificate.kind == "personal")
+        .where(Certificate.holder == membership_id)
+        .where(Certificate.revoked_at.is_null())
+        .where(Certificate.not_after > dt.datetime.now(dt.UTC))
+    )
+
+
+rights.answer_personal_certificates_with(holds_valid_personal_certificate)

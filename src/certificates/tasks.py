@@ -1,7 +1,7 @@
 """Background work of the certificate workflow: the confirmation letter (CRT-4), the renewal
 letters (CRT-2), and the scheduled jobs that find the certificates to renew and keep the CRLs fresh.
 
-src.workers.actors must import this module so the broker knows these actors."""
+src.domains imports this module so the broker knows these actors."""
 
 from __future__ import annotations
 

@@ -8,10 +8,11 @@ from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from src.core import db
+from src.core import db, events
 from src.core.i18n import LOCALES
 from src.core.web import local_path, redirect, session_of
 from src.settings import get_settings
+from src.workers.broker import broker_reachable
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)
@@ -21,8 +22,6 @@ def health() -> dict[str, str]:
 
 @get("/ready", include_in_schema=False)
 async def ready() -> Response[dict[str, Any]]:
-    from src.workers.broker import broker_reachable
-
     database = await db.ping()
     broker = await broker_reachable()
     ok = database and broker
@@ -38,9 +37,6 @@ async def set_language(
     data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Response[Any]:
     """The switcher on every page: remembered in a cookie, and on the person when signed in."""
-    from src.identity.auth import current_actor
-    from src.tenants.services.people import save_locale
-
     locale = data.get("locale", "")
     response = redirect(request, local_path(data.get("next")))
     if locale in LOCALES:
@@ -54,9 +50,7 @@ async def set_language(
         )
         if session_of(request):
             request.session["locale"] = locale
-        actor = await current_actor(request)
-        if actor is not None:
-            await save_locale(actor, locale)
+        await events.publish(events.LOCALE_CHOSEN, request=request, locale=locale)
     return response
 
 

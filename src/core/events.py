@@ -17,12 +17,18 @@ from typing import Any
 Handler = Callable[..., Awaitable[None]]
 
 MEMBERSHIP_DEACTIVATING = "membership.deactivating"
+# A certificate was issued (actor, organisation, certificate_id, kind, number, issued_at).
+CERTIFICATE_ISSUED = "certificate.issued"
+# A vendor admin confirms a third party reimburses a certificate (actor, certificate_id, reimbursed_by).
+CERTIFICATE_REIMBURSED = "certificate.reimbursed"
+# The language switcher was used (request, locale): a signed-in person keeps the choice.
+LOCALE_CHOSEN = "locale.chosen"
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 
 def subscribe(event: str) -> Callable[[Handler], Handler]:
-    """Register a handler; modules that subscribe are imported by `load_handlers`."""
+    """Register a handler; every domain's handlers module is imported by src.domains."""
 
     def register(handler: Handler) -> Handler:
         if handler not in _handlers[event]:
@@ -33,26 +39,5 @@ def subscribe(event: str) -> Callable[[Handler], Handler]:
 
 
 async def publish(event: str, **data: Any) -> None:
-    load_handlers()
     for handler in list(_handlers[event]):
         await handler(**data)
-
-
-_HANDLER_MODULES = ("src.certificates.handlers", "src.tenants.handlers", "src.subscriptions.handlers")
-_loaded = False
-
-
-def load_handlers() -> None:
-    """Import every domain's handlers module once (a domain without one is skipped)."""
-    global _loaded
-    if _loaded:
-        return
-    import importlib
-
-    for name in _HANDLER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    _loaded = True

@@ -34,8 +34,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from src.core import audit, db
 from src.core.errors import Conflict
@@ -43,7 +44,8 @@ from src.core.i18n import _
 from src.core.tables import OutboxMessage, SentMail
 from src.core.tenancy import Actor, require_vendor_admin
 from src.settings import get_settings
-from src.workers import scheduler
+from src.workers import broker, scheduler
+from src.workers import relay as worker_relay
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,6 @@ RELAY_BATCH = 100
 
 async def relay(limit: int = RELAY_BATCH) -> int:
     """Send pending rows to their actors; return how many were handed over."""
-    from src.workers.broker import get_actor
-
     rows = (
         await OutboxMessage.select()
         .where(OutboxMessage.dispatched_at.is_null())
@@ -94,7 +94,7 @@ async def relay(limit: int = RELAY_BATCH) -> int:
         try:
             if isinstance(payload, str):
                 payload = json.loads(payload)
-            get_actor(row["actor_name"]).send(**payload, dedupe_key=row["dedupe_key"])
+            broker.get_actor(row["actor_name"]).send(**payload, dedupe_key=row["dedupe_key"])
         except Exception:
             log.exception("outbox relay could not queue %s", row["dedupe_key"])
             # Nothing was handed over, so this was no attempt: a broker that is down for a
@@ -331,3 +331,7 @@ async def relay_when_kicked() -> None:
     finally:
         if _wake is wake:
             _wake, _wake_loop = None, None
+
+
+# The worker process runs the relay and the sweeper; the broker notes each message's outcome.
+worker_relay.register(cast(worker_relay.Outbox, sys.modules[__name__]))

@@ -1,5 +1,5 @@
 """Pages of the dashboard: the audit log (and its CSV export), the local mail catcher and the
-failed deliveries, which vendor admins can send again."""
+failed deliveries, which vendor admins can send again, and an organisation's data export."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from src.core import outbox
 from src.core.errors import Conflict
 from src.core.i18n import _
 from src.core.tenancy import Actor
-from src.core.web import content_disposition, flash, is_partial, page, redirect
-from src.dashboard import desk, services
+from src.core.web import choose_organisation_first, content_disposition, flash, is_partial, page, redirect
+from src.dashboard import desk, export, services
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.settings import get_settings
 
 DEPENDENCIES = {"actor": Provide(provide_actor)}
@@ -221,7 +222,43 @@ async def admin_search(
     )
 
 
+def export_response(result: export.Export) -> Response[bytes]:
+    """The organisation's data export as a download (rule AG-7)."""
+    return Response(
+        content=result.content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{result.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@get("/organisation/export", include_in_schema=False, dependencies=DEPENDENCIES)
+async def organisation_export(
+    request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+) -> Response[Any]:
+    """Everything the organisation has in the portal, as one ZIP (contact persons, rule AG-7)."""
+    if actor.organisation_id is None:
+        return choose_organisation_first(request, actor)
+    return export_response(await export.export_organisation(actor, actor.organisation_id))
+
+
+@get(
+    "/admin/organisations/{organisation_id:int}/export",
+    include_in_schema=False,
+    dependencies={"actor": Provide(provide_vendor_admin)},
+)
+async def admin_organisation_export(
+    actor: NamedDependency[Actor], organisation_id: FromPath[int]
+) -> Response[Any]:
+    """The same data export a contact person downloads (rule AG-7); audited."""
+    return export_response(await export.export_organisation(actor, organisation_id))
+
+
 ROUTES = [
+    organisation_export,
+    admin_organisation_export,
     admin_overview,
     admin_search,
     audit_log,

@@ -3,7 +3,7 @@ IT services of 004 §4) and `seed_catalogue()`, which loads it.
 
 `seed_catalogue()` is independent of migrations and idempotent: it adds what is missing (matched
 on codes) and never changes what exists, so a vendor admin's later edits survive a second run.
-It is called by `portal seed-demo` (src/tenants/demo.py) and can be called on its own.
+It is called by `portal seed-demo` (src/demo/state.py) and can be called on its own.
 
 The seeds name no prices (except BIL-1, a server certificate costs EUR 450): the monthly prices
 here are demonstration figures in integer cents.

@@ -13,9 +13,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import InputError
 from src.core.i18n import _, format_date
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.subscriptions import services
 from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
 from src.tenants.services.organisations import get_organisation
@@ -69,12 +70,6 @@ class SubscriptionsApi(Controller):
             start=data.start,
         )
         return SubscriptionOut.from_row(row)
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 class SubscriptionsAdmin(Controller):

@@ -12,7 +12,8 @@ price changes SUB-4 and billing are not built yet; they belong on the same rows.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import sys
+from typing import Any, cast
 
 from src.core import audit, db
 from src.core.errors import InputError, NotFound
@@ -20,6 +21,7 @@ from src.core.i18n import _, current_locale, timezone_for
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.subscriptions.catalogue import localised_name
 from src.subscriptions.tables import Service, ServiceModule, ServiceVariant, Subscription
+from src.tenants import catalogue as tenants_catalogue
 from src.tenants.tables import Organisation
 
 MAX_QUANTITY = 10_000
@@ -129,6 +131,50 @@ async def subscribed_service_codes(organisation_id: int, on: dt.date | None = No
         .where(Subscription.starts_on <= on)
     )
     return {r["code"] for r in rows if r["ends_on"] is None or r["ends_on"] > on}
+
+
+async def subscribed_service_codes_of_all(on: dt.date) -> dict[int, set[str]]:
+    """For every organisation, the codes of the services it has a subscription in force for on
+    `on` (the vendor admins' overview, for all organisations at once)."""
+    subscribed: dict[int, set[str]] = {}
+    for s in await Subscription.select(
+        Subscription.organisation,
+        Subscription.starts_on,
+        Subscription.ends_on,
+        Subscription.service._.code.as_alias("code"),
+    ).where(Subscription.starts_on <= on):
+        if s["ends_on"] is None or s["ends_on"] > on:
+            subscribed.setdefault(s["organisation"], set()).add(s["code"])
+    return subscribed
+
+
+async def service_modules() -> list[dict[str, Any]]:
+    """Every module of the catalogue, with its service's code and names, in catalogue order."""
+    return await (
+        ServiceModule.select(
+            ServiceModule.id,
+            ServiceModule.code,
+            ServiceModule.name_nl,
+            ServiceModule.name_sv,
+            ServiceModule.name_en,
+            ServiceModule.has_signing_rights,
+            ServiceModule.service.code.as_alias("service_code"),
+            ServiceModule.service.name_nl.as_alias("service_name_nl"),
+            ServiceModule.service.name_sv.as_alias("service_name_sv"),
+            ServiceModule.service.name_en.as_alias("service_name_en"),
+        )
+        .order_by(ServiceModule.service.position)
+        .order_by(ServiceModule.position)
+    )
+
+
+async def module_codes(module_id: int) -> dict[str, Any] | None:
+    """The code of a module and of its service (`code`, `service`)."""
+    return await (
+        ServiceModule.select(ServiceModule.code, ServiceModule.service.code.as_alias("service"))
+        .where(ServiceModule.id == module_id)
+        .first()
+    )
 
 
 async def has_subscription(organisation_id: int, service_code: str, on: dt.date | None = None) -> bool:
@@ -282,3 +328,7 @@ async def end_subscription(
             after={"status": "ended", "ends_on": end},
         )
         return await get_subscription(actor, organisation_id, subscription_id)
+
+
+# The tenants domain asks its questions about the catalogue and subscriptions through this module.
+tenants_catalogue.register(cast(tenants_catalogue.Catalogue, sys.modules[__name__]))

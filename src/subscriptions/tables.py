@@ -7,11 +7,9 @@ organisation using a variant of a service. Ordering, notice periods (SUB-3), pri
 agreed at (`price_cents` + `currency`), and `notice_given_on` / `ends_on` carry a cancellation that
 takes effect later. Billing turns pending charges into invoice lines.
 
-ModuleRight lives here although its rules are the tenant domain's (src/tenants/services/rights.py):
-a right references a ServiceModule (this app) and a Membership (the tenants app). The
-subscriptions app already depends on tenants, so keeping the table here adds no migration
-dependency in the other direction (tenants must never depend on subscriptions: that would be a
-circular migration dependency).
+The module rights of users (ModuleRight) are the tenant domain's table (src/tenants/tables.py),
+but the subscriptions piccolo app creates and migrates it (src/subscriptions/piccolo_app.py): a
+right references a ServiceModule of this app, so its migration must run after this app's.
 """
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
@@ -19,7 +17,7 @@ from piccolo.columns.column_types import Date
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.tables import Organisation, Person
 
 
 class Charge(Table, tablename="charge"):
@@ -114,21 +112,5 @@ class Subscription(Table, tablename="subscription"):
     currency = Varchar(length=3, default="EUR")
     created_by = ForeignKey(references=Person, null=True, default=None)
     ended_by = ForeignKey(references=Person, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-
-
-class ModuleRight(Table, tablename="module_right"):
-    """A user's right for one module of a service (rule MOD-1); `signing` holds the signing right
-    of a module that has one (the contracting module, rule MOD-2). One row per (membership,
-    module). The rules are in src/tenants/services/rights.py; see this module's docstring for why
-    the table is in the subscriptions app."""
-
-    id = Serial(primary_key=True)
-    organisation = ForeignKey(references=Organisation, index=True)
-    membership = ForeignKey(references=Membership, index=True)
-    module = ForeignKey(references=ServiceModule, index=True)
-    signing = Boolean(default=False)
-    granted_by = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

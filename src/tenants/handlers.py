@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
+
 from src.core import events
 from src.core.tenancy import Actor
+from src.identity.auth import current_actor
+from src.tenants.services import rights
+from src.tenants.services.people import save_locale
 
 
 @events.subscribe(events.MEMBERSHIP_DEACTIVATING)
@@ -14,9 +19,15 @@ async def keep_a_signer(
 ) -> None:
     """Rule MOD-2: deactivating the holder of the organisation's last signing right needs the
     explicit confirmation "last_signer"; without it the deactivation is refused (409)."""
-    from src.tenants.services import rights
-
     if rights.LAST_SIGNER in confirmations:
         return
     if await rights.last_signer_at_risk(organisation_id, membership["id"]):
         raise rights.LastSignerConflict(rights.last_signer_message(membership.get("name", "")))
+
+
+@events.subscribe(events.LOCALE_CHOSEN)
+async def remember_locale(request: Request[Any, Any, Any], locale: str, **_: Any) -> None:
+    """The language a signed-in person chose is kept on the person."""
+    actor = await current_actor(request)
+    if actor is not None:
+        await save_locale(actor, locale)

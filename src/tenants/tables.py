@@ -1,8 +1,12 @@
-"""Organisations (the tenants), people and their memberships."""
+"""Organisations (the tenants), people and their memberships, agreements, requests, announcements
+and module rights."""
+
+from typing import Any
 
 from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.column_types import JSON, Bytea, Date, Text
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 
@@ -168,3 +172,27 @@ class Announcement(Table, tablename="announcement"):
     created_by = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     withdrawn_at = Timestamptz(null=True, default=None)  # withdrawn: kept, shown to nobody
+
+
+class ModuleRight(Table, tablename="module_right"):
+    """A user's right for one module of a service (rule MOD-1); `signing` holds the signing right
+    of a module that has one (the contracting module, rule MOD-2). One row per (membership,
+    module). The rules are in src/tenants/services/rights.py.
+
+    The module is one of the catalogue's (src.subscriptions), which sits above this domain: the
+    reference is by name, and the subscriptions piccolo app, whose migrations run after this
+    app's, creates and migrates the table (src/subscriptions/piccolo_app.py)."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    membership = ForeignKey(references=Membership, index=True)
+    module: ForeignKey[Any] = ForeignKey(
+        references=LazyTableReference(
+            table_class_name="ServiceModule", module_path="src.subscriptions.tables"
+        ),
+        index=True,
+    )
+    signing = Boolean(default=False)
+    granted_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -1,6 +1,6 @@
 """The dramatiq broker: Redis in production, an in-process stub broker in the embedded default.
 
-Import this module before any actor module (`src.workers.actors` does both in order)."""
+Import this module before any actor module (src.domains does both in order)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from src.settings import get_settings
+from src.workers import relay
 
 T = TypeVar("T")
 
@@ -71,11 +72,10 @@ def async_actor(actor_name: str, **options: Any) -> Callable[[Callable[..., Awai
 
 
 async def _tracked(actor_name: str, fn: Callable[..., Awaitable[T]], kwargs: dict[str, Any]) -> T:
-    from src.core import outbox
-
     dedupe_key = kwargs.get("dedupe_key")
     if not isinstance(dedupe_key, str) or not dedupe_key:
         return await fn(**kwargs)
+    outbox = relay.registered()
     try:
         result = await fn(**kwargs)
     except Exception as exc:
@@ -90,8 +90,7 @@ async def _tracked(actor_name: str, fn: Callable[..., Awaitable[T]], kwargs: dic
 
 
 def get_actor(name: str) -> dramatiq.Actor[Any, Any]:
-    import src.workers.actors  # noqa: F401 - registers every actor
-
+    """An actor declared by a module src.domains imports."""
     return broker.get_actor(name)
 
 
@@ -143,8 +142,6 @@ class InProcessWorker:
         self.worker: dramatiq.Worker | None = None
 
     def start(self) -> None:
-        import src.workers.actors  # noqa: F401
-
         self.worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
         self.worker.start()
 

@@ -38,7 +38,6 @@ def run_worker(
     import dramatiq
 
     from src.settings import get_settings
-    from src.workers import actors as _actors  # noqa: F401 - the broker first, then every actor
     from src.workers import broker as broker_module
 
     settings = get_settings()

@@ -11,7 +11,7 @@ no catching up of a run missed while nothing ran, and is LGPL.
 Jobs are declared where the work is, in a domain's `tasks.py` (and src.core.outbox for the relay
 and the sweeper), with `@every(name, seconds=...)` or `@cron(name, timezone=..., day=1, hour=6)`;
 this module imports no domain. The list of modules to import before the schedule starts lives in
-composition (src.workers.actors). A job is known by its name: registering the name again replaces
+composition (src.domains). A job is known by its name: registering the name again replaces
 it, never doubles it.
 
 One leader at a time: every process that may run the schedule (each `portal worker` without

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from src.tenants import demo
+from src import demo
 from tests.browser.conftest import htmx_settled, shot, sign_in_with_eid
 from tests.oidc_support import set_user
 

@@ -9,12 +9,13 @@ import datetime as dt
 import pytest
 from cryptography import x509
 
-from src.certificates import applications, fees
+from src.certificates import applications
 from src.certificates.applications import ApplicationInput
 from src.certificates.issuance import verify_code
 from src.certificates.tables import Certificate, CertificateApplication
 from src.core.errors import Conflict, Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
+from src.subscriptions import charges
 from src.subscriptions.tables import Charge
 from tests import factories
 from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact
@@ -81,9 +82,9 @@ async def test_approval_issues_the_certificate_and_charges_450_euro_after_14_day
 def test_the_fee_date_is_the_organisations_local_date_plus_14_days():
     # rule BIL-2: 23:30 UTC on 31 March is already 1 April in Amsterdam
     issued = dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
-    assert fees.chargeable_on(issued, "NL") == dt.date(2026, 4, 15)
-    assert fees.chargeable_on(issued, "SE") == dt.date(2026, 4, 15)
-    assert fees.chargeable_on(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), "NL") == dt.date(2026, 4, 14)
+    assert charges.chargeable_on(issued, "NL") == dt.date(2026, 4, 15)
+    assert charges.chargeable_on(issued, "SE") == dt.date(2026, 4, 15)
+    assert charges.chargeable_on(dt.datetime(2026, 3, 31, 12, 0, tzinfo=dt.UTC), "NL") == dt.date(2026, 4, 14)
 
 
 async def test_rejection_keeps_the_reason_and_charges_nothing():

@@ -95,6 +95,7 @@ def _dying_before(owner: Any, name: str) -> None:
 
 
 async def _main(key: str, step: str) -> None:
+    import src.domains  # noqa: F401 - declares every actor (slower: the PDF letters)
     from src.core import mail, outbox
     from src.core.tables import OutboxMessage
     from src.workers import broker
@@ -102,7 +103,7 @@ async def _main(key: str, step: str) -> None:
     row = await OutboxMessage.select().where(OutboxMessage.dedupe_key == key).first()
     assert row is not None, key
     if row["actor_name"] not in broker.ASYNC_IMPLEMENTATIONS:  # src.core.mail declares send_mail
-        broker.get_actor(row["actor_name"])  # declares every actor (slower: the PDF letters)
+        broker.get_actor(row["actor_name"])
     steps = {
         "before-claim": (mail, "_claim"),
         "before-connect": (mail, "_send_over_smtp"),

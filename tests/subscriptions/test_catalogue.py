@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from src import demo
 from src.core.tables import AuditEntry
 from src.subscriptions.catalogue import seed_catalogue
 from src.subscriptions.tables import Service, ServiceModule, ServiceVariant
-from src.tenants import demo
 from tests import factories
 from tests.subscriptions.support import bearer_for
 

@@ -12,9 +12,9 @@ from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
 from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
-from src.subscriptions.tables import ModuleRight, ServiceModule
+from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, users
-from src.tenants.tables import Membership
+from src.tenants.tables import Membership, ModuleRight
 from tests import factories
 from tests.oidc_support import sign_in_person
 from tests.subscriptions.support import bearer_for

@@ -111,7 +111,7 @@ def test_registering_a_name_again_replaces_the_job_and_a_bad_declaration_is_refu
 
 
 def test_the_existing_jobs_keep_their_cadence():
-    import src.workers.actors  # noqa: F401 - every module that declares jobs
+    import src.domains  # noqa: F401 - every module that declares jobs
 
     settings = get_settings()
     seconds = {

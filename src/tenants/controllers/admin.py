@@ -14,12 +14,11 @@ from litestar.response import Template
 
 from src.core.errors import InputError
 from src.core.i18n import _
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor
 from src.core.web import flash, is_partial, page, redirect
-from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants import legal_forms
-from src.tenants.controllers.organisation import export_response
-from src.tenants.services import export, organisations, users
+from src.tenants.services import organisations, users
 from src.tenants.services.organisations import OrganisationQuery
 
 Form = URLEncodedBody[dict[str, str]]
@@ -34,12 +33,6 @@ def _page_number(value: str) -> int:
         return max(1, int(value or 1))
     except ValueError:
         return 1
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 def _list_url(query: OrganisationQuery, **changes: Any) -> str:
@@ -162,13 +155,6 @@ class OrganisationsAdmin(Controller):
             },
             partial=USERS_TABLE,
         )
-
-    @get("/{organisation_id:int}/export")
-    async def export_data(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], organisation_id: FromPath[int]
-    ) -> Response[Any]:
-        """The same data export a contact person downloads (rule AG-7); audited."""
-        return export_response(await export.export_organisation(actor, organisation_id))
 
     @get("/{organisation_id:int}/edit")
     async def edit_form(

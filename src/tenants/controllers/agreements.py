@@ -14,10 +14,12 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import LOCALES, _, format_date
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
+from src.tenants.catalogue import offer
 from src.tenants.services import agreements, compliance, organisations, users
 
 Form = URLEncodedBody[dict[str, str]]
@@ -172,12 +174,6 @@ class AgreementPages(Controller):
         return redirect(request, "/organisation/agreement")
 
 
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
-
-
 FIELDS = (
     "kind",
     "effective_on",
@@ -264,14 +260,12 @@ class LegacyTermsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.subscriptions.services import catalogue
-
         return page(
             request,
             "tenants/admin_legacy_terms.html",
             {
                 "notices": await compliance.list_notices(),
-                "services": [s for s in await catalogue() if s["requires_agreement"]],
+                "services": [s for s in await offer().catalogue() if s["requires_agreement"]],
                 "values": values or {"notice_months": str(compliance.DEFAULT_NOTICE_MONTHS)},
                 "errors": errors or {},
             },
@@ -306,9 +300,7 @@ async def enter_service(
 ) -> Template:
     """Where a user enters a service: the company-form check (rule AG-4) and what the
     organisation lacks (AG-5). The services themselves live elsewhere; this is their door."""
-    from src.subscriptions.services import service_by_code
-
-    service = await service_by_code(service_code)
+    service = await offer().service_by_code(service_code)
     if service is None:
         raise NotFound()
     await compliance.enter_service(request, actor, service_code)
@@ -335,8 +327,6 @@ async def organisation_overview(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor]
 ) -> Response[Any]:
     """The organisation's dashboard: agreement status with the signed copy, subscriptions, rights."""
-    from src.subscriptions.services import list_subscriptions
-
     if actor.organisation_id is None:
         return redirect(request, "/admin/overview" if actor.is_vendor_admin else "/choose-organisation")
     return page(
@@ -345,7 +335,7 @@ async def organisation_overview(
         {
             "organisation": await organisations.get_organisation(actor, actor.organisation_id),
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
-            "subscriptions": await list_subscriptions(actor, actor.organisation_id),
+            "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
             "gaps": await compliance.gaps(actor.organisation_id),
         },
     )

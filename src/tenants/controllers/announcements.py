@@ -13,20 +13,14 @@ from litestar.response import Template
 
 from src.core.errors import InputError
 from src.core.i18n import LOCALES, _, timezone_for
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
-from src.identity.auth import provide_actor
-from src.subscriptions.services import catalogue
+from src.identity.guards import provide_vendor_admin
+from src.tenants.catalogue import offer
 from src.tenants.services import announcements
 
 Form = URLEncodedBody[dict[str, str]]
 FIELDS = ("starts_on", "ends_on", "audience", "service_code", "country", *[f"text_{loc}" for loc in LOCALES])
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 def _today() -> dt.date:
@@ -55,7 +49,7 @@ class AnnouncementsAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        services = await catalogue()
+        services = await offer().catalogue()
         return page(
             request,
             "tenants/admin_announcements.html",
@@ -86,7 +80,7 @@ class AnnouncementsAdmin(Controller):
             {
                 "a": row,
                 "state": announcements.state_of(row, _today()),
-                "services": await catalogue(),
+                "services": await offer().catalogue(),
                 "values": values or {f: str(row[f] or "") for f in FIELDS},
                 "errors": errors or {},
                 "locales": LOCALES,

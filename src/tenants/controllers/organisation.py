@@ -19,7 +19,7 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import export, invitations, organisations, users
+from src.tenants.services import invitations, organisations, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -54,18 +54,6 @@ def _labels_in(locale: str, country: str) -> Mapping[str, str]:
         current_locale.reset(token)
 
 
-def export_response(result: export.Export) -> Response[bytes]:
-    """The organisation's data export as a download (rule AG-7)."""
-    return Response(
-        content=result.content,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="{result.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 class OrganisationPages(Controller):
     path = "/organisation"
     include_in_schema = False
@@ -93,15 +81,6 @@ class OrganisationPages(Controller):
                 "contact_persons": contact_persons,
             },
         )
-
-    @get("/export")
-    async def export_data(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
-    ) -> Response[Any]:
-        """Everything the organisation has in the portal, as one ZIP (contact persons, rule AG-7)."""
-        if actor.organisation_id is None:
-            return choose_organisation_first(request, actor)
-        return export_response(await export.export_organisation(actor, actor.organisation_id))
 
     @get("/users")
     async def users_page(

@@ -13,9 +13,10 @@ from litestar.response import Template
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.ids import parse_id
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
 from src.tenants.controllers.organisation import identifier_labels
 from src.tenants.services import requests, rights
 
@@ -85,12 +86,6 @@ class UserRequestPages(Controller):
             return await self._page(request, actor, values, exc.errors, 422)
         flash(request, _("The request for %(name)s was sent to the service desk.", name=row["name"]))
         return redirect(request, "/organisation/user-requests")
-
-
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
 
 
 class UserRequestAdmin(Controller):

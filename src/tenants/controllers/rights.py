@@ -15,9 +15,11 @@ from litestar.response import Template
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
 from src.core.ids import parse_id
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_vendor_admin
+from src.tenants.catalogue import offer
 from src.tenants.rights_schemas import Right, RightsUpdate
 from src.tenants.services import rights
 
@@ -156,12 +158,6 @@ def _safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
-async def provide_vendor_admin(request: Request[Any, Any, Any]) -> Actor:
-    actor = await provide_actor(request)
-    require_vendor_admin(actor)
-    return actor
-
-
 class ModuleMessagesAdmin(Controller):
     """A vendor admin sends a module message to every user with rights for it (rule MOD-6)."""
 
@@ -176,12 +172,10 @@ class ModuleMessagesAdmin(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.subscriptions.services import catalogue
-
         return page(
             request,
             "tenants/admin_module_messages.html",
-            {"catalogue": await catalogue(), "values": values or {}, "errors": errors or {}},
+            {"catalogue": await offer().catalogue(), "values": values or {}, "errors": errors or {}},
             status_code=status_code,
         )
 

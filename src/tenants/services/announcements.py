@@ -12,6 +12,7 @@ from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
+from src.tenants.catalogue import offer
 from src.tenants.tables import Announcement
 
 AUDIENCES = ("everyone", "service", "country")
@@ -33,8 +34,6 @@ async def _cleaned(
     texts: dict[str, str], starts_on: Any, ends_on: Any, audience: str, service_code: str, country: str
 ) -> dict[str, Any]:
     """The fields of an announcement, checked; raises InputError naming each wrong field."""
-    from src.subscriptions.services import service_by_code
-
     errors: dict[str, str] = {}
     cleaned = {loc: (texts.get(loc) or "").strip() for loc in LOCALES}
     for loc, text in cleaned.items():
@@ -49,7 +48,7 @@ async def _cleaned(
         errors["audience"] = _("Choose everyone, one service's users or one country.")
     service_code = (service_code or "").strip() if audience == "service" else ""
     country = (country or "").strip().upper() if audience == "country" else ""
-    if audience == "service" and await service_by_code(service_code) is None:
+    if audience == "service" and await offer().service_by_code(service_code) is None:
         errors["service_code"] = _("Choose a service of the catalogue.")
     if audience == "country" and country not in COUNTRIES:
         errors["country"] = _("Choose the Netherlands or Sweden.")
@@ -207,9 +206,7 @@ async def current_for(actor: Actor | None, dismissed: set[int] | None = None) ->
     ]
     subscribed: set[str] = set()
     if actor.organisation_id is not None and any(row["audience"] == "service" for row in rows):
-        from src.subscriptions.services import subscribed_service_codes
-
-        subscribed = await subscribed_service_codes(actor.organisation_id)
+        subscribed = await offer().subscribed_service_codes(actor.organisation_id)
     locale = current_locale.get()
     result = []
     for row in rows:

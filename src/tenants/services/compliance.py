@@ -40,6 +40,7 @@ from src.core import audit, db, mail, outbox
 from src.core.errors import Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
+from src.tenants.catalogue import offer
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
 from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
 
@@ -59,9 +60,7 @@ def _today(country: str | None = None) -> dt.date:
 
 
 async def _service(code: str) -> dict[str, Any] | None:
-    from src.subscriptions.services import service_by_code
-
-    return await service_by_code(code)
+    return await offer().service_by_code(code)
 
 
 def service_name(service: dict[str, Any] | None, code: str) -> str:
@@ -160,7 +159,6 @@ async def gaps(organisation_id: int, today: dt.date | None = None, country: str 
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
     caller knows it (every page's banners do), saves reading it."""
-    from src.subscriptions.services import subscribed_service_codes
     from src.tenants.services.agreements import has_valid_agreement
 
     if country is None:
@@ -175,7 +173,7 @@ async def gaps(organisation_id: int, today: dt.date | None = None, country: str 
     if not notices:
         return []
     agreement = await has_valid_agreement(organisation_id)
-    subscribed = await subscribed_service_codes(organisation_id, today)
+    subscribed = await offer().subscribed_service_codes(organisation_id, today)
     found: list[Gap] = []
     for notice in notices:
         code = notice["service_code"]
@@ -437,7 +435,6 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     """Organisations without a valid agreement, organisations lacking agreement or subscription
     for a service whose legacy deadline is near, pending user requests, agreement versions with
     their acceptance counts. Computed in a few queries for all organisations at once."""
-    from src.subscriptions.tables import Subscription
     from src.tenants.services import agreements, requests
     from src.tenants.tables import AgreementAcceptance
 
@@ -456,15 +453,7 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
         accepted.setdefault(a["organisation"], set()).update(
             int(d["id"]) for d in agreements._documents_of(a)
         )
-    subscribed: dict[int, set[str]] = {}
-    for s in await Subscription.select(
-        Subscription.organisation,
-        Subscription.starts_on,
-        Subscription.ends_on,
-        Subscription.service._.code.as_alias("code"),
-    ).where(Subscription.starts_on <= today):
-        if s["ends_on"] is None or s["ends_on"] > today:
-            subscribed.setdefault(s["organisation"], set()).add(s["code"])
+    subscribed = await offer().subscribed_service_codes_of_all(today)
 
     def agreement_valid(org_id: int) -> bool:
         ids = accepted.get(org_id)

@@ -20,8 +20,7 @@ from src.core import audit, db
 from src.core.errors import Conflict, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope
-from src.subscriptions.tables import ModuleRight
-from src.tenants.tables import Membership, UserRequest
+from src.tenants.tables import Membership, ModuleRight, UserRequest
 
 
 async def invitations_of(person_id: int) -> list[dict[str, Any]]:

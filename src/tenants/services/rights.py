@@ -2,8 +2,8 @@
 
 A contact person grants and withdraws each user's right for each module of each service the
 organisation subscribes to (only those), and the signing right in a module that has one (the
-procurement portal's contracting module). The table is `ModuleRight` in the subscriptions app
-(see src/subscriptions/tables.py for why); the rules are here.
+procurement portal's contracting module). The table is `ModuleRight` (src/tenants/tables.py);
+the modules and the subscriptions are asked of the catalogue (src/tenants/catalogue.py).
 
 The last signing right (MOD-2): if the only user with a signing right loses it, the organisation
 can no longer conclude contracts. Every way of losing it asks for an explicit confirmation first:
@@ -18,15 +18,15 @@ can no longer conclude contracts. Every way of losing it asks for an explicit co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from src.core import audit, db
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
-from src.subscriptions.services import subscribed_service_codes
-from src.subscriptions.tables import ModuleRight, ServiceModule
-from src.tenants.tables import Membership
+from src.tenants.catalogue import offer
+from src.tenants.tables import Membership, ModuleRight
 
 LAST_SIGNER = "last_signer"
 
@@ -52,23 +52,7 @@ class LastSignerConflict(Conflict):
 
 async def _module_rows(service_codes: set[str] | None = None) -> list[dict[str, Any]]:
     locale = current_locale.get()
-    query = (
-        ServiceModule.select(
-            ServiceModule.id,
-            ServiceModule.code,
-            ServiceModule.name_nl,
-            ServiceModule.name_sv,
-            ServiceModule.name_en,
-            ServiceModule.has_signing_rights,
-            ServiceModule.service.code.as_alias("service_code"),
-            ServiceModule.service.name_nl.as_alias("service_name_nl"),
-            ServiceModule.service.name_sv.as_alias("service_name_sv"),
-            ServiceModule.service.name_en.as_alias("service_name_en"),
-        )
-        .order_by(ServiceModule.service.position)
-        .order_by(ServiceModule.position)
-    )
-    rows = await query
+    rows = await offer().service_modules()
     result = []
     for r in rows:
         if service_codes is not None and r["service_code"] not in service_codes:
@@ -81,7 +65,7 @@ async def _module_rows(service_codes: set[str] | None = None) -> list[dict[str, 
 
 async def available_modules(organisation_id: int) -> list[dict[str, Any]]:
     """Modules of the services the organisation has a subscription in force for."""
-    return await _module_rows(await subscribed_service_codes(organisation_id))
+    return await _module_rows(await offer().subscribed_service_codes(organisation_id))
 
 
 async def _signers(organisation_id: int) -> list[int]:
@@ -319,11 +303,7 @@ async def _audit(
     after: bool | None,
 ) -> None:
     """before/after: None = no right, False = right, True = right with signing."""
-    module = (
-        await ServiceModule.select(ServiceModule.code, ServiceModule.service.code.as_alias("service"))
-        .where(ServiceModule.id == module_id)
-        .first()
-    ) or {"code": str(module_id), "service": ""}
+    module = await offer().module_codes(module_id) or {"code": str(module_id), "service": ""}
 
     def state(value: bool | None) -> dict[str, Any]:
         return {"right": value is not None, "signing": bool(value)}
@@ -408,7 +388,7 @@ async def send_module_message(
         errors["subject"] = _("Use at most 200 characters.")
     if not body:
         errors["body"] = _("Enter the message.")
-    module = await ServiceModule.select(ServiceModule.id).where(ServiceModule.id == module_id).first()
+    module = await offer().module_codes(module_id)
     if module is None:
         errors["module"] = _("Choose a module.")
     if errors:
@@ -456,14 +436,18 @@ async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any
     return [{**m, "rights": by_member.get(m["id"], [])} for m in members]
 
 
+# Whether a user holds a personal certificate is the certificates domain's to answer (a layer
+# above this one); it registers its answer on import (src/certificates/handlers.py).
+_personal_certificate_check: Callable[[int], Awaitable[bool]] | None = None
+
+
+def answer_personal_certificates_with(check: Callable[[int], Awaitable[bool]]) -> None:
+    global _personal_certificate_check
+    _personal_certificate_check = check
+
+
 async def holds_valid_personal_certificate(membership_id: int) -> bool:
     """A personal certificate held by this user, not revoked and not expired (rule MOD-5)."""
-    from src.certificates.tables import Certificate
-
-    return bool(
-        await Certificate.exists()
-        .where(Certificate.kind == "personal")
-        .where(Certificate.holder == membership_id)
-        .where(Certificate.revoked_at.is_null())
-        .where(Certificate.not_after > dt.datetime.now(dt.UTC))
-    )
+    if _personal_certificate_check is None:
+        raise RuntimeError("no personal certificate check is registered: import src.certificates.handlers")
+    return await _personal_certificate_check(membership_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
+from src import demo
 from src.cli import main
 from src.core.tables import AuditEntry, OutboxMessage
 from src.core.tenancy import Actor
@@ -15,14 +16,15 @@ from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
 from src.subscriptions import services as subscriptions
 from src.subscriptions.services import subscribed_service_codes
-from src.subscriptions.tables import ModuleRight, Subscription
-from src.tenants import demo, legal_forms, validation
+from src.subscriptions.tables import Subscription
+from src.tenants import legal_forms, validation
 from src.tenants.services import agreements, compliance, rights
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
     LegacyTermsNotice,
     Membership,
+    ModuleRight,
     Organisation,
     Person,
 )

@@ -24,22 +24,37 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from src.core import db
 from src.core.i18n import current_locale, language_of
-from src.subscriptions.catalogue import CONTRACTING, PROCUREMENT_PORTAL, UZI_SERVER_CERTIFICATE, WEBCERT
-from src.subscriptions.tables import ModuleRight, Subscription
+from src.demo.people import (
+    DEMO_ACTOR,
+    SeedReport,
+    check_demo_identifiers,
+    ensure_people_and_organisations,
+    person_by_sub,
+)
+from src.identity.auth import build_actor
+from src.subscriptions import services as subscriptions
+from src.subscriptions.catalogue import (
+    CONTRACTING,
+    PROCUREMENT_PORTAL,
+    UZI_SERVER_CERTIFICATE,
+    WEBCERT,
+    seed_catalogue,
+)
+from src.subscriptions.tables import Subscription
+from src.tenants.services import agreements, compliance, rights, users
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
     LegacyTermsNotice,
     Membership,
+    ModuleRight,
     Organisation,
     Person,
 )
-
-if TYPE_CHECKING:
-    from src.tenants.demo import SeedReport
 
 
 @dataclass(frozen=True)
@@ -208,9 +223,6 @@ def _today() -> dt.date:
 async def seed_state(report: SeedReport) -> None:
     """Publish the agreement, announce the legacy terms' end, and give each demo organisation its
     agreement, subscriptions and rights; only what is missing (see the module's docstring)."""
-    from src.core import db
-    from src.tenants.demo import DEMO_ACTOR
-
     admin = replace(DEMO_ACTOR, is_vendor_admin=True)
     async with db.transaction():
         await _publish_documents(admin, report)
@@ -231,8 +243,6 @@ async def seed_state(report: SeedReport) -> None:
 
 
 async def _publish_documents(admin: Any, report: SeedReport) -> None:
-    from src.tenants.services import agreements, compliance
-
     today = _today()
     for document in DOCUMENTS:
         if await AgreementDocument.exists().where(AgreementDocument.kind == document.kind):
@@ -249,8 +259,6 @@ async def _publish_documents(admin: Any, report: SeedReport) -> None:
 
 
 async def _announce_legacy_end(admin: Any, report: SeedReport) -> None:
-    from src.tenants.services import compliance
-
     if await LegacyTermsNotice.exists().where(LegacyTermsNotice.service_code == LEGACY_END_SERVICE):
         return
     await compliance.announce_legacy_end(admin, service_code=LEGACY_END_SERVICE, announced_on=_today())
@@ -258,8 +266,6 @@ async def _announce_legacy_end(admin: Any, report: SeedReport) -> None:
 
 
 async def _membership(organisation_id: int, sub: str) -> dict[str, Any] | None:
-    from src.tenants.demo import person_by_sub
-
     person = person_by_sub(sub)
     found = (
         Person.personal_identity_number == person.personal_identity_number
@@ -281,9 +287,6 @@ async def _membership(organisation_id: int, sub: str) -> dict[str, Any] | None:
 
 async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, report: SeedReport) -> None:
     """Authorise the signer and, where the organisation has signed, sign as that contact person."""
-    from src.identity.auth import build_actor
-    from src.tenants.services import agreements, users
-
     organisation_id = organisation["id"]
     if await AgreementAcceptance.exists().where(AgreementAcceptance.organisation == organisation_id):
         return
@@ -312,8 +315,6 @@ async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, rep
 
 
 async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
-    from src.subscriptions import services as subscriptions
-
     if not use.subscriptions:
         return
     if await Subscription.exists().where(Subscription.organisation == organisation_id):
@@ -324,8 +325,6 @@ async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report:
 
 
 async def _rights(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
-    from src.tenants.services import rights
-
     if not use.rights:
         return
     if await ModuleRight.exists().where(ModuleRight.organisation == organisation_id):
@@ -344,3 +343,15 @@ async def _rights(admin: Any, organisation_id: int, use: DemoUse, report: SeedRe
         ]
         granted = await rights.replace_rights(admin, organisation_id, membership["id"], wanted)
         report.rights_granted += len(granted)
+
+
+async def seed() -> SeedReport:
+    """Load the demo data; a second run finds everything present and writes nothing."""
+    check_demo_identifiers()
+    report = SeedReport()
+    await ensure_people_and_organisations(report)
+    # The service catalogue (idempotent; src/subscriptions/catalogue.py).
+    await seed_catalogue()
+    # Agreement, subscriptions and rights, through the services.
+    await seed_state(report)
+    return report

@@ -21,11 +21,17 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from src.certificates import reasons
+from src.certificates.dashboard import organisation_certificates
+from src.certificates.tables import Revocation
 from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope
+from src.subscriptions.services import list_subscriptions
 from src.tenants import legal_forms
 from src.tenants.services import organisations, users
+from src.tenants.services.agreements import agreement_status
+from src.tenants.tables import ModuleRight
 
 FILES = (
     "organisation.json",
@@ -113,8 +119,6 @@ async def _users(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
 
 
 async def _rights(scope: TenantScope) -> list[dict[str, Any]]:
-    from src.subscriptions.tables import ModuleRight
-
     rows = await scope.select(
         ModuleRight,
         ModuleRight.membership,
@@ -143,10 +147,6 @@ async def _rights(scope: TenantScope) -> list[dict[str, Any]]:
 
 
 async def _certificates(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
-    from src.certificates import reasons
-    from src.certificates.dashboard import organisation_certificates
-    from src.certificates.tables import Revocation
-
     certificates = await organisation_certificates(actor, organisation_id)
     ids = [c["id"] for c in certificates]
     revocations = (
@@ -185,8 +185,6 @@ async def _certificates(actor: Actor, organisation_id: int) -> list[dict[str, An
 
 
 async def _agreements(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
-    from src.tenants.services.agreements import agreement_status
-
     status = await agreement_status(actor, organisation_id)
     return [
         {
@@ -211,8 +209,6 @@ async def _agreements(actor: Actor, organisation_id: int) -> list[dict[str, Any]
 
 
 async def _subscriptions(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
-    from src.subscriptions.services import list_subscriptions
-
     rows = await list_subscriptions(actor, organisation_id)
     return [
         {

@@ -4,7 +4,7 @@ Everything here is idempotent: organisations are found again by KvK number or
 organisationsnummer, people by their personal identity number or card id (vendor admins made
 on the command line by e-mail), memberships by (organisation, person). Running it twice
 changes nothing the second time. What the organisations have signed, subscribed to and granted
-is in src/tenants/demo_state.py.
+is in src/demo/state.py.
 """
 
 from __future__ import annotations
@@ -394,25 +394,14 @@ async def _ensure_membership(
     )
 
 
-async def seed() -> SeedReport:
-    """Load the demo data; a second run finds everything present and writes nothing."""
-    check_demo_identifiers()
-    report = SeedReport()
+async def ensure_people_and_organisations(report: SeedReport) -> None:
+    """The demo people, organisations and memberships (src.demo.state.seed loads the rest)."""
     async with db.transaction():
         person_ids = {p.sub: await _ensure_person(p, report) for p in PEOPLE}
         for org in ORGANISATIONS:
             org_id = await _ensure_organisation(org, report)
             for sub, role in org.members:
                 await _ensure_membership(org_id, person_ids[sub], person_by_sub(sub), role, report)
-    # The service catalogue (idempotent; src/subscriptions/catalogue.py).
-    from src.subscriptions.catalogue import seed_catalogue
-
-    await seed_catalogue()
-    # Agreement, subscriptions and rights, through the services (src/tenants/demo_state.py).
-    from src.tenants.demo_state import seed_state
-
-    await seed_state(report)
-    return report
 
 
 # --- the vendor-admin bootstrap (`portal create-vendor-admin`) ------------------------------

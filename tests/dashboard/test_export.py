@@ -15,9 +15,10 @@ from src.certificates.tables import Certificate
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import current_locale
 from src.core.tables import AuditEntry
+from src.dashboard import export
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.tenants.services import export, rights
+from src.tenants.services import rights
 from tests import factories
 from tests.certificates.pki_support import issue
 from tests.oidc_support import sign_in_person
