@@ -17,7 +17,7 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import agreements, compliance
 from src.tenants.tables import LegacyTermsNotice
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 TODAY = dt.date.today()
