@@ -23,6 +23,7 @@ async def test_jobs_run_repeatedly_and_a_failing_job_does_not_stop_the_others():
 
     jobs = Scheduler([Job("tick", tick, 0.01), Job("broken", broken, 0.01)])
     jobs.start()
+    thread = jobs._thread
     try:
         await wait_until(
             lambda: calls.count("tick") >= 3 and calls.count("broken") >= 3, "three runs of each"
@@ -30,8 +31,10 @@ async def test_jobs_run_repeatedly_and_a_failing_job_does_not_stop_the_others():
     finally:
         jobs.stop()
     stopped_at = len(calls)
-    await asyncio.sleep(0.05)
-    assert len(calls) == stopped_at  # nothing runs after stop()
+    # stop() returns once the jobs' thread and its loop have ended: nothing can run after it.
+    assert thread is not None and not thread.is_alive()
+    assert jobs._loop is not None and jobs._loop.is_closed()
+    assert len(calls) == stopped_at
 
 
 async def test_a_job_never_overlaps_itself():
