@@ -30,6 +30,10 @@ fi
 bash scripts/setup.sh
 export PATH="$HOME/.local/bin:$PATH"
 
+# --- the checks, before any test: the first that fails stops here ------------------------
+echo "== Checks: make lint =="
+make --no-print-directory lint
+
 # --- throwaway servers ----------------------------------------------------------------------
 work=$(mktemp -d /tmp/portal-test.XXXXXX)
 chmod 755 "$work"

@@ -28,7 +28,7 @@ from src.settings import Settings, get_settings
 SQLITE_BUSY_TIMEOUT = 60
 
 
-def make_engine(settings: Settings | None = None) -> Engine:
+def make_engine(settings: Settings | None = None) -> Engine[Any]:
     settings = settings or get_settings()
     if settings.uses_postgres:
         url = urlparse(settings.database_url)
@@ -79,7 +79,7 @@ def _enable_wal(path: str) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     db = engine_finder()
     if db is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("piccolo_conf.py defines no DB")
