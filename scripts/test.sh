@@ -67,8 +67,8 @@ export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/portal_test"
 
 # The suite on SQLite and on PostgreSQL. Each run is spread over TEST_WORKERS pytest-xdist
 # processes (2 by default; 0 runs it in one process), a test file per process at a time, so a
-# module's server starts once; most of a test's time is spent waiting on servers and processes,
-# so more processes than cores pay. Every process has a database of its own (SQLite file,
+# module's server starts once; much of a test's time is spent waiting on the servers and
+# processes it starts, so four processes on two cores still gain. Every process has a database of its own (SQLite file,
 # PostgreSQL database `portal_test_gwN`), a Redis database of its own (the run's first one plus
 # its index, see tests/conftest.py), its own files and ports. With two cores or more both runs go
 # at once; each run's output is shown when both have ended. TEST_SERIAL=1 runs them one after
