@@ -30,6 +30,10 @@ fi
 bash scripts/setup.sh
 export PATH="$HOME/.local/bin:$PATH"
 
+# --- the checks, before any test: the first that fails stops here ------------------------
+echo "== Checks: make lint =="
+make --no-print-directory lint
+
 # --- throwaway servers ----------------------------------------------------------------------
 work=$(mktemp -d /tmp/portal-test.XXXXXX)
 chmod 755 "$work"
@@ -56,26 +60,32 @@ trap cleanup EXIT
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w start \
   -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
 "${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres portal_test
-redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$work" \
+redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$work" --databases 64 \
   --pidfile "$work/redis.pid" --save '' --appendonly no --logfile "$work/redis.log"
 
 export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/portal_test"
 
-# The suite on SQLite and on PostgreSQL. With two cores or more both run at once, each with a
-# Redis database of its own (every other resource a test uses, files and ports, is its own);
-# each run's output is shown when both have ended. TEST_SERIAL=1 runs them one after the other.
-suite() {  # the Redis database, then the settings for that run
+# The suite on SQLite and on PostgreSQL. Each run is spread over TEST_WORKERS pytest-xdist
+# processes (2 by default; 0 runs it in one process), a test file per process at a time, so a
+# module's server starts once; much of a test's time is spent waiting on the servers and
+# processes it starts, so four processes on two cores still gain. Every process has a database of its own (SQLite file,
+# PostgreSQL database `portal_test_gwN`), a Redis database of its own (the run's first one plus
+# its index, see tests/conftest.py), its own files and ports. With two cores or more both runs go
+# at once; each run's output is shown when both have ended. TEST_SERIAL=1 runs them one after
+# the other.
+workers=${TEST_WORKERS:-2}
+suite() {  # the run's first Redis database, then the settings for that run
   local redis_db=$1
   shift
   env TEST_REDIS_URL="redis://127.0.0.1:$redis_port/$redis_db" "$@" \
-    uv run --frozen pytest -q -p no:cacheprovider "${pytest_args[@]}"
+    uv run --frozen pytest -q -p no:cacheprovider -n "$workers" --dist loadfile "${pytest_args[@]}"
 }
 pytest_args=("$@")
 if [ "$(nproc)" -ge 2 ] && [ "${TEST_SERIAL:-}" != "1" ]; then
   echo "== Test suite on SQLite and on PostgreSQL, side by side =="
   suite 0 >"$work/sqlite.out" 2>&1 &
   sqlite_pid=$!
-  suite 1 DATABASE_URL="$TEST_POSTGRES_URL" >"$work/postgresql.out" 2>&1 &
+  suite $((workers + 1)) DATABASE_URL="$TEST_POSTGRES_URL" >"$work/postgresql.out" 2>&1 &
   postgresql_pid=$!
   sqlite_status=0
   postgresql_status=0
@@ -92,5 +102,5 @@ else
   echo "== Test suite on SQLite =="
   suite 0
   echo "== Test suite on PostgreSQL =="
-  suite 1 DATABASE_URL="$TEST_POSTGRES_URL"
+  suite $((workers + 1)) DATABASE_URL="$TEST_POSTGRES_URL"
 fi

@@ -1,14 +1,56 @@
 """Test set-up: a fresh database (SQLite file, or PostgreSQL when DATABASE_URL is set by
-`make test`), migrated once; every test starts from empty tables."""
+`make test`), migrated once; every test starts from empty tables.
+
+Under pytest-xdist (`-n N`) every worker process has its own of everything: its folder for the
+SQLite file and the var/ files, its PostgreSQL database (DATABASE_URL's name plus `_gw0`,
+`_gw1`, ..., made afresh here), its Redis database (TEST_REDIS_URL's number plus the worker's
+index), and its free ports."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
-_tmp = Path(tempfile.mkdtemp(prefix="portal-tests-"))
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under pytest-xdist
+
+
+def _own_postgres_database(url: str) -> str:
+    """DATABASE_URL with this worker's database, dropped and created empty."""
+    import asyncpg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{WORKER}"
+
+    async def recreate() -> None:
+        server = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+        try:
+            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await server.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await server.close()
+
+    asyncio.run(recreate())
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _own_redis_database(url: str) -> str:
+    parts = urlsplit(url)
+    number = int(parts.path.lstrip("/") or 0) + int(re.sub(r"\D", "", WORKER))
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+if WORKER:
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        os.environ["DATABASE_URL"] = _own_postgres_database(os.environ["DATABASE_URL"])
+    if os.environ.get("TEST_REDIS_URL"):
+        os.environ["TEST_REDIS_URL"] = _own_redis_database(os.environ["TEST_REDIS_URL"])
+
+_tmp = Path(tempfile.mkdtemp(prefix=f"portal-tests-{WORKER}-" if WORKER else "portal-tests-"))
 os.environ["PORTAL_VAR_DIR"] = str(_tmp)
 os.environ["SQLITE_PATH"] = str(_tmp / "test.sqlite3")
 os.environ["SECRET_KEY"] = "test-secret-key-not-for-production-0123456789"

@@ -22,7 +22,7 @@ from piccolo.conf.apps import Finder
 from src.identity.auth import build_actor
 from src.identity.services import create_token
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import PortalClient, route_requests, route_table, text_of
 
 # Past the largest id (2**31 - 1), past any 64-bit integer, and below any.

@@ -10,7 +10,8 @@ from click.testing import CliRunner, Result
 from src.cli import main
 from src.core.tables import AuditEntry
 from src.tenants.tables import Person
-from tests import factories, oidc_support
+from tests import factories, signed_in
+from tests.oidc_support import EID_CLAIM
 
 
 async def _cli(*args: str) -> Result:
@@ -124,9 +125,7 @@ async def test_the_created_vendor_admin_signs_in_as_staff(client: Any) -> None:
         "19690918-4712",
     )
     assert result.exit_code == 0, result.output
-    answer = await oidc_support.sign_in(
-        client, "cli-admin", {oidc_support.EID_CLAIM: "196909184712"}, provider="staff"
-    )
+    answer = await signed_in.sign_in(client, {EID_CLAIM: "196909184712"}, provider="staff")
     assert answer.status_code == 302, answer.text
     landing = await client.get("/", follow_redirects=False)
     assert landing.headers["location"] == "/admin"

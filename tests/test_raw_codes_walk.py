@@ -22,7 +22,7 @@ from src.certificates import applications, manual, revocation
 from src.certificates.applications import ApplicationInput
 from src.tenants.services import requests as user_requests
 from src.tenants.tables import Membership, Organisation
-from tests import oidc_support
+from tests import signed_in
 from tests.certificates.workflow_support import actor_of, admin_actor, csr_pem
 from tests.support import text_of
 
@@ -103,9 +103,7 @@ def _in_language(html: str, locale: str) -> str:
 async def _walk(client: Any, person: demo.DemoPerson, locale: str) -> dict[str, list[str]]:
     """{page: codes it shows} for the pages this person reaches from the start page."""
     client.cookies.clear()
-    answer = await oidc_support.sign_in(
-        client, person.sub, dict(demo.demo_user_claims())[person.sub], person.provider
-    )
+    answer = await signed_in.sign_in(client, dict(demo.demo_user_claims())[person.sub], person.provider)
     assert answer.status_code in (302, 303)
     await client.post_form("/language", {"locale": locale, "next": "/"})
     found: dict[str, list[str]] = {}

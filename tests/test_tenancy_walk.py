@@ -13,7 +13,7 @@ from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.tenants.tables import Membership, Organisation, Person
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import route_requests
 
 SAFE = ("GET", "HEAD")

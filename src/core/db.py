@@ -33,7 +33,7 @@ SQLITE_BUSY_TIMEOUT = 60
 log = logging.getLogger(__name__)
 
 
-def make_engine(settings: Settings | None = None) -> Engine:
+def make_engine(settings: Settings | None = None) -> Engine[Any]:
     settings = settings or get_settings()
     if settings.uses_postgres:
         url = urlparse(settings.database_url)
@@ -84,7 +84,7 @@ def _enable_wal(path: str) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     db = engine_finder()
     if db is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("piccolo_conf.py defines no DB")
@@ -133,7 +133,7 @@ async def _run_after_commit(callbacks: Iterable[AfterCommit]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _unit_of_work(db: Engine) -> AsyncIterator[Any]:
+async def _unit_of_work(db: Engine[Any]) -> AsyncIterator[Any]:
     pending: dict[Hashable, AfterCommit] = {}
     token = _after_commit.set(pending)
     try:
@@ -150,7 +150,7 @@ async def _unit_of_work(db: Engine) -> AsyncIterator[Any]:
 
 
 @contextlib.asynccontextmanager
-async def _joined(db: Engine) -> AsyncIterator[Any]:
+async def _joined(db: Engine[Any]) -> AsyncIterator[Any]:
     if isinstance(db, SQLiteEngine):
         async with db.transaction(transaction_type=TransactionType.immediate) as joined:
             yield joined

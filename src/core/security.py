@@ -92,7 +92,7 @@ def forwarded_client(peer: str, forwarded_for: str, networks: tuple[Network, ...
     return client
 
 
-def trusted_proxies_middleware(trusted: tuple[str, ...]):
+def trusted_proxies_middleware(trusted: tuple[str, ...]) -> Callable[[ASGIApp], ASGIApp]:
     """The request's client address behind the reverse proxies named in TRUSTED_PROXIES (see
     `forwarded_client`). Installed only when some are named: by default nobody is trusted and
     the address is the connection's own, whatever X-Forwarded-For says."""

@@ -15,7 +15,7 @@ ROTATE_FLAG = "portal_rotate_session"
 LOADED_KEY = "portal_session_loaded"
 
 
-def rotate_session(connection: ASGIConnection) -> None:
+def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     """Ask for a fresh session id when the response is sent; the old id's data are deleted."""
     connection.scope.setdefault("state", {})[ROTATE_FLAG] = True
 
@@ -25,7 +25,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     visitors, and no write when a request leaves the session as it found it (most requests:
     the store is written at sign-in and when something in the session changes)."""
 
-    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
         data = await super().load_from_connection(connection)
         connection.scope.setdefault("state", {})[LOADED_KEY] = (
             self.serialize_data(data, connection.scope) if data else None
@@ -33,7 +33,7 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         return data
 
     async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
         state = connection.scope.get("state", {})
         had_cookie = connection.cookies.get(self.config.key) not in (None, "", "null")

@@ -63,7 +63,7 @@ class TenantScope:
         if not (self.actor.is_vendor_admin or self.actor.is_contact_person):
             raise Forbidden(_("Only a contact person of the organisation may do this."))
 
-    def select(self, table: type[T], *columns: Any) -> Select:
+    def select(self, table: type[T], *columns: Any) -> Select[T]:
         return table.select(*columns).where(
             table._meta.get_column_by_name("organisation") == self.organisation_id
         )

@@ -26,7 +26,7 @@ from src.identity.auth import (
     client_address,
     current_actor,
 )
-from src.settings import get_settings
+from src.settings import IdentityProvider, get_settings
 from src.tenants.services import invitations
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,14 @@ async def signin_callback(
         log.warning("sign-in via %s refused: %s", provider.name, exc)
         reason = _("The answer of the sign-in service could not be verified. Please start again.")
         return page(request, "identity/signin_failed.html", {"reason": reason}, status_code=400)
+    return await start_session(request, provider, claims, id_token)
 
+
+async def start_session(
+    request: Request[Any, Any, Any], provider: IdentityProvider, claims: dict[str, Any], id_token: str
+) -> Response[Any]:
+    """What follows once the provider's answer is verified: the person its claims name gets a
+    session under a new id and is sent on, or is refused with the reason."""
     result = await services.resolve_sign_in(provider, claims)
     invited = await invitations.invitations_of(result.person["id"]) if result.person else []
     if not (result.may_enter or invited):

@@ -21,7 +21,7 @@ from tests.certificates.workflow_support import (
     csr_pem,
     org_with_contact,
 )
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 

@@ -22,7 +22,7 @@ from src.workers import broker as broker_module
 from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact, pdf_text
 from tests.core import dying_worker
 from tests.core.outbox_support import queued, run, time_passes
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 from tests.workers.conftest import free_port
 

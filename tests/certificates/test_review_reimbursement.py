@@ -23,7 +23,7 @@ from tests.certificates.workflow_support import (
     csr_pem,
     org_with_contact,
 )
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 
@@ -89,19 +89,33 @@ async def test_a_renewal_may_be_reimbursed_while_the_old_certificate_runs_out():
     admin = await admin_actor()
     await fees.confirm_reimbursement(admin, old.certificate_id)
     renewal = await issue(org, contact, actor, ["lsp.zorg.example"], renewal_of=old.number)
-    await fees.confirm_reimbursement(admin, renewal.certificate_id)
+    row = await fees.confirm_reimbursement(admin, renewal.certificate_id, "VZVZ")
+    assert row["reimbursed_by"] == "VZVZ" and row["reimbursement_confirmed_at"] is not None
+    payers = {r["source_id"]: (r["payer_kind"], r["payer_name"]) for r in await Charge.select()}
+    assert payers[renewal.certificate_id] == ("third_party", "VZVZ")
+    assert payers[old.certificate_id][0] == "third_party"
+    # A certificate on that connection that renews nothing is still the second one there.
+    another = await issue(org, contact, actor, ["lsp.zorg.example"])
+    with pytest.raises(Conflict):
+        await fees.confirm_reimbursement(admin, another.certificate_id)
 
 
-async def test_an_expired_or_revoked_reimbursed_certificate_frees_the_connection():
+@pytest.mark.parametrize("ended", ["expired", "revoked"])
+async def test_an_expired_or_revoked_reimbursed_certificate_frees_the_connection(ended: str):
     org, contact, actor = await org_with_contact()
     old = await issue(org, contact, actor, ["lsp.zorg.example"])
+    new = await issue(org, contact, actor, ["lsp.zorg.example"])
     admin = await admin_actor()
     await fees.confirm_reimbursement(admin, old.certificate_id)
-    await Certificate.update({Certificate.not_after: dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}).where(
-        Certificate.id == old.certificate_id
-    )
-    new = await issue(org, contact, actor, ["lsp.zorg.example"])
-    await fees.confirm_reimbursement(admin, new.certificate_id)
+    with pytest.raises(Conflict):  # while the old one is in force
+        await fees.confirm_reimbursement(admin, new.certificate_id)
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    column = Certificate.not_after if ended == "expired" else Certificate.revoked_at
+    await Certificate.update({column: yesterday}).where(Certificate.id == old.certificate_id)
+    row = await fees.confirm_reimbursement(admin, new.certificate_id, "VZVZ")
+    assert row["reimbursed_by"] == "VZVZ"
+    charge = await Charge.select().where(Charge.source_id == new.certificate_id).first()
+    assert (charge["payer_kind"], charge["payer_name"]) == ("third_party", "VZVZ")
 
 
 async def test_only_lsp_server_certificates_and_only_vendor_admins():

@@ -31,7 +31,7 @@ from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import issue, split_chain
 from tests.core.test_pdf import pdf_text
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
 
 

@@ -20,7 +20,7 @@ from src.core.tables import AuditEntry, CaughtMail, OutboxMessage, SentMail
 from src.core.tenancy import Actor
 from tests import factories
 from tests.core.outbox_support import queued, run, time_passes
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 pytestmark = pytest.mark.usefixtures("empty_broker")

@@ -17,7 +17,7 @@ from src.core.tables import CaughtMail, OutboxMessage, SentMail
 from src.workers import broker as broker_module
 from tests import factories
 from tests.core.outbox_support import queued, run
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 pytestmark = pytest.mark.usefixtures("empty_broker")

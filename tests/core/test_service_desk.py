@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from src.settings import Settings
 from tests import factories
 from tests.certificates.pki_support import issue
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import PortalClient, limited_app, text_of
 
 DESK = {

@@ -15,7 +15,7 @@ from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.settings import Settings
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 
 
 async def test_an_htmx_request_without_a_session_is_told_to_navigate_to_sign_in(client):

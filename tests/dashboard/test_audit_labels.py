@@ -15,7 +15,7 @@ from src.dashboard import labels
 from src.identity.auth import build_actor
 from src.tenants.services import organisations, users
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 SRC = Path(__file__).resolve().parents[2] / "src"

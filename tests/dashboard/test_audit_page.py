@@ -14,7 +14,7 @@ from src.core import audit, db
 from src.core.tables import AuditEntry
 from src.core.tenancy import Actor
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 

@@ -16,7 +16,7 @@ from src.dashboard import desk
 from src.tenants.services import requests
 from tests import factories
 from tests.certificates.workflow_support import actor_of, admin_actor, csr_pem, org_with_contact
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 

@@ -21,7 +21,7 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import rights
 from tests import factories
 from tests.certificates.pki_support import issue
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 from tests.tenants.test_compliance import sign_agreement
 from tests.tenants.test_rights import actor_of, module_id, subscribed_org

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from src.core.tables import CaughtAttachment, CaughtMail
 from src.settings import Settings, get_settings, override_settings
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import PortalClient, text_of
 
 

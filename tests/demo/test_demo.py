@@ -28,7 +28,7 @@ from src.tenants.tables import (
     Organisation,
     Person,
 )
-from tests import oidc_support
+from tests import oidc_support, signed_in
 from tests.support import text_of
 
 HSA_ID = re.compile(r"^SE\d{10}-[0-9A-Z]{4,}$")
@@ -300,7 +300,7 @@ async def test_the_sole_proprietorship_has_signed_and_has_one_subscription() -> 
 async def test_the_demo_pages_show_agreement_subscriptions_rights_and_banner(client: Any) -> None:
     await demo.seed()
     claims_of = dict(demo.demo_user_claims())
-    await oidc_support.sign_in(client, "demo-eva.janssen", claims_of["eva.janssen"], "eid")
+    await signed_in.sign_in(client, claims_of["eva.janssen"], "eid")
     agreement = text_of((await client.get("/organisation/agreement")).text)
     assert "Signed" in agreement and "Eva Janssen" in agreement
     subscriptions = text_of((await client.get("/organisation/subscriptions")).text)
@@ -309,7 +309,7 @@ async def test_the_demo_pages_show_agreement_subscriptions_rights_and_banner(cli
     assert "Contracting" in matrix and "Thijs Meijer" in matrix
     client.cookies.clear()
 
-    await oidc_support.sign_in(client, "demo-karin.johansson", claims_of["karin.johansson"], "card")
+    await signed_in.sign_in(client, claims_of["karin.johansson"], "card")
     agreement = text_of((await client.get("/organisation/agreement")).text)
     assert "Not signed" in agreement and "Sign the customer agreement" in agreement
     banners = text_of((await client.get("/banners")).text)

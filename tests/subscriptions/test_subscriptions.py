@@ -9,7 +9,7 @@ from src.subscriptions import services
 from src.subscriptions.catalogue import seed_catalogue
 from src.subscriptions.tables import Subscription
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import admin_headers, bearer_for
 from tests.support import text_of
 

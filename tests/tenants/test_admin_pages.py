@@ -10,7 +10,7 @@ import pytest
 from src.core.tables import AuditEntry
 from src.tenants.tables import Membership, Organisation, Person
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 BASE = "/admin/organisations"

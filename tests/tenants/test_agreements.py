@@ -16,7 +16,7 @@ from src.identity.auth import build_actor
 from src.tenants.services import agreements
 from src.tenants.tables import AgreementAcceptance, AgreementDocument, Membership
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import bearer_for
 from tests.support import text_of
 

@@ -17,7 +17,7 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import agreements, compliance
 from src.tenants.tables import LegacyTermsNotice
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 TODAY = dt.date.today()
@@ -240,7 +240,7 @@ async def test_smart_card_sign_in_is_not_affected_by_the_company_form(client):
     assert (await client.get("/services/webcert")).status_code == 200
 
 
-async def test_eid_sign_in_for_a_sole_proprietorship_may_use_webcert():
+async def test_eid_sign_in_for_a_sole_proprietorship_may_use_webcert(client):
     # rule AG-4
     org = await factories.organisation(
         country="SE",
@@ -250,7 +250,10 @@ async def test_eid_sign_in_for_a_sole_proprietorship_may_use_webcert():
         org_number=factories.org_number(),
     )
     user = await factories.member(org)
-    await compliance.check_sign_in_allowed(await actor_of(user), "eid", "webcert")
+    await sign_in_person(client, user["person_row"], provider="eid")
+    answer = await client.get("/services/webcert")
+    assert answer.status_code == 200
+    assert "only to sole proprietorships" not in text_of(answer.text)
 
 
 async def test_a_vendor_admin_announces_through_the_page(client):

@@ -9,7 +9,7 @@ import pytest
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import compliance, requests
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 from tests.tenants.test_compliance import admin_actor, announce, sign_agreement, subscribe
 from tests.tenants.test_rights import actor_of

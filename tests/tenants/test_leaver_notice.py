@@ -17,7 +17,7 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import leavers, users
 from src.tenants.tables import Person
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.tenants.test_compliance import actor_of, announce, sign_agreement, subscribe
 from tests.tenants.test_invitation import run_outbox
 

@@ -19,7 +19,7 @@ from src.settings import get_settings
 from src.tenants.tables import Membership, Person
 from src.tenants.tasks import invitation_text
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 from tests.tenants.test_invitation import run_outbox
 from tests.tenants.test_users_api import bearer

@@ -7,7 +7,7 @@ from typing import Any
 from src.core.tables import AuditEntry, OutboxMessage
 from src.tenants.tables import Membership
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 

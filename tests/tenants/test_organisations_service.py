@@ -15,7 +15,7 @@ from src.tenants.services import organisations
 from src.tenants.services.organisations import OrganisationQuery
 from src.tenants.tables import Membership, Organisation, Person
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 VALID_BSN = "111222333"

@@ -9,7 +9,7 @@ from src.core.tables import AuditEntry
 from src.identity.tables import ApiToken
 from src.tenants.tables import Membership
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 
 

@@ -11,7 +11,7 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import requests, rights
 from src.tenants.tables import Membership, UserRequest
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.support import text_of
 from tests.tenants.test_rights import actor_of, module_id, subscribed_org
 

@@ -16,7 +16,7 @@ from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, users
 from src.tenants.tables import Membership, ModuleRight
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import bearer_for
 from tests.support import text_of
 

@@ -9,7 +9,7 @@ from src.core.tables import AuditEntry
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.tables import Membership
 from tests import factories
-from tests.oidc_support import sign_in_person
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import bearer_for
 from tests.support import text_of
 from tests.tenants.test_rights import PORTAL, rights_url, subscribed_org
