@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
+from piccolo.columns import Column, ForeignKey
 from piccolo.query import Select
 from piccolo.table import Table
 
@@ -105,6 +107,46 @@ class TenantScope:
         if obj is None:
             raise NotFound()
         return obj
+
+
+def readable(actor: Actor, table: type[T], *columns: Any) -> Select[T]:
+    """Where every read of a tenant-owned table starts: all organisations' rows for a vendor
+    admin, only the organisation's the actor acts for otherwise (none without one). A table owned
+    through its parent (a revocation through its certificate) is filtered through that parent."""
+    query = table.select(*columns)
+    if actor.is_vendor_admin:
+        return query
+    return query.where(organisation_column(table) == (actor.organisation_id or 0))
+
+
+def organisation_column(table: type[Table]) -> Column:
+    """The column that names a tenant-owned row's organisation, following foreign keys."""
+    path = _organisation_path(table)
+    if path is None:
+        raise TypeError(f"{table.__name__} is not owned by an organisation")
+    column: Any = table
+    for name in path:
+        column = getattr(column, name)
+    return column
+
+
+@cache
+def _organisation_path(table: type[Table], depth: int = 0) -> tuple[str, ...] | None:
+    names = {c._meta.name for c in table._meta.columns}
+    if "organisation" in names:
+        return ("organisation",)
+    if "organisation_id" in names:
+        return ("organisation_id",)
+    if depth > 3:
+        return None
+    for fk in table._meta.foreign_key_columns:
+        target = fk._foreign_key_meta.resolved_references
+        if target is table or not isinstance(fk, ForeignKey):
+            continue
+        rest = _organisation_path(target, depth + 1)
+        if rest is not None:
+            return (fk._meta.name, *rest)
+    return None
 
 
 class TenantQuery(Prepared):

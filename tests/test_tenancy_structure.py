@@ -1,0 +1,304 @@
+"""Tenancy by structure: a tenant-owned table is queried only in its domain's repository.
+
+A table is tenant-owned when it has a foreign key to the organisation (or an `organisation_id`
+column), or a foreign key to a tenant-owned table (a revocation belongs to its certificate's
+organisation). The set is found from the tables, so a new table is covered the day it is added.
+
+Its rows are read and written only in `src/<domain>/repository.py` (or a `repository/` package),
+whose reads start from `readable(actor, ...)` or a `TenantScope`, and in the few modules named
+below that answer for every organisation by design, each with the reason. Anywhere else, a
+query of such a table (`Table.select(...)`, `.objects()`, `.insert()`, `.update()`, `.delete()`,
+`.count()`, `.exists()`, `.raw()`, or a new row `Table(...)`) fails this test with its place.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+from piccolo.columns import ForeignKey
+from piccolo.table import Table
+
+import src.domains  # noqa: F401  (imports every domain's tables)
+from src.tenants.tables import Organisation
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+
+QUERIES = {"select", "objects", "insert", "update", "delete", "count", "exists", "raw", "add_m2m"}
+
+# Modules that answer for every organisation by design, and why.
+SYSTEM_MODULES: dict[str, str] = {}
+
+# Queries not yet moved into a repository, once per query. This list only shrinks.
+NOT_YET_MOVED: list[str] = [
+    "src/certificates/applications.py Certificate.select",
+    "src/certificates/applications.py CertificateApplication(...)",
+    "src/certificates/applications.py CertificateApplication.insert",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.select",
+    "src/certificates/applications.py CertificateApplication.update",
+    "src/certificates/applications.py Membership.select",
+    "src/certificates/applications.py Membership.select",
+    "src/certificates/confirmation.py Certificate.select",
+    "src/certificates/confirmation.py Membership.select",
+    "src/certificates/dashboard.py Certificate.count",
+    "src/certificates/dashboard.py Certificate.count",
+    "src/certificates/dashboard.py Certificate.select",
+    "src/certificates/dashboard.py Certificate.select",
+    "src/certificates/dashboard.py Certificate.select",
+    "src/certificates/dashboard.py CertificateApplication.count",
+    "src/certificates/dashboard.py ManualRevocationRequest.count",
+    "src/certificates/dashboard.py Revocation.select",
+    "src/certificates/dashboard.py Revocation.select",
+    "src/certificates/fees.py Certificate.select",
+    "src/certificates/fees.py Certificate.select",
+    "src/certificates/fees.py Certificate.select",
+    "src/certificates/fees.py Certificate.update",
+    "src/certificates/fees.py CertificateApplication.select",
+    "src/certificates/handlers.py Certificate.exists",
+    "src/certificates/handlers.py Certificate.select",
+    "src/certificates/handlers.py Certificate.update",
+    "src/certificates/issuance.py Certificate(...)",
+    "src/certificates/issuance.py Certificate.insert",
+    "src/certificates/issuance.py Certificate.select",
+    "src/certificates/manual.py Certificate.select",
+    "src/certificates/manual.py Certificate.select",
+    "src/certificates/manual.py EvidenceFile(...)",
+    "src/certificates/manual.py EvidenceFile.insert",
+    "src/certificates/manual.py EvidenceFile.select",
+    "src/certificates/manual.py EvidenceFile.select",
+    "src/certificates/manual.py ManualRevocationRequest(...)",
+    "src/certificates/manual.py ManualRevocationRequest.insert",
+    "src/certificates/manual.py ManualRevocationRequest.select",
+    "src/certificates/manual.py ManualRevocationRequest.select",
+    "src/certificates/manual.py ManualRevocationRequest.update",
+    "src/certificates/manual.py ManualRevocationRequest.update",
+    "src/certificates/manual.py ManualRevocationRequest.update",
+    "src/certificates/publication.py Certificate.select",
+    "src/certificates/publication.py Revocation.count",
+    "src/certificates/publication.py Revocation.count",
+    "src/certificates/publication.py Revocation.raw",
+    "src/certificates/publication.py Revocation.select",
+    "src/certificates/publication.py Revocation.select",
+    "src/certificates/publication.py SQL certificate",
+    "src/certificates/publication.py SQL revocation",
+    "src/certificates/renewal.py Certificate.select",
+    "src/certificates/renewal.py Certificate.select",
+    "src/certificates/renewal.py CertificateApplication.select",
+    "src/certificates/renewal.py Membership.select",
+    "src/certificates/renewal.py RenewalLetter(...)",
+    "src/certificates/renewal.py RenewalLetter.insert",
+    "src/certificates/renewal.py RenewalLetter.select",
+    "src/certificates/revocation.py Certificate.select",
+    "src/certificates/revocation.py Certificate.select",
+    "src/certificates/revocation.py Certificate.select",
+    "src/certificates/revocation.py Certificate.update",
+    "src/certificates/revocation.py Membership.select",
+    "src/certificates/revocation.py Revocation(...)",
+    "src/certificates/revocation.py Revocation.insert",
+    "src/cli.py Membership.select",
+    "src/core/audit.py AuditEntry(...)",
+    "src/core/audit.py AuditEntry.insert",
+    "src/dashboard/export.py Revocation.select",
+    "src/dashboard/services.py AuditEntry.select",
+    "src/dashboard/services.py AuditEntry.select",
+    "src/demo/people.py Membership(...)",
+    "src/demo/people.py Membership.exists",
+    "src/demo/people.py Membership.insert",
+    "src/demo/state.py AgreementAcceptance.exists",
+    "src/demo/state.py Membership.exists",
+    "src/demo/state.py Membership.select",
+    "src/demo/state.py ModuleRight.exists",
+    "src/demo/state.py Subscription.exists",
+    "src/identity/auth.py ApiToken.select",
+    "src/identity/auth.py ApiToken.update",
+    "src/identity/auth.py Membership.select",
+    "src/identity/auth.py Membership.select",
+    "src/identity/services.py ApiToken(...)",
+    "src/identity/services.py ApiToken.insert",
+    "src/identity/services.py ApiToken.select",
+    "src/identity/services.py ApiToken.select",
+    "src/identity/services.py ApiToken.update",
+    "src/identity/services.py Membership.select",
+    "src/subscriptions/charges.py Charge(...)",
+    "src/subscriptions/charges.py Charge.insert",
+    "src/subscriptions/charges.py Charge.select",
+    "src/subscriptions/charges.py Charge.update",
+    "src/subscriptions/services.py Subscription(...)",
+    "src/subscriptions/services.py Subscription.insert",
+    "src/subscriptions/services.py Subscription.select",
+    "src/subscriptions/services.py Subscription.select",
+    "src/subscriptions/services.py Subscription.update",
+    "src/tenants/services/agreements.py AgreementAcceptance(...)",
+    "src/tenants/services/agreements.py AgreementAcceptance.insert",
+    "src/tenants/services/agreements.py AgreementAcceptance.select",
+    "src/tenants/services/agreements.py AgreementAcceptance.select",
+    "src/tenants/services/agreements.py AgreementAcceptance.select",
+    "src/tenants/services/agreements.py Membership.select",
+    "src/tenants/services/agreements.py Membership.select",
+    "src/tenants/services/compliance.py AgreementAcceptance.select",
+    "src/tenants/services/compliance.py Membership.select",
+    "src/tenants/services/invitations.py Membership.delete",
+    "src/tenants/services/invitations.py Membership.select",
+    "src/tenants/services/invitations.py Membership.select",
+    "src/tenants/services/invitations.py Membership.select",
+    "src/tenants/services/invitations.py Membership.update",
+    "src/tenants/services/invitations.py Membership.update",
+    "src/tenants/services/invitations.py ModuleRight.delete",
+    "src/tenants/services/invitations.py UserRequest.update",
+    "src/tenants/services/organisations.py Membership(...)",
+    "src/tenants/services/organisations.py Membership.insert",
+    "src/tenants/services/organisations.py Membership.update",
+    "src/tenants/services/people.py Membership.count",
+    "src/tenants/services/people.py Membership.select",
+    "src/tenants/services/requests.py UserRequest(...)",
+    "src/tenants/services/requests.py UserRequest.count",
+    "src/tenants/services/requests.py UserRequest.insert",
+    "src/tenants/services/requests.py UserRequest.select",
+    "src/tenants/services/requests.py UserRequest.select",
+    "src/tenants/services/requests.py UserRequest.update",
+    "src/tenants/services/requests.py UserRequest.update",
+    "src/tenants/services/rights.py ModuleRight(...)",
+    "src/tenants/services/rights.py ModuleRight.delete",
+    "src/tenants/services/rights.py ModuleRight.delete",
+    "src/tenants/services/rights.py ModuleRight.insert",
+    "src/tenants/services/rights.py ModuleRight.select",
+    "src/tenants/services/rights.py ModuleRight.select",
+    "src/tenants/services/rights.py ModuleRight.select",
+    "src/tenants/services/rights.py ModuleRight.select",
+    "src/tenants/services/rights.py ModuleRight.update",
+    "src/tenants/services/rights.py ModuleRight.update",
+    "src/tenants/services/users.py Membership(...)",
+    "src/tenants/services/users.py Membership.count",
+    "src/tenants/services/users.py Membership.insert",
+    "src/tenants/services/users.py Membership.select",
+    "src/tenants/services/users.py Membership.update",
+    "src/tenants/services/users.py Membership.update",
+    "src/tenants/tasks.py Membership.select",
+    "src/tenants/tasks.py Membership.update",
+]
+
+
+def _all_tables() -> list[type[Table]]:
+    seen: list[type[Table]] = []
+    todo = list(Table.__subclasses__())
+    while todo:
+        table = todo.pop()
+        if table not in seen:
+            seen.append(table)
+            todo.extend(table.__subclasses__())
+    return [t for t in seen if t.__module__.startswith("src.")]
+
+
+def tenant_owned() -> set[str]:
+    return {t.__name__ for t in _tenant_owned_tables()}
+
+
+def _tenant_owned_tables() -> set[type[Table]]:
+    tables = _all_tables()
+    owned: set[type[Table]] = set()
+    changed = True
+    while changed:
+        changed = False
+        for table in tables:
+            if table in owned or table is Organisation:
+                continue
+            for column in table._meta.columns:
+                target = None
+                if isinstance(column, ForeignKey):
+                    target = column._foreign_key_meta.resolved_references
+                if target is Organisation or target in owned or column._meta.name == "organisation_id":
+                    owned.add(table)
+                    changed = True
+                    break
+    return owned
+
+
+def _is_allowed(relative: str) -> bool:
+    parts = relative.split("/")
+    return (
+        parts[-1] == "repository.py"
+        or "repository" in parts[:-1]
+        or relative in SYSTEM_MODULES
+        or "piccolo_migrations" in parts
+    )
+
+
+def _table_names(tree: ast.Module, owned: set[str]) -> dict[str, str]:
+    """Local name -> table name, for the tenant-owned tables this module imports."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("tables"):
+            for alias in node.names:
+                if alias.name in owned:
+                    names[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ClassDef) and node.name in owned:
+            names[node.name] = node.name
+    return names
+
+
+def queries_outside_repositories() -> list[str]:
+    """One line per query: `path Table.method` (no line numbers, so that edits elsewhere in a
+    file do not change it)."""
+    tables = _tenant_owned_tables()
+    owned = {t.__name__ for t in tables}
+    sql = re.compile(
+        r"\b(?:FROM|JOIN|INTO|UPDATE)\s+\"?("
+        + "|".join(re.escape(t._meta.tablename) for t in tables)
+        + r")\b\"?",
+        re.IGNORECASE,
+    )
+    found: list[str] = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        if _is_allowed(relative):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for match in sql.finditer(node.value):
+                    found.append(f"{relative} SQL {match.group(1)}")
+        names = _table_names(tree, owned)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in QUERIES
+                and isinstance(func.value, ast.Name)
+                and func.value.id in names
+            ):
+                found.append(f"{relative} {names[func.value.id]}.{func.attr}")
+            elif isinstance(func, ast.Name) and func.id in names:
+                found.append(f"{relative} {names[func.id]}(...)")
+    return found
+
+
+def test_the_tenant_owned_tables_are_found_from_the_tables():
+    owned = tenant_owned()
+    # Direct owners, and rows that belong to a tenant through their parent.
+    assert {"Membership", "Certificate", "Subscription", "Revocation"} <= owned
+    assert not {"Organisation", "Person", "Service"} & owned
+
+
+def test_tenant_owned_tables_are_queried_only_in_repositories_and_named_system_modules():
+    found = Counter(queries_outside_repositories())
+    waiting = Counter(NOT_YET_MOVED)
+    new = sorted((found - waiting).elements())
+    assert not new, "queries of tenant-owned tables outside a repository:\n" + "\n".join(new)
+    moved = sorted((waiting - found).elements())
+    assert not moved, "moved into a repository: take them off NOT_YET_MOVED:\n" + "\n".join(moved)
+
+
+def test_every_named_system_module_exists_and_says_why():
+    for relative, reason in SYSTEM_MODULES.items():
+        assert (ROOT / relative).is_file(), relative
+        assert len(reason) > 20, relative
