@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import os
 import re
@@ -185,3 +186,11 @@ def route_table(app: Litestar, ints: list[str], strings: list[str]) -> list[Rout
                     body = "json" if takes == RequestEncodingType.JSON else "form"
                 out.append(RouteRequest(method, path, query, body))
     return out
+
+
+def vendor_today() -> dt.date:
+    """Today as the portal counts it: in the vendor's time zone (Europe/Amsterdam), not the
+    machine's. Past 23:00 UTC in winter the two differ by a day."""
+    from src.core.i18n import timezone_for
+
+    return dt.datetime.now(timezone_for(None)).date()

@@ -11,6 +11,7 @@ from playwright.async_api import Browser, expect
 from tests import factories
 from tests.browser.conftest import shot, sign_in_as_vendor_admin
 from tests.oidc_support import EID_CLAIM, set_user
+from tests.support import vendor_today
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +37,7 @@ async def test_an_announcement_is_published_corrected_and_withdrawn(live_server,
     org = await factories.organisation(name="Huisartsenpraktijk West B.V.")
     user = await factories.member(org, name="Ursula Smit")
     set_user("ursula", {EID_CLAIM: user["person_row"]["personal_identity_number"]})
-    today = dt.date.today()
+    today = vendor_today()
 
     page = await sign_in_as_vendor_admin(context, live_server, admin)
     width = page.viewport_size["width"] if page.viewport_size else 1280

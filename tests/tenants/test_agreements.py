@@ -18,9 +18,9 @@ from src.tenants.tables import AgreementAcceptance, AgreementDocument, Membershi
 from tests import factories
 from tests.signed_in import sign_in_person
 from tests.subscriptions.support import bearer_for
-from tests.support import text_of
+from tests.support import text_of, vendor_today
 
-TODAY = dt.date.today()
+TODAY = vendor_today()
 
 
 def pdf_text(pdf: bytes) -> str:

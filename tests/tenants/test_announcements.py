@@ -14,10 +14,10 @@ from src.tenants.services import announcements
 from src.tenants.tables import Announcement
 from tests import factories
 from tests.signed_in import sign_in_person
-from tests.support import text_of
+from tests.support import text_of, vendor_today
 from tests.tenants.test_rights import actor_of, subscribed_org
 
-TODAY = dt.date.today()
+TODAY = vendor_today()
 TEXTS = {
     "nl": "Nieuwe berichtenstandaard iWmo 3.2",
     "sv": "Ny meddelandestandard",

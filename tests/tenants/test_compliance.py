@@ -18,9 +18,9 @@ from src.tenants.services import agreements, compliance
 from src.tenants.tables import LegacyTermsNotice
 from tests import factories
 from tests.signed_in import sign_in_person
-from tests.support import text_of
+from tests.support import text_of, vendor_today
 
-TODAY = dt.date.today()
+TODAY = vendor_today()
 
 
 async def admin_actor() -> Any:

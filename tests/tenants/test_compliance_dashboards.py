@@ -10,11 +10,11 @@ from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import compliance, requests
 from tests import factories
 from tests.signed_in import sign_in_person
-from tests.support import text_of
+from tests.support import text_of, vendor_today
 from tests.tenants.test_compliance import admin_actor, announce, sign_agreement, subscribe
 from tests.tenants.test_rights import actor_of
 
-TODAY = dt.date.today()
+TODAY = vendor_today()
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,11 @@ from src.tenants.services import leavers, users
 from src.tenants.tables import Person
 from tests import factories
 from tests.signed_in import sign_in_person
+from tests.support import vendor_today
 from tests.tenants.test_compliance import actor_of, announce, sign_agreement, subscribe
 from tests.tenants.test_invitation import run_outbox
 
-TODAY = dt.date.today()
+TODAY = vendor_today()
 
 
 @pytest.fixture(autouse=True)
