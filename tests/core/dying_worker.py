@@ -68,7 +68,7 @@ def start(key: str, step: str, smtp_port: int, mail_from: str) -> subprocess.Pop
 def killed(process: subprocess.Popen[bytes], server: HoldingServer | None = None) -> None:
     """Wait for the worker to die; kill it first when the server holds its answer."""
     if server is not None and server.hold_at:
-        assert server.holding.wait(30), "the worker never reached the server's held step"
+        assert server.holding.wait(180), "the worker never reached the server's held step"
         process.kill()
     assert process.wait(60) == -signal.SIGKILL
     if server is not None:
