@@ -41,9 +41,9 @@ async def seed(certificates: int, revoked: int, work: Path) -> list[dict[str, st
     from cryptography.x509 import ocsp
     from cryptography.x509.oid import NameOID
 
-    from src.certificates import pki
-    from src.certificates.issuance import issue_certificate
-    from src.certificates.revocation import revoke_certificate
+    from src.certificates.services import pki
+    from src.certificates.services.issuance import issue_certificate
+    from src.certificates.services.revocation import revoke_certificate
     from src.cli import migrate_all
     from src.core import db
     from src.core.tenancy import SYSTEM

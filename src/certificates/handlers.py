@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from src.certificates import reasons
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate
 from src.core import audit, events
 from src.core.tenancy import Actor

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from src.certificates.issuance import IssuedCertificate, issue_certificate
+from src.certificates.services.issuance import IssuedCertificate, issue_certificate
 from src.core import db
 from tests import factories
 

@@ -17,8 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from litestar.testing import AsyncTestClient
 
-from src.certificates import publication, reasons
-from src.certificates.revocation import revoke_certificate
+from src.certificates import reasons
+from src.certificates.services import crl as crl_service
+from src.certificates.services import ocsp as ocsp_service
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate, CrlState, Revocation
 from src.core import db, i18n
 from src.core.errors import Conflict
@@ -397,8 +399,8 @@ async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deacti
     certificate = (
         await Certificate.select(Certificate.issuer).where(Certificate.id == personal.certificate_id).first()
     )
-    assert await publication.current_crl(certificate["issuer"])  # the CRL as published before
-    before = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    assert await crl_service.current_crl(certificate["issuer"])  # the CRL as published before
+    before = ocsp.load_der_ocsp_response(await ocsp_service.answer(ocsp_request))
     assert before.certificate_status == ocsp.OCSPCertStatus.GOOD
 
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
@@ -413,7 +415,7 @@ async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deacti
         listed.extensions.get_extension_for_class(x509.CRLReason).value.reason
         == x509.ReasonFlags.affiliation_changed
     )
-    after = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    after = ocsp.load_der_ocsp_response(await ocsp_service.answer(ocsp_request))
     assert after.certificate_status == ocsp.OCSPCertStatus.REVOKED
 
 

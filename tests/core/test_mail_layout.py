@@ -7,7 +7,7 @@ import dataclasses
 import json
 import os
 
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services.revocation import revoke_certificate
 from src.core import i18n, mail
 from src.core.tables import OutboxMessage
 from src.core.tenancy import SYSTEM

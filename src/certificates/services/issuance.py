@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from src.certificates import pki
+from src.certificates.services import pki
 from src.certificates.tables import Certificate
 from src.core import audit, db
 from src.core.errors import InputError

@@ -4,7 +4,7 @@ REV-3 reason mapped to its RFC 5280 code, an audit row and a mail to the subscri
 `revoke` is the whole unit of work; `revoke_certificate` runs inside a caller's transaction (a
 manual request, a user's deactivation). Either way the revocation registers its publication on
 the unit of work: once the transaction has committed, this process's OCSP answers are renewed at
-once and a new CRL is made (`publication.after_revocation`), whichever path revoked. Other
+once and a new CRL is made (`crl.after_revocation`), whichever path revoked. Other
 processes' OCSP responders notice within half a second (they poll a revocation count), and a
 CRL is also renewed when it is fetched and stale, and daily."""
 
@@ -14,8 +14,9 @@ import datetime as dt
 import functools
 from typing import Any
 
-from src.certificates import publication, reasons
-from src.certificates.issuance import verify_code
+from src.certificates import reasons
+from src.certificates.services import crl
+from src.certificates.services.issuance import verify_code
 from src.certificates.tables import Certificate, Revocation
 from src.core import audit, db, mail, outbox
 from src.core.errors import Conflict, InputError, NotFound
@@ -81,7 +82,7 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
             channel=channel,
             revoked_by=actor.person_id or None,
             client_address=actor.client_address[:64],
-            crl_entry=publication.encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
+            crl_entry=crl.encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
         )
     ).returning(Revocation.id)
     revocation_id = int(rows[0]["id"])
@@ -103,7 +104,7 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
     await _notify_subscriber(cert, org, revoked_at, reason, revocation_id)
     # Once committed: OCSP answers at once, then a new CRL (once per CA, however many revoked).
     issuer_id = int(cert["issuer"])
-    await db.on_commit(functools.partial(publication.after_revocation, issuer_id), key=("crl", issuer_id))
+    await db.on_commit(functools.partial(crl.after_revocation, issuer_id), key=("crl", issuer_id))
     return {
         "certificate_id": certificate_id,
         "number": cert["number"],

@@ -15,7 +15,7 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from src.certificates import reasons
-from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
+from src.certificates.services.revocation import check_code, find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, format_datetime
 from src.core.pdf import render_pdf
