@@ -23,14 +23,13 @@ from cryptography.x509 import ocsp
 from src.certificates.services import crl as crl_service
 from src.certificates.services.revocation import revoke_certificate
 from src.core import db
-from src.core.tenancy import SYSTEM
-from tests.certificates.pki_support import issue, openssl, split_chain, write
+from tests.certificates.pki_support import VENDOR, issue, openssl, split_chain, write
 from tests.workers.conftest import wait_until
 
 
 async def _revoke(certificate_id: int, reason: str = "organisation_ceased") -> dict:
     async with db.transaction():
-        return await revoke_certificate(SYSTEM, certificate_id, reason, "portal")
+        return await revoke_certificate(VENDOR, certificate_id, reason, "portal")
 
 
 def _files(tmp_path: Path, leaf_pem: str, chain_pem: str) -> None:
@@ -118,7 +117,7 @@ async def test_daily_job_renews_only_stale_crls(monkeypatch: pytest.MonkeyPatch)
     assert await crl_service.refresh_crls() == 0  # fresh: left alone
     monkeypatch.setattr(crl_service, "after_revocation", _told_nobody)
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
     assert await crl_service.refresh_crls() == 1  # a revocation it does not list yet
 
 
@@ -126,7 +125,7 @@ async def test_a_revocation_publishes_a_new_crl_as_it_commits() -> None:
     issued, _, _ = await issue()
     assert await crl_service.refresh_crls() == 1
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
     assert await crl_service.refresh_crls() == 0  # already renewed after the commit
 
 
@@ -223,7 +222,7 @@ async def test_revocation_by_another_process_is_seen_by_the_responder(
     assert "leaf.pem: good" in await _ocsp(tmp_path, live_url, "-cert", "leaf.pem", "-no_nonce")
     monkeypatch.setattr(crl_service, "after_revocation", _told_nobody)
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "user_left", "user_left")
+        await revoke_certificate(VENDOR, issued.certificate_id, "user_left", "user_left")
     answers: list[str] = []
 
     async def revoked() -> bool:

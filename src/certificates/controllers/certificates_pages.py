@@ -73,7 +73,7 @@ class OrganisationCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
     ) -> Response[Any]:
         certificate = await self._own(actor, number)
-        chain = await overview.chain_of(certificate["id"])
+        chain = await overview.chain_of(actor, certificate["id"])
         return pem_response(certificate["pem"] + chain, f"{certificate['number']}-chain.pem")
 
     async def _own(self, actor: Actor, number: str) -> dict[str, Any]:

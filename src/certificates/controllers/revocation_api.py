@@ -42,7 +42,7 @@ class RevocationApi(Controller):
     async def revoke(
         self, actor: NamedDependency[Actor], number: FromPath[str], data: JSONBody[RevokeRequest]
     ) -> RevocationResult:
-        cert = await find_by_number(number)
+        cert = await find_by_number(actor, number)
         if cert is None:
             raise NotFound()
         TenantScope(actor, cert["organisation"]).require_contact_person()

@@ -13,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from src.certificates.repository import applications as application_rows
+from src.certificates.repository import people
 from src.certificates.services.csr import CheckedCsr, check_hostname, check_names, read_csr, split_names
-from src.certificates.tables import CertificateApplication
 from src.core import audit, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope
-from src.tenants.tables import Membership, Organisation
+from src.tenants.tables import Organisation
 
 KINDS = ("server", "personal")
 
@@ -37,17 +38,12 @@ class ApplicationInput:
     renewal_of_number: str | None = None
 
 
-async def _holder(organisation_id: int, membership_id: int | None) -> dict[str, Any]:
+async def _holder(scope: TenantScope, membership_id: int | None) -> dict[str, Any]:
     if not membership_id:
         raise InputError(
             {"holder_user_id": _("Choose the certificate holder, a person of the organisation.")}
         )
-    row = (
-        await Membership.select()
-        .where(Membership.id == membership_id)
-        .where(Membership.organisation == organisation_id)
-        .first()
-    )
+    row = await people.member(scope, membership_id)
     if row is None:
         raise InputError({"holder_user_id": _("The certificate holder must be a user of this organisation.")})
     if not row["active"]:
@@ -57,14 +53,9 @@ async def _holder(organisation_id: int, membership_id: int | None) -> dict[str, 
     return row
 
 
-async def _pending_names(organisation_id: int) -> dict[str, int]:
-    rows = await (
-        CertificateApplication.select(CertificateApplication.id, CertificateApplication.dns_names)
-        .where(CertificateApplication.organisation == organisation_id)
-        .where(CertificateApplication.status == "pending")
-    )
+async def _pending_names(scope: TenantScope) -> dict[str, int]:
     taken: dict[str, int] = {}
-    for row in rows:
+    for row in await application_rows.pending_names(scope):
         for name in _json_list(row["dns_names"]):
             taken[name] = row["id"]
     return taken
@@ -120,7 +111,7 @@ async def apply(actor: Actor, organisation_id: int, data: ApplicationInput) -> d
                 "Only a server certificate can be for a connection to the national switch point."
             )
     try:
-        await _holder(organisation_id, data.holder_membership_id)
+        await _holder(scope, data.holder_membership_id)
     except InputError as exc:
         errors.update(exc.errors)
     if errors:
@@ -130,9 +121,9 @@ async def apply(actor: Actor, organisation_id: int, data: ApplicationInput) -> d
         organisation = await Organisation.select().where(Organisation.id == organisation_id).first()
         if organisation is None:
             raise NotFound()
-        holder = await _holder(organisation_id, data.holder_membership_id)
+        holder = await _holder(scope, data.holder_membership_id)
         await _lock_organisation(organisation_id)
-        taken = await _pending_names(organisation_id)
+        taken = await _pending_names(scope)
         clash = [name for name in names if name in taken]
         if clash:
             raise InputError(
@@ -144,21 +135,18 @@ async def apply(actor: Actor, organisation_id: int, data: ApplicationInput) -> d
                     )
                 }
             )
-        rows = await CertificateApplication.insert(
-            CertificateApplication(
-                organisation=organisation_id,
-                kind=kind,
-                status="pending",
-                csr_pem=checked.pem,
-                public_key_sha256=checked.public_key_sha256,
-                dns_names=names,
-                holder=holder["id"],
-                lsp_connection=lsp,
-                renewal_of_number=(data.renewal_of_number or None),
-                submitted_by=actor.person_id or None,
-            )
-        ).returning(*CertificateApplication.all_columns())
-        row = rows[0]
+        row = await application_rows.add_application(
+            scope,
+            kind=kind,
+            status="pending",
+            csr_pem=checked.pem,
+            public_key_sha256=checked.public_key_sha256,
+            dns_names=names,
+            holder=holder["id"],
+            lsp_connection=lsp,
+            renewal_of_number=(data.renewal_of_number or None),
+            submitted_by=actor.person_id or None,
+        )
         await audit.record(
             actor,
             "certificates.application_submitted",
@@ -177,29 +165,6 @@ async def apply(actor: Actor, organisation_id: int, data: ApplicationInput) -> d
     return await get_application(actor, organisation_id, row["id"])
 
 
-_COLUMNS = (
-    CertificateApplication.id,
-    CertificateApplication.organisation,
-    CertificateApplication.organisation.name.as_alias("organisation_name"),
-    CertificateApplication.kind,
-    CertificateApplication.status,
-    CertificateApplication.csr_pem,
-    CertificateApplication.public_key_sha256,
-    CertificateApplication.dns_names,
-    CertificateApplication.holder,
-    CertificateApplication.holder.name.as_alias("holder_name"),
-    CertificateApplication.holder.email.as_alias("holder_email"),
-    CertificateApplication.holder.person.as_alias("holder_person_id"),
-    CertificateApplication.lsp_connection,
-    CertificateApplication.renewal_of_number,
-    CertificateApplication.submitted_by.name.as_alias("submitted_by_name"),
-    CertificateApplication.submitted_at,
-    CertificateApplication.reviewed_by.name.as_alias("reviewed_by_name"),
-    CertificateApplication.reviewed_at,
-    CertificateApplication.rejection_reason,
-)
-
-
 def present(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["dns_names"] = _json_list(row.get("dns_names"))
@@ -209,24 +174,17 @@ def present(row: dict[str, Any]) -> dict[str, Any]:
 async def list_applications(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    rows = await scope.select(CertificateApplication, *_COLUMNS).order_by(
-        CertificateApplication.id, ascending=False
-    )
-    return [present(r) for r in rows]
+    return [present(r) for r in await application_rows.organisation_applications(scope)]
 
 
 async def get_application(actor: Actor, organisation_id: int, application_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    return present(await scope.get(CertificateApplication, application_id, *_COLUMNS))
+    return present(await application_rows.organisation_application(scope, application_id))
 
 
 async def holder_choices(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     """Active users of the organisation, for the holder field."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    return list(
-        await scope.select(Membership, Membership.id, Membership.name, Membership.email)
-        .where(Membership.active.eq(True))
-        .order_by(Membership.name)
-    )
+    return await people.active_members(scope)

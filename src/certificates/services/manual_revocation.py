@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from src.certificates import reasons
-from src.certificates.tables import Certificate, EvidenceFile, ManualRevocationRequest
+from src.certificates.repository import certificates as certificate_rows
+from src.certificates.repository import revocations as revocation_rows
+from src.certificates.tables import ManualRevocationRequest
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
@@ -147,7 +149,7 @@ async def record_request(
             errors.update(exc.errors)
     certificate = None
     if number and "certificate_number" not in errors:
-        certificate = await Certificate.select().where(Certificate.number == number).first()
+        certificate = await certificate_rows.certificate_by_number(actor, number)
         if certificate is None:
             errors["certificate_number"] = _("No certificate has this number. Check the form.")
         elif certificate["revoked_at"] is not None:
@@ -164,34 +166,33 @@ async def record_request(
                 created.append(path)
             stored[field] = (digest, path, upload)
         async with db.transaction():
-            rows = await ManualRevocationRequest.insert(
-                ManualRevocationRequest(
-                    certificate_number=number,
-                    certificate=certificate["id"],
-                    received_via=received_via,
-                    received_on=day,
-                    requester_name=requester,
-                    reason=reason,
-                    checklist={},
-                    status="awaiting",
-                    recorded_by=actor.person_id or None,
-                    notes=(notes or "").strip()[:5000],
-                )
-            ).returning(ManualRevocationRequest.id)
-            request_id = int(rows[0]["id"])
+            evidence = []
             for field, (digest, path, upload) in stored.items():
                 content_type, extension = found[field]
-                await EvidenceFile.insert(
-                    EvidenceFile(
-                        request=request_id,
-                        kind=field,
-                        filename=_safe_name(upload.filename, extension),
-                        content_type=content_type,
-                        size=len(upload.content),
-                        sha256=digest,
-                        storage_path=str(path.relative_to(evidence_dir())),
-                    )
+                evidence.append(
+                    {
+                        "kind": field,
+                        "filename": _safe_name(upload.filename, extension),
+                        "content_type": content_type,
+                        "size": len(upload.content),
+                        "sha256": digest,
+                        "storage_path": str(path.relative_to(evidence_dir())),
+                    }
                 )
+            request_id = await revocation_rows.add_request(
+                actor,
+                evidence,
+                certificate_number=number,
+                certificate=certificate["id"],
+                received_via=received_via,
+                received_on=day,
+                requester_name=requester,
+                reason=reason,
+                checklist={},
+                status="awaiting",
+                recorded_by=actor.person_id or None,
+                notes=(notes or "").strip()[:5000],
+            )
             await audit.record(
                 actor,
                 "certificates.manual_revocation_recorded",
@@ -217,21 +218,7 @@ async def record_request(
 
 async def get_request(actor: Actor, request_id: int) -> dict[str, Any]:
     require_vendor_admin(actor)
-    certificate: Any = ManualRevocationRequest.certificate  # joins further than piccolo's types see
-    row = (
-        await ManualRevocationRequest.select(
-            *ManualRevocationRequest.all_columns(),
-            ManualRevocationRequest.recorded_by.name.as_alias("recorded_by_name"),
-            ManualRevocationRequest.executed_by.name.as_alias("executed_by_name"),
-            certificate.organisation.name.as_alias("organisation_name"),
-            certificate.organisation.agb_code.as_alias("organisation_agb_code"),
-            certificate.organisation.kvk_number.as_alias("organisation_kvk_number"),
-            certificate.holder.name.as_alias("holder_name"),
-            certificate.revoked_at.as_alias("certificate_revoked_at"),
-        )
-        .where(ManualRevocationRequest.id == request_id)
-        .first()
-    )
+    row = await revocation_rows.request(actor, request_id)
     if row is None:
         raise NotFound()
     checklist = row["checklist"]
@@ -241,22 +228,14 @@ async def get_request(actor: Actor, request_id: int) -> dict[str, Any]:
         checklist = json.loads(checklist or "{}")
     row["checklist"] = checklist or {}
     row["checklist_complete"] = all(row["checklist"].get(item) is True for item in CHECKLIST)
-    row["evidence"] = list(
-        await EvidenceFile.select().where(EvidenceFile.request == request_id).order_by(EvidenceFile.id)
-    )
+    row["evidence"] = await revocation_rows.evidence_of(actor, request_id)
     return row
 
 
 async def list_requests(actor: Actor, status: str = "") -> list[dict[str, Any]]:
     require_vendor_admin(actor)
-    certificate: Any = ManualRevocationRequest.certificate
-    select = ManualRevocationRequest.select(
-        *ManualRevocationRequest.all_columns(),
-        certificate.organisation.name.as_alias("organisation_name"),
-    )
-    if status in ("awaiting", "executed", "refused"):
-        select = select.where(ManualRevocationRequest.status == status)
-    rows = await select.order_by(ManualRevocationRequest.recorded_at, ascending=False).limit(500)
+    wanted = status if status in ("awaiting", "executed", "refused") else ""
+    rows = await revocation_rows.requests(actor, wanted)
     return sorted(rows, key=lambda r: r["status"] != "awaiting")
 
 
@@ -278,13 +257,13 @@ async def confirm_checklist(actor: Actor, request_id: int, ticked: dict[str, boo
             "confirmed_by": actor.label,
             "confirmed_at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        await ManualRevocationRequest.update({ManualRevocationRequest.checklist: checklist}).where(
-            ManualRevocationRequest.id == request_id
+        await revocation_rows.update_request(
+            actor, request_id, {ManualRevocationRequest.checklist: checklist}
         )
         await audit.record(
             actor,
             "certificates.manual_revocation_checked",
-            organisation_id=await _organisation_of(row),
+            organisation_id=await _organisation_of(actor, row),
             object_type="manual_revocation_request",
             object_id=request_id,
             after=checklist,
@@ -292,12 +271,10 @@ async def confirm_checklist(actor: Actor, request_id: int, ticked: dict[str, boo
     return await get_request(actor, request_id)
 
 
-async def _organisation_of(row: dict[str, Any]) -> int | None:
+async def _organisation_of(actor: Actor, row: dict[str, Any]) -> int | None:
     if row.get("certificate") is None:
         return None
-    cert = (
-        await Certificate.select(Certificate.organisation).where(Certificate.id == row["certificate"]).first()
-    )
+    cert = await certificate_rows.certificate(actor, row["certificate"])
     return cert["organisation"] if cert else None
 
 
@@ -314,17 +291,15 @@ async def execute(actor: Actor, request_id: int) -> dict[str, Any]:
             raise Conflict(_("Confirm the checklist before executing the request."))
         if row["certificate"] is None:
             raise Conflict(_("The request names no certificate."))
-        claimed = await (
-            ManualRevocationRequest.update(
-                {
-                    ManualRevocationRequest.status: "executed",
-                    ManualRevocationRequest.executed_by: actor.person_id or None,
-                    ManualRevocationRequest.executed_at: dt.datetime.now(dt.UTC),
-                }
-            )
-            .where(ManualRevocationRequest.id == request_id)
-            .where(ManualRevocationRequest.status == "awaiting")
-            .returning(ManualRevocationRequest.id)
+        claimed = await revocation_rows.update_request(
+            actor,
+            request_id,
+            {
+                ManualRevocationRequest.status: "executed",
+                ManualRevocationRequest.executed_by: actor.person_id or None,
+                ManualRevocationRequest.executed_at: dt.datetime.now(dt.UTC),
+            },
+            only_awaiting=True,
         )
         if not claimed:
             raise Conflict(_("This request was already handled."))
@@ -356,18 +331,20 @@ async def refuse(actor: Actor, request_id: int, note: str) -> dict[str, Any]:
         if row["status"] != "awaiting":
             raise Conflict(_("This request was already handled."))
         notes = (row["notes"] + "\n" if row["notes"] else "") + _("Refused: %(note)s", note=note)
-        await ManualRevocationRequest.update(
+        await revocation_rows.update_request(
+            actor,
+            request_id,
             {
                 ManualRevocationRequest.status: "refused",
                 ManualRevocationRequest.executed_by: actor.person_id or None,
                 ManualRevocationRequest.executed_at: dt.datetime.now(dt.UTC),
                 ManualRevocationRequest.notes: notes[:5000],
-            }
-        ).where(ManualRevocationRequest.id == request_id)
+            },
+        )
         await audit.record(
             actor,
             "certificates.manual_revocation_refused",
-            organisation_id=await _organisation_of(row),
+            organisation_id=await _organisation_of(actor, row),
             object_type="manual_revocation_request",
             object_id=request_id,
             before={"status": "awaiting"},
@@ -379,12 +356,7 @@ async def refuse(actor: Actor, request_id: int, note: str) -> dict[str, Any]:
 async def evidence_file(actor: Actor, request_id: int, file_id: int) -> tuple[dict[str, Any], bytes]:
     """A scan, for vendor admins only; its SHA-256 is checked against the row."""
     require_vendor_admin(actor)
-    row = (
-        await EvidenceFile.select()
-        .where(EvidenceFile.id == file_id)
-        .where(EvidenceFile.request == request_id)
-        .first()
-    )
+    row = await revocation_rows.evidence_file(actor, request_id, file_id)
     if row is None:
         raise NotFound()
     root = evidence_dir().resolve()

@@ -13,12 +13,11 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from src.certificates.tables import (
-    Certificate,
-    CertificateApplication,
-    ManualRevocationRequest,
-    Revocation,
-)
+from src.certificates.repository import applications as application_rows
+from src.certificates.repository import certificates as certificate_rows
+from src.certificates.repository import revocations as revocation_rows
+from src.certificates.services import pki
+from src.certificates.tables import Certificate
 from src.core import audit, db
 from src.core.errors import NotFound
 from src.core.i18n import _
@@ -27,31 +26,6 @@ from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.tenants.tables import Organisation
 
 EXPIRING_DAYS = 60  # rule CRT-2
-
-_COLUMNS = (
-    Certificate.id,
-    Certificate.number,
-    Certificate.organisation,
-    Certificate.organisation.name.as_alias("organisation_name"),
-    Certificate.organisation.country.as_alias("organisation_country"),
-    Certificate.application,
-    Certificate.kind,
-    Certificate.serial_hex,
-    Certificate.subject_dn,
-    Certificate.dns_names,
-    Certificate.holder,
-    Certificate.holder.name.as_alias("holder_name"),
-    Certificate.holder.email.as_alias("holder_email"),
-    Certificate.holder.active.as_alias("holder_active"),
-    Certificate.needs_new_holder,
-    Certificate.not_before,
-    Certificate.not_after,
-    Certificate.lsp_connection,
-    Certificate.reimbursement_confirmed_at,
-    Certificate.reimbursed_by,
-    Certificate.revoked_at,
-    Certificate.created_at,
-)
 
 
 def _names(value: Any) -> list[str]:
@@ -99,7 +73,7 @@ async def organisation_certificates(actor: Actor, organisation_id: int) -> list[
     """The organisation's certificates for its contact persons (and vendor admins)."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    rows = await scope.select(Certificate, *_COLUMNS).order_by(Certificate.not_after)
+    rows = await certificate_rows.organisation_certificates(scope)
     now = dt.datetime.now(dt.UTC)
     order = {"expiring": 0, "valid": 1, "expired": 2, "revoked": 3}
     return sorted((present(r, now) for r in rows), key=lambda r: (order[r["status"]], r["not_after"]))
@@ -261,7 +235,7 @@ async def find_certificates(
         return _wanted(select, wanted, now)
 
     def rows(limit: int, offset: int) -> Any:
-        select = narrowed(Certificate.select(*_COLUMNS))
+        select = narrowed(certificate_rows.listed(actor))
         if wanted.days or wanted.status == "expiring":
             select = select.order_by(Certificate.not_after)
         else:
@@ -270,7 +244,7 @@ async def find_certificates(
 
     found = await paged(
         rows,
-        lambda: narrowed(Certificate.count()),
+        lambda: narrowed(certificate_rows.counted(actor)),
         wanted.page,
         PAGE_SIZE,
     )
@@ -282,31 +256,30 @@ async def find_certificates(
 async def expiring_count(actor: Actor) -> int:
     """How many certificates expire within 60 days and are not revoked (rule CRT-2)."""
     require_vendor_admin(actor)
-    return await _wanted(Certificate.count(), CertificateQuery(status="expiring"), dt.datetime.now(dt.UTC))
+    return await _wanted(
+        certificate_rows.counted(actor), CertificateQuery(status="expiring"), dt.datetime.now(dt.UTC)
+    )
 
 
 async def certificate_by_number(actor: Actor, number: str) -> dict[str, Any]:
     """One certificate, for the contact persons of its organisation or a vendor admin;
     another organisation's certificate is not found (404)."""
-    row = await Certificate.select(*_COLUMNS, Certificate.pem).where(Certificate.number == number).first()
+    row = await certificate_rows.by_number(actor, number)
     if row is None:
         raise NotFound()
     scope = TenantScope(actor, row["organisation"])
     scope.require_contact_person()
     result = present(row)
-    revocation = await Revocation.select().where(Revocation.certificate == row["id"]).first()
-    result["revocation"] = revocation
+    result["revocation"] = await certificate_rows.revocation_of(actor, row["id"])
     return result
 
 
-async def chain_of(certificate_id: int) -> str:
+async def chain_of(actor: Actor, certificate_id: int) -> str:
     """The certificate's issuing CA chain (PEM), from the CA that issued it."""
-    from src.certificates.services import pki
-
-    row = await Certificate.select(Certificate.issuer).where(Certificate.id == certificate_id).first()
-    if row is None:
+    issuer_id = await certificate_rows.issuer_of(actor, certificate_id)
+    if issuer_id is None:
         raise NotFound()
-    issuer = await pki.get_ca(row["issuer"])
+    issuer = await pki.get_ca(issuer_id)
     if issuer is None:
         raise NotFound()
     return await pki.chain_pem(issuer)
@@ -318,7 +291,7 @@ async def chain_of(certificate_id: int) -> str:
 async def revocation_statistics(actor: Actor) -> dict[str, Any]:
     """Revocations by reason and month, for the vendor admins' overview."""
     require_vendor_admin(actor)
-    revocations = await Revocation.select(Revocation.revoked_at, Revocation.reason)
+    revocations = await revocation_rows.revocations_by_reason(actor)
     counts: dict[tuple[str, str], int] = {}
     for r in revocations:
         month = r["revoked_at"].astimezone(dt.UTC).strftime("%Y-%m")
@@ -336,8 +309,11 @@ async def revocation_statistics(actor: Actor) -> dict[str, Any]:
 async def awaiting_manual_count(actor: Actor) -> int:
     """Revocation requests received by post or e-mail that wait for execution (REV-5)."""
     require_vendor_admin(actor)
-    return await ManualRevocationRequest.count().where(ManualRevocationRequest.status == "awaiting")
+    return await revocation_rows.awaiting_count(actor)
 
 
-async def pending_application_count() -> int:
-    return await CertificateApplication.count().where(CertificateApplication.status == "pending")
+async def pending_application_count(actor: Actor | None = None) -> int:
+    """Applications waiting for review: for a vendor admin every organisation's, for a contact
+    person their organisation's. Without an actor, every organisation's (the desk of the vendor
+    admins, which checks them itself, asks so)."""
+    return await application_rows.pending_count(actor)

@@ -9,17 +9,20 @@ from typing import Any
 
 from cryptography import x509
 
+from src.certificates.repository import applications as application_rows
+from src.certificates.repository import certificates as certificate_rows
+from src.certificates.repository import people
 from src.certificates.services import confirmation, pki
-from src.certificates.services.applications import _COLUMNS, _json_list, present
+from src.certificates.services.applications import _json_list, present
 from src.certificates.services.csr import read_csr
 from src.certificates.services.issuance import issue_certificate
-from src.certificates.tables import Certificate, CertificateApplication
+from src.certificates.tables import CertificateApplication
 from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.subscriptions import charges
-from src.tenants.tables import Membership, Organisation
+from src.tenants.tables import Organisation
 
 # --- review (rule CRT-3) --------------------------------------------------------------------------
 
@@ -33,25 +36,22 @@ class Approval:
 
 async def _claim_pending(actor: Actor, application_id: int, status: str, reason: str = "") -> dict[str, Any]:
     """Move a pending application to `status`; a reviewed one (or a concurrent review) conflicts."""
-    row = await CertificateApplication.select().where(CertificateApplication.id == application_id).first()
+    row = await application_rows.application_row(actor, application_id)
     if row is None:
         raise NotFound()
     if row["status"] != "pending":
         raise Conflict(
             _("This application was already reviewed (%(status)s).", status=status_label(row["status"]))
         )
-    claimed = await (
-        CertificateApplication.update(
-            {
-                CertificateApplication.status: status,
-                CertificateApplication.reviewed_by: actor.person_id or None,
-                CertificateApplication.reviewed_at: dt.datetime.now(dt.UTC),
-                CertificateApplication.rejection_reason: reason,
-            }
-        )
-        .where(CertificateApplication.id == application_id)
-        .where(CertificateApplication.status == "pending")
-        .returning(CertificateApplication.id)
+    claimed = await application_rows.claim_pending(
+        actor,
+        application_id,
+        {
+            CertificateApplication.status: status,
+            CertificateApplication.reviewed_by: actor.person_id or None,
+            CertificateApplication.reviewed_at: dt.datetime.now(dt.UTC),
+            CertificateApplication.rejection_reason: reason,
+        },
     )
     if not claimed:
         raise Conflict(_("This application was already reviewed."))
@@ -76,7 +76,7 @@ async def approve(actor: Actor, application_id: int) -> Approval:
             raise Conflict(_("The organisation is suspended; its applications cannot be approved now."))
         holder = None
         if row["holder"] is not None:
-            holder = await Membership.select().where(Membership.id == row["holder"]).first()
+            holder = await people.member(TenantScope(actor, row["organisation"]), row["holder"])
             if holder is None or not holder["active"]:
                 raise Conflict(
                     _(
@@ -117,11 +117,7 @@ async def approve(actor: Actor, application_id: int) -> Approval:
             before={"status": "pending"},
             after={"status": "approved", "certificate": issued.number},
         )
-    application = present(
-        await CertificateApplication.select(*_COLUMNS)
-        .where(CertificateApplication.id == application_id)
-        .first()  # type: ignore[arg-type]
-    )
+    application = present(await application_rows.application(actor, application_id))  # type: ignore[arg-type]
     return Approval(application=application, certificate=issued, charge=charge)
 
 
@@ -144,11 +140,7 @@ async def reject(actor: Actor, application_id: int, reason: str) -> dict[str, An
             before={"status": "pending"},
             after={"status": "rejected", "reason": reason},
         )
-    found = (
-        await CertificateApplication.select(*_COLUMNS)
-        .where(CertificateApplication.id == application_id)
-        .first()
-    )
+    found = await application_rows.application(actor, application_id)
     assert found is not None
     return present(found)
 
@@ -156,10 +148,8 @@ async def reject(actor: Actor, application_id: int, reason: str) -> dict[str, An
 async def review_queue(actor: Actor, status: str = "") -> list[dict[str, Any]]:
     """Every organisation's applications for vendor admins: pending first, oldest first."""
     require_vendor_admin(actor)
-    select = CertificateApplication.select(*_COLUMNS)
-    if status in ("pending", "approved", "rejected"):
-        select = select.where(CertificateApplication.status == status)
-    rows = [present(r) for r in await select.order_by(CertificateApplication.submitted_at).limit(500)]
+    wanted = status if status in ("pending", "approved", "rejected") else ""
+    rows = [present(r) for r in await application_rows.review_queue(actor, wanted)]
     pending = [r for r in rows if r["status"] == "pending"]
     reviewed = sorted((r for r in rows if r["status"] != "pending"), key=lambda r: r["id"], reverse=True)
     return pending + reviewed
@@ -167,11 +157,7 @@ async def review_queue(actor: Actor, status: str = "") -> list[dict[str, Any]]:
 
 async def application_for_review(actor: Actor, application_id: int) -> dict[str, Any]:
     require_vendor_admin(actor)
-    row = (
-        await CertificateApplication.select(*_COLUMNS)
-        .where(CertificateApplication.id == application_id)
-        .first()
-    )
+    row = await application_rows.application(actor, application_id)
     if row is None:
         raise NotFound()
     row = present(row)
@@ -182,8 +168,5 @@ async def application_for_review(actor: Actor, application_id: int) -> dict[str,
     except InputError:
         row["key_description"] = ""
         row["csr_subject"] = ""
-    certificate = (
-        await Certificate.select(Certificate.number).where(Certificate.application == application_id).first()
-    )
-    row["certificate_number"] = certificate["number"] if certificate else None
+    row["certificate_number"] = await certificate_rows.number_by_application(actor, application_id)
     return row
