@@ -356,7 +356,7 @@ def token_create(email: str, organisation_id: int | None, name: str) -> None:
 @main.command("init-ca")
 def init_ca() -> None:
     """Create the portal's CA hierarchy (a root and an issuing CA); refuses when one exists."""
-    from src.certificates import pki
+    from src.certificates.services import pki
 
     _run(migrate_all())
     try:

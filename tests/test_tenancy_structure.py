@@ -30,79 +30,32 @@ SRC = ROOT / "src"
 QUERIES = {"select", "objects", "insert", "update", "delete", "count", "exists", "raw", "add_m2m"}
 
 # Modules that answer for every organisation by design, and why.
-SYSTEM_MODULES: dict[str, str] = {}
+SYSTEM_MODULES: dict[str, str] = {
+    "src/certificates/services/ocsp.py": (
+        "The OCSP responder answers any relying party, signed in or not, for every organisation's "
+        "certificates by serial number, and each process polls the count of all revocations to "
+        "drop its pre-signed answers."
+    ),
+    "src/certificates/services/crl.py": (
+        "A CRL lists every revocation of an issuing CA, whichever organisation the certificate "
+        "belongs to, for any relying party."
+    ),
+    "src/certificates/services/public_revocation.py": (
+        "Whoever holds a certificate's number and revocation code may revoke it on the public "
+        "revocation page without signing in, so the certificate is found by its number alone."
+    ),
+    "src/certificates/services/renewal.py": (
+        "The hourly renewal-letter job looks over every organisation's certificates for those "
+        "expiring, and its worker writes the letter with nobody signed in."
+    ),
+    "src/certificates/services/confirmation.py": (
+        "The worker that mails the confirmation letter after issuance reads the certificate and "
+        "the organisation's contact persons with nobody signed in."
+    ),
+}
 
 # Queries not yet moved into a repository, once per query. This list only shrinks.
 NOT_YET_MOVED: list[str] = [
-    "src/certificates/applications.py Certificate.select",
-    "src/certificates/applications.py CertificateApplication(...)",
-    "src/certificates/applications.py CertificateApplication.insert",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.select",
-    "src/certificates/applications.py CertificateApplication.update",
-    "src/certificates/applications.py Membership.select",
-    "src/certificates/applications.py Membership.select",
-    "src/certificates/confirmation.py Certificate.select",
-    "src/certificates/confirmation.py Membership.select",
-    "src/certificates/dashboard.py Certificate.count",
-    "src/certificates/dashboard.py Certificate.count",
-    "src/certificates/dashboard.py Certificate.select",
-    "src/certificates/dashboard.py Certificate.select",
-    "src/certificates/dashboard.py Certificate.select",
-    "src/certificates/dashboard.py CertificateApplication.count",
-    "src/certificates/dashboard.py ManualRevocationRequest.count",
-    "src/certificates/dashboard.py Revocation.select",
-    "src/certificates/dashboard.py Revocation.select",
-    "src/certificates/fees.py Certificate.select",
-    "src/certificates/fees.py Certificate.select",
-    "src/certificates/fees.py Certificate.select",
-    "src/certificates/fees.py Certificate.update",
-    "src/certificates/fees.py CertificateApplication.select",
-    "src/certificates/handlers.py Certificate.exists",
-    "src/certificates/handlers.py Certificate.select",
-    "src/certificates/handlers.py Certificate.update",
-    "src/certificates/issuance.py Certificate(...)",
-    "src/certificates/issuance.py Certificate.insert",
-    "src/certificates/issuance.py Certificate.select",
-    "src/certificates/manual.py Certificate.select",
-    "src/certificates/manual.py Certificate.select",
-    "src/certificates/manual.py EvidenceFile(...)",
-    "src/certificates/manual.py EvidenceFile.insert",
-    "src/certificates/manual.py EvidenceFile.select",
-    "src/certificates/manual.py EvidenceFile.select",
-    "src/certificates/manual.py ManualRevocationRequest(...)",
-    "src/certificates/manual.py ManualRevocationRequest.insert",
-    "src/certificates/manual.py ManualRevocationRequest.select",
-    "src/certificates/manual.py ManualRevocationRequest.select",
-    "src/certificates/manual.py ManualRevocationRequest.update",
-    "src/certificates/manual.py ManualRevocationRequest.update",
-    "src/certificates/manual.py ManualRevocationRequest.update",
-    "src/certificates/publication.py Certificate.select",
-    "src/certificates/publication.py Revocation.count",
-    "src/certificates/publication.py Revocation.count",
-    "src/certificates/publication.py Revocation.raw",
-    "src/certificates/publication.py Revocation.select",
-    "src/certificates/publication.py Revocation.select",
-    "src/certificates/publication.py SQL certificate",
-    "src/certificates/publication.py SQL revocation",
-    "src/certificates/renewal.py Certificate.select",
-    "src/certificates/renewal.py Certificate.select",
-    "src/certificates/renewal.py CertificateApplication.select",
-    "src/certificates/renewal.py Membership.select",
-    "src/certificates/renewal.py RenewalLetter(...)",
-    "src/certificates/renewal.py RenewalLetter.insert",
-    "src/certificates/renewal.py RenewalLetter.select",
-    "src/certificates/revocation.py Certificate.select",
-    "src/certificates/revocation.py Certificate.select",
-    "src/certificates/revocation.py Certificate.select",
-    "src/certificates/revocation.py Certificate.update",
-    "src/certificates/revocation.py Membership.select",
-    "src/certificates/revocation.py Revocation(...)",
-    "src/certificates/revocation.py Revocation.insert",
     "src/cli.py Membership.select",
     "src/core/audit.py AuditEntry(...)",
     "src/core/audit.py AuditEntry.insert",

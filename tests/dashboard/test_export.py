@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import current_locale

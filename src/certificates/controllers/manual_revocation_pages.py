@@ -10,7 +10,8 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
-from src.certificates import manual, reasons
+from src.certificates import reasons
+from src.certificates.services import manual_revocation
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
@@ -32,7 +33,7 @@ class ManualRevocationPages(Controller):
         actor: NamedDependency[Actor],
         status: Annotated[str, QueryParameter(description="awaiting, executed or refused")] = "",
     ) -> Response[Any]:
-        rows = await manual.list_requests(actor, status)
+        rows = await manual_revocation.list_requests(actor, status)
         return page(request, "certificates/admin_manual_requests.html", {"requests": rows, "status": status})
 
     @get("/new")
@@ -40,7 +41,7 @@ class ManualRevocationPages(Controller):
         require_vendor_admin(actor)
         return self._form(request, {"received_via": "email"}, {})
 
-    @post("/new", request_max_body_size=2 * manual.MAX_EVIDENCE_BYTES + 1024 * 1024)
+    @post("/new", request_max_body_size=2 * manual_revocation.MAX_EVIDENCE_BYTES + 1024 * 1024)
     async def record(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         require_vendor_admin(actor)
         form = await request.form()
@@ -48,16 +49,16 @@ class ManualRevocationPages(Controller):
         values = {
             k: str(form.get(k) or "") if not isinstance(form.get(k), UploadFile) else "" for k in fields
         }
-        uploads: dict[str, manual.Upload | None] = {}
-        for kind in manual.EVIDENCE_KINDS:
+        uploads: dict[str, manual_revocation.Upload | None] = {}
+        for kind in manual_revocation.EVIDENCE_KINDS:
             upload = form.get(kind)
             if isinstance(upload, UploadFile) and upload.filename:
-                content = await upload.read(manual.MAX_EVIDENCE_BYTES + 1)
-                uploads[kind] = manual.Upload(filename=upload.filename, content=content)
+                content = await upload.read(manual_revocation.MAX_EVIDENCE_BYTES + 1)
+                uploads[kind] = manual_revocation.Upload(filename=upload.filename, content=content)
             else:
                 uploads[kind] = None
         try:
-            row = await manual.record_request(
+            row = await manual_revocation.record_request(
                 actor,
                 certificate_number=values["certificate_number"],
                 received_via=values["received_via"],
@@ -101,15 +102,15 @@ class ManualRevocationPages(Controller):
         errors: dict[str, str],
         status_code: int = 200,
     ) -> Response[Any]:
-        row = await manual.get_request(actor, request_id)
+        row = await manual_revocation.get_request(actor, request_id)
         return page(
             request,
             "certificates/admin_manual_request.html",
             {
                 "r": row,
                 "errors": errors,
-                "checklist": manual.checklist_labels(),
-                "evidence_labels": manual.evidence_labels(),
+                "checklist": manual_revocation.checklist_labels(),
+                "evidence_labels": manual_revocation.evidence_labels(),
                 "reason_label": reasons.label,
             },
             status_code=status_code,
@@ -121,9 +122,9 @@ class ManualRevocationPages(Controller):
     ) -> Response[Any]:
         require_vendor_admin(actor)
         form = await request.form()
-        ticked = {item: form.get(item) in ("on", "true", "1") for item in manual.CHECKLIST}
+        ticked = {item: form.get(item) in ("on", "true", "1") for item in manual_revocation.CHECKLIST}
         try:
-            await manual.confirm_checklist(actor, request_id, ticked)
+            await manual_revocation.confirm_checklist(actor, request_id, ticked)
         except InputError as exc:
             return await self._detail(request, actor, request_id, exc.errors, status_code=422)
         except Conflict as exc:
@@ -135,7 +136,7 @@ class ManualRevocationPages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], request_id: FromPath[int]
     ) -> Response[Any]:
         try:
-            result = await manual.execute(actor, request_id)
+            result = await manual_revocation.execute(actor, request_id)
         except Conflict as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"/admin/revocation-requests/{request_id}")
@@ -155,7 +156,7 @@ class ManualRevocationPages(Controller):
         require_vendor_admin(actor)
         form = await request.form()
         try:
-            await manual.refuse(actor, request_id, str(form.get("note") or ""))
+            await manual_revocation.refuse(actor, request_id, str(form.get("note") or ""))
         except InputError as exc:
             return await self._detail(request, actor, request_id, exc.errors, status_code=422)
         except Conflict as exc:
@@ -166,7 +167,7 @@ class ManualRevocationPages(Controller):
     async def evidence(
         self, actor: NamedDependency[Actor], request_id: FromPath[int], file_id: FromPath[int]
     ) -> Response[Any]:
-        row, content = await manual.evidence_file(actor, request_id, file_id)
+        row, content = await manual_revocation.evidence_file(actor, request_id, file_id)
         return Response(
             content=content,
             media_type=row["content_type"],

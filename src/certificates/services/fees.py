@@ -19,11 +19,12 @@ import datetime as dt
 import json
 from typing import Any
 
-from src.certificates.tables import Certificate, CertificateApplication
+from src.certificates.repository import applications as application_rows
+from src.certificates.repository import certificates as certificate_rows
 from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.subscriptions import charges
 from src.tenants.tables import Organisation
 
@@ -54,7 +55,7 @@ async def confirm_reimbursement(
     if len(reimbursed_by) > 200:
         raise InputError({"reimbursed_by": _("Use at most 200 characters.")})
     async with db.transaction():
-        certificate = await Certificate.select().where(Certificate.id == certificate_id).first()
+        certificate = await certificate_rows.certificate(actor, certificate_id)
         if certificate is None:
             raise NotFound()
         if db.is_postgres():
@@ -78,16 +79,10 @@ async def confirm_reimbursement(
                 )
             )
         connection = connection_of(certificate)
-        replaced = await _renewed_number(certificate)
+        replaced = await _renewed_number(actor, certificate)
+        scope = TenantScope(actor, certificate["organisation"])
         now = dt.datetime.now(dt.UTC)
-        others = await (
-            Certificate.select(Certificate.id, Certificate.number, Certificate.dns_names)
-            .where(Certificate.organisation == certificate["organisation"])
-            .where(Certificate.id != certificate_id)
-            .where(Certificate.reimbursement_confirmed_at.is_not_null())
-            .where(Certificate.revoked_at.is_null())
-            .where(Certificate.not_after > now)
-        )
+        others = await certificate_rows.reimbursed_in_force(scope, certificate_id, now)
         for other in others:
             if connection_of(other) == connection and other["number"] != replaced:
                 raise Conflict(
@@ -105,9 +100,7 @@ async def confirm_reimbursement(
             certificate_id=certificate_id,
             reimbursed_by=reimbursed_by,
         )
-        await Certificate.update(
-            {Certificate.reimbursement_confirmed_at: now, Certificate.reimbursed_by: reimbursed_by}
-        ).where(Certificate.id == certificate_id)
+        await certificate_rows.confirm_reimbursement(scope, certificate_id, now, reimbursed_by)
         await audit.record(
             actor,
             "certificates.reimbursement_confirmed",
@@ -117,17 +110,12 @@ async def confirm_reimbursement(
             before={"reimbursed_by": "", "payer": charge["payer_name"] if charge else None},
             after={"reimbursed_by": reimbursed_by, "payer": reimbursed_by, "connection": connection},
         )
-    row = await Certificate.select().where(Certificate.id == certificate_id).first()
+    row = await certificate_rows.certificate(actor, certificate_id)
     assert row is not None
     return row
 
 
-async def _renewed_number(certificate: dict[str, Any]) -> str | None:
+async def _renewed_number(actor: Actor, certificate: dict[str, Any]) -> str | None:
     if certificate.get("application") is None:
         return None
-    application = (
-        await CertificateApplication.select(CertificateApplication.renewal_of_number)
-        .where(CertificateApplication.id == certificate["application"])
-        .first()
-    )
-    return application["renewal_of_number"] if application else None
+    return await application_rows.renewal_of_number(actor, certificate["application"])

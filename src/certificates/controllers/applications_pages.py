@@ -10,8 +10,9 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from src.certificates import applications, dashboard
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, overview
+from src.certificates.services import csr as signing_requests
+from src.certificates.services.applications import ApplicationInput
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
 from src.core.ids import parse_id
@@ -59,17 +60,17 @@ async def _form_values(request: Request[Any, Any, Any]) -> tuple[dict[str, str],
     return values, csr
 
 
-def _read(csr: str | bytes) -> applications.CheckedCsr | None:
+def _read(csr: str | bytes) -> signing_requests.CheckedCsr | None:
     """The CSR when there is one and it is sound; its faults are told by the check or apply."""
     if not csr or (isinstance(csr, str) and not csr.strip()):
         return None
     try:
-        return applications.read_csr(csr)
+        return signing_requests.read_csr(csr)
     except InputError:
         return None
 
 
-def _chosen_names(values: dict[str, str], checked: applications.CheckedCsr | None) -> str:
+def _chosen_names(values: dict[str, str], checked: signing_requests.CheckedCsr | None) -> str:
     """The DNS names applied for: those ticked; every name of the CSR when none were offered to
     tick (the form without JavaScript, or before the CSR was checked)."""
     if values["kind"] != "server" or values["dns_names"] or values.get("names_offered") or checked is None:
@@ -90,17 +91,17 @@ def _input(values: dict[str, str], csr: str | bytes) -> ApplicationInput:
 
 
 def _check_context(
-    values: dict[str, str], checked: applications.CheckedCsr | None, errors: dict[str, str]
+    values: dict[str, str], checked: signing_requests.CheckedCsr | None, errors: dict[str, str]
 ) -> dict[str, Any]:
     """What the CSR check shows: the key and, for a server certificate, a box per name in the
     CSR (ticked unless unticked), and the names of a renewed certificate the CSR lacks."""
     names = sorted(checked.names) if checked else []
     # Names offered before keep their box as the person left it; a name new to the form (the
     # first check, or another CSR) starts ticked.
-    offered = set(applications.split_names(values.get("names_offered") or ""))
-    ticked = set(applications.split_names(values.get("dns_names") or "")) & offered
+    offered = set(signing_requests.split_names(values.get("names_offered") or ""))
+    ticked = set(signing_requests.split_names(values.get("dns_names") or "")) & offered
     ticked |= {n for n in names if n not in offered}
-    renewed = applications.split_names(values.get("renewed_names") or "")
+    renewed = signing_requests.split_names(values.get("renewed_names") or "")
     return {
         "checked": checked,
         "errors": errors,
@@ -129,7 +130,7 @@ class ApplicationPages(Controller):
         TenantScope(actor, actor.organisation_id).require_contact_person()
         values: dict[str, str] = {"kind": kind if kind in KINDS else "server"}
         if renew:
-            old = await dashboard.certificate_by_number(actor, renew)
+            old = await overview.certificate_by_number(actor, renew)
             if old["organisation"] != actor.organisation_id:
                 raise NotFound()
             # rule CRT-2: renewing pre-fills the names, the holder and the LSP flag; a new CSR is needed
@@ -176,7 +177,7 @@ class ApplicationPages(Controller):
         try:
             values, csr = await _form_values(request)
             if (isinstance(csr, str) and csr.strip()) or isinstance(csr, bytes):
-                checked = applications.read_csr(csr)
+                checked = signing_requests.read_csr(csr)
         except InputError as exc:
             errors = exc.errors
         return page(request, "certificates/_csr_check.html", _check_context(values, checked, errors))

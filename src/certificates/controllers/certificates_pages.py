@@ -10,8 +10,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from src.certificates import applications, confirmation, dashboard, fees, reasons
-from src.certificates.page_helpers import pem_response
+from src.certificates import reasons
+from src.certificates.services import applications, confirmation, fees, overview
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
@@ -19,6 +19,16 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity.auth import provide_actor
 from src.subscriptions import charges
 from src.tenants.services.organisations import get_organisation
+
+PEM = "application/x-pem-file"
+
+
+def pem_response(body: str, filename: str) -> Response[Any]:
+    return Response(
+        content=body,
+        media_type=PEM,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 class OrganisationCertificatePages(Controller):
@@ -32,7 +42,7 @@ class OrganisationCertificatePages(Controller):
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor, "/admin/certificates")
-        certificates = await dashboard.organisation_certificates(actor, actor.organisation_id)
+        certificates = await overview.organisation_certificates(actor, actor.organisation_id)
         pending = await applications.list_applications(actor, actor.organisation_id)
         return page(
             request,
@@ -63,11 +73,11 @@ class OrganisationCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
     ) -> Response[Any]:
         certificate = await self._own(actor, number)
-        chain = await dashboard.chain_of(certificate["id"])
+        chain = await overview.chain_of(actor, certificate["id"])
         return pem_response(certificate["pem"] + chain, f"{certificate['number']}-chain.pem")
 
     async def _own(self, actor: Actor, number: str) -> dict[str, Any]:
-        certificate = await dashboard.certificate_by_number(actor, number)
+        certificate = await overview.certificate_by_number(actor, number)
         if not actor.is_vendor_admin and certificate["organisation"] != actor.organisation_id:
             raise NotFound()
         return certificate
@@ -89,8 +99,8 @@ class AdminCertificatePages(Controller):
         days: FromQuery[str] = "",
         page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Response[Any]:
-        wanted = dashboard.CertificateQuery.parse(q, status, kind, days, page_number)
-        found = await dashboard.find_certificates(actor, wanted)
+        wanted = overview.CertificateQuery.parse(q, status, kind, days, page_number)
+        found = await overview.find_certificates(actor, wanted)
         return _list_page(request, wanted, found, "/admin/certificates")
 
     @get("/organisations/{organisation_id:int}/certificates")
@@ -105,10 +115,10 @@ class AdminCertificatePages(Controller):
         days: FromQuery[str] = "",
         page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Response[Any]:
-        wanted = dashboard.CertificateQuery.parse(q, status, kind, days, page_number)
+        wanted = overview.CertificateQuery.parse(q, status, kind, days, page_number)
         require_vendor_admin(actor)
         organisation = await get_organisation(actor, organisation_id)
-        found = await dashboard.find_certificates(
+        found = await overview.find_certificates(
             actor, wanted, organisation_id, record_view=not is_partial(request)
         )
         return _list_page(
@@ -120,7 +130,7 @@ class AdminCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
     ) -> Response[Any]:
         require_vendor_admin(actor)
-        certificate = await dashboard.certificate_by_number(actor, number)
+        certificate = await overview.certificate_by_number(actor, number)
         charge = await charges.charge_of(certificate["id"])
         return page(
             request,
@@ -138,7 +148,7 @@ class AdminCertificatePages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], number: FromPath[str]
     ) -> Response[Any]:
         require_vendor_admin(actor)
-        certificate = await dashboard.certificate_by_number(actor, number)
+        certificate = await overview.certificate_by_number(actor, number)
         form = await request.form()
         party = str(form.get("reimbursed_by") or "")
         try:
@@ -158,8 +168,8 @@ class AdminCertificatePages(Controller):
 
 def _list_page(
     request: Request[Any, Any, Any],
-    wanted: dashboard.CertificateQuery,
-    found: dashboard.CertificatePage,
+    wanted: overview.CertificateQuery,
+    found: overview.CertificatePage,
     base: str,
     organisation: dict[str, Any] | None = None,
 ) -> Response[Any]:
@@ -173,8 +183,8 @@ def _list_page(
             "base": base,
             "organisation": organisation,
             "list_url": lambda **changes: _url(base, wanted.params(**changes)),
-            "statuses": list(dashboard.status_labels().items()),
-            "kinds": list(dashboard.kind_labels().items()),
+            "statuses": list(overview.status_labels().items()),
+            "kinds": list(overview.kind_labels().items()),
         },
         partial="certificates/_admin_certificates_table.html",
     )

@@ -1,4 +1,5 @@
-"""API shapes of the certificate workflow: applications, review, certificates, reimbursement."""
+"""API shapes of the certificates domain: applications, review, certificates, reimbursement, and
+revocation."""
 
 from __future__ import annotations
 
@@ -131,3 +132,31 @@ class Certificate(msgspec.Struct):
 
 class Reimbursement(msgspec.Struct, forbid_unknown_fields=True):
     reimbursed_by: Annotated[str, Meta(description="The reimbursing party", examples=["VZVZ"])] = "VZVZ"
+
+
+class RevokeRequest(msgspec.Struct):
+    reason: str = msgspec.field()
+    """One of: organisation_ceased, criteria_not_met, data_changed, ict_support_lapsed,
+    user_left, key_compromise (rule REV-3)."""
+    organisation_identifier: str | None = None
+    """The organisation's AGB code; for a Swedish organisation its organisationsnummer (rule
+    REV-7). Required from a contact person."""
+    user_number: Id | None = None
+    """For a personal certificate: the number of the user it is for (rule REV-7). Required from
+    a contact person."""
+    user_name: str | None = None
+    """For a personal certificate: the name of the user it is for (rule REV-7). Required from a
+    contact person."""
+
+
+class RevocationResult(msgspec.Struct):
+    number: str
+    serial_hex: str
+    revoked_at: dt.datetime
+    reason: str
+    reason_code: int
+    channel: str
+    organisation_name: str
+    organisation_identifier: str
+    user_number: int | None
+    user_name: str | None

@@ -15,7 +15,8 @@ from litestar.params import Body, FromPath
 from litestar.response import Template
 
 from src.certificates import reasons
-from src.certificates.revocation import check_code, find_by_number, identifying_facts, revoke
+from src.certificates.services import public_revocation
+from src.certificates.services.revocation import find_by_number, identifying_facts, revoke
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, format_datetime
 from src.core.pdf import render_pdf
@@ -151,7 +152,7 @@ async def revoke_check(request: Request[Any, Any, Any], data: Form) -> Template:
         )
         refused.headers["Retry-After"] = str(wait)
         return refused
-    cert = await check_code(number, code)
+    cert = await public_revocation.check_code(number, code)
     if cert is None:
         return _form(request, values, {"form": _no_match()}, 422)
     org = (
@@ -195,9 +196,8 @@ async def revoke_confirm(request: Request[Any, Any, Any], data: Form) -> Templat
         return _form(
             request, {}, {"form": _("This confirmation has expired. Enter the number and code again.")}, 422
         )
-    actor = Actor(person_id=0, name="online revocation with code", client_address=client_address(request))
     try:
-        result = await revoke(actor, certificate_id, reason, "online_code")
+        result = await public_revocation.revoke_with_code(certificate_id, reason, client_address(request))
     except Conflict as exc:
         return _form(request, {}, {"form": exc.message}, 409)
     return page(request, "certificates/revoke_done.html", _done_context(result))
@@ -216,10 +216,10 @@ def _done_context(result: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _own_certificate(actor: Actor, number: str) -> dict[str, Any]:
-    cert = await find_by_number(number)
+    cert = await find_by_number(actor, number)  # another organisation's: 404
     if cert is None:
         raise NotFound()
-    scope = TenantScope(actor, cert["organisation"])  # another organisation's: 404
+    scope = TenantScope(actor, cert["organisation"])
     scope.require_contact_person()
     return cert
 

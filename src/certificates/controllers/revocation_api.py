@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import msgspec
 from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from src.certificates import reasons
-from src.certificates.revocation import (
+from src.certificates.schemas import RevocationResult, RevokeRequest
+from src.certificates.services.revocation import (
     check_named_facts,
     find_by_number,
     identifying_facts,
@@ -19,37 +17,8 @@ from src.certificates.revocation import (
 )
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
-from src.core.ids import Id
 from src.core.tenancy import Actor, TenantScope
 from src.identity.auth import provide_actor
-
-
-class RevokeRequest(msgspec.Struct):
-    reason: str = msgspec.field()
-    """One of: organisation_ceased, criteria_not_met, data_changed, ict_support_lapsed,
-    user_left, key_compromise (rule REV-3)."""
-    organisation_identifier: str | None = None
-    """The organisation's AGB code; for a Swedish organisation its organisationsnummer (rule
-    REV-7). Required from a contact person."""
-    user_number: Id | None = None
-    """For a personal certificate: the number of the user it is for (rule REV-7). Required from
-    a contact person."""
-    user_name: str | None = None
-    """For a personal certificate: the name of the user it is for (rule REV-7). Required from a
-    contact person."""
-
-
-class RevocationResult(msgspec.Struct):
-    number: str
-    serial_hex: str
-    revoked_at: dt.datetime
-    reason: str
-    reason_code: int
-    channel: str
-    organisation_name: str
-    organisation_identifier: str
-    user_number: int | None
-    user_name: str | None
 
 
 class RevocationApi(Controller):
@@ -73,7 +42,7 @@ class RevocationApi(Controller):
     async def revoke(
         self, actor: NamedDependency[Actor], number: FromPath[str], data: JSONBody[RevokeRequest]
     ) -> RevocationResult:
-        cert = await find_by_number(number)
+        cert = await find_by_number(actor, number)
         if cert is None:
             raise NotFound()
         TenantScope(actor, cert["organisation"]).require_contact_person()

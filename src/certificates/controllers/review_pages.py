@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
-from src.certificates import applications
+from src.certificates.services import review
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor
@@ -30,7 +30,7 @@ class ReviewPages(Controller):
         actor: NamedDependency[Actor],
         status: Annotated[str, QueryParameter(description="pending, approved or rejected")] = "",
     ) -> Response[Any]:
-        rows = await applications.review_queue(actor, status=status)
+        rows = await review.review_queue(actor, status=status)
         return page(
             request,
             "certificates/admin_applications.html",
@@ -42,7 +42,7 @@ class ReviewPages(Controller):
     async def application(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], application_id: FromPath[int]
     ) -> Response[Any]:
-        row = await applications.application_for_review(actor, application_id)
+        row = await review.application_for_review(actor, application_id)
         return page(request, "certificates/admin_application.html", {"a": row, "errors": {}, "values": {}})
 
     @post("/certificate-applications/{application_id:int}/approve")
@@ -50,7 +50,7 @@ class ReviewPages(Controller):
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], application_id: FromPath[int]
     ) -> Response[Any]:
         try:
-            approval = await applications.approve(actor, application_id)
+            approval = await review.approve(actor, application_id)
         except (Conflict, InputError) as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"/admin/certificate-applications/{application_id}")
@@ -72,9 +72,9 @@ class ReviewPages(Controller):
         form = await request.form()
         reason = str(form.get("reason") or "")
         try:
-            await applications.reject(actor, application_id, reason)
+            await review.reject(actor, application_id, reason)
         except InputError as exc:
-            row = await applications.application_for_review(actor, application_id)
+            row = await review.application_for_review(actor, application_id)
             return page(
                 request,
                 "certificates/admin_application.html",

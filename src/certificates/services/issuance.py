@@ -18,12 +18,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from src.certificates import pki
-from src.certificates.tables import Certificate
+from src.certificates.repository import certificates as certificate_rows
+from src.certificates.services import pki
 from src.core import audit, db
 from src.core.errors import InputError
 from src.core.i18n import _
-from src.core.tenancy import SYSTEM, Actor
+from src.core.tenancy import Actor, TenantScope
 from src.settings import get_settings
 
 VALIDITY_YEARS = 3  # rule CRT-1
@@ -119,13 +119,8 @@ async def _next_number(kind: str, year: int) -> str:
     if db.is_postgres():
         # Two approvals at once must not pick the same number.
         await db.engine().run_ddl(f"SELECT pg_advisory_xact_lock(727002, {year * 10 + (kind == 'server')})")
-    last = (
-        await Certificate.select(Certificate.number)
-        .where(Certificate.number.like(prefix + "%"))
-        .order_by(Certificate.number, ascending=False)
-        .first()
-    )
-    sequence = int(last["number"].rsplit("-", 1)[1]) + 1 if last else 1
+    last = await certificate_rows.last_number(prefix)
+    sequence = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{sequence:06d}"
 
 
@@ -138,14 +133,16 @@ async def issue_certificate(
     holder: dict[str, Any] | None,
     application_id: int | None,
     lsp_connection: bool,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> IssuedCertificate:
     """Sign and store a certificate. Call inside the caller's transaction.
 
     organisation: the Organisation row (name, country, kvk_number / org_number, id).
     holder: the Membership row (id, name, email) of the certificate holder; required for a
     personal certificate (its subject and e-mail), optional for a server certificate.
+    actor: who issues (a vendor admin approving the application).
     The caller has validated the CSR (signature, key size, names)."""
+    scope = TenantScope(actor, organisation["id"])
     if kind not in KINDS:
         raise InputError({"kind": _("Unknown certificate kind.")})
     if kind == "server" and not dns_names:
@@ -236,27 +233,24 @@ async def issue_certificate(
     serial_hex = format(serial, "x")
     number = await _next_number(kind, now.year)
     code = new_revocation_code()
-    rows = await Certificate.insert(
-        Certificate(
-            number=number,
-            organisation=organisation["id"],
-            application=application_id,
-            issuer=issuer.id,
-            kind=kind,
-            serial_hex=serial_hex,
-            subject_dn=pki.name_text(certificate.subject),
-            dns_names=list(dns_names) if kind == "server" else [],
-            holder=holder["id"] if holder else None,
-            pem=pem,
-            not_before=not_before,
-            not_after=not_after,
-            revocation_code_hash=hash_code(code),  # rule CRT-4: only the hash is kept
-            lsp_connection=bool(lsp_connection),
-        )
-    ).returning(Certificate.id)
-    certificate_id = int(rows[0]["id"])
+    certificate_id = await certificate_rows.add_certificate(
+        scope,
+        number=number,
+        application=application_id,
+        issuer=issuer.id,
+        kind=kind,
+        serial_hex=serial_hex,
+        subject_dn=pki.name_text(certificate.subject),
+        dns_names=list(dns_names) if kind == "server" else [],
+        holder=holder["id"] if holder else None,
+        pem=pem,
+        not_before=not_before,
+        not_after=not_after,
+        revocation_code_hash=hash_code(code),  # rule CRT-4: only the hash is kept
+        lsp_connection=bool(lsp_connection),
+    )
     await audit.record(
-        actor or SYSTEM,
+        actor,
         "certificates.issued",
         organisation_id=organisation["id"],
         object_type="certificate",

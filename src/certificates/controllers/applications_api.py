@@ -8,9 +8,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from src.certificates import applications, dashboard, fees
-from src.certificates import workflow_schemas as schemas
-from src.certificates.applications import ApplicationInput
+from src.certificates import schemas
+from src.certificates.services import applications, fees, overview, review
+from src.certificates.services.applications import ApplicationInput
 from src.core.tenancy import Actor, require_vendor_admin
 from src.identity.auth import provide_actor
 
@@ -68,7 +68,7 @@ class CertificateApplicationsApi(Controller):
     async def approve(
         self, actor: NamedDependency[Actor], application_id: FromPath[int]
     ) -> schemas.ApprovalAnswer:
-        approval = await applications.approve(actor, application_id)
+        approval = await review.approve(actor, application_id)
         issued = approval.certificate
         return schemas.ApprovalAnswer(
             application=schemas.Application.from_row(approval.application, issued.number),
@@ -92,21 +92,21 @@ class CertificateApplicationsApi(Controller):
     async def reject(
         self, actor: NamedDependency[Actor], application_id: FromPath[int], data: JSONBody[schemas.Rejection]
     ) -> schemas.Application:
-        row = await applications.reject(actor, application_id, data.reason)
+        row = await review.reject(actor, application_id, data.reason)
         return schemas.Application.from_row(row)
 
     @get("/organisations/{organisation_id:int}/certificates", summary="List the organisation's certificates")
     async def list_certificates(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int]
     ) -> list[schemas.Certificate]:
-        rows = await dashboard.organisation_certificates(actor, organisation_id)
+        rows = await overview.organisation_certificates(actor, organisation_id)
         return [schemas.Certificate.from_row(r) for r in rows]
 
     @get("/certificates/{number:str}", summary="Read a certificate, with its PEM")
     async def get_certificate(
         self, actor: NamedDependency[Actor], number: FromPath[str]
     ) -> schemas.Certificate:
-        row = await dashboard.certificate_by_number(actor, number)
+        row = await overview.certificate_by_number(actor, number)
         return schemas.Certificate.from_row(row, with_pem=True)
 
     @post(
@@ -120,9 +120,9 @@ class CertificateApplicationsApi(Controller):
         self, actor: NamedDependency[Actor], number: FromPath[str], data: JSONBody[schemas.Reimbursement]
     ) -> schemas.Certificate:
         require_vendor_admin(actor)
-        row = await dashboard.certificate_by_number(actor, number)
+        row = await overview.certificate_by_number(actor, number)
         await fees.confirm_reimbursement(actor, row["id"], data.reimbursed_by)
-        return schemas.Certificate.from_row(await dashboard.certificate_by_number(actor, number))
+        return schemas.Certificate.from_row(await overview.certificate_by_number(actor, number))
 
 
 ROUTES: list[object] = [CertificateApplicationsApi]

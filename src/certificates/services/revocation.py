@@ -4,7 +4,7 @@ REV-3 reason mapped to its RFC 5280 code, an audit row and a mail to the subscri
 `revoke` is the whole unit of work; `revoke_certificate` runs inside a caller's transaction (a
 manual request, a user's deactivation). Either way the revocation registers its publication on
 the unit of work: once the transaction has committed, this process's OCSP answers are renewed at
-once and a new CRL is made (`publication.after_revocation`), whichever path revoked. Other
+once and a new CRL is made (`crl.after_revocation`), whichever path revoked. Other
 processes' OCSP responders notice within half a second (they poll a revocation count), and a
 CRL is also renewed when it is fetched and stale, and daily."""
 
@@ -14,14 +14,16 @@ import datetime as dt
 import functools
 from typing import Any
 
-from src.certificates import publication, reasons
-from src.certificates.issuance import verify_code
-from src.certificates.tables import Certificate, Revocation
+from src.certificates import reasons
+from src.certificates.repository import certificates as certificate_rows
+from src.certificates.repository import people
+from src.certificates.repository import revocations as revocation_rows
+from src.certificates.services import crl
 from src.core import audit, db, mail, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale, format_datetime, language_of
-from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
-from src.tenants.tables import Membership, Organisation
+from src.core.tenancy import Actor, TenantScope
+from src.tenants.tables import Organisation
 from src.tenants.validation import digits_only
 
 CHANNELS = ("online_code", "portal", "api", "manual", "user_left")
@@ -44,15 +46,18 @@ async def revoke(actor: Actor, certificate_id: int, reason: str, channel: str) -
 
 
 async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, channel: str) -> dict[str, Any]:
-    """Revoke one certificate now. Call inside the caller's transaction; the caller checks who
-    may revoke (tenancy, contact person, code). Raises Conflict when it was already revoked."""
+    """Revoke one certificate the actor may see, now. Call inside the caller's transaction; the
+    caller checks the actor may revoke it (a contact person, a vendor admin, the holder of its
+    revocation code). Raises NotFound for a certificate the actor may not see, Conflict when it
+    was already revoked."""
     if reason not in reasons.REASON_FLAGS:
         raise InputError({"reason": _("Choose a reason for the revocation.")})
     if channel not in CHANNELS:
         raise InputError({"channel": "unknown revocation channel"})
-    cert = await Certificate.select().where(Certificate.id == certificate_id).first()
+    cert = await certificate_rows.certificate(actor, certificate_id)
     if cert is None:
         raise NotFound()
+    scope = TenantScope(actor, cert["organisation"])
     org = await Organisation.select().where(Organisation.id == cert["organisation"]).first()
     country = org["country"] if org else None
     if cert["revoked_at"] is not None:
@@ -60,31 +65,21 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
     # rule REV-6: the moment liability ends, recorded exactly (microseconds, UTC).
     revoked_at = dt.datetime.now(dt.UTC)
     # The conditional update settles two revocations racing: only one finds it unrevoked.
-    claimed = (
-        await Certificate.update({Certificate.revoked_at: revoked_at})
-        .where(Certificate.id == certificate_id)
-        .where(Certificate.revoked_at.is_null())
-        .returning(Certificate.id)
-    )
-    if not claimed:
-        current = (
-            await Certificate.select(Certificate.revoked_at).where(Certificate.id == certificate_id).first()
-        )
-        raise _already_revoked(current["revoked_at"] if current else revoked_at, country)
+    if not await certificate_rows.mark_revoked(scope, certificate_id, revoked_at):
+        current = await certificate_rows.revoked_at(scope, certificate_id)
+        raise _already_revoked(current or revoked_at, country)
     code = reasons.reason_code(reason)
-    rows = await Revocation.insert(
-        Revocation(
-            certificate=certificate_id,
-            revoked_at=revoked_at,
-            reason=reason,
-            reason_code=code,
-            channel=channel,
-            revoked_by=actor.person_id or None,
-            client_address=actor.client_address[:64],
-            crl_entry=publication.encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
-        )
-    ).returning(Revocation.id)
-    revocation_id = int(rows[0]["id"])
+    revocation_id = await revocation_rows.add_revocation(
+        scope,
+        certificate=certificate_id,
+        revoked_at=revoked_at,
+        reason=reason,
+        reason_code=code,
+        channel=channel,
+        revoked_by=actor.person_id or None,
+        client_address=actor.client_address[:64],
+        crl_entry=crl.encode_entry(int(cert["serial_hex"], 16), revoked_at, code).hex(),
+    )
     await audit.record(
         actor,
         "certificates.revoked",
@@ -100,10 +95,10 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
             "channel": channel,
         },
     )
-    await _notify_subscriber(cert, org, revoked_at, reason, revocation_id)
+    await _notify_subscriber(scope, cert, org, revoked_at, reason, revocation_id)
     # Once committed: OCSP answers at once, then a new CRL (once per CA, however many revoked).
     issuer_id = int(cert["issuer"])
-    await db.on_commit(functools.partial(publication.after_revocation, issuer_id), key=("crl", issuer_id))
+    await db.on_commit(functools.partial(crl.after_revocation, issuer_id), key=("crl", issuer_id))
     return {
         "certificate_id": certificate_id,
         "number": cert["number"],
@@ -121,15 +116,15 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
 
 
 async def _notify_subscriber(
-    cert: dict[str, Any], org: dict[str, Any] | None, revoked_at: dt.datetime, reason: str, revocation_id: int
+    scope: TenantScope,
+    cert: dict[str, Any],
+    org: dict[str, Any] | None,
+    revoked_at: dt.datetime,
+    reason: str,
+    revocation_id: int,
 ) -> None:
     """Every revocation notifies the subscriber: the organisation's contact persons."""
-    contacts = (
-        await Membership.select(Membership.email)
-        .where(Membership.organisation == cert["organisation"])
-        .where(Membership.role == CONTACT_PERSON)
-        .where(Membership.active == True)  # noqa: E712
-    )
+    contacts = await people.contact_person_emails(scope)
     recipients = sorted({c["email"] for c in contacts if c["email"]})
     if not recipients:
         return
@@ -163,8 +158,9 @@ async def _notify_subscriber(
     )
 
 
-async def find_by_number(number: str) -> dict[str, Any] | None:
-    return await Certificate.select().where(Certificate.number == number.strip().upper()).first()
+async def find_by_number(actor: Actor, number: str) -> dict[str, Any] | None:
+    """The certificate with this number, when the actor may see it."""
+    return await certificate_rows.certificate_by_number(actor, number.strip().upper())
 
 
 async def identifying_facts(actor: Actor, cert: dict[str, Any]) -> dict[str, Any]:
@@ -182,7 +178,7 @@ async def identifying_facts(actor: Actor, cert: dict[str, Any]) -> dict[str, Any
     )
     holder = None
     if cert["holder"] is not None:
-        holder = await scope.get(Membership, cert["holder"], Membership.id, Membership.name)
+        holder = await people.holder(scope, cert["holder"])
     return {"organisation": organisation, "holder": holder}
 
 
@@ -228,11 +224,3 @@ def check_named_facts(
             errors["user_name"] = _("This is not the name of the certificate's user.")
     if errors:
         raise InputError(errors)
-
-
-async def check_code(number: str, code: str) -> dict[str, Any] | None:
-    """The certificate when number and code match, else None — the same work and the same
-    answer whether the number exists or not (argon2 runs on a dummy hash), rule REV-1."""
-    cert = await find_by_number(number) if number.strip() else None
-    ok = verify_code(cert["revocation_code_hash"] if cert else None, code)
-    return cert if (ok and cert is not None) else None

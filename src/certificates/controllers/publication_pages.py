@@ -13,7 +13,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
-from src.certificates import pki, publication
+from src.certificates.services import crl as crl_service
+from src.certificates.services import ocsp as ocsp_service
+from src.certificates.services import pki
 from src.core.errors import NotFound
 from src.core.ids import parse_id
 from src.core.web import page
@@ -71,7 +73,7 @@ async def ca_certificate(name: FromPath[str]) -> Response[bytes]:
 async def crl(name: FromPath[str]) -> Response[bytes]:
     """/pki/crl/{issuer id}.crl: the CRL (DER), the URL in every certificate's CRL distribution point."""
     ca_id, _suffix = _split(name, ("crl",))
-    der = await publication.current_crl(ca_id)
+    der = await crl_service.current_crl(ca_id)
     if der is None:
         raise NotFound()
     return Response(der, media_type="application/pkix-crl", headers={"Cache-Control": "no-cache"})
@@ -107,10 +109,10 @@ async def serve_ocsp(scope: Scope, receive: Receive, send: Send) -> None:
         await _respond(send, 405, b"", [(b"allow", b"GET, POST")])
         return
     try:
-        answer = await publication.answer(der)
+        answer = await ocsp_service.answer(der)
     except Exception:
         log.exception("OCSP responder failed")
-        answer = publication.internal_error()
+        answer = ocsp_service.internal_error()
     await _respond(
         send,
         200,
