@@ -388,11 +388,12 @@ async def _snapshot(org_id: int) -> str:
 
 
 @dataclass(frozen=True)
-class Request:
+class Call:
+    """One request of the walk."""
+
     method: str
     url: str
-    body: str | None  # "json", "form" or None
-    json_body: Any = None
+    json_body: Any = None  # what an API route is sent
     variant_of: str | None = None  # the same route without query parameters
 
 
@@ -433,20 +434,20 @@ def _json_body(route: RouteRequest, victim: Victim) -> Any:
     return {"name": "Hijacked", "email": "hijack@evil.example", "role": "contact_person", "active": False}
 
 
-def _requests(app: Litestar, victim: Victim) -> list[Request]:
+def _requests(app: Litestar, victim: Victim) -> list[Call]:
     """Every route with A's ids and certificate numbers in its path parameters, every GET again
     with each of A's ids, a certificate number and a name in each of its query parameters."""
     ints = [str(i) for i in sorted(victim.ids)]
     strings = ["x", *ints, *victim.strings]
-    out: list[Request] = []
+    out: list[Call] = []
     for route in route_table(app, ints, strings):
         json_body = _json_body(route, victim) if route.path.startswith("/api/") else None
-        out.append(Request(route.method, route.path, route.body, json_body))
+        out.append(Call(route.method, route.path, json_body))
         if route.method == "GET":
             for name in route.query:
                 for value in [*ints, victim.numbers["server"], "Alphonse"]:
                     url = f"{route.path}?{urlencode({name: value})}"
-                    out.append(Request("GET", url, None, variant_of=route.path))
+                    out.append(Call("GET", url, variant_of=route.path))
     return out
 
 
@@ -463,8 +464,8 @@ def _form(victim: Victim) -> dict[str, Any]:
         "number": number,
         "certificate_number": number,
         "certificate": number,
-        "reason": "key_compromise",
-        "confirm": "on",
+        "reason": "data_changed",
+        "confirm": "yes",
         "accept": "on",
     }
 
@@ -478,9 +479,12 @@ def _text(response: Any) -> str:
         return "\n".join(archive.read(name).decode(errors="replace") for name in archive.namelist())
 
 
-async def _walk(client: Any, requests: list[Request], victim: Victim, headers: dict[str, str]) -> list[str]:
+async def _walk(
+    client: Any, requests: list[Call], victim: Victim, own_org_id: int, headers: dict[str, str]
+) -> list[str]:
+    """Send every request as the intruder of organisation `own_org_id`; the problems found."""
     problems = []
-    typed = ""  # all the intruder sent so far: a number they typed may come back to them
+    typed = ""  # all the intruder sent so far
     refused: set[str] = set()  # routes that refuse this intruder whatever the query says
     for request in requests:
         if request.url in ("/signout",) or request.variant_of in refused:
@@ -498,13 +502,21 @@ async def _walk(client: Any, requests: list[Request], victim: Victim, headers: d
             refused.add(request.url)
         if response.status_code >= 500:
             problems.append(f"{request.method} {request.url} answered {response.status_code}")
-        # What the intruder sent may come back to them (a number they typed, in a form, or in
-        # their own organisation's audit log): the other values of that row are still looked for.
-        typed += request.url + json.dumps(sent.get("json") or sent.get("data") or {}, default=str)
-        body_text = _text(response)
-        for marker in victim.markers:
-            if marker not in typed and marker in body_text:
-                problems.append(f"{request.method} {request.url} shows {marker!r} ({response.status_code})")
+        this = request.url + json.dumps(sent.get("json") or sent.get("data") or {}, default=str)
+        typed += this
+        shown = [m for m in victim.markers if m not in this and m in _text(response)]
+        if shown:
+            # A value the intruder typed earlier may come back from their own organisation's
+            # rows (their audit log records the filters they used); nothing else may.
+            own = json.dumps(await _rows_of(own_org_id), default=repr)
+            for marker in shown:
+                if not (marker in typed and marker in own):
+                    problems.append(
+                        f"{request.method} {request.url} shows {marker!r} ({response.status_code})"
+                    )
+    # Nothing of A was copied into the intruder's own rows, but what they typed themselves.
+    own = json.dumps(await _rows_of(own_org_id), default=repr)
+    problems += [f"the intruder's rows hold {m!r}" for m in victim.markers if m in own and m not in typed]
     return problems
 
 
@@ -529,7 +541,7 @@ async def test_no_route_shows_or_changes_another_organisations_data_to_its_conta
     intruder = await factories.member(other, role="contact_person", may_sign_agreements=True)
     await sign_in_person(client, intruder["person_row"])
 
-    problems = await _walk(client, _requests(app, victim), victim, headers={})
+    problems = await _walk(client, _requests(app, victim), victim, other["id"], headers={})
 
     assert not problems, "\n".join(problems)
     assert await _snapshot(victim.org["id"]) == before
@@ -542,7 +554,7 @@ async def test_no_route_shows_or_changes_another_organisations_data_to_its_end_u
     intruder = await factories.member(other)
     await sign_in_person(client, intruder["person_row"])
 
-    problems = await _walk(client, _requests(app, victim), victim, headers={})
+    problems = await _walk(client, _requests(app, victim), victim, other["id"], headers={})
 
     assert not problems, "\n".join(problems)
     assert await _snapshot(victim.org["id"]) == before
@@ -567,7 +579,8 @@ async def test_no_api_route_shows_or_changes_another_organisations_data_to_a_tok
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.status_code == 200, "the intruder's token is taken"
 
-    problems = await _walk(client, api_requests, victim, headers={"Authorization": f"Bearer {secret}"})
+    bearer = {"Authorization": f"Bearer {secret}"}
+    problems = await _walk(client, api_requests, victim, other["id"], headers=bearer)
 
     assert not problems, "\n".join(problems)
     assert await _snapshot(victim.org["id"]) == before
