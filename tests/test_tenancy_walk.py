@@ -45,6 +45,8 @@ from tests.support import RouteRequest, route_table
 SAFE = ("GET", "HEAD")
 
 NOW = dt.datetime(2026, 3, 17, 9, 30, tzinfo=dt.UTC)
+# A sound request for a certificate of the intruder's own, so that applying gets past the CSR.
+INTRUDER_NAME = "walk-intruder.beta.example"
 EVIDENCE = b"%PDF-1.4 Leakcheck scanned identity document"
 
 
@@ -58,6 +60,7 @@ class Victim:
     ids: set[int] = field(default_factory=set)
     strings: list[str] = field(default_factory=list)
     numbers: dict[str, str] = field(default_factory=dict)
+    user: int = 0  # the membership of A's end user
 
 
 async def _insert(table: type[Table], victim: Victim, **values: Any) -> dict[str, Any]:
@@ -85,6 +88,7 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         org, user, email="berthe.werk@alpha.example", invited_pin_masked="********7788"
     )
     victim.ids |= {m_contact["id"], m_user["id"]}
+    victim.user = m_user["id"]
     victim.markers += [
         "Leakcheck Alpha",
         "87654321",
@@ -412,7 +416,7 @@ def _sample(info: Any, name: str, victim: Victim) -> Any:
     if isinstance(info, msgspec.inspect.BoolType):
         return name != "active"
     if isinstance(info, msgspec.inspect.IntType):
-        return victim.org["id"]
+        return victim.user if "user" in name or "holder" in name else victim.org["id"]
     if isinstance(info, msgspec.inspect.DateType):
         return "2026-04-01"
     if isinstance(info, msgspec.inspect.DateTimeType):
@@ -420,6 +424,10 @@ def _sample(info: Any, name: str, victim: Victim) -> Any:
     if isinstance(info, msgspec.inspect.StrType):
         if "email" in name:
             return "hijack@evil.example"
+        if name == "csr_pem":
+            return csr_pem([INTRUDER_NAME], kind="p256")
+        if "dns" in name:
+            return INTRUDER_NAME
         if "number" in name or "certificate" in name:
             return victim.numbers["server"]
         if name in ("service", "module", "variant"):
@@ -465,6 +473,11 @@ def _form(victim: Victim) -> dict[str, Any]:
         "certificate_number": number,
         "certificate": number,
         "reason": "data_changed",
+        "kind": "server",
+        "csr_pem": csr_pem([INTRUDER_NAME], kind="p256"),
+        "dns_names": INTRUDER_NAME,
+        "holder_user_id": str(victim.user),
+        "renewal_of_number": number,
         "confirm": "yes",
         "accept": "on",
     }
@@ -514,9 +527,15 @@ async def _walk(
                     problems.append(
                         f"{request.method} {request.url} shows {marker!r} ({response.status_code})"
                     )
-    # Nothing of A was copied into the intruder's own rows, but what they typed themselves.
-    own = json.dumps(await _rows_of(own_org_id), default=repr)
-    problems += [f"the intruder's rows hold {m!r}" for m in victim.markers if m in own and m not in typed]
+    # Nothing of A is in the intruder's own rows: not even what they typed (a reference to A's
+    # certificate number on an application of theirs), but in the audit log of what they did.
+    rows = await _rows_of(own_org_id)
+    audit = json.dumps(rows.pop(AuditEntry.__name__), default=repr)
+    own = json.dumps(rows, default=repr)
+    problems += [f"the intruder's rows hold {m!r}" for m in victim.markers if m in own]
+    problems += [
+        f"the intruder's audit log holds {m!r}" for m in victim.markers if m in audit and m not in typed
+    ]
     return problems
 
 
@@ -565,16 +584,7 @@ async def test_no_api_route_shows_or_changes_another_organisations_data_to_a_tok
     before = await _snapshot(victim.org["id"])
     other = await factories.organisation(name="Delta Zorg B.V.")
     intruder = await factories.member(other, role="contact_person")
-    secret = "cp_deltaintruder-secret"
-    await ApiToken.insert(
-        ApiToken(
-            person=intruder["person"],
-            organisation=other["id"],
-            name="intruder",
-            prefix=secret[:10],
-            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
-        )
-    )
+    secret = await _token(intruder)
     api_requests = [r for r in _requests(app, victim) if r.url.startswith("/api/")]
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.status_code == 200, "the intruder's token is taken"
@@ -584,6 +594,51 @@ async def test_no_api_route_shows_or_changes_another_organisations_data_to_a_tok
 
     assert not problems, "\n".join(problems)
     assert await _snapshot(victim.org["id"]) == before
+
+
+async def test_an_application_renews_only_a_certificate_of_its_own_organisation(app, client):
+    """Rule CRT-2: a certificate renewed by an approved application gets no renewal letter. An
+    application of organisation B naming A's certificate as the one it renews would, once
+    approved, silence A's letter: B may not name it (refused, or stored without it)."""
+    victim = await _victim(client, app)
+    other = await factories.organisation(name="Epsilon Zorg B.V.")
+    intruder = await factories.member(other, role="contact_person")
+    await sign_in_person(client, intruder["person_row"])
+    number = victim.numbers["server"]
+
+    form = {**_form(victim), "holder_user_id": str(intruder["id"])}
+    await client.post_form("/organisation/certificates/apply", form, follow_redirects=False)
+    await client.post(
+        f"/api/v1/organisations/{other['id']}/certificate-applications",
+        json={
+            "csr_pem": csr_pem(["api." + INTRUDER_NAME], kind="p256"),
+            "holder_user_id": intruder["id"],
+            "dns_names": ["api." + INTRUDER_NAME],
+            "renewal_of_number": number,
+        },
+        headers={"Authorization": f"Bearer {await _token(intruder)}"},
+    )
+
+    naming = await CertificateApplication.select(
+        CertificateApplication.id, CertificateApplication.renewal_of_number
+    ).where(CertificateApplication.organisation == other["id"])
+    renewing_theirs = [a for a in naming if a["renewal_of_number"] == number]
+    assert renewing_theirs == [], "B's applications name A's certificate as the one they renew"
+
+
+async def _token(member: dict[str, Any]) -> str:
+    """A bearer token of `member`'s person acting for their organisation; its secret."""
+    secret = f"cp_walk{member['id']}-secret"
+    await ApiToken.insert(
+        ApiToken(
+            person=member["person"],
+            organisation=member["organisation"],
+            name="intruder",
+            prefix=secret[:10],
+            token_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        )
+    )
+    return secret
 
 
 async def test_the_walk_reaches_every_route(app, client):
