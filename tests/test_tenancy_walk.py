@@ -524,7 +524,8 @@ async def _walk(
                 problems.append(f"{call.method} {call.url} answered {response.status_code}")
             this = call.url + json.dumps(sent.get("json") or sent.get("data") or {}, default=str)
             typed += this
-            shown = [m for m in victim.markers if m not in this and m in _text(response)]
+            answer = _text(response)
+            shown = [m for m in victim.markers if m not in this and m in answer]
             if shown:
                 # A value the intruder typed earlier may come back from their own organisation's
                 # rows (their audit log records the filters they used); nothing else may.
