@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.certificates.repository import applications as application_rows
+from src.certificates.repository import certificates as certificate_rows
 from src.certificates.repository import people
 from src.certificates.services.csr import CheckedCsr, check_hostname, check_names, read_csr, split_names
 from src.core import audit, db
@@ -114,6 +115,10 @@ async def apply(actor: Actor, organisation_id: int, data: ApplicationInput) -> d
         await _holder(scope, data.holder_membership_id)
     except InputError as exc:
         errors.update(exc.errors)
+    if data.renewal_of_number:
+        renewed = await certificate_rows.certificate_by_number(actor, data.renewal_of_number)
+        if renewed is None or renewed["organisation"] != organisation_id:
+            errors["renewal_of_number"] = _("This organisation has no certificate with this number to renew.")
     if errors:
         raise InputError(errors)
     assert checked is not None

@@ -50,13 +50,21 @@ async def due_certificates(now: dt.datetime) -> list[dict[str, Any]]:
             RenewalLetter.certificate.is_in([r["id"] for r in rows])
         )
     }
+    # Renewed by an approved application of the certificate's own organisation: another
+    # organisation naming this number renews nothing of it.
     renewed = {
-        r["renewal_of_number"]
-        for r in await CertificateApplication.select(CertificateApplication.renewal_of_number)
+        (r["renewal_of_number"], r["organisation"])
+        for r in await CertificateApplication.select(
+            CertificateApplication.renewal_of_number, CertificateApplication.organisation
+        )
         .where(CertificateApplication.renewal_of_number.is_in([r["number"] for r in rows]))
         .where(CertificateApplication.status == "approved")
     }
-    return [r for r in rows if dedupe_key(r["id"], r["not_after"]) not in sent and r["number"] not in renewed]
+    return [
+        r
+        for r in rows
+        if dedupe_key(r["id"], r["not_after"]) not in sent and (r["number"], r["organisation"]) not in renewed
+    ]
 
 
 async def send_due_renewal_letters(now: dt.datetime | None = None) -> int:
