@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
-from src.tenants.services import agreements
+from src.tenants.services import agreement_documents, agreements
 from src.tenants.tables import AgreementAcceptance, AgreementDocument, Membership
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -38,7 +38,7 @@ async def publish(
     kind: str = "general_terms", text: str = "Dutch law applies.", **dates: Any
 ) -> dict[str, Any]:
     actor = await admin_actor()
-    return await agreements.publish_document(
+    return await agreement_documents.publish_document(
         actor,
         kind=kind,
         titles={"nl": "Algemene voorwaarden", "sv": "Allmänna villkor", "en": "General terms"},
@@ -82,7 +82,7 @@ async def test_a_published_document_has_no_update_path(client):
 async def test_publishing_needs_all_three_languages_and_sane_dates():
     actor = await admin_actor()
     with pytest.raises(InputError) as exc:
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             actor,
             kind="nonsense",
             titles={"nl": "x", "sv": "", "en": "x"},
@@ -100,7 +100,7 @@ async def test_only_vendor_admins_publish():
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
     with pytest.raises(Forbidden):
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             actor, kind="general_terms", titles={}, texts={}, effective_on=TODAY, accept_by=TODAY
         )
 
@@ -302,7 +302,9 @@ async def test_a_signed_agreement_names_its_documents_in_the_readers_language(cl
 
     token = current_locale.set("nl")
     try:
-        await agreements.sign(actor, org["id"], [d["id"] for d in (await agreements.latest_documents())])
+        await agreements.sign(
+            actor, org["id"], [d["id"] for d in (await agreement_documents.latest_documents())]
+        )
     finally:
         current_locale.reset(token)
     await sign_in_person(client, signer["person_row"])

@@ -13,7 +13,7 @@ from src.identity.auth import build_actor
 from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
 from src.subscriptions.tables import ServiceModule
-from src.tenants.services import rights, users
+from src.tenants.services import rights, user_changes
 from src.tenants.tables import Membership, ModuleRight
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -159,10 +159,10 @@ async def test_deactivating_the_last_signer_needs_the_last_signer_confirmation()
         actor, org["id"], signer["id"], await module_id("contracting"), granted=True, signing=True
     )
     with pytest.raises(Conflict) as exc:
-        await users.set_active(actor, org["id"], signer["id"], False)
+        await user_changes.set_active(actor, org["id"], signer["id"], False)
     assert "no more contracts can be concluded" in exc.value.message
     assert (await Membership.select().where(Membership.id == signer["id"]).first())["active"]
-    row = await users.set_active(
+    row = await user_changes.set_active(
         actor, org["id"], signer["id"], False, confirmations=frozenset({"last_signer"})
     )
     assert row["active"] is False

@@ -20,8 +20,8 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
 from src.tenants.catalogue import offer
-from src.tenants.rights_schemas import Right, RightsUpdate
-from src.tenants.services import rights
+from src.tenants.schemas import Right, RightsUpdate
+from src.tenants.services import module_mails, rights
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -200,7 +200,7 @@ class ModuleMessagesAdmin(Controller):
         try:
             if errors:
                 raise InputError(errors)
-            sent = await rights.send_module_message(
+            sent = await module_mails.send_module_message(
                 actor,
                 module_id=module_id,
                 subject=values["subject"],

@@ -1,6 +1,6 @@
 """A user who leaves before the deadline is told how to handle the records they created (rule AG-7).
 
-A user leaves when a contact person deactivates them (src/tenants/services/users.update_user).
+A user leaves when a contact person deactivates them (src/tenants/services/user_changes.update_user).
 If their organisation then still lacks the customer agreement or the subscription for a service
 whose earlier terms of use have not ended yet (src/tenants/services/compliance.gaps), the leaver
 gets one mail: per such service, that the records they created there stay with the organisation,

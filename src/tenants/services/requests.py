@@ -1,6 +1,6 @@
 """Requests for new users (rule MOD-8): a contact person asks for a user with the modules they
 need; a vendor admin approves (the user is created with those rights and invited, through
-src/tenants/services/users.add_user) or rejects with a reason."""
+src/tenants/services/user_changes.add_user) or rejects with a reason."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.tenants.services import rights, users
+from src.tenants.services import rights, user_changes, users
 from src.tenants.tables import Organisation, UserRequest
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -151,7 +151,7 @@ async def approve(actor: Actor, request_id: int) -> dict[str, Any]:
     async with db.transaction():
         row = await _pending(request_id)
         organisation_id = row["organisation"]
-        user = await users.add_user(
+        user = await user_changes.add_user(
             actor,
             organisation_id,
             name=row["name"],

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from src.core import audit, db
-from src.core.errors import Conflict, Forbidden, InputError, NotFound
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
 from src.tenants.catalogue import offer
@@ -334,83 +334,6 @@ async def modules_with_rights(organisation_id: int, membership_id: int) -> list[
         .where(ModuleRight.membership == membership_id)
     }
     return [m for m in await _module_rows() if m["id"] in ids]
-
-
-# --- module mails (rule MOD-6) ------------------------------------------------------------------
-
-MAIL_ACTOR = "send_mail"
-
-
-async def module_recipients(module_id: int, organisation_id: int | None = None) -> list[dict[str, Any]]:
-    """Every active user with a right for the module at the organisation (or at every active
-    organisation): module mails go to all of them, and nobody can unsubscribe (rule MOD-6)."""
-    query = (
-        ModuleRight.select(
-            ModuleRight.membership.as_alias("membership_id"),
-            ModuleRight.organisation.as_alias("organisation_id"),
-            ModuleRight.membership._.email.as_alias("email"),
-            ModuleRight.membership._.name.as_alias("name"),
-        )
-        .where(ModuleRight.module == module_id)
-        .where(ModuleRight.membership._.active.eq(True))
-        .where(ModuleRight.membership._.person._.active.eq(True))
-        .where(ModuleRight.organisation._.status == "active")
-        .order_by(ModuleRight.id)
-    )
-    if organisation_id is not None:
-        query = query.where(ModuleRight.organisation == organisation_id)
-    return [r for r in await query if r["email"]]
-
-
-async def send_module_message(
-    actor: Actor,
-    *,
-    module_id: int,
-    subject: str,
-    body: str,
-    organisation_id: int | None = None,
-    key: str | None = None,
-) -> int:
-    """Send a module message (from a vendor admin, or a system event with the SYSTEM actor and
-    its own idempotency `key`) to every user with rights for the module. Returns how many mails
-    were queued; each (message, user) once."""
-    import uuid
-
-    from src.core import outbox
-
-    if actor.person_id and not actor.is_vendor_admin:
-        raise Forbidden()
-    errors: dict[str, str] = {}
-    subject, body = " ".join((subject or "").split()), (body or "").replace("\r\n", "\n").strip()
-    if not subject:
-        errors["subject"] = _("Enter a subject.")
-    elif len(subject) > 200:
-        errors["subject"] = _("Use at most 200 characters.")
-    if not body:
-        errors["body"] = _("Enter the message.")
-    module = await offer().module_codes(module_id)
-    if module is None:
-        errors["module"] = _("Choose a module.")
-    if errors:
-        raise InputError(errors)
-    key = key or uuid.uuid4().hex
-    recipients = await module_recipients(module_id, organisation_id)
-    async with db.transaction():
-        for r in recipients:
-            await outbox.enqueue(
-                MAIL_ACTOR,
-                {"to": [r["email"]], "subject": subject, "body": body + "\n"},
-                f"module-mail:{key}:{r['membership_id']}",
-            )
-        await audit.record(
-            actor,
-            "rights.module_message_sent",
-            organisation_id=organisation_id,
-            object_type="service_module",
-            object_id=module_id,
-            after={"subject": subject, "recipients": len(recipients), "key": key},
-        )
-    return len(recipients)
 
 
 # --- export (rule MOD-3) and the registered e-mail (rule MOD-5) ---------------------------------
