@@ -14,10 +14,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import LOCALES, _, format_date
-from src.core.tenancy import Actor, TenantScope
+from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
-from src.identity.guards import provide_vendor_admin
+from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
 from src.tenants.services import (
@@ -152,7 +152,7 @@ class AgreementPages(Controller):
             await agreements.acceptance_pdf(actor, actor.organisation_id, acceptance_id), acceptance_id
         )
 
-    @post("/signers/{membership_id:int}")
+    @post("/signers/{membership_id:int}", dependencies={"actor": Provide(provide_contact_person)})
     async def set_signer(
         self,
         request: Request[Any, Any, Any],
@@ -162,7 +162,6 @@ class AgreementPages(Controller):
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return redirect(request, "/")
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         value = data.get("may_sign") in ("yes", "on", "1", "true")
         try:
             row = await user_changes.update_user(

@@ -14,9 +14,10 @@ from litestar.response import Template
 
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _, current_locale
-from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
+from src.core.tenancy import CONTACT_PERSON, END_USER, Actor
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_contact_person
 from src.tenants.legal_forms import country_label, legal_form_label
 from src.tenants.services import invitations, organisations, user_changes, users
 
@@ -103,13 +104,12 @@ class OrganisationPages(Controller):
             partial="tenants/_org_users_table.html",
         )
 
-    @get("/users/new")
+    @get("/users/new", dependencies={"actor": Provide(provide_contact_person)})
     async def new_user_form(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         return await self._user_form(request, actor, {"role": END_USER}, {})
 
     @post("/users/new")
