@@ -1,4 +1,6 @@
-"""Background work of the tenant domain."""
+"""Background work of the tenant domain: the invitation mail and the hourly legacy-terms
+reminders. They act for no one signed in, so they read memberships across organisations
+themselves (named in tests/test_tenancy_structure.py's SYSTEM_MODULES)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from dataclasses import replace
 from src.core import db, mail, outbox
 from src.core.i18n import _, current_locale, format_date, language_of
 from src.core.tables import OutboxMessage
-from src.core.tenancy import CONTACT_PERSON
+from src.core.tenancy import CONTACT_PERSON, SYSTEM
 from src.settings import get_settings
 from src.tenants.services.compliance import (
     _consequence,
@@ -151,7 +153,9 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
     )
     queued = 0
     for organisation in organisations:
-        lacking = {g.service_code: g for g in await gaps(organisation["id"], day)}
+        # The job acts for each organisation in turn.
+        acting = replace(SYSTEM, organisation_id=organisation["id"])
+        lacking = {g.service_code: g for g in await gaps(acting, organisation["id"], day)}
         contacts = None
         for notice in notices:
             gap = lacking.get(notice["service_code"])

@@ -294,7 +294,9 @@ async def test_the_sole_proprietorship_has_signed_and_has_one_subscription() -> 
     firma = await _org("enskild_firma")
     assert await Subscription.count().where(Subscription.organisation == firma["id"]) == 1
     assert await subscribed_service_codes(firma["id"]) == {"webcert"}
-    assert await agreements.has_valid_agreement(firma["id"])
+    assert await agreements.has_valid_agreement(
+        Actor(person_id=0, name="check", organisation_id=firma["id"]), firma["id"]
+    )
 
 
 async def test_the_demo_pages_show_agreement_subscriptions_rights_and_banner(client: Any) -> None:

@@ -138,7 +138,7 @@ async def test_an_authorised_contact_person_signs_and_the_record_proves_what_was
     assert "Tandartsen West B.V." in text and "Sara Signer" in text
     assert terms["sha256_en"][:16] in text.replace("\n", "")
     assert await AuditEntry.exists().where(AuditEntry.action == "agreements.signed")
-    assert await agreements.has_valid_agreement(org["id"])
+    assert await agreements.has_valid_agreement(await build_actor(signer["person"], org["id"], ""), org["id"])
 
 
 async def test_a_new_version_asks_for_acceptance_by_its_date_and_the_old_acceptance_stays(client):
@@ -176,7 +176,7 @@ async def test_a_version_not_accepted_by_its_date_makes_the_agreement_overdue():
     )
     status = await agreements.agreement_status(actor, org["id"])
     assert status.status == "overdue" and not status.valid
-    assert not await agreements.has_valid_agreement(org["id"])
+    assert not await agreements.has_valid_agreement(actor, org["id"])
 
 
 async def test_only_an_authorised_contact_person_may_sign(client):

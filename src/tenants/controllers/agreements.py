@@ -311,7 +311,7 @@ async def enter_service(
         raise NotFound()
     await compliance.enter_service(request, actor, service_code)
     gaps = (
-        [g for g in await compliance.gaps(actor.organisation_id) if g.service_code == service_code]
+        [g for g in await compliance.gaps(actor, actor.organisation_id) if g.service_code == service_code]
         if actor.organisation_id
         else []
     )
@@ -342,7 +342,7 @@ async def organisation_overview(
             "organisation": await organisations.get_organisation(actor, actor.organisation_id),
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
             "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
-            "gaps": await compliance.gaps(actor.organisation_id),
+            "gaps": await compliance.gaps(actor, actor.organisation_id),
         },
     )
 

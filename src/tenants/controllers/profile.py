@@ -110,7 +110,7 @@ async def _module_mails(actor: Actor) -> list[dict[str, Any]]:
 
     if actor.organisation_id is None or actor.membership_id is None:
         return []
-    return await modules_with_rights(actor.organisation_id, actor.membership_id)
+    return await modules_with_rights(actor, actor.organisation_id, actor.membership_id)
 
 
 ROUTES = [ProfilePages]

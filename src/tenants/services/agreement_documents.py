@@ -13,7 +13,8 @@ from src.core import audit, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale
 from src.core.tenancy import Actor, require_vendor_admin
-from src.tenants.tables import AgreementAcceptance, AgreementDocument
+from src.tenants.repository import agreements
+from src.tenants.tables import AgreementDocument
 
 KINDS = ("general_terms", "processor_agreement", "service_terms")
 MAX_TEXT = 200_000
@@ -156,9 +157,7 @@ async def list_documents(actor: Actor) -> list[dict[str, Any]]:
         .order_by(AgreementDocument.version, ascending=False)
     )
     counts: dict[int, set[int]] = {}
-    for acceptance in await AgreementAcceptance.select(
-        AgreementAcceptance.organisation, AgreementAcceptance.documents
-    ):
+    for acceptance in await agreements.accepted_documents(actor):
         for doc in _documents_of(acceptance):
             counts.setdefault(int(doc["id"]), set()).add(acceptance["organisation"])
     return [{**_present(r), "acceptances": len(counts.get(r["id"], set()))} for r in rows]

@@ -23,13 +23,15 @@ from src.core.errors import Conflict, Forbidden, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.pdf import render_pdf
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
+from src.tenants.repository import agreements as repository
+from src.tenants.repository import memberships
 from src.tenants.services.agreement_documents import (
     _documents_of,
     _in_reader_language,
     kind_label,
     latest_documents,
 )
-from src.tenants.tables import AgreementAcceptance, Membership, Organisation
+from src.tenants.tables import Organisation
 
 # What an organisation's agreement status means.
 NONE = "none"  # never signed
@@ -60,27 +62,8 @@ class AgreementStatus:
         return self.status in (CURRENT, ACTION_NEEDED)
 
 
-_ACCEPTANCE_COLUMNS = (
-    AgreementAcceptance.id,
-    AgreementAcceptance.organisation,
-    AgreementAcceptance.signer,
-    AgreementAcceptance.signer_name,
-    AgreementAcceptance.signer_email,
-    AgreementAcceptance.signed_at,
-    AgreementAcceptance.client_address,
-    AgreementAcceptance.locale,
-    AgreementAcceptance.documents,
-    AgreementAcceptance.pdf_sha256,
-)
-
-
-async def _status(organisation_id: int, country: str | None) -> AgreementStatus:
-    acceptances = (
-        await AgreementAcceptance.select(*_ACCEPTANCE_COLUMNS)
-        .where(AgreementAcceptance.organisation == organisation_id)
-        .order_by(AgreementAcceptance.signed_at, ascending=False)
-        .order_by(AgreementAcceptance.id, ascending=False)
-    )
+async def _status(scope: TenantScope, country: str | None) -> AgreementStatus:
+    acceptances = await repository.acceptances(scope)
     for a in acceptances:
         a["documents"] = _documents_of(a)
     accepted_ids = {int(d["id"]) for a in acceptances for d in a["documents"]}
@@ -107,17 +90,18 @@ async def _status(organisation_id: int, country: str | None) -> AgreementStatus:
 
 async def agreement_status(actor: Actor, organisation_id: int) -> AgreementStatus:
     """The organisation's agreement: its members and vendor admins may read it."""
-    TenantScope(actor, organisation_id)
+    scope = TenantScope(actor, organisation_id)
     organisation = await _organisation(organisation_id)
-    status = await _status(organisation_id, organisation["country"])
+    status = await _status(scope, organisation["country"])
     await _in_reader_language([d for a in status.acceptances for d in a["documents"]])
     return status
 
 
-async def has_valid_agreement(organisation_id: int) -> bool:
-    """Rule AG-1, for the compliance checks (not tenant-scoped: callers scoped already)."""
+async def has_valid_agreement(actor: Actor, organisation_id: int) -> bool:
+    """Rule AG-1, for the compliance checks."""
+    scope = TenantScope(actor, organisation_id)
     organisation = await _organisation(organisation_id)
-    return (await _status(organisation_id, organisation["country"])).valid
+    return (await _status(scope, organisation["country"])).valid
 
 
 async def _organisation(organisation_id: int) -> dict[str, Any]:
@@ -131,12 +115,7 @@ async def may_sign(actor: Actor, organisation_id: int) -> bool:
     """An active contact person of this organisation marked as authorised to sign."""
     if actor.organisation_id != organisation_id or actor.membership_id is None:
         return False
-    row = (
-        await Membership.select(Membership.role, Membership.active, Membership.may_sign_agreements)
-        .where(Membership.id == actor.membership_id)
-        .where(Membership.organisation == organisation_id)
-        .first()
-    )
+    row = await memberships.signing_authority(TenantScope(actor, organisation_id), actor.membership_id)
     return bool(row and row["active"] and row["role"] == CONTACT_PERSON and row["may_sign_agreements"])
 
 
@@ -145,7 +124,7 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
 
     `document_ids` are the versions the signer read: when a newer version was published in
     between, nothing is signed (Conflict), so nobody signs a text they did not see."""
-    TenantScope(actor, organisation_id)
+    scope = TenantScope(actor, organisation_id)
     if not await may_sign(actor, organisation_id):
         raise Forbidden(
             _(
@@ -154,7 +133,7 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
             )
         )
     organisation = await _organisation(organisation_id)
-    status = await _status(organisation_id, organisation["country"])
+    status = await _status(scope, organisation["country"])
     documents = status.documents
     if not documents:
         raise Conflict(_("There are no agreement documents to sign yet."))
@@ -165,11 +144,7 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
         )
     if not status.pending:
         raise Conflict(_("Your organisation has already accepted the current agreement documents."))
-    signer = (
-        await Membership.select(Membership.name, Membership.email)
-        .where(Membership.id == actor.membership_id)
-        .first()
-    ) or {"name": actor.name, "email": ""}
+    signer = await memberships.name_and_email(scope, actor.membership_id) or {"name": actor.name, "email": ""}
     signed_at = dt.datetime.now(dt.UTC)
     locale = current_locale.get()
     snapshot = [
@@ -195,21 +170,18 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
         },
     )
     async with db.transaction():
-        created = await AgreementAcceptance.insert(
-            AgreementAcceptance(
-                organisation=organisation_id,
-                signer=actor.membership_id,
-                signer_name=signer["name"],
-                signer_email=signer["email"],
-                signed_at=signed_at,
-                client_address=actor.client_address[:64],
-                locale=locale,
-                documents=snapshot,
-                pdf=pdf,
-                pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-            )
-        ).returning(AgreementAcceptance.id)
-        acceptance_id = int(created[0]["id"])
+        acceptance_id = await repository.insert_acceptance(
+            scope,
+            signer=actor.membership_id,
+            signer_name=signer["name"],
+            signer_email=signer["email"],
+            signed_at=signed_at,
+            client_address=actor.client_address[:64],
+            locale=locale,
+            documents=snapshot,
+            pdf=pdf,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        )
         await audit.record(
             actor,
             "agreements.signed",
@@ -218,11 +190,7 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
             object_id=acceptance_id,
             after={"documents": snapshot, "pdf_sha256": hashlib.sha256(pdf).hexdigest()},
         )
-    row = (
-        await AgreementAcceptance.select(*_ACCEPTANCE_COLUMNS)
-        .where(AgreementAcceptance.id == acceptance_id)
-        .first()
-    )
+    row = await repository.acceptance(scope, acceptance_id)
     assert row is not None
     row["documents"] = _documents_of(row)
     return row
@@ -230,9 +198,7 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
 
 async def acceptance_pdf(actor: Actor, organisation_id: int, acceptance_id: int) -> bytes:
     """The PDF copy made when the organisation signed (its members and vendor admins)."""
-    scope = TenantScope(actor, organisation_id)
-    row = await scope.get(AgreementAcceptance, acceptance_id, AgreementAcceptance.pdf)
-    pdf = row["pdf"]
+    pdf = await repository.acceptance_pdf(TenantScope(actor, organisation_id), acceptance_id)
     return bytes(pdf) if not isinstance(pdf, bytes) else pdf
 
 
@@ -243,11 +209,4 @@ async def signers(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     """The active contact persons and whether each may sign (contact persons, vendor admins)."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    return await (
-        scope.select(
-            Membership, Membership.id, Membership.name, Membership.email, Membership.may_sign_agreements
-        )
-        .where(Membership.role == CONTACT_PERSON)
-        .where(Membership.active.eq(True))
-        .order_by(Membership.name)
-    )
+    return await memberships.signers(scope)

@@ -41,6 +41,7 @@ from src.core.i18n import _, current_locale, format_date, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
+from src.tenants.repository import agreements
 from src.tenants.services import agreement_documents
 from src.tenants.tables import LegacyTermsNotice, Organisation
 
@@ -73,7 +74,9 @@ class Gap:
     past_deadline: bool
 
 
-async def gaps(organisation_id: int, today: dt.date | None = None, country: str | None = None) -> list[Gap]:
+async def gaps(
+    actor: Actor, organisation_id: int, today: dt.date | None = None, country: str | None = None
+) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
     caller knows it (every page's banners do), saves reading it."""
@@ -90,7 +93,7 @@ async def gaps(organisation_id: int, today: dt.date | None = None, country: str 
     notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
     if not notices:
         return []
-    agreement = await has_valid_agreement(organisation_id)
+    agreement = await has_valid_agreement(actor, organisation_id)
     subscribed = await offer().subscribed_service_codes(organisation_id, today)
     found: list[Gap] = []
     for notice in notices:
@@ -153,7 +156,7 @@ async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
     if actor is None or actor.organisation_id is None:
         return []
     result: list[dict[str, Any]] = []
-    for gap in await gaps(actor.organisation_id, country=actor.organisation_country or None):
+    for gap in await gaps(actor, actor.organisation_id, country=actor.organisation_country or None):
         if not gap.missing_agreement:
             # AG-8: the agreement exists; contact persons order the subscription in the portal.
             if actor.is_contact_person:
@@ -195,7 +198,7 @@ async def require_may_create(actor: Actor, service_code: str) -> None:
     the legacy terms have ended and the agreement or subscription is missing (rule AG-6)."""
     if actor.organisation_id is None:
         return
-    for gap in await gaps(actor.organisation_id):
+    for gap in await gaps(actor, actor.organisation_id):
         if gap.service_code == service_code and gap.past_deadline:
             raise Forbidden(
                 _what_is_missing(gap)
@@ -269,7 +272,6 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     for a service whose legacy deadline is near, pending user requests, agreement versions with
     their acceptance counts. Computed in a few queries for all organisations at once."""
     from src.tenants.services import requests
-    from src.tenants.tables import AgreementAcceptance
 
     require_vendor_admin(actor)
     today = _today()
@@ -280,9 +282,7 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     )
     latest = await agreement_documents.latest_documents()
     accepted: dict[int, set[int]] = {}
-    for a in await AgreementAcceptance.select(
-        AgreementAcceptance.organisation, AgreementAcceptance.documents
-    ):
+    for a in await agreements.accepted_documents(actor):
         accepted.setdefault(a["organisation"], set()).update(
             int(d["id"]) for d in agreement_documents._documents_of(a)
         )

@@ -14,10 +14,10 @@ from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
 from src.identity.oidc import normalise_identifier
 from src.tenants import validation
+from src.tenants.repository import memberships
 from src.tenants.services.organisation_input import _text
 from src.tenants.services.organisations import _locked, _row, mask
 from src.tenants.services.people import find_or_create_person
-from src.tenants.tables import Membership
 
 INVITATION_ACTOR = "send_invitation"  # src/tenants/tasks.py
 
@@ -74,12 +74,7 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
         person, created = await find_or_create_person(
             values["name"], values["email"], values["personal_identity_number"], values["card_id"]
         )
-        existing = (
-            await scope.select(Membership)
-            .where(Membership.person == person["id"])
-            .where(Membership.pending.eq(False))  # an invitation stays the person's to answer
-            .first()
-        )
+        existing = await memberships.settled_membership_of_person(scope, person["id"])
         now = dt.datetime.now(dt.UTC)
         membership_values = {
             "name": values["name"],
@@ -88,17 +83,9 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
             "active": True,
         }
         if existing is None:
-            membership_id = (
-                await Membership.insert(
-                    Membership(
-                        organisation=organisation_id,
-                        person=person["id"],
-                        created_at=now,
-                        updated_at=now,
-                        **membership_values,
-                    )
-                ).returning(Membership.id)
-            )[0]["id"]
+            membership_id = await memberships.insert_membership(
+                scope, person=person["id"], created_at=now, updated_at=now, **membership_values
+            )
             before: dict[str, Any] | None = None
             after: dict[str, Any] = dict(membership_values)
         else:
@@ -106,8 +93,7 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
                 field = "personal_identity_number" if values["personal_identity_number"] else "card_id"
                 raise InputError({field: _("This person is already a contact person of this organisation.")})
             membership_id = existing["id"]
-            update: dict[Any, Any] = {**membership_values, "updated_at": now}
-            await Membership.update(update).where(Membership.id == membership_id)
+            await memberships.update_membership(scope, membership_id, **membership_values, updated_at=now)
             before, after = audit.changes({k: existing[k] for k in membership_values}, membership_values)
         after.update(
             {
@@ -131,4 +117,4 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
             {"membership_id": membership_id, "invited_by": actor.name},
             f"invitation:{membership_id}:contact_person:{now.isoformat()}",
         )
-        return await scope.get(Membership, membership_id)
+        return await memberships.membership(scope, membership_id)

@@ -3,6 +3,7 @@ with a right for it; nobody can unsubscribe."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from src.core import audit, db
@@ -10,30 +11,18 @@ from src.core.errors import Forbidden, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.tenants.catalogue import offer
-from src.tenants.tables import ModuleRight
+from src.tenants.repository import rights
 
 MAIL_ACTOR = "send_mail"
 
 
-async def module_recipients(module_id: int, organisation_id: int | None = None) -> list[dict[str, Any]]:
+async def module_recipients(
+    actor: Actor, module_id: int, organisation_id: int | None = None
+) -> list[dict[str, Any]]:
     """Every active user with a right for the module at the organisation (or at every active
-    organisation): module mails go to all of them, and nobody can unsubscribe (rule MOD-6)."""
-    query = (
-        ModuleRight.select(
-            ModuleRight.membership.as_alias("membership_id"),
-            ModuleRight.organisation.as_alias("organisation_id"),
-            ModuleRight.membership._.email.as_alias("email"),
-            ModuleRight.membership._.name.as_alias("name"),
-        )
-        .where(ModuleRight.module == module_id)
-        .where(ModuleRight.membership._.active.eq(True))
-        .where(ModuleRight.membership._.person._.active.eq(True))
-        .where(ModuleRight.organisation._.status == "active")
-        .order_by(ModuleRight.id)
-    )
-    if organisation_id is not None:
-        query = query.where(ModuleRight.organisation == organisation_id)
-    return [r for r in await query if r["email"]]
+    organisation the actor reads: all of them for a vendor admin): module mails go to all of
+    them, and nobody can unsubscribe (rule MOD-6)."""
+    return [r for r in await rights.recipients(actor, module_id, organisation_id) if r["email"]]
 
 
 async def send_module_message(
@@ -45,9 +34,9 @@ async def send_module_message(
     organisation_id: int | None = None,
     key: str | None = None,
 ) -> int:
-    """Send a module message (from a vendor admin, or a system event with the SYSTEM actor and
-    its own idempotency `key`) to every user with rights for the module. Returns how many mails
-    were queued; each (message, user) once."""
+    """Send a module message (from a vendor admin, or a system event with the SYSTEM actor, the
+    organisation and its own idempotency `key`) to every user with rights for the module.
+    Returns how many mails were queued; each (message, user) once."""
     import uuid
 
     from src.core import outbox
@@ -68,7 +57,13 @@ async def send_module_message(
     if errors:
         raise InputError(errors)
     key = key or uuid.uuid4().hex
-    recipients = await module_recipients(module_id, organisation_id)
+    # A system event (no person behind it) sends for the organisation it happened in.
+    acting = (
+        actor
+        if actor.person_id or organisation_id is None
+        else replace(actor, organisation_id=organisation_id)
+    )
+    recipients = await module_recipients(acting, module_id, organisation_id)
     async with db.transaction():
         for r in recipients:
             await outbox.enqueue(

@@ -11,13 +11,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
-
 from src.core import audit, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
 from src.core.prepared import Prepared
-from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope, require_vendor_admin
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.tenants.repository import memberships
 from src.tenants.services import users
 from src.tenants.services.organisation_input import (
     FIELDS,
@@ -27,7 +26,7 @@ from src.tenants.services.organisation_input import (
     snapshot,
 )
 from src.tenants.services.organisation_search import present
-from src.tenants.tables import Membership, Organisation
+from src.tenants.tables import Organisation
 
 STATUSES = ("active", "suspended")
 MAX_REASON = 500
@@ -57,32 +56,14 @@ async def organisation_overview(actor: Actor, organisation_id: int) -> dict[str,
     require_vendor_admin(actor)
     scope = TenantScope(actor, organisation_id)
     organisation = present(await _row(organisation_id))
-    contact_persons = await (
-        scope.select(
-            Membership,
-            Membership.id,
-            Membership.name,
-            Membership.email,
-            Membership.active,
-            Membership.invited_at,
-            Membership.created_at,
-            Membership.person.personal_identity_number.as_alias("personal_identity_number"),
-            Membership.person.card_id.as_alias("card_id"),
-        )
-        .where(Membership.role == CONTACT_PERSON)
-        .order_by(Membership.active, ascending=False)
-        .order_by(Membership.name)
-    )
+    contact_persons = await memberships.contact_persons(scope)
     for person in contact_persons:
         person["personal_identity_number_masked"] = mask(person["personal_identity_number"])
         person["card_id_masked"] = mask(person["card_id"])
-    counted = await scope.select(Membership, Count(Membership.id, alias="users")).where(
-        Membership.active.eq(True)
-    )
     return {
         "organisation": organisation,
         "contact_persons": contact_persons,
-        "users_count": counted[0]["users"] if counted else 0,
+        "users_count": await memberships.active_user_count(scope),
     }
 
 

@@ -11,9 +11,9 @@ from src.core import audit, db, events, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
+from src.tenants.repository import memberships
 from src.tenants.services.people import person_to_invite
 from src.tenants.services.users import (
-    _USER_COLUMNS,
     _another_contact_person,
     _present,
     clean_card_id,
@@ -25,7 +25,7 @@ from src.tenants.services.users import (
     mask,
     my_registration,
 )
-from src.tenants.tables import Membership, Organisation
+from src.tenants.tables import Organisation
 
 INVITATION_ACTOR = "send_invitation"
 
@@ -99,14 +99,12 @@ async def add_user(
     async with db.transaction():
         await _lock_organisation(organisation_id)
         person = await person_to_invite(cleaned["name"], cleaned["email"], pin, card)
-        memberships = await scope.select(
-            Membership, Membership.active, Membership.pending, Membership.invited_pin_masked
-        ).where(Membership.person == person["id"])
-        existing = next((m for m in memberships if not m["pending"]), None)
+        found = await memberships.memberships_of_person(scope, person["id"])
+        existing = next((m for m in found if not m["pending"]), None)
         # An invitation found the person the same way (by number, or by card id alone) only when
         # the same identifier was entered: saying so tells the organisation nothing new. Found
         # another way, it would tell that a number and a card id are one person's.
-        if existing is None and any(bool(m["invited_pin_masked"]) == bool(pin) for m in memberships):
+        if existing is None and any(bool(m["invited_pin_masked"]) == bool(pin) for m in found):
             raise InputError(
                 {
                     "personal_identity_number" if pin else "card_id": _(
@@ -125,35 +123,31 @@ async def add_user(
             raise InputError({"personal_identity_number" if pin else "card_id": message})
         now = dt.datetime.now(dt.UTC)
         entered = {"name": cleaned["name"], "email": cleaned["email"], "role": cleaned["role"]}
-        row = (
-            await Membership.insert(
-                Membership(
-                    organisation=organisation_id,
-                    person=person["id"],
-                    active=False,
-                    pending=True,
-                    invited_pin_masked=mask(pin),
-                    invited_card_masked=mask(card),
-                    created_at=now,
-                    updated_at=now,
-                    **entered,
-                )
-            ).returning(Membership.id)
-        )[0]
+        membership_id = await memberships.insert_membership(
+            scope,
+            person=person["id"],
+            active=False,
+            pending=True,
+            invited_pin_masked=mask(pin),
+            invited_card_masked=mask(card),
+            created_at=now,
+            updated_at=now,
+            **entered,
+        )
         await audit.record(
             actor,
             "tenants.user_invited",
             organisation_id=organisation_id,
             object_type="membership",
-            object_id=row["id"],
+            object_id=membership_id,
             after={**entered, "personal_identity_number": mask(pin), "card_id": mask(card)},
         )
         await outbox.enqueue(
             INVITATION_ACTOR,
-            {"membership_id": row["id"], "invited_by": actor.name},
-            f"invitation:{row['id']}",
+            {"membership_id": membership_id, "invited_by": actor.name},
+            f"invitation:{membership_id}",
         )
-        return _present(await scope.get(Membership, row["id"], *_USER_COLUMNS))
+        return _present(await memberships.user(scope, membership_id))
 
 
 async def update_user(
@@ -198,7 +192,7 @@ async def update_user(
 
     async with db.transaction():
         await _lock_organisation(organisation_id)
-        current = await scope.get(Membership, membership_id, *_USER_COLUMNS)
+        current = await memberships.user(scope, membership_id)
         if current["pending"] and "active" in changes:
             raise Conflict(
                 _(
@@ -234,14 +228,7 @@ async def update_user(
                 confirmations=confirmations,
             )
         now = dt.datetime.now(dt.UTC)
-        values: dict[Any, Any] = {Membership.updated_at: now}
-        for field, value in after.items():
-            values[Membership._meta.get_column_by_name(field)] = value
-        await (
-            Membership.update(values)
-            .where(Membership.id == membership_id)
-            .where(Membership.organisation == organisation_id)
-        )
+        await memberships.update_membership(scope, membership_id, updated_at=now, **after)
         await audit.record(
             actor,
             _action(before, after),
@@ -256,7 +243,7 @@ async def update_user(
             from src.tenants.services.leavers import notify_leaver
 
             await notify_leaver(actor, organisation_id, {**current, **changes}, now)
-        return _present(await scope.get(Membership, membership_id, *_USER_COLUMNS))
+        return _present(await memberships.user(scope, membership_id))
 
 
 def _action(before: dict[str, Any], after: dict[str, Any]) -> str:
@@ -317,15 +304,13 @@ async def change_own_email(actor: Actor, email: str | None, own_address_confirme
         raise InputError(errors)
     scope = TenantScope(actor, actor.organisation_id)
     async with db.transaction():
-        current = await scope.get(
-            Membership, actor.membership_id, Membership.id, Membership.email, Membership.person
-        )
+        current = await memberships.membership(scope, actor.membership_id, "id", "email", "person")
         if current["person"] != actor.person_id:
             raise NotFound()
         if current["email"] != cleaned:
-            await Membership.update(
-                {Membership.email: cleaned, Membership.updated_at: dt.datetime.now(dt.UTC)}
-            ).where(Membership.id == actor.membership_id)
+            await memberships.update_membership(
+                scope, actor.membership_id, email=cleaned, updated_at=dt.datetime.now(dt.UTC)
+            )
             await audit.record(
                 actor,
                 "tenants.email_changed",

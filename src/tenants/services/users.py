@@ -12,15 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from src.core import db
 from src.core.errors import InputError
 from src.core.i18n import _
 from src.core.paging import paged
-from src.core.tenancy import CONTACT_PERSON, ROLES, Actor, TenantQuery, TenantScope
+from src.core.tenancy import CONTACT_PERSON, ROLES, Actor, TenantScope
 from src.tenants import validation
-from src.tenants.tables import Membership
+from src.tenants.repository import memberships
 
 PAGE_SIZE = 50
 
@@ -31,26 +29,6 @@ _EMAIL = re.compile(
     r"^[^@\s\"<>(),;:\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 _CARD_ID = re.compile(r"^[A-Z0-9-]{3,64}$")
-
-# The columns a user row shows; identifiers come from the person.
-_USER_COLUMNS = (
-    Membership.id,
-    Membership.organisation,
-    Membership.person,
-    Membership.name,
-    Membership.email,
-    Membership.role,
-    Membership.active,
-    Membership.invited_at,
-    Membership.created_at,
-    Membership.updated_at,
-    Membership.may_sign_agreements,  # rule AG-9
-    Membership.pending,
-    Membership.invited_pin_masked,
-    Membership.invited_card_masked,
-    Membership.person.personal_identity_number.as_alias("personal_identity_number"),
-    Membership.person.card_id.as_alias("card_id"),
-)
 
 
 # --- checking input -------------------------------------------------------------------------
@@ -142,32 +120,6 @@ class UserPage:
 STATES = ("active", "inactive")
 
 
-def _own_users(query: Any, p: Any, shape: tuple[bool, str]) -> Any:
-    """The organisation's users, those whose name or e-mail contains the pattern when searching,
-    only the active or the inactive ones when the shape's state says so."""
-    searching, state = shape
-    query = query.where(Membership.organisation == p.organisation)
-    if searching:
-        table = Membership._meta.tablename
-        name, email = db.contains_ignoring_case(f"{table}.name"), db.contains_ignoring_case(f"{table}.email")
-        query = query.where(WhereRaw(f"({name} OR {email})", p.pattern, p.pattern))
-    if state:
-        query = query.where(Membership.active.eq(state == "active"))
-    return query
-
-
-def _users_query(p: Any, shape: tuple[bool, str]) -> Any:
-    select = _own_users(Membership.select(*_USER_COLUMNS), p, shape)
-    return (
-        select.order_by(Membership.active, ascending=False).order_by(Membership.name).order_by(Membership.id)
-    )
-
-
-# The users page is opened on nearly every visit of a contact person: prepared once per shape.
-_USERS = TenantQuery(_users_query, shaped=True)
-_USERS_COUNT = TenantQuery(lambda p, shape: _own_users(Membership.count(), p, shape), shaped=True)
-
-
 async def list_users(
     actor: Actor,
     organisation_id: int,
@@ -188,11 +140,11 @@ async def list_users(
     shape = (searching, state if state in STATES else "")
     values: dict[str, Any] = {"pattern": db.contains_pattern(query)} if searching else {}
     if not page_size:
-        rows = await scope.rows(_USERS, shape=shape, **values)
+        rows = await memberships.users(scope, shape, **values)
         return UserPage(users=[_present(r) for r in rows], total=len(rows), page=1, pages=1, query=query)
     found = await paged(
-        lambda limit, offset: scope.rows(_USERS, shape=shape, limit=limit, offset=offset, **values),
-        lambda: scope.value(_USERS_COUNT, shape=shape, **values),
+        lambda limit, offset: memberships.users(scope, shape, limit=limit, offset=offset, **values),
+        lambda: memberships.user_count(scope, shape, **values),
         page,
         page_size,
     )
@@ -208,7 +160,7 @@ async def list_users(
 async def get_user(actor: Actor, organisation_id: int, membership_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    return _present(await scope.get(Membership, membership_id, *_USER_COLUMNS))
+    return _present(await memberships.user(scope, membership_id))
 
 
 async def my_registration(actor: Actor) -> dict[str, Any] | None:
@@ -216,37 +168,18 @@ async def my_registration(actor: Actor) -> dict[str, Any] | None:
     if actor.organisation_id is None or actor.membership_id is None:
         return None
     scope = TenantScope(actor, actor.organisation_id)
-    row = (
-        await scope.select(
-            Membership, *_USER_COLUMNS, Membership.organisation.name.as_alias("organisation_name")
-        )
-        .where(Membership.id == actor.membership_id)
-        .where(Membership.person == actor.person_id)
-        .first()
-    )
+    row = await memberships.own_registration(scope, actor)
     return _present(row) if row else None
 
 
 async def active_contact_persons(actor: Actor, organisation_id: int) -> int:
     scope = TenantScope(actor, organisation_id)
-    return len(
-        await scope.select(Membership, Membership.id)
-        .where(Membership.role == CONTACT_PERSON)
-        .where(Membership.active.eq(True))
-        .where(Membership.person._.active.eq(True))
-    )
+    return len(await memberships.active_contact_person_ids(scope))
 
 
 async def _another_contact_person(scope: TenantScope, membership_id: int) -> bool:
     """Whether the organisation has an active contact person besides this user."""
-    return bool(
-        await scope.select(Membership, Membership.id)
-        .where(Membership.role == CONTACT_PERSON)
-        .where(Membership.active.eq(True))
-        .where(Membership.person._.active.eq(True))
-        .where(Membership.id != membership_id)
-        .first()
-    )
+    return await memberships.another_contact_person(scope, membership_id)
 
 
 def last_contact_person_message(name: str) -> str:
