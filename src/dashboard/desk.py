@@ -14,8 +14,8 @@ from src.certificates import dashboard as certificates
 from src.core.paging import Paged
 from src.core.tenancy import Actor, require_vendor_admin
 from src.dashboard.services import failed_delivery_count
-from src.tenants.services import organisations, people, requests
-from src.tenants.services.organisations import OrganisationPage, OrganisationQuery
+from src.tenants.services import organisation_search, people, requests
+from src.tenants.services.organisation_search import OrganisationPage, OrganisationQuery
 
 SHOWN = 10  # of each kind the search shows; the list behind it has the rest
 
@@ -75,7 +75,7 @@ async def search(actor: Actor, text: str, people_page: int = 1) -> SearchResult:
     wanted = certificates.CertificateQuery.parse(q=q)
     found_certificates = await certificates.find_certificates(actor, wanted)
     exact_certificates = certificates.exact_matches(found_certificates.items, q)
-    exact_organisations = await organisations.organisations_by_identifier(actor, q)
+    exact_organisations = await organisation_search.organisations_by_identifier(actor, q)
     if len(exact_certificates) + len(exact_organisations) == 1:
         go_to = (
             f"/admin/certificates/{exact_certificates[0]['number']}"
@@ -85,7 +85,7 @@ async def search(actor: Actor, text: str, people_page: int = 1) -> SearchResult:
         return SearchResult(q=q, go_to=go_to)
     return SearchResult(
         q=q,
-        organisations=await organisations.list_organisations(
+        organisations=await organisation_search.list_organisations(
             actor, OrganisationQuery.parse(q=q), summary=True
         ),
         certificates=found_certificates,

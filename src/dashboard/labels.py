@@ -21,7 +21,7 @@ from src.certificates.manual import checklist_labels, evidence_labels
 from src.core.i18n import N_, _, current_locale, format_date, format_datetime
 from src.settings import get_settings
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services.agreements import kind_label as agreement_kind_label
+from src.tenants.services.agreement_documents import kind_label as agreement_kind_label
 
 ACTIONS: dict[str, LazyProxy] = {
     # users, contact persons and organisations

@@ -45,7 +45,13 @@ from src.subscriptions.catalogue import (
     seed_catalogue,
 )
 from src.subscriptions.tables import Subscription
-from src.tenants.services import agreements, compliance, rights, users
+from src.tenants.services import (
+    agreement_documents,
+    agreements,
+    legacy_terms,
+    rights,
+    user_changes,
+)
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
@@ -247,13 +253,13 @@ async def _publish_documents(admin: Any, report: SeedReport) -> None:
     for document in DOCUMENTS:
         if await AgreementDocument.exists().where(AgreementDocument.kind == document.kind):
             continue
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             admin,
             kind=document.kind,
             titles=document.titles,
             texts=document.texts,
             effective_on=today,
-            accept_by=compliance.add_months(today, DOCUMENT_NOTICE_MONTHS),
+            accept_by=legacy_terms.add_months(today, DOCUMENT_NOTICE_MONTHS),
         )
         report.documents_published += 1
 
@@ -261,7 +267,7 @@ async def _publish_documents(admin: Any, report: SeedReport) -> None:
 async def _announce_legacy_end(admin: Any, report: SeedReport) -> None:
     if await LegacyTermsNotice.exists().where(LegacyTermsNotice.service_code == LEGACY_END_SERVICE):
         return
-    await compliance.announce_legacy_end(admin, service_code=LEGACY_END_SERVICE, announced_on=_today())
+    await legacy_terms.announce_legacy_end(admin, service_code=LEGACY_END_SERVICE, announced_on=_today())
     report.notices_announced += 1
 
 
@@ -297,7 +303,7 @@ async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, rep
         (Membership.organisation == organisation_id) & Membership.may_sign_agreements.eq(True)
     )
     if not anyone_authorised:
-        await users.update_user(admin, organisation_id, signer["id"], may_sign_agreements=True)
+        await user_changes.update_user(admin, organisation_id, signer["id"], may_sign_agreements=True)
         report.signers_authorised += 1
     elif not signer["may_sign_agreements"]:
         return  # someone else signs for this organisation now

@@ -21,7 +21,7 @@ async def keep_a_signer(
     explicit confirmation "last_signer"; without it the deactivation is refused (409)."""
     if rights.LAST_SIGNER in confirmations:
         return
-    if await rights.last_signer_at_risk(organisation_id, membership["id"]):
+    if await rights.last_signer_at_risk(actor, organisation_id, membership["id"]):
         raise rights.LastSignerConflict(rights.last_signer_message(membership.get("name", "")))
 
 

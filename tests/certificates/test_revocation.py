@@ -27,7 +27,7 @@ from src.core.errors import Conflict
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
 from src.identity.auth import build_actor
 from src.identity.services import create_token
-from src.tenants.services import users
+from src.tenants.services import user_changes
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.certificates.pki_support import VENDOR, issue, split_chain
@@ -365,7 +365,7 @@ async def test_a_user_who_leaves_loses_personal_certificates_only(client: Any) -
 
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
-    await users.set_active(actor, org["id"], leaving["id"], False)
+    await user_changes.set_active(actor, org["id"], leaving["id"], False)
 
     rows = {r["id"]: r for r in await Certificate.select()}
     assert rows[personal.certificate_id]["revoked_at"] is not None
@@ -404,7 +404,7 @@ async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deacti
 
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
-    await users.set_active(actor, org["id"], leaving["id"], False)
+    await user_changes.set_active(actor, org["id"], leaving["id"], False)
 
     stored = await CrlState.select(CrlState.der).where(CrlState.issuer == certificate["issuer"]).first()
     crl = x509.load_der_x509_crl(base64.b64decode(stored["der"]))
