@@ -30,7 +30,20 @@ SRC = ROOT / "src"
 QUERIES = {"select", "objects", "insert", "update", "delete", "count", "exists", "raw", "add_m2m"}
 
 # Modules that answer for every organisation by design, and why.
-SYSTEM_MODULES: dict[str, str] = {}
+SYSTEM_MODULES: dict[str, str] = {
+    "src/core/audit.py": (
+        "The audit log's one write: every domain's services record what they did, for the"
+        " organisation they scoped, inside their own transaction (read through readable(actor))."
+    ),
+    "src/cli.py": (
+        "The operator's command line acts for no organisation: `portal token create` finds a"
+        " person by an e-mail address registered in any organisation."
+    ),
+    "src/demo/rows.py": (
+        "Demo seeding acts for no organisation: it asks of every demo organisation whether it has"
+        " a part of the demo already, and adds the memberships."
+    ),
+}
 
 # Queries not yet moved into a repository, once per query. This list only shrinks.
 NOT_YET_MOVED: list[str] = [
@@ -103,17 +116,6 @@ NOT_YET_MOVED: list[str] = [
     "src/certificates/revocation.py Membership.select",
     "src/certificates/revocation.py Revocation(...)",
     "src/certificates/revocation.py Revocation.insert",
-    "src/cli.py Membership.select",
-    "src/core/audit.py AuditEntry(...)",
-    "src/core/audit.py AuditEntry.insert",
-    "src/demo/people.py Membership(...)",
-    "src/demo/people.py Membership.exists",
-    "src/demo/people.py Membership.insert",
-    "src/demo/state.py AgreementAcceptance.exists",
-    "src/demo/state.py Membership.exists",
-    "src/demo/state.py Membership.select",
-    "src/demo/state.py ModuleRight.exists",
-    "src/demo/state.py Subscription.exists",
     "src/tenants/services/agreements.py AgreementAcceptance(...)",
     "src/tenants/services/agreements.py AgreementAcceptance.insert",
     "src/tenants/services/agreements.py AgreementAcceptance.select",

@@ -17,8 +17,9 @@ from piccolo.columns.combination import WhereRaw
 
 from src.core import audit, db
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor
+from src.demo import rows
 from src.tenants import validation
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.tables import Organisation, Person
 
 EID_CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"
 CARD_CLAIM = "card_holder_id"
@@ -375,21 +376,16 @@ async def _ensure_organisation(org: DemoOrganisation, report: SeedReport) -> int
 async def _ensure_membership(
     org_id: int, person_id: int, p: DemoPerson, role: str, report: SeedReport
 ) -> None:
-    exists = await Membership.exists().where(
-        (Membership.organisation == org_id) & (Membership.person == person_id)
-    )
-    if exists:
+    if await rows.membership_exists(org_id, person_id):
         return
-    created = await Membership.insert(
-        Membership(organisation=org_id, person=person_id, name=p.name, email=p.email, role=role, active=True)
-    ).returning(Membership.id)
+    membership_id = await rows.insert_membership(org_id, person_id, name=p.name, email=p.email, role=role)
     report.memberships_created += 1
     await audit.record(
         DEMO_ACTOR,
         "demo.user_seeded",
         organisation_id=org_id,
         object_type="membership",
-        object_id=int(created[0]["id"]),
+        object_id=membership_id,
         after={"name": p.name, "email": p.email, "role": role},
     )
 
