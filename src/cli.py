@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from src.settings import Settings, override_settings
+
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
@@ -157,7 +159,6 @@ def run_demo(host: str, port: int) -> None:
 
     from src import demo
     from src.core.serving import APP, UVICORN_OPTIONS
-    from src.settings import Settings, override_settings
 
     Settings.from_env()  # loads .env into the environment, so its values count as set
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
@@ -170,6 +171,7 @@ def run_demo(host: str, port: int) -> None:
         os.environ.setdefault(variable, value)
     settings = Settings.from_env()
     override_settings(settings)
+    from src import domains  # noqa: F401 - built from the settings: the broker, and what a domain asks of a higher one
 
     for busy, what, variable in (
         (port, "the portal", "--port"),
@@ -240,7 +242,6 @@ def worker(
     import logging
 
     from src.core.scheduling import DatabaseRunLog
-    from src.settings import Settings, override_settings
 
     settings = Settings.from_env()
     if relay_interval is not None:
