@@ -37,7 +37,6 @@ from src.demo.people import (
     person_by_sub,
 )
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import (
     CONTRACTING,
     PROCUREMENT_PORTAL,
@@ -45,6 +44,7 @@ from src.subscriptions.catalogue import (
     WEBCERT,
     seed_catalogue,
 )
+from src.subscriptions.services import subscriptions
 from src.tenants.services import agreements, compliance, rights, users
 from src.tenants.tables import (
     AgreementDocument,

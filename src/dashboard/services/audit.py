@@ -21,7 +21,7 @@ from src.core.paging import page_in_reach
 from src.core.tenancy import Actor, TenantScope
 from src.dashboard import repository
 from src.dashboard.services import labels
-from src.subscriptions.services import catalogue
+from src.subscriptions.services.subscriptions import catalogue
 from src.tenants.tables import Organisation
 
 PAGE_SIZE = 50

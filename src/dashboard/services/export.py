@@ -27,7 +27,7 @@ from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope
 from src.dashboard import repository
-from src.subscriptions.services import list_subscriptions
+from src.subscriptions.services.subscriptions import list_subscriptions
 from src.tenants import legal_forms
 from src.tenants.services import organisations, users
 from src.tenants.services.agreements import agreement_status
