@@ -28,6 +28,7 @@ from typing import Any
 
 from src.core import db
 from src.core.i18n import current_locale, language_of
+from src.demo import rows
 from src.demo.people import (
     DEMO_ACTOR,
     SeedReport,
@@ -36,7 +37,6 @@ from src.demo.people import (
     person_by_sub,
 )
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import (
     CONTRACTING,
     PROCUREMENT_PORTAL,
@@ -44,7 +44,7 @@ from src.subscriptions.catalogue import (
     WEBCERT,
     seed_catalogue,
 )
-from src.subscriptions.tables import Subscription
+from src.subscriptions.services import subscriptions
 from src.tenants.services import (
     agreement_documents,
     agreements,
@@ -53,11 +53,8 @@ from src.tenants.services import (
     user_changes,
 )
 from src.tenants.tables import (
-    AgreementAcceptance,
     AgreementDocument,
     LegacyTermsNotice,
-    Membership,
-    ModuleRight,
     Organisation,
     Person,
 )
@@ -281,27 +278,18 @@ async def _membership(organisation_id: int, sub: str) -> dict[str, Any] | None:
     row = await Person.select(Person.id).where(found).first()
     if row is None:
         return None
-    return (
-        await Membership.select(
-            Membership.id, Membership.person, Membership.role, Membership.may_sign_agreements
-        )
-        .where(Membership.organisation == organisation_id)
-        .where(Membership.person == row["id"])
-        .first()
-    )
+    return await rows.membership_of(organisation_id, row["id"])
 
 
 async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, report: SeedReport) -> None:
     """Authorise the signer and, where the organisation has signed, sign as that contact person."""
     organisation_id = organisation["id"]
-    if await AgreementAcceptance.exists().where(AgreementAcceptance.organisation == organisation_id):
+    if await rows.has_signed(organisation_id):
         return
     signer = await _membership(organisation_id, use.signer)
     if signer is None:
         return
-    anyone_authorised = await Membership.exists().where(
-        (Membership.organisation == organisation_id) & Membership.may_sign_agreements.eq(True)
-    )
+    anyone_authorised = await rows.anyone_may_sign(organisation_id)
     if not anyone_authorised:
         await user_changes.update_user(admin, organisation_id, signer["id"], may_sign_agreements=True)
         report.signers_authorised += 1
@@ -323,7 +311,7 @@ async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, rep
 async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
     if not use.subscriptions:
         return
-    if await Subscription.exists().where(Subscription.organisation == organisation_id):
+    if await rows.has_subscriptions(organisation_id):
         return
     for service, variant in use.subscriptions:
         await subscriptions.add_subscription(admin, organisation_id, service=service, variant=variant)
@@ -333,7 +321,7 @@ async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report:
 async def _rights(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
     if not use.rights:
         return
-    if await ModuleRight.exists().where(ModuleRight.organisation == organisation_id):
+    if await rows.has_rights(organisation_id):
         return
     for sub, modules in use.rights:
         membership = await _membership(organisation_id, sub)

@@ -15,7 +15,7 @@ from src.certificates.services.issuance import verify_code
 from src.certificates.tables import Certificate, CertificateApplication
 from src.core.errors import Conflict, Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 from src.subscriptions.tables import Charge
 from tests import factories
 from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact

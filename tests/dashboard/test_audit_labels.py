@@ -11,7 +11,7 @@ from typing import Any
 
 from src.core import audit, db
 from src.core.tenancy import Actor
-from src.dashboard import labels
+from src.dashboard.services import labels
 from src.identity.auth import build_actor
 from src.tenants.services import organisations, user_changes
 from tests import factories

@@ -12,7 +12,7 @@ from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate, ManualRevocationRequest
 from src.core import db, outbox
 from src.core.tables import AuditEntry, OutboxMessage
-from src.dashboard import desk
+from src.dashboard.services import desk
 from src.tenants.services import requests
 from tests import factories
 from tests.certificates.workflow_support import actor_of, admin_actor, csr_pem, org_with_contact

@@ -14,8 +14,8 @@ from src.core.tenancy import Actor
 from src.identity.auth import build_actor
 from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
-from src.subscriptions import services as subscriptions
-from src.subscriptions.services import subscribed_service_codes
+from src.subscriptions.services import subscriptions
+from src.subscriptions.services.subscriptions import subscribed_service_codes
 from src.subscriptions.tables import Subscription
 from src.tenants import legal_forms, validation
 from src.tenants.services import agreement_documents, agreements, compliance, rights

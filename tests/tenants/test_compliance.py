@@ -12,8 +12,8 @@ import pytest
 from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import subscriptions
 from src.tenants import tasks
 from src.tenants.services import agreement_documents, agreements, compliance, legacy_terms
 from src.tenants.tables import LegacyTermsNotice

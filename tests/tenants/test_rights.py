@@ -10,8 +10,8 @@ import pytest
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import subscriptions
 from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, user_changes
 from src.tenants.tables import Membership, ModuleRight

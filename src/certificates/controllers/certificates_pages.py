@@ -17,7 +17,7 @@ from src.core.i18n import _
 from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 from src.tenants.services.organisations import get_organisation
 
 PEM = "application/x-pem-file"

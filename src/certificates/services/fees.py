@@ -1,5 +1,5 @@
 """The reimbursement of a certificate's fee. The fee itself (rules BIL-1 to BIL-3) is the
-subscriptions domain's (src/subscriptions/charges.py): issuing a certificate publishes
+subscriptions domain's (src/subscriptions/services/charges.py): issuing a certificate publishes
 CERTIFICATE_ISSUED, and confirming a reimbursement CERTIFICATE_REIMBURSED, which it turns into
 the charge and its payer.
 
@@ -25,7 +25,7 @@ from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 from src.tenants.tables import Organisation
 
 DEFAULT_REIMBURSER = "VZVZ"

@@ -21,7 +21,7 @@ from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 from src.tenants.tables import Organisation
 
 # --- review (rule CRT-3) --------------------------------------------------------------------------

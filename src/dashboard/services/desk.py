@@ -13,7 +13,7 @@ from typing import Any
 from src.certificates import dashboard as certificates
 from src.core.paging import Paged
 from src.core.tenancy import Actor, require_vendor_admin
-from src.dashboard.services import failed_delivery_count
+from src.dashboard.services.mail import failed_delivery_count
 from src.tenants.services import organisation_search, people, requests
 from src.tenants.services.organisation_search import OrganisationPage, OrganisationQuery
 

@@ -21,7 +21,7 @@ from src.core import audit
 from src.core.errors import Conflict
 from src.core.i18n import _, timezone_for
 from src.core.tenancy import Actor
-from src.subscriptions.tables import Charge
+from src.subscriptions import repository
 
 FEE_CENTS = 45_000  # rule BIL-1
 CURRENCY = "EUR"
@@ -48,21 +48,18 @@ async def charge_for_certificate(
     existing = await certificate_charge(certificate_id)
     if existing is not None:
         return existing
-    rows = await Charge.insert(
-        Charge(
-            organisation=organisation["id"],
-            source_type=SOURCE_TYPE,
-            source_id=certificate_id,
-            description=_("Server certificate %(number)s", number=number),
-            amount_cents=FEE_CENTS,
-            currency=CURRENCY,
-            payer_kind="organisation",
-            payer_name=organisation["name"],
-            chargeable_on=chargeable_on(issued_at, organisation.get("country")),
-            status="pending",
-        )
-    ).returning(*Charge.all_columns())
-    charge = rows[0]
+    charge = await repository.insert_charge(
+        organisation["id"],
+        source_type=SOURCE_TYPE,
+        source_id=certificate_id,
+        description=_("Server certificate %(number)s", number=number),
+        amount_cents=FEE_CENTS,
+        currency=CURRENCY,
+        payer_kind="organisation",
+        payer_name=organisation["name"],
+        chargeable_on=chargeable_on(issued_at, organisation.get("country")),
+        status="pending",
+    )
     await audit.record(
         actor,
         "certificates.charge_created",
@@ -89,12 +86,7 @@ def charge_status_label(status: str) -> str:
 
 async def certificate_charge(certificate_id: int) -> dict[str, Any] | None:
     """The fee of a certificate, if it has one."""
-    return await (
-        Charge.select()
-        .where(Charge.source_type == SOURCE_TYPE)
-        .where(Charge.source_id == certificate_id)
-        .first()
-    )
+    return await repository.charge_for(SOURCE_TYPE, certificate_id)
 
 
 async def charge_of(certificate_id: int) -> dict[str, Any] | None:
@@ -110,6 +102,4 @@ async def charge_third_party(certificate_id: int, payer_name: str) -> None:
         return
     if charge["status"] != "pending":
         raise Conflict(_("The fee of this certificate is already invoiced to the organisation."))
-    await Charge.update({Charge.payer_kind: "third_party", Charge.payer_name: payer_name}).where(
-        Charge.id == charge["id"]
-    )
+    await repository.change_payer(charge["id"], "third_party", payer_name)

@@ -23,11 +23,11 @@ from typing import Any
 
 from src.certificates import reasons
 from src.certificates.dashboard import organisation_certificates
-from src.certificates.tables import Revocation
 from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope
-from src.subscriptions.services import list_subscriptions
+from src.dashboard import repository
+from src.subscriptions.services.subscriptions import list_subscriptions
 from src.tenants import legal_forms
 from src.tenants.services import organisations, users
 from src.tenants.services.agreements import agreement_status
@@ -149,16 +149,7 @@ async def _rights(scope: TenantScope) -> list[dict[str, Any]]:
 async def _certificates(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     certificates = await organisation_certificates(actor, organisation_id)
     ids = [c["id"] for c in certificates]
-    revocations = (
-        {
-            r["certificate"]: r
-            for r in await Revocation.select(
-                Revocation.certificate, Revocation.revoked_at, Revocation.reason, Revocation.channel
-            ).where(Revocation.certificate.is_in(ids))
-        }
-        if ids
-        else {}
-    )
+    revocations = await repository.revocations_of(actor, ids)
     result = []
     for c in sorted(certificates, key=lambda c: c["id"]):
         revocation = revocations.get(c["id"])

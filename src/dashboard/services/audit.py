@@ -1,4 +1,4 @@
-"""Reading the audit log, the local mail catcher and the deliveries that failed.
+"""Reading the audit log (its CSV export: audit_csv.py).
 
 The audit log is read here and written only by src.core.audit (rows are append-only).
 Vendor admins read every row; a contact person reads the rows of the organisation they act
@@ -7,26 +7,21 @@ end users read none."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from piccolo.columns import Column
-from piccolo.columns.combination import Where
 from piccolo.query import Select
 
-from src.core import audit, db, outbox
-from src.core.errors import Forbidden, NotFound, PortalError
+from src.core.errors import Forbidden
 from src.core.i18n import _, timezone_for
 from src.core.ids import parse_id
 from src.core.paging import page_in_reach
-from src.core.tables import AuditEntry, CaughtAttachment, CaughtMail, OutboxMessage
-from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.dashboard import labels
+from src.core.tenancy import Actor, TenantScope
+from src.dashboard import repository
+from src.dashboard.services import labels
+from src.subscriptions.services.subscriptions import catalogue
 from src.tenants.tables import Organisation
 
 PAGE_SIZE = 50
@@ -128,12 +123,6 @@ def _parse_date(value: str) -> dt.date | None:
         return None
 
 
-def _contains(column: Column, text: str) -> Where:
-    """Case-insensitive 'contains' on both engines (SQLite's LIKE ignores ASCII case)."""
-    pattern = f"%{text}%"
-    return column.ilike(pattern) if db.is_postgres() else column.like(pattern)
-
-
 # --- reading the audit log ---------------------------------------------------------------------
 
 
@@ -201,7 +190,7 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def _json(value: Any) -> dict[str, Any]:
+def json_fields(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -214,7 +203,7 @@ def _json(value: Any) -> dict[str, Any]:
 
 def _changed(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
     """Every field that differs, as (field, old, new) (a created object has no old values)."""
-    old, new = _json(before), _json(after)
+    old, new = json_fields(before), json_fields(after)
     keys = list(dict.fromkeys([*old, *new]))
     return [
         (key, old.get(key), new.get(key))
@@ -254,8 +243,6 @@ def readable_diff(
 
 async def _names(country: str | None) -> labels.Names:
     """The catalogue's names by code, in the reader's language, for the rows that name them."""
-    from src.subscriptions.services import catalogue
-
     services = await catalogue(include_inactive=True)
     return labels.Names(
         services={s["code"]: s["name"] for s in services},
@@ -264,7 +251,7 @@ async def _names(country: str | None) -> labels.Names:
     )
 
 
-async def _viewer_country(actor: Actor) -> str | None:
+async def viewer_country(actor: Actor) -> str | None:
     if actor.organisation_id is None:
         return None
     row = (
@@ -275,34 +262,36 @@ async def _viewer_country(actor: Actor) -> str | None:
     return row["country"] if row else None
 
 
-async def _audit_query(actor: Actor, filters: AuditFilters, country: str | None) -> Select | None:
+async def audit_query(
+    actor: Actor, filters: AuditFilters, country: str | None, before_id: int | None = None
+) -> Select | None:
     """The filtered select, newest first; None when the filters cannot match anything."""
     limit = audit_organisation_limit(actor)
-    query = AuditEntry.select().order_by(AuditEntry.id, ascending=False).output(load_json=True)
-    if limit is not None:
-        query = query.where(AuditEntry.organisation_id == limit)
-    elif filters.organisation:
-        ids = await _matching_organisations(filters.organisation)
-        if not ids:
+    organisation_ids = None
+    if limit is None and filters.organisation:
+        organisation_ids = await _matching_organisations(filters.organisation)
+        if not organisation_ids:
             return None
-        query = query.where(AuditEntry.organisation_id.is_in(ids))
-    if filters.action:
-        query = query.where(AuditEntry.action.like(f"{filters.action}%"))
+    person_id, person_text = None, ""
     if filters.person:
         number = filters.person.lstrip("#")
         if number.isdigit():
             person_id = parse_id(number)
             if person_id is None:
                 return None  # no person has that number
-            query = query.where(AuditEntry.actor_person_id == person_id)
         else:
-            query = query.where(_contains(AuditEntry.actor_label, filters.person))
+            person_text = filters.person
     start, end = _parse_date(filters.date_from), _parse_date(filters.date_to)
-    if start:
-        query = query.where(AuditEntry.at >= _day_start(start, country))
-    if end:
-        query = query.where(AuditEntry.at < _day_start(end + dt.timedelta(days=1), country))
-    return query
+    return repository.audit_entries(
+        actor,
+        organisation_ids=organisation_ids,
+        action=filters.action,
+        person_id=person_id,
+        person_text=person_text,
+        start=_day_start(start, country) if start else None,
+        end=_day_start(end + dt.timedelta(days=1), country) if end else None,
+        before_id=before_id,
+    )
 
 
 def _day_start(day: dt.date, country: str | None) -> dt.datetime:
@@ -328,11 +317,11 @@ async def _matching_organisations(text: str) -> list[int]:
             matches |= Organisation.id == found
         query = query.where(matches)
     else:
-        query = query.where(_contains(Organisation.name, text))
+        query = query.where(repository.contains(Organisation.name, text))
     return [row["id"] for row in await query]
 
 
-async def _organisation_names(ids: set[int]) -> dict[int, str]:
+async def organisation_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = await Organisation.select(Organisation.id, Organisation.name).where(
@@ -341,7 +330,7 @@ async def _organisation_names(ids: set[int]) -> dict[int, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
-def _row(entry: dict[str, Any], names: dict[int, str], catalogue_names: labels.Names) -> AuditRow:
+def audit_row(entry: dict[str, Any], names: dict[int, str], catalogue_names: labels.Names) -> AuditRow:
     org = entry["organisation_id"]
     return AuditRow(
         id=entry["id"],
@@ -364,20 +353,20 @@ def _row(entry: dict[str, Any], names: dict[int, str], catalogue_names: labels.N
 async def audit_page(actor: Actor, filters: AuditFilters, *, with_actions: bool = False) -> AuditPage:
     """One page (50 rows) of the audit log the actor may read, newest first."""
     limit = audit_organisation_limit(actor)
-    country = await _viewer_country(actor)
-    query = await _audit_query(actor, filters, country)
+    country = await viewer_country(actor)
+    query = await audit_query(actor, filters, country)
     entries: list[dict[str, Any]] = []
     if query is not None:
         entries = await query.offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     has_next = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
-    names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
+    names = await organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
     catalogue_names = await _names(country) if entries else labels.Names(country=country)
     actions: list[str] = []
     if with_actions:
-        actions = await known_actions(limit)
+        actions = await known_actions(actor)
     return AuditPage(
-        rows=[_row(e, names, catalogue_names) for e in entries],
+        rows=[audit_row(e, names, catalogue_names) for e in entries],
         filters=filters,
         page=filters.page,
         has_next=has_next,
@@ -387,252 +376,6 @@ async def audit_page(actor: Actor, filters: AuditFilters, *, with_actions: bool 
     )
 
 
-async def known_actions(organisation_id: int | None) -> list[str]:
+async def known_actions(actor: Actor) -> list[str]:
     """The actions that occur, for the filter's choices."""
-    query = AuditEntry.select(AuditEntry.action).distinct().order_by(AuditEntry.action).limit(500)
-    if organisation_id is not None:
-        query = query.where(AuditEntry.organisation_id == organisation_id)
-    return [row["action"] for row in await query]
-
-
-# --- CSV export ---------------------------------------------------------------------------------
-
-_CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    """A spreadsheet cell that cannot start a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_CSV_RISKY) else text
-
-
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([_cell(v) for v in values])
-    return buffer.getvalue()
-
-
-async def export_audit_csv(actor: Actor, filters: AuditFilters) -> AsyncIterator[str]:
-    """Every row the filters match, as CSV (newest first), in batches; the export is audited."""
-    limit = audit_organisation_limit(actor)
-    if filters.errors:  # said before the first line is sent: a stream cannot say it later
-        raise PortalError(" ".join(filters.errors.values()))
-    async with db.transaction():
-        await audit.record(
-            actor,
-            "audit.exported",
-            organisation_id=limit if limit is not None else actor.organisation_id,
-            object_type="audit_log",
-            after={"filters": filters.describe()},
-        )
-    country = await _viewer_country(actor)
-    return _csv_lines(actor, filters, country)
-
-
-async def _csv_lines(actor: Actor, filters: AuditFilters, country: str | None) -> AsyncIterator[str]:
-    yield "\ufeff" + _csv_line(
-        [
-            _("Time (UTC)"),
-            _("Organisation id"),
-            _("Organisation"),
-            _("Person number"),
-            _("Who"),
-            _("Action"),
-            _("Object"),
-            _("Object number"),
-            _("Changes"),
-            _("Before"),
-            _("After"),
-            _("Client address"),
-        ]
-    )
-    last_id: int | None = None
-    while True:
-        query = await _audit_query(actor, filters, country)
-        if query is None:
-            return
-        if last_id is not None:
-            query = query.where(AuditEntry.id < last_id)
-        entries = await query.limit(EXPORT_BATCH)
-        if not entries:
-            return
-        names = await _organisation_names({e["organisation_id"] for e in entries if e["organisation_id"]})
-        chunk = []
-        for entry in entries:
-            row = _row(entry, names, labels.Names())
-            at = row.at.astimezone(dt.UTC) if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
-            chunk.append(
-                _csv_line(
-                    [
-                        at.isoformat(timespec="seconds"),
-                        row.organisation_id or "",
-                        row.organisation_name,
-                        row.actor_person_id or "",
-                        row.actor_label,
-                        row.action,
-                        row.object_type,
-                        row.object_id,
-                        "; ".join(
-                            f"{c.field}: {c.old} → {c.new}" for c in diff(entry["before"], entry["after"])
-                        ),
-                        json.dumps(entry["before"], ensure_ascii=False)
-                        if entry["before"] is not None
-                        else "",
-                        json.dumps(entry["after"], ensure_ascii=False) if entry["after"] is not None else "",
-                        row.client_address,
-                    ]
-                )
-            )
-        yield "".join(chunk)
-        if len(entries) < EXPORT_BATCH:
-            return
-        last_id = entries[-1]["id"]
-
-
-# --- the local mail catcher ---------------------------------------------------------------------
-
-
-@dataclass
-class MailPage:
-    mails: list[dict[str, Any]]
-    page: int
-    has_next: bool
-
-
-async def caught_mails(actor: Actor, page: int = 1) -> MailPage:
-    require_vendor_admin(actor)
-    page = page_in_reach(page, PAGE_SIZE)
-    rows = (
-        await CaughtMail.select(
-            CaughtMail.id,
-            CaughtMail.at,
-            CaughtMail.sender,
-            CaughtMail.recipients,
-            CaughtMail.subject,
-            CaughtMail.read,
-        )
-        .order_by(CaughtMail.id, ascending=False)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE + 1)
-    )
-    mails = rows[:PAGE_SIZE]
-    attachments = await _attachments_of([m["id"] for m in mails])
-    for m in mails:
-        m["attachments"] = attachments.get(m["id"], [])
-    return MailPage(mails=mails, page=page, has_next=len(rows) > PAGE_SIZE)
-
-
-async def _attachments_of(mail_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """The attachments of these caught mails (without their content), by mail."""
-    if not mail_ids:
-        return {}
-    rows = (
-        await CaughtAttachment.select(
-            CaughtAttachment.id,
-            CaughtAttachment.mail,
-            CaughtAttachment.filename,
-            CaughtAttachment.content_type,
-        )
-        .where(CaughtAttachment.mail.is_in(mail_ids))
-        .order_by(CaughtAttachment.id)
-    )
-    found: dict[int, list[dict[str, Any]]] = {}
-    for row in rows:
-        found.setdefault(row["mail"], []).append(row)
-    return found
-
-
-async def caught_mail(actor: Actor, mail_id: int) -> dict[str, Any]:
-    """One caught mail with its attachments' names; opening it marks it read."""
-    require_vendor_admin(actor)
-    row = await CaughtMail.select().where(CaughtMail.id == mail_id).first()
-    if row is None:
-        raise NotFound()
-    if not row["read"]:
-        async with db.transaction():
-            await CaughtMail.update({CaughtMail.read: True}).where(CaughtMail.id == mail_id)
-    row["attachments"] = (await _attachments_of([mail_id])).get(mail_id, [])
-    return row
-
-
-async def caught_attachment(actor: Actor, mail_id: int, attachment_id: int) -> dict[str, Any]:
-    """One attachment of a caught mail, content and all (vendor admins, as the mail itself)."""
-    require_vendor_admin(actor)
-    row = (
-        await CaughtAttachment.select()
-        .where((CaughtAttachment.id == attachment_id) & (CaughtAttachment.mail == mail_id))
-        .first()
-    )
-    if row is None:
-        raise NotFound()
-    return row
-
-
-# --- deliveries the outbox gave up on -----------------------------------------------------------
-
-FAILED_LIMIT = 50
-
-
-@dataclass
-class FailedDeliveries:
-    rows: list[dict[str, Any]]
-    total: int
-    # Of all failed rows, those whose mail may have arrived already (src.core.outbox).
-    maybe_delivered: int = 0
-
-
-def _failed_row(row: dict[str, Any], maybe_delivered: set[str]) -> dict[str, Any]:
-    payload = _json(row["payload"])
-    # Only the address and subject of a plain mail are shown: other payloads may hold secrets
-    # (the sealed revocation code of a confirmation letter).
-    to = payload.get("to") if row["actor_name"] == "send_mail" else None
-    return {
-        "id": row["id"],
-        "may_have_been_delivered": row["dedupe_key"] in maybe_delivered,
-        "failed_at": row["failed_at"],
-        "created_at": row["created_at"],
-        "actor_name": row["actor_name"],
-        "dedupe_key": row["dedupe_key"],
-        "attempts": row["attempts"],
-        "last_error": row["last_error"],
-        "recipients": ", ".join(to) if isinstance(to, list) else "",
-        "subject": str(payload.get("subject", "")) if row["actor_name"] == "send_mail" else "",
-    }
-
-
-async def failed_delivery_count(actor: Actor) -> int:
-    """How many outbox rows were given up on (vendor admins only)."""
-    require_vendor_admin(actor)
-    return await OutboxMessage.count().where(outbox.given_up())
-
-
-async def failed_deliveries(actor: Actor) -> FailedDeliveries:
-    """Outbox rows given up on after their last attempt, newest first (vendor admins only)."""
-    require_vendor_admin(actor)
-    failed = outbox.given_up()
-    rows = (
-        await OutboxMessage.select(
-            OutboxMessage.id,
-            OutboxMessage.failed_at,
-            OutboxMessage.created_at,
-            OutboxMessage.actor_name,
-            OutboxMessage.dedupe_key,
-            OutboxMessage.attempts,
-            OutboxMessage.last_error,
-            OutboxMessage.payload,
-        )
-        .where(failed)
-        .order_by(OutboxMessage.failed_at, ascending=False)
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(FAILED_LIMIT)
-    )
-    total = await OutboxMessage.count().where(failed) if len(rows) == FAILED_LIMIT else len(rows)
-    shown = await outbox.may_have_been_delivered([r["dedupe_key"] for r in rows])
-    maybe = (
-        await OutboxMessage.count()
-        .where(failed)
-        .where(OutboxMessage.dedupe_key.is_in(outbox.unconfirmed_mail()))
-        if len(rows) == FAILED_LIMIT
-        else len(shown)
-    )
-    return FailedDeliveries(rows=[_failed_row(r, shown) for r in rows], total=total, maybe_delivered=maybe)
+    return await repository.known_actions(actor)

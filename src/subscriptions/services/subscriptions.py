@@ -19,6 +19,7 @@ from src.core import audit, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _, current_locale, timezone_for
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.subscriptions import repository
 from src.subscriptions.catalogue import localised_name
 from src.subscriptions.tables import Service, ServiceModule, ServiceVariant, Subscription
 from src.tenants import catalogue as tenants_catalogue
@@ -78,19 +79,6 @@ async def service_by_code(code: str) -> dict[str, Any] | None:
 
 # --- subscriptions: reading -----------------------------------------------------------------
 
-_SUBSCRIPTION_COLUMNS = (
-    *Subscription.all_columns(),
-    Subscription.service.code.as_alias("service_code"),
-    Subscription.service.name_nl.as_alias("service_name_nl"),
-    Subscription.service.name_sv.as_alias("service_name_sv"),
-    Subscription.service.name_en.as_alias("service_name_en"),
-    Subscription.variant.code.as_alias("variant_code"),
-    Subscription.variant.name_nl.as_alias("variant_name_nl"),
-    Subscription.variant.name_sv.as_alias("variant_name_sv"),
-    Subscription.variant.name_en.as_alias("variant_name_en"),
-    Subscription.variant.unit.as_alias("unit"),
-)
-
 
 def _present(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
     locale = current_locale.get()
@@ -110,12 +98,7 @@ async def list_subscriptions(actor: Actor, organisation_id: int) -> list[dict[st
     scope = TenantScope(actor, organisation_id)
     organisation = await _organisation(organisation_id)
     today = today_for(organisation["country"])
-    rows = (
-        await scope.select(Subscription, *_SUBSCRIPTION_COLUMNS)
-        .order_by(Subscription.starts_on, ascending=False)
-        .order_by(Subscription.id, ascending=False)
-    )
-    return [_present(r, today) for r in rows]
+    return [_present(r, today) for r in await repository.subscriptions_of(scope)]
 
 
 async def subscribed_service_codes(organisation_id: int, on: dt.date | None = None) -> set[str]:
@@ -124,12 +107,7 @@ async def subscribed_service_codes(organisation_id: int, on: dt.date | None = No
     Not tenant-scoped: callers are the compliance and rights rules, which already scoped."""
     if on is None:
         on = today_for((await _organisation(organisation_id))["country"])
-    rows = (
-        await Subscription.select(Subscription.service.code.as_alias("code"), Subscription.ends_on)
-        .where(Subscription.organisation == organisation_id)
-        .where(Subscription.status != "cancelled")
-        .where(Subscription.starts_on <= on)
-    )
+    rows = await repository.service_codes_from(organisation_id, on)
     return {r["code"] for r in rows if r["ends_on"] is None or r["ends_on"] > on}
 
 
@@ -137,12 +115,7 @@ async def subscribed_service_codes_of_all(on: dt.date) -> dict[int, set[str]]:
     """For every organisation, the codes of the services it has a subscription in force for on
     `on` (the vendor admins' overview, for all organisations at once)."""
     subscribed: dict[int, set[str]] = {}
-    for s in await Subscription.select(
-        Subscription.organisation,
-        Subscription.starts_on,
-        Subscription.ends_on,
-        Subscription.service._.code.as_alias("code"),
-    ).where(Subscription.starts_on <= on):
+    for s in await repository.service_codes_of_all_from(on):
         if s["ends_on"] is None or s["ends_on"] > on:
             subscribed.setdefault(s["organisation"], set()).add(s["code"])
     return subscribed
@@ -238,11 +211,7 @@ async def add_subscription(
         raise InputError(errors)
     assert service_row is not None and variant_row is not None
     async with db.transaction():
-        current = (
-            await scope.select(Subscription, Subscription.id, Subscription.ends_on)
-            .where(Subscription.variant == variant_row["id"])
-            .where(Subscription.status == "active")
-        )
+        current = await repository.active_of_variant(scope, variant_row["id"])
         if any(r["ends_on"] is None or r["ends_on"] > cleaned["start"] for r in current):
             raise InputError(
                 {
@@ -252,22 +221,19 @@ async def add_subscription(
                 }
             )
         now = dt.datetime.now(dt.UTC)
-        created = await Subscription.insert(
-            Subscription(
-                organisation=organisation_id,
-                service=service_row["id"],
-                variant=variant_row["id"],
-                quantity=cleaned["quantity"],
-                status="active",
-                starts_on=cleaned["start"],
-                price_cents=variant_row["monthly_price_cents"],
-                currency=variant_row["currency"],
-                created_by=actor.person_id or None,
-                created_at=now,
-                updated_at=now,
-            )
-        ).returning(Subscription.id)
-        subscription_id = int(created[0]["id"])
+        subscription_id = await repository.insert_subscription(
+            scope,
+            service=service_row["id"],
+            variant=variant_row["id"],
+            quantity=cleaned["quantity"],
+            status="active",
+            starts_on=cleaned["start"],
+            price_cents=variant_row["monthly_price_cents"],
+            currency=variant_row["currency"],
+            created_by=actor.person_id or None,
+            created_at=now,
+            updated_at=now,
+        )
         await audit.record(
             actor,
             "subscriptions.subscription_added",
@@ -290,7 +256,7 @@ async def get_subscription(actor: Actor, organisation_id: int, subscription_id: 
     scope = TenantScope(actor, organisation_id)
     organisation = await _organisation(organisation_id)
     return _present(
-        await scope.get(Subscription, subscription_id, *_SUBSCRIPTION_COLUMNS),
+        await repository.subscription(scope, subscription_id),
         today_for(organisation["country"]),
     )
 
@@ -305,19 +271,12 @@ async def end_subscription(
     organisation = await _organisation(organisation_id)
     end = _parse_date(ends_on or today_for(organisation["country"]), "ends_on")
     async with db.transaction():
-        current = await scope.get(Subscription, subscription_id, *Subscription.all_columns())
+        current = await repository.subscription(scope, subscription_id, *Subscription.all_columns())
         if current["status"] != "active" or current["ends_on"] is not None:
             raise InputError({"ends_on": _("This subscription has already ended.")})
         if end < current["starts_on"]:
             raise InputError({"ends_on": _("The end date cannot be before the start date.")})
-        await Subscription.update(
-            {
-                Subscription.status: "ended",
-                Subscription.ends_on: end,
-                Subscription.ended_by: actor.person_id or None,
-                Subscription.updated_at: dt.datetime.now(dt.UTC),
-            }
-        ).where(Subscription.id == subscription_id)
+        await repository.end_subscription(scope, subscription_id, end, dt.datetime.now(dt.UTC))
         await audit.record(
             actor,
             "subscriptions.subscription_ended",
