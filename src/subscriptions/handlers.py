@@ -32,6 +32,6 @@ async def charge_the_certificate_fee(
 
 
 @events.subscribe(events.CERTIFICATE_REIMBURSED)
-async def third_party_pays(certificate_id: int, reimbursed_by: str, **_: Any) -> None:
+async def third_party_pays(actor: Actor, certificate_id: int, reimbursed_by: str, **_: Any) -> None:
     """Rule BIL-4: the party that reimburses the certificate pays its fee, unless already invoiced."""
-    await charges.charge_third_party(certificate_id, reimbursed_by)
+    await charges.charge_third_party(actor, certificate_id, reimbursed_by)

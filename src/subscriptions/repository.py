@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.core.tenancy import TenantScope
+from src.core.tenancy import Actor, TenantScope, readable
 from src.subscriptions.tables import Charge, Subscription
 
 SUBSCRIPTION_COLUMNS = (
@@ -101,9 +101,13 @@ async def service_codes_of_all_from(on: dt.date) -> list[dict[str, Any]]:
 # --- charges ------------------------------------------------------------------------------------
 
 
-async def charge_for(source_type: str, source_id: int) -> dict[str, Any] | None:
+async def charge_for(actor: Actor, source_type: str, source_id: int) -> dict[str, Any] | None:
+    """The charge of a source (e.g. a certificate), when the actor may see it."""
     return await (
-        Charge.select().where(Charge.source_type == source_type).where(Charge.source_id == source_id).first()
+        readable(actor, Charge)
+        .where(Charge.source_type == source_type)
+        .where(Charge.source_id == source_id)
+        .first()
     )
 
 

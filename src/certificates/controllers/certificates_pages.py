@@ -131,7 +131,7 @@ class AdminCertificatePages(Controller):
     ) -> Response[Any]:
         require_vendor_admin(actor)
         certificate = await overview.certificate_by_number(actor, number)
-        charge = await charges.charge_of(certificate["id"])
+        charge = await charges.charge_of(actor, certificate["id"])
         return page(
             request,
             "certificates/admin_certificate.html",
@@ -155,7 +155,7 @@ class AdminCertificatePages(Controller):
             await fees.confirm_reimbursement(actor, certificate["id"], party)
         except (InputError, Conflict) as exc:
             errors = exc.errors if isinstance(exc, InputError) else {"reimbursed_by": exc.message}
-            charge = await charges.charge_of(certificate["id"])
+            charge = await charges.charge_of(actor, certificate["id"])
             return page(
                 request,
                 "certificates/admin_certificate.html",

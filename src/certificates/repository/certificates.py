@@ -102,11 +102,11 @@ async def in_force_of_holder(scope: TenantScope, membership_id: int) -> list[dic
     )
 
 
-async def holds_valid_personal_certificate(membership_id: int) -> bool:
-    """A personal certificate held by this membership, not revoked and not expired (rule MOD-5).
-    The tenants domain asks with the membership of a row it read in its own scope."""
+async def holds_valid_personal_certificate(actor: Actor, membership_id: int) -> bool:
+    """A personal certificate held by this membership that the actor may see, not revoked and
+    not expired (rule MOD-5)."""
     return bool(
-        await Certificate.exists()
+        await readable_count(actor, Certificate)
         .where(Certificate.kind == "personal")
         .where(Certificate.holder == membership_id)
         .where(Certificate.revoked_at.is_null())

@@ -93,7 +93,7 @@ async def confirm_reimbursement(
                         name=connection,
                     )
                 )
-        charge = await charges.certificate_charge(certificate_id)
+        charge = await charges.certificate_charge(actor, certificate_id)
         await events.publish(
             events.CERTIFICATE_REIMBURSED,
             actor=actor,

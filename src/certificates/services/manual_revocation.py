@@ -22,6 +22,7 @@ from typing import Any
 from src.certificates import reasons
 from src.certificates.repository import certificates as certificate_rows
 from src.certificates.repository import revocations as revocation_rows
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import ManualRevocationRequest
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
@@ -280,7 +281,6 @@ async def _organisation_of(actor: Actor, row: dict[str, Any]) -> int | None:
 
 async def execute(actor: Actor, request_id: int) -> dict[str, Any]:
     """Revoke the certificate as requested (channel "manual"); keeps who executed it, when."""
-    from src.certificates.services.revocation import revoke_certificate
 
     require_vendor_admin(actor)
     async with db.transaction():

@@ -312,8 +312,7 @@ async def awaiting_manual_count(actor: Actor) -> int:
     return await revocation_rows.awaiting_count(actor)
 
 
-async def pending_application_count(actor: Actor | None = None) -> int:
+async def pending_application_count(actor: Actor) -> int:
     """Applications waiting for review: for a vendor admin every organisation's, for a contact
-    person their organisation's. Without an actor, every organisation's (the desk of the vendor
-    admins, which checks them itself, asks so)."""
+    person their organisation's."""
     return await application_rows.pending_count(actor)

@@ -106,7 +106,7 @@ async def approve(actor: Actor, application_id: int) -> Approval:
             number=issued.number,
             issued_at=issued.not_before,
         )
-        charge = await charges.certificate_charge(issued.certificate_id)
+        charge = await charges.certificate_charge(actor, issued.certificate_id)
         await confirmation.queue_confirmation(issued.certificate_id, issued.revocation_code)
         await audit.record(
             actor,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from src.certificates import dashboard as certificates
+from src.certificates.services import overview as certificates
 from src.core.paging import Paged
 from src.core.tenancy import Actor, require_vendor_admin
 from src.dashboard.services.mail import failed_delivery_count
@@ -34,7 +34,7 @@ async def overview(actor: Actor) -> dict[str, Any]:
     counts = [
         Count(
             "applications",
-            await certificates.pending_application_count(),
+            await certificates.pending_application_count(actor),
             "/admin/certificate-applications?status=pending",
         ),
         Count("user_requests", await requests.pending_request_count(actor), "/admin/user-requests"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.certificates import reasons
-from src.certificates.dashboard import organisation_certificates
+from src.certificates.services.overview import organisation_certificates
 from src.core import audit, db
 from src.core.i18n import _, current_locale, format_datetime, timezone_for
 from src.core.tenancy import Actor, TenantScope

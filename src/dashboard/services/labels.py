@@ -16,8 +16,8 @@ from typing import Any
 from babel.support import LazyProxy
 
 from src.certificates import reasons
-from src.certificates.dashboard import kind_labels
-from src.certificates.manual import checklist_labels, evidence_labels
+from src.certificates.services.manual_revocation import checklist_labels, evidence_labels
+from src.certificates.services.overview import kind_labels
 from src.core.i18n import _, current_locale, format_date, format_datetime
 from src.dashboard.services.label_texts import (
     ACTION_GROUPS,

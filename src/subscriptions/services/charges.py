@@ -45,7 +45,7 @@ async def charge_for_certificate(
 ) -> dict[str, Any]:
     """The pending EUR 450 charge of a newly issued server certificate. Call inside the issuing
     transaction. (source_type, source_id) is unique: the same certificate never charges twice."""
-    existing = await certificate_charge(certificate_id)
+    existing = await certificate_charge(actor, certificate_id)
     if existing is not None:
         return existing
     charge = await repository.insert_charge(
@@ -84,20 +84,20 @@ def charge_status_label(status: str) -> str:
     }.get(status, status)
 
 
-async def certificate_charge(certificate_id: int) -> dict[str, Any] | None:
-    """The fee of a certificate, if it has one."""
-    return await repository.charge_for(SOURCE_TYPE, certificate_id)
+async def certificate_charge(actor: Actor, certificate_id: int) -> dict[str, Any] | None:
+    """The fee of a certificate, if it has one and the actor may see it."""
+    return await repository.charge_for(actor, SOURCE_TYPE, certificate_id)
 
 
-async def charge_of(certificate_id: int) -> dict[str, Any] | None:
+async def charge_of(actor: Actor, certificate_id: int) -> dict[str, Any] | None:
     """The certificate's fee, with its status in words (`status_label`)."""
-    row = await certificate_charge(certificate_id)
+    row = await certificate_charge(actor, certificate_id)
     return {**row, "status_label": charge_status_label(row["status"])} if row else None
 
 
-async def charge_third_party(certificate_id: int, payer_name: str) -> None:
+async def charge_third_party(actor: Actor, certificate_id: int, payer_name: str) -> None:
     """A confirmed reimbursement (rule BIL-4): the third party pays the certificate's pending fee."""
-    charge = await certificate_charge(certificate_id)
+    charge = await certificate_charge(actor, certificate_id)
     if charge is None:
         return
     if charge["status"] != "pending":

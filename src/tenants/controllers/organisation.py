@@ -18,8 +18,10 @@ from src.core.tenancy import CONTACT_PERSON, END_USER, Actor
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_contact_person
+from src.tenants.controllers.rights import confirm_step
 from src.tenants.legal_forms import country_label, legal_form_label
 from src.tenants.services import invitations, organisations, user_changes, users
+from src.tenants.services.rights import rights_summary
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -203,7 +205,6 @@ class OrganisationPages(Controller):
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        from src.tenants.services.rights import rights_summary
 
         assert actor.organisation_id is not None
         user = await users.get_user(actor, actor.organisation_id, user_id)
@@ -251,8 +252,6 @@ class OrganisationPages(Controller):
             row = await user_changes.update_user(actor, actor.organisation_id, user_id, **change)
         except Conflict as exc:
             if getattr(exc, "confirmation", ""):  # ask for an explicit confirmation (rule MOD-2)
-                from src.tenants.controllers.rights import confirm_step
-
                 return await confirm_step(request, actor, user_id, exc, request.url.path)
             error = exc.message
             status_code = 409

@@ -17,6 +17,7 @@ from src.core.web import flash, is_partial, page, redirect
 from src.identity import services as identity
 from src.identity.auth import provide_actor
 from src.tenants.services import user_changes, users
+from src.tenants.services.rights import modules_with_rights
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -106,7 +107,6 @@ async def _profile(
 
 async def _module_mails(actor: Actor) -> list[dict[str, Any]]:
     """The modules this user has rights for; their mails cannot be switched off (MOD-6)."""
-    from src.tenants.services.rights import modules_with_rights
 
     if actor.organisation_id is None or actor.membership_id is None:
         return []

@@ -21,7 +21,7 @@ from src.identity.auth import provide_actor
 from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.schemas import Right, RightsUpdate
-from src.tenants.services import module_mails, rights
+from src.tenants.services import module_mails, rights, users
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -219,7 +219,6 @@ async def confirm_step(
 ) -> Response[Any]:
     """The users page's confirmation step when deactivating needs one (the last signer, MOD-2):
     shows the consequence and posts the same action again with the confirmation."""
-    from src.tenants.services import users
 
     assert actor.organisation_id is not None
     user = await users.get_user(actor, actor.organisation_id, user_id)

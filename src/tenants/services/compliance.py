@@ -39,10 +39,12 @@ from typing import Any
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, current_locale, format_date, timezone_for
 from src.core.tenancy import Actor, require_vendor_admin
+from src.identity.oidc import provider_by_name
 from src.tenants.catalogue import offer
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
 from src.tenants.repository import agreements
-from src.tenants.services import agreement_documents
+from src.tenants.services import agreement_documents, requests
+from src.tenants.services.agreements import has_valid_agreement
 from src.tenants.tables import LegacyTermsNotice, Organisation
 
 
@@ -80,7 +82,6 @@ async def gaps(
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
     caller knows it (every page's banners do), saves reading it."""
-    from src.tenants.services.agreements import has_valid_agreement
 
     if country is None:
         organisation = (
@@ -218,7 +219,6 @@ async def require_may_create(actor: Actor, service_code: str) -> None:
 
 def provider_kind_of(request: Any) -> str | None:
     """The kind ("eid" | "smartcard") of the provider the session signed in with."""
-    from src.identity.oidc import provider_by_name
 
     session = request.scope.get("session") if hasattr(request, "scope") else None
     name = session.get("provider") if isinstance(session, dict) else None
@@ -271,7 +271,6 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     """Organisations without a valid agreement, organisations lacking agreement or subscription
     for a service whose legacy deadline is near, pending user requests, agreement versions with
     their acceptance counts. Computed in a few queries for all organisations at once."""
-    from src.tenants.services import requests
 
     require_vendor_admin(actor)
     today = _today()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from src.core import audit, db
+from src.core import audit, db, outbox
 from src.core.errors import Forbidden, InputError
 from src.core.i18n import _
 from src.core.tenancy import Actor
@@ -38,8 +38,6 @@ async def send_module_message(
     organisation and its own idempotency `key`) to every user with rights for the module.
     Returns how many mails were queued; each (message, user) once."""
     import uuid
-
-    from src.core import outbox
 
     if actor.person_id and not actor.is_vendor_admin:
         raise Forbidden()

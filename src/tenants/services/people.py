@@ -9,7 +9,9 @@ from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _
 from src.core.paging import Paged, paged
 from src.core.tenancy import Actor, require_vendor_admin
+from src.identity.services import memberships_of
 from src.tenants.repository import memberships
+from src.tenants.services.users import my_registration
 from src.tenants.tables import Organisation, Person
 
 MEMBERS_PAGE_SIZE = 20
@@ -37,8 +39,6 @@ async def save_locale(actor: Actor, locale: str) -> None:
 
 async def whoami(actor: Actor) -> dict[str, Any]:
     """The acting person, the organisation they act for, their role there and all their memberships."""
-    from src.identity.services import memberships_of
-    from src.tenants.services.users import my_registration
 
     person = (
         await Person.select(Person.id, Person.name, Person.email, Person.is_vendor_admin, Person.locale)

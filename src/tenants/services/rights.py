@@ -288,16 +288,17 @@ async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any
 
 # Whether a user holds a personal certificate is the certificates domain's to answer (a layer
 # above this one); it registers its answer on import (src/certificates/handlers.py).
-_personal_certificate_check: Callable[[int], Awaitable[bool]] | None = None
+_personal_certificate_check: Callable[[Actor, int], Awaitable[bool]] | None = None
 
 
-def answer_personal_certificates_with(check: Callable[[int], Awaitable[bool]]) -> None:
+def answer_personal_certificates_with(check: Callable[[Actor, int], Awaitable[bool]]) -> None:
     global _personal_certificate_check
     _personal_certificate_check = check
 
 
-async def holds_valid_personal_certificate(membership_id: int) -> bool:
-    """A personal certificate held by this user, not revoked and not expired (rule MOD-5)."""
+async def holds_valid_personal_certificate(actor: Actor, membership_id: int) -> bool:
+    """A personal certificate held by this user, not revoked and not expired, that the actor may
+    see (rule MOD-5)."""
     if _personal_certificate_check is None:
         raise RuntimeError("no personal certificate check is registered: import src.certificates.handlers")
-    return await _personal_certificate_check(membership_id)
+    return await _personal_certificate_check(actor, membership_id)

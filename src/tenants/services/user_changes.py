@@ -12,7 +12,9 @@ from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
 from src.tenants.repository import memberships
+from src.tenants.services import leavers
 from src.tenants.services.people import person_to_invite
+from src.tenants.services.rights import holds_valid_personal_certificate
 from src.tenants.services.users import (
     _another_contact_person,
     _present,
@@ -240,9 +242,8 @@ async def update_user(
         )
         if after.get("active") is False:
             # rule AG-7: a leaver is told how to handle the records they created
-            from src.tenants.services.leavers import notify_leaver
 
-            await notify_leaver(actor, organisation_id, {**current, **changes}, now)
+            await leavers.notify_leaver(actor, organisation_id, {**current, **changes}, now)
         return _present(await memberships.user(scope, membership_id))
 
 
@@ -291,9 +292,7 @@ async def change_own_email(actor: Actor, email: str | None, own_address_confirme
     except InputError as exc:
         errors.update(exc.errors)
     if not (email or "").strip():  # rule MOD-5
-        from src.tenants.services.rights import holds_valid_personal_certificate
-
-        if await holds_valid_personal_certificate(actor.membership_id):
+        if await holds_valid_personal_certificate(actor, actor.membership_id):
             errors["email"] = _(
                 "Your registered e-mail cannot be removed while you hold a personal certificate: "
                 "the certificate must be removed first. You may register a general address instead."
