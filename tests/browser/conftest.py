@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
-from tests.oidc_support import EID_CLAIM, ensure_provider_running, set_user
+from tests.oidc_support import EID_CLAIM, ensure_provider_running
 from tests.support import truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,22 +127,42 @@ async def htmx_settled(page: Any) -> None:
     await expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
-async def sign_in_with_eid(page: Any, live_server: str, sub: str, landing: str = "/organisation") -> None:
-    """Sign `sub` in on `page` with the e-ID button and the provider's form, up to `landing`."""
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", sub)
-    await page.get_by_role("button", name="Authorize").click()
+async def signed_in_page(
+    context: BrowserContext,
+    live_server: str,
+    claims: dict[str, Any],
+    provider: str = "eid",
+    landing: str = "/organisation",
+) -> Any:
+    """A new page on which whoever `claims` name is signed in, on the page the sign-in sends them
+    to (`landing`, where the callback's redirect leads), for the journeys that are about something else.
+
+    The session is made as tests/signed_in.py makes it, by the sign-in callback's own code as if
+    `provider` had just answered, in an app on this process that shares the server's session
+    store; its cookie is then handed to the browser. The way through the provider's form is
+    proven by the sign-in and sign-out journeys."""
+    from litestar.testing import AsyncTestClient
+
+    from src.app import create_app
+    from src.settings import Settings
+    from tests.signed_in import sign_in
+
+    app = create_app(
+        Settings.from_env({**os.environ, "BASE_URL": live_server}), run_worker=False, start_pool=False
+    )
+    async with AsyncTestClient(app=app, base_url=live_server) as client:
+        answer = await sign_in(client, claims, provider)
+        assert answer.status_code in (302, 303), answer.text
+        session = client.cookies["portal_session"]
+    await context.add_cookies([{"name": "portal_session", "value": session, "url": live_server}])
+    page = await context.new_page()
+    await page.goto(f"{live_server}{answer.headers['location']}")
     await page.wait_for_url(f"**{landing}")
+    return page
 
 
 async def sign_in_as_vendor_admin(context: BrowserContext, live_server: str, admin: dict[str, Any]) -> Any:
-    """A new page, signed in through the provider as this vendor admin, on their first page."""
-    set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})
-    page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Vendor staff: sign in here").click()
-    await page.fill("input[name=sub]", "vera")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/admin")
-    return page
+    """A new page, signed in as this vendor admin (staff sign-in), on their first page."""
+    return await signed_in_page(
+        context, live_server, {EID_CLAIM: admin["personal_identity_number"]}, "staff", "/admin"
+    )
