@@ -43,12 +43,47 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _Running:
+    """The portal process the journeys of this test process share while they run in a row."""
+
+    stack: contextlib.ExitStack | None = None
+    base = ""
+
+
+def _stop_shared_portal() -> None:
+    if _Running.stack is not None:
+        stack, _Running.stack, _Running.base = _Running.stack, None, ""
+        stack.close()
+
+
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
-    """A real server process for one module's journeys. Not for the whole session: its in-process
-    worker relays the outbox of the shared test database, which later tests must own alone."""
-    with serve_portal() as base:
-        yield base
+    """A real server process for the journeys. Modules of journeys that run one after the other
+    share one (started once, on empty tables; every test empties them again); it is stopped
+    before any other test runs (`pytest_runtest_teardown` below): its in-process worker relays
+    the outbox of the shared test database, which later tests must own alone."""
+    if _Running.stack is None:
+        stack = contextlib.ExitStack()
+        _Running.base = stack.enter_context(serve_portal())
+        _Running.stack = stack
+    yield _Running.base
+
+
+def _uses_shared_portal(item: pytest.Item | None) -> bool:
+    """Whether this test uses the `live_server` above (a module may bring a server of its own)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("live_server", ()) if info is not None else ()
+    return bool(definitions) and getattr(definitions[-1].func, "__module__", "") == __name__
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if not _uses_shared_portal(nextitem):
+        _stop_shared_portal()
+
+
+def pytest_sessionfinish() -> None:
+    _stop_shared_portal()
 
 
 @contextlib.contextmanager
