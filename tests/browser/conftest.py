@@ -64,7 +64,10 @@ def live_server() -> Iterator[str]:
     the outbox of the shared test database, which later tests must own alone."""
     if _Running.stack is None:
         stack = contextlib.ExitStack()
-        _Running.base = stack.enter_context(serve_portal())
+        # The journeys of several modules sign in through the provider within a minute, more often
+        # than the per-client limit lets one person (that limit has tests of its own, in
+        # tests/identity).
+        _Running.base = stack.enter_context(serve_portal(SIGNIN_RATE_LIMIT="1000"))
         _Running.stack = stack
     yield _Running.base
 
