@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 API_TITLE = "Care portal API"
 
 
-def _stores(settings: Settings) -> dict[str, Store]:
+def stores_for(settings: Settings) -> dict[str, Store]:
+    """The app's stores: sessions and rate-limit counts, in Redis when there is one."""
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="portal")
         return {"sessions": root.with_namespace("sessions"), "rate_limits": root.with_namespace("rl")}
@@ -171,7 +172,7 @@ def create_app(
         csrf_config=csrf,
         middleware=middleware,
         before_send=[security_headers(settings.secure_cookies)],
-        stores=_stores(settings),
+        stores=stores_for(settings),
         openapi_config=openapi,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_before_request(domains.listed("PAGE_HOOKS")),

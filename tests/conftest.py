@@ -64,7 +64,7 @@ from litestar import Litestar  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 from tests import oidc_support  # noqa: E402,F401  (sets OIDC_PROVIDERS before the app reads settings)
-from tests.support import PortalClient, truncate_all  # noqa: E402
+from tests.support import PortalClient, portal_app, truncate_all  # noqa: E402
 from tests.workers.conftest import redis_url  # noqa: E402,F401  (the one test Redis, for every directory)
 
 
@@ -92,10 +92,7 @@ def _fresh_settings() -> Iterator[None]:
 
 @pytest.fixture
 def app() -> Litestar:
-    from src.app import create_app
-    from src.settings import Settings
-
-    return create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)
+    return portal_app()
 
 
 @pytest.fixture

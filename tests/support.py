@@ -90,6 +90,33 @@ class FromAddress:
         await self.app(scope, receive, send)
 
 
+_built_apps: dict[str, Litestar] = {}
+
+
+def portal_app() -> Litestar:
+    """The app on the tests' settings (the environment as it is now), as a new one.
+
+    Building one takes a good part of a second (Litestar reads every handler's signature), so
+    it is built once per test process and settings, and handed out again with what a new app
+    would have that can differ between tests: its settings in force and fresh stores (no
+    rate-limit counts of an earlier test, store clients not bound to an earlier test's loop)."""
+    from litestar.stores.registry import StoreRegistry
+
+    from src.app import create_app, stores_for
+    from src.settings import Settings, override_settings
+
+    settings = Settings.from_env(dict(os.environ))
+    key = repr(settings)
+    app = _built_apps.get(key)
+    if app is None:
+        app = _built_apps[key] = create_app(settings, run_worker=False, start_pool=False)
+    else:
+        override_settings(settings)
+        app.state.settings = settings
+        app.stores = StoreRegistry(stores_for(settings))
+    return app
+
+
 def limited_app(redis_url: str, **env: str) -> Litestar:
     """The app with its rate limits counted where `limits_redis` says, and settings from `env`."""
     from src.app import create_app

@@ -16,51 +16,40 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-NOT_RUN = {
-    "make run": "the set-up before these commands; serves on the fixed port 8000",
-    "make test": "the whole suite, this test among it",
-}
-SERVERS = re.compile(r"\./portal (run|run-demo|worker)\b")
+from tests.readme_support import (
+    NOT_RUN,
+    SERVERS,
+    answers,
+    begin,
+    free_port,
+    fresh_env,
+    on_free_ports,
+    readme_commands,
+    run,
+    start,
+    stop_all,
+    wait_until,
+)
 
 
-def readme_commands() -> list[str]:
-    """Every command of the README's sh blocks: continuation lines joined, comments dropped."""
-    text = (ROOT / "README.md").read_text()
-    commands = []
-    for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
-        for line in block.replace("\\\n", " ").splitlines():
-            line = re.sub(r"\s+#[^'\"]*$", "", line).strip()
-            if line:
-                commands.append(re.sub(r"\s+", " ", line))
-    return commands
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+@pytest.fixture(name="fresh_env")
+def fresh_env_fixture(tmp_path: Path) -> dict[str, str]:
+    """A fresh shell's environment, plus the embedded default's files in a folder of their own."""
+    return fresh_env(tmp_path)
 
 
 @pytest.fixture
-def fresh_env(tmp_path: Path) -> dict[str, str]:
-    """A fresh shell's environment, plus the embedded default's files in a folder of their own."""
-    return {
-        "HOME": os.environ["HOME"],
-        "PATH": "/usr/bin:/bin",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
+def started() -> Iterator[list[subprocess.Popen[str]]]:
+    """Servers started by a test; each is stopped (its own process group) at the end."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    stop_all(procs)
 
 
 @pytest.fixture
@@ -69,62 +58,6 @@ def redis_url() -> str:
     if not url:
         pytest.fail("`./portal worker` needs Redis: run this with TEST_REDIS_URL set (as `make test` does)")
     return url
-
-
-def run(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["/bin/bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-
-
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """Servers started by a test; each is stopped (its own process group) at the end."""
-    procs: list[subprocess.Popen[str]] = []
-    yield procs
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
-def start(command: str, env: dict[str, str], log: Path, procs: list[subprocess.Popen[str]]) -> None:
-    handle = log.open("w")
-    procs.append(
-        subprocess.Popen(
-            ["/bin/bash", "-c", command],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    )
-
-
-def wait_until(check, proc: subprocess.Popen[str], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while not check():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"did not start (exit {proc.poll()}):\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def on_free_ports(command: str, port: int) -> str:
-    command = command.replace("--host 0.0.0.0", "--host 127.0.0.1")
-    return re.sub(r"--port \d+", f"--port {port}", command)
 
 
 def test_every_command_of_the_readme_is_known_here():
@@ -138,26 +71,11 @@ def test_every_command_of_the_readme_is_known_here():
         assert "uv run" not in command, command
 
 
-def test_the_demo_on_other_ports_starts_in_a_fresh_shell(fresh_env, started, tmp_path):
-    (command,) = [c for c in readme_commands() if "run-demo" in c]
-    portal_port, provider_port = _free_port(), _free_port()
-    command = re.sub(
-        r"DEMO_OIDC_PORT=\d+", f"DEMO_OIDC_PORT={provider_port}", on_free_ports(command, portal_port)
-    )
-    log = tmp_path / "run-demo.log"
-    start(command, fresh_env, log, started)
-    wait_until(lambda: answers(f"http://127.0.0.1:{portal_port}/health"), started[0], log)
-    discovery = httpx.get(f"http://127.0.0.1:{provider_port}/.well-known/openid-configuration", timeout=5)
-    assert discovery.json()["issuer"] == f"http://127.0.0.1:{provider_port}"
-    signin = httpx.get(f"http://127.0.0.1:{portal_port}/signin", timeout=5)
-    assert "Sign in with your e-ID" in signin.text
-
-
 def test_the_production_commands_and_the_api_examples_work_in_a_fresh_shell(
     fresh_env, redis_url, started, tmp_path
 ):
     commands = readme_commands()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**fresh_env, "REDIS_URL": redis_url, "BASE_URL": base, "SECRET_KEY": "x" * 64}
 
@@ -175,14 +93,16 @@ def test_the_production_commands_and_the_api_examples_work_in_a_fresh_shell(
     (worker,) = [c for c in commands if c.startswith("./portal worker")]
     start(on_free_ports(web, port), env, tmp_path / "run.log", started)
     start(worker, env, tmp_path / "worker.log", started)
+    # The demo data `make run` loads, for the API example below: loaded while the servers start.
+    seeding = begin("./portal seed-demo", env)
     wait_until(lambda: answers(f"{base}/health"), started[0], tmp_path / "run.log")
     wait_until(
         lambda: "worker ready" in (tmp_path / "worker.log").read_text(), started[1], tmp_path / "worker.log"
     )
 
-    # The API example, on the demo data `make run` loads.
-    seeded = run("./portal seed-demo", env)
-    assert seeded.returncode == 0, seeded.stderr
+    # The API example, on the demo data.
+    _out, seed_errors = seeding.communicate(timeout=300)
+    assert seeding.returncode == 0, seed_errors
     api = [c.replace("http://127.0.0.1:8000", base) for c in commands if c.startswith(("TOKEN=$(", "curl "))]
     done = run("set -e\n" + "".join(f"{c}\necho\n" for c in api), env)
     assert done.returncode == 0, done.stderr

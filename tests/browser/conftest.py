@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
-from tests.oidc_support import EID_CLAIM, ensure_provider_running, set_user
+from tests.oidc_support import EID_CLAIM, ensure_provider_running
 from tests.support import truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,12 +43,50 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class _Running:
+    """The portal process the journeys of this test process share while they run in a row."""
+
+    stack: contextlib.ExitStack | None = None
+    base = ""
+
+
+def _stop_shared_portal() -> None:
+    if _Running.stack is not None:
+        stack, _Running.stack, _Running.base = _Running.stack, None, ""
+        stack.close()
+
+
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[str]:
-    """A real server process for one module's journeys. Not for the whole session: its in-process
-    worker relays the outbox of the shared test database, which later tests must own alone."""
-    with serve_portal() as base:
-        yield base
+    """A real server process for the journeys. Modules of journeys that run one after the other
+    share one (started once, on empty tables; every test empties them again); it is stopped
+    before any other test runs (`pytest_runtest_teardown` below): its in-process worker relays
+    the outbox of the shared test database, which later tests must own alone."""
+    if _Running.stack is None:
+        stack = contextlib.ExitStack()
+        # The journeys of several modules sign in through the provider within a minute, more often
+        # than the per-client limit lets one person (that limit has tests of its own, in
+        # tests/identity).
+        _Running.base = stack.enter_context(serve_portal(SIGNIN_RATE_LIMIT="1000"))
+        _Running.stack = stack
+    yield _Running.base
+
+
+def _uses_shared_portal(item: pytest.Item | None) -> bool:
+    """Whether this test uses the `live_server` above (a module may bring a server of its own)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("live_server", ()) if info is not None else ()
+    return bool(definitions) and getattr(definitions[-1].func, "__module__", "") == __name__
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if not _uses_shared_portal(nextitem):
+        _stop_shared_portal()
+
+
+def pytest_sessionfinish() -> None:
+    _stop_shared_portal()
 
 
 @contextlib.contextmanager
@@ -127,22 +165,42 @@ async def htmx_settled(page: Any) -> None:
     await expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
-async def sign_in_with_eid(page: Any, live_server: str, sub: str, landing: str = "/organisation") -> None:
-    """Sign `sub` in on `page` with the e-ID button and the provider's form, up to `landing`."""
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Sign in with your e-ID").click()
-    await page.fill("input[name=sub]", sub)
-    await page.get_by_role("button", name="Authorize").click()
+async def signed_in_page(
+    context: BrowserContext,
+    live_server: str,
+    claims: dict[str, Any],
+    provider: str = "eid",
+    landing: str = "/organisation",
+) -> Any:
+    """A new page on which whoever `claims` name is signed in, on the page the sign-in sends them
+    to (`landing`, where the callback's redirect leads), for the journeys that are about something else.
+
+    The session is made as tests/signed_in.py makes it, by the sign-in callback's own code as if
+    `provider` had just answered, in an app on this process that shares the server's session
+    store; its cookie is then handed to the browser. The way through the provider's form is
+    proven by the sign-in and sign-out journeys."""
+    from litestar.testing import AsyncTestClient
+
+    from src.app import create_app
+    from src.settings import Settings
+    from tests.signed_in import sign_in
+
+    app = create_app(
+        Settings.from_env({**os.environ, "BASE_URL": live_server}), run_worker=False, start_pool=False
+    )
+    async with AsyncTestClient(app=app, base_url=live_server) as client:
+        answer = await sign_in(client, claims, provider)
+        assert answer.status_code in (302, 303), answer.text
+        session = client.cookies["portal_session"]
+    await context.add_cookies([{"name": "portal_session", "value": session, "url": live_server}])
+    page = await context.new_page()
+    await page.goto(f"{live_server}{answer.headers['location']}")
     await page.wait_for_url(f"**{landing}")
+    return page
 
 
 async def sign_in_as_vendor_admin(context: BrowserContext, live_server: str, admin: dict[str, Any]) -> Any:
-    """A new page, signed in through the provider as this vendor admin, on their first page."""
-    set_user("vera", {EID_CLAIM: admin["personal_identity_number"]})
-    page = await context.new_page()
-    await page.goto(f"{live_server}/signin")
-    await page.get_by_role("link", name="Vendor staff: sign in here").click()
-    await page.fill("input[name=sub]", "vera")
-    await page.get_by_role("button", name="Authorize").click()
-    await page.wait_for_url("**/admin")
-    return page
+    """A new page, signed in as this vendor admin (staff sign-in), on their first page."""
+    return await signed_in_page(
+        context, live_server, {EID_CLAIM: admin["personal_identity_number"]}, "staff", "/admin"
+    )

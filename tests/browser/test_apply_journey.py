@@ -10,9 +10,9 @@ from playwright.async_api import expect
 
 from src.certificates.tables import CertificateApplication
 from tests import factories
-from tests.browser.conftest import shot, sign_in_with_eid
+from tests.browser.conftest import shot, signed_in_page
 from tests.certificates.workflow_support import csr_pem
-from tests.oidc_support import EID_CLAIM, set_user
+from tests.oidc_support import EID_CLAIM
 
 pytestmark = pytest.mark.browser
 
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.browser
 async def test_a_contact_person_applies_with_the_names_of_the_csr(live_server, context):
     org = await factories.organisation(name="Ziekenhuis Zuid B.V.")
     contact = await factories.member(org, role="contact_person", name="Carla Bos")
-    set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
-    page = await context.new_page()
-    await sign_in_with_eid(page, live_server, "carla")
+    page = await signed_in_page(
+        context, live_server, {EID_CLAIM: contact["person_row"]["personal_identity_number"]}
+    )
 
     await page.goto(f"{live_server}/organisation/certificates/apply?kind=personal")
     await expect(page.get_by_label("The user the certificate is for")).to_be_visible()

@@ -10,8 +10,8 @@ from playwright.async_api import expect
 
 from src.core.tables import CaughtMail
 from tests import factories
-from tests.browser.conftest import htmx_settled, shot, sign_in_with_eid
-from tests.oidc_support import EID_CLAIM, set_user
+from tests.browser.conftest import htmx_settled, shot, signed_in_page
+from tests.oidc_support import EID_CLAIM
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +29,10 @@ async def _invitation_for(address: str, within: float = 30.0) -> bool:
 async def test_a_contact_person_adds_a_user_and_cannot_remove_the_last_contact_person(live_server, context):
     org = await factories.organisation(name="Huisartsenpraktijk Oost B.V.")
     contact = await factories.member(org, role="contact_person", name="Carla Bos")
-    set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
-    page = await context.new_page()
+    page = await signed_in_page(
+        context, live_server, {EID_CLAIM: contact["person_row"]["personal_identity_number"]}
+    )
     page.on("dialog", lambda dialog: dialog.accept())
-    await sign_in_with_eid(page, live_server, "carla")
 
     await page.goto(f"{live_server}/organisation/users/new")
     await page.fill("#name", "Joost Mulder")

@@ -19,18 +19,21 @@ pytestmark = pytest.mark.browser
 
 
 async def failed_mail(subject: str) -> str:
+    """A mail given up on after its last attempt. It is written failed in one transaction: the
+    running portal's relay polls the outbox, and a row it saw pending in between would be sent
+    and done before the journey looks at it."""
     key = f"journey-mail:{uuid.uuid4()}"
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
     async with db.transaction():
         await outbox.enqueue("send_mail", {"to": ["ann@example.org"], "subject": subject, "body": "Hi"}, key)
-    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=30)
-    await OutboxMessage.update(
-        {
-            OutboxMessage.failed_at: long_ago,
-            OutboxMessage.dispatched_at: long_ago,
-            OutboxMessage.attempts: 5,
-            OutboxMessage.last_error: "SMTPServerDisconnected: Connection unexpectedly closed",
-        }
-    ).where(OutboxMessage.dedupe_key == key)
+        await OutboxMessage.update(
+            {
+                OutboxMessage.failed_at: long_ago,
+                OutboxMessage.dispatched_at: long_ago,
+                OutboxMessage.attempts: 5,
+                OutboxMessage.last_error: "SMTPServerDisconnected: Connection unexpectedly closed",
+            }
+        ).where(OutboxMessage.dedupe_key == key)
     return key
 
 

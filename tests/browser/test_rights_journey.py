@@ -7,17 +7,14 @@ import pytest
 from playwright.async_api import expect
 
 from src import demo
-from tests.browser.conftest import htmx_settled, shot, sign_in_with_eid
-from tests.oidc_support import set_user
+from tests.browser.conftest import htmx_settled, shot, signed_in_page
 
 pytestmark = pytest.mark.browser
 
 
 async def test_a_contact_person_toggles_rights_in_the_grid(live_server, context):
     await demo.seed()
-    set_user("eva.janssen", dict(demo.demo_user_claims())["eva.janssen"])
-    page = await context.new_page()
-    await sign_in_with_eid(page, live_server, "eva.janssen")
+    page = await signed_in_page(context, live_server, dict(demo.demo_user_claims())["eva.janssen"])
     await page.goto(f"{live_server}/organisation/rights")
     await shot(page, "rights-grid")
     if page.viewport_size and page.viewport_size["width"] >= 1280:

@@ -7,8 +7,8 @@ import pytest
 from playwright.async_api import expect
 
 from tests import factories
-from tests.browser.conftest import shot, sign_in_with_eid
-from tests.oidc_support import EID_CLAIM, set_user
+from tests.browser.conftest import shot, signed_in_page
+from tests.oidc_support import EID_CLAIM
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,9 @@ async def test_a_contact_person_corrects_a_user_and_deactivates_them(live_server
     org = await factories.organisation(name="Apotheek West B.V.")
     contact = await factories.member(org, role="contact_person", name="Carla Bos")
     await factories.member(org, name="Joost Mulder", email="joost@west.exmaple")
-    set_user("carla", {EID_CLAIM: contact["person_row"]["personal_identity_number"]})
-    page = await context.new_page()
-    await sign_in_with_eid(page, live_server, "carla")
+    page = await signed_in_page(
+        context, live_server, {EID_CLAIM: contact["person_row"]["personal_identity_number"]}
+    )
 
     await page.goto(f"{live_server}/organisation/users")
     await page.get_by_role("link", name="Joost Mulder").click()

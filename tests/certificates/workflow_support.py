@@ -106,9 +106,6 @@ def utcnow() -> dt.datetime:
 
 def app_with_workflow_routes() -> Any:
     """The app as tests/conftest.py builds it (its routes include the certificate workflow)."""
-    import os
+    from tests.support import portal_app
 
-    from src.app import create_app
-    from src.settings import Settings
-
-    return create_app(Settings.from_env(dict(os.environ)), run_worker=False, start_pool=False)
+    return portal_app()
