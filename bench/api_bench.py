@@ -15,6 +15,7 @@ from bench.common import bench_environment, hey, portal_server, use_environment,
 
 
 async def seed(organisations: int) -> str:
+    from src import domains  # noqa: F401 - the tenants domain answers what identity asks of it
     from src.cli import migrate_all
     from src.identity.auth import build_actor
     from src.identity.services import create_token

@@ -42,7 +42,8 @@ OPENSSL_REASON = {
 async def seed(entries: int, work: Path) -> int:
     from cryptography.hazmat.primitives import serialization
 
-    from src.certificates import pki, publication, reasons
+    from src.certificates import reasons
+    from src.certificates.services import crl, pki
     from src.certificates.tables import Certificate, Revocation
     from src.cli import migrate_all
     from src.tenants.tables import Organisation
@@ -89,7 +90,7 @@ async def seed(entries: int, work: Path) -> int:
                     reason=m[2],
                     reason_code=reasons.reason_code(m[2]),
                     channel="api",
-                    crl_entry=publication.encode_entry(m[0], m[1], reasons.reason_code(m[2])).hex(),
+                    crl_entry=crl.encode_entry(m[0], m[1], reasons.reason_code(m[2])).hex(),
                 )
                 for row, m in zip(ids, meta, strict=True)
             ]
@@ -121,12 +122,12 @@ LAST_CRL: list[bytes] = []
 
 
 async def ours(issuer_id: int, runs: int) -> list[float]:
-    from src.certificates import publication
+    from src.certificates.services import crl
 
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
-        LAST_CRL[:] = [await publication.generate_crl(issuer_id)]
+        LAST_CRL[:] = [await crl.generate_crl(issuer_id)]
         timings.append(time.perf_counter() - started)
     return timings
 

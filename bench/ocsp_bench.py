@@ -41,12 +41,12 @@ async def seed(certificates: int, revoked: int, work: Path) -> list[dict[str, st
     from cryptography.x509 import ocsp
     from cryptography.x509.oid import NameOID
 
-    from src.certificates import pki
-    from src.certificates.issuance import issue_certificate
-    from src.certificates.revocation import revoke_certificate
+    from src.certificates.services import pki
+    from src.certificates.services.issuance import issue_certificate
+    from src.certificates.services.revocation import revoke_certificate
     from src.cli import migrate_all
     from src.core import db
-    from src.core.tenancy import SYSTEM
+    from src.core.tenancy import Actor
     from src.tenants.tables import Membership, Organisation, Person
 
     await migrate_all()
@@ -71,6 +71,7 @@ async def seed(certificates: int, revoked: int, work: Path) -> list[dict[str, st
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bench.example")]))
         .sign(key, hashes.SHA256())
     )
+    vendor = Actor(person_id=0, name="system", is_vendor_admin=True)
     issued = []
     for i in range(certificates):
         async with db.transaction():
@@ -83,6 +84,7 @@ async def seed(certificates: int, revoked: int, work: Path) -> list[dict[str, st
                     holder=holder,
                     application_id=None,
                     lsp_connection=False,
+                    actor=vendor,
                 )
             )
     revoked_ids = {c.certificate_id for c in issued[:revoked]}
@@ -90,7 +92,7 @@ async def seed(certificates: int, revoked: int, work: Path) -> list[dict[str, st
     for cert in issued[:revoked]:
         async with db.transaction():
             revocations[cert.certificate_id] = await revoke_certificate(
-                SYSTEM, cert.certificate_id, "key_compromise", "api"
+                vendor, cert.certificate_id, "key_compromise", "api"
             )
 
     ca = await pki.active_issuing_ca()

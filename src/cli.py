@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from src.settings import Settings, override_settings
+
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
@@ -92,7 +94,7 @@ def run(host: str, port: int, workers: int) -> None:
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo organisations and people (idempotent: a second run changes nothing)."""
-    from src import demo
+    from src import demo, domains  # noqa: F401 - the domains answer what a lower one asks of them
 
     _run(migrate_all())
     report = _run(demo.seed())
@@ -157,7 +159,6 @@ def run_demo(host: str, port: int) -> None:
 
     from src import demo
     from src.core.serving import APP, UVICORN_OPTIONS
-    from src.settings import Settings, override_settings
 
     Settings.from_env()  # loads .env into the environment, so its values count as set
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
@@ -170,6 +171,7 @@ def run_demo(host: str, port: int) -> None:
         os.environ.setdefault(variable, value)
     settings = Settings.from_env()
     override_settings(settings)
+    from src import domains  # noqa: F401 - built from the settings: the broker, and what a domain asks of a higher one
 
     for busy, what, variable in (
         (port, "the portal", "--port"),
@@ -240,7 +242,6 @@ def worker(
     import logging
 
     from src.core.scheduling import DatabaseRunLog
-    from src.settings import Settings, override_settings
 
     settings = Settings.from_env()
     if relay_interval is not None:
@@ -276,6 +277,7 @@ def token() -> None:
 
 async def _token_for(email: str, organisation_id: int | None, name: str) -> tuple[str, str]:
     """Find the person by e-mail and make a token acting as them; returns (description, secret)."""
+    from src import domains  # noqa: F401 - the tenants domain answers what identity asks of it
     from src.identity.auth import build_actor
     from src.identity.services import create_token, memberships_of
     from src.tenants.tables import Membership, Person
@@ -356,7 +358,7 @@ def token_create(email: str, organisation_id: int | None, name: str) -> None:
 @main.command("init-ca")
 def init_ca() -> None:
     """Create the portal's CA hierarchy (a root and an issuing CA); refuses when one exists."""
-    from src.certificates import pki
+    from src.certificates.services import pki
 
     _run(migrate_all())
     try:

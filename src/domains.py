@@ -15,11 +15,9 @@ from src.core import outbox as _outbox  # noqa: F401 - registers the relay with 
 from src.identity import controllers as identity_controllers
 from src.tenants import controllers as tenants_controllers
 from src.tenants import tasks as _tenant_tasks  # noqa: F401 - actors
-from src.tenants.services import compliance as _tenant_compliance  # noqa: F401 - periodic jobs
 from src.subscriptions import controllers as subscriptions_controllers
 from src.certificates import controllers as certificates_controllers
 from src.certificates import tasks as _certificate_tasks  # noqa: F401 - actors, periodic jobs
-from src.certificates import publication as _certificate_publication  # noqa: F401 - periodic jobs
 from src.dashboard import controllers as dashboard_controllers
 from src.certificates import handlers as _certificate_handlers  # noqa: F401
 from src.tenants import handlers as _tenant_handlers  # noqa: F401

@@ -149,6 +149,7 @@ class RouteRequest(NamedTuple):
     path: str
     query: tuple[str, ...]  # the query parameters its handler reads
     body: str | None  # the body its handler takes: "json", "form", or None when it declares none
+    data_type: Any = None  # the type of that body, as its handler declares it
 
 
 def route_requests(app: Litestar, ints: list[str], strings: list[str]) -> list[tuple[str, str]]:
@@ -181,10 +182,12 @@ def route_table(app: Litestar, ints: list[str], strings: list[str]) -> list[Rout
                 query = tuple(sorted(p.field_alias for p in kwargs_model.expected_query_params))
                 data = handler.parsed_fn_signature.parameters.get("data")
                 body = None
+                data_type = None
                 if data is not None:
+                    data_type = data.annotation
                     takes = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
                     body = "json" if takes == RequestEncodingType.JSON else "form"
-                out.append(RouteRequest(method, path, query, body))
+                out.append(RouteRequest(method, path, query, body, data_type))
     return out
 
 

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from src import demo
-from src.certificates import applications, manual, revocation
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, manual_revocation, review, revocation
+from src.certificates.services.applications import ApplicationInput
 from src.tenants.services import requests as user_requests
 from src.tenants.tables import Membership, Organisation
 from tests import signed_in
@@ -69,20 +69,20 @@ async def _data_in_every_state() -> None:
         )
         return (await applications.apply(contact, org["id"], data))["id"]
 
-    valid = (await applications.approve(admin, await apply("www.delinde.example"))).certificate
-    revoked = (await applications.approve(admin, await apply("old.delinde.example"))).certificate
+    valid = (await review.approve(admin, await apply("www.delinde.example"))).certificate
+    revoked = (await review.approve(admin, await apply("old.delinde.example"))).certificate
     await revocation.revoke(contact, revoked.certificate_id, "data_changed", "portal")
     await apply("new.delinde.example")
-    await applications.reject(admin, await apply("wrong.delinde.example"), "The names are not yours.")
-    await manual.record_request(
+    await review.reject(admin, await apply("wrong.delinde.example"), "The names are not yours.")
+    await manual_revocation.record_request(
         admin,
         certificate_number=valid.number,
         received_via="post",
         received_on="2026-11-30",
         requester_name="Eva Janssen",
         reason="organisation_ceased",
-        signed_form=manual.Upload("form.pdf", b"%PDF-1.4 form"),
-        identity_document=manual.Upload("id.pdf", b"%PDF-1.4 id"),
+        signed_form=manual_revocation.Upload("form.pdf", b"%PDF-1.4 form"),
+        identity_document=manual_revocation.Upload("id.pdf", b"%PDF-1.4 id"),
     )
     await user_requests.create_request(
         contact,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from src.certificates.publication_controllers import serve_ocsp
+from src.certificates.controllers.publication_pages import serve_ocsp
 from src.core import db
 
 

@@ -5,7 +5,7 @@ src.domains imports this module so the broker knows these actors."""
 
 from __future__ import annotations
 
-from src.certificates import confirmation, publication, renewal
+from src.certificates.services import confirmation, crl, renewal
 from src.workers import scheduler
 from src.workers.broker import async_actor
 
@@ -31,4 +31,4 @@ async def renewal_letters_job() -> int:
 @scheduler.every("certificates.refresh_crls", seconds=3600)
 async def refresh_crls_job() -> int:
     """Hourly: renew every issuing CA's CRL that is stale (so a CRL is made at least daily)."""
-    return await publication.refresh_crls()
+    return await crl.refresh_crls()

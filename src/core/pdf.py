@@ -8,11 +8,10 @@ import asyncio
 from typing import Any
 
 from src.core import i18n
+from src.core.templating import template_environment
 
 
 def _environment() -> Any:
-    from src.core.templating import template_environment
-
     return template_environment()
 
 

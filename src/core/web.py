@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import msgspec
@@ -22,9 +22,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from src.core.errors import InputError, NotFound, PortalError
 from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, current_locale, pick_locale
 from src.core.ids import is_id
-
-if TYPE_CHECKING:
-    from src.core.tenancy import Actor
+from src.core.tenancy import Actor
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,9 @@ from src.core.errors import Conflict
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, content_disposition, flash, is_partial, page, redirect
-from src.dashboard import desk, export, services
+from src.dashboard.services import audit as audit_entries
+from src.dashboard.services import audit_csv, desk, export
+from src.dashboard.services import mail as mails
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
 from src.settings import get_settings
@@ -35,8 +37,8 @@ def _filters(
     date_from: str | None,
     date_to: str | None,
     page_number: str | None,
-) -> services.AuditFilters:
-    return services.parse_audit_filters(
+) -> audit_entries.AuditFilters:
+    return audit_entries.parse_audit_filters(
         {
             "organisation": organisation,
             "action": action,
@@ -62,7 +64,7 @@ async def audit_log(
     """Vendor admins: every row; contact persons: their organisation's rows; end users: 403."""
     filters = _filters(organisation, action, person, date_from, date_to, page_number)
     partial = is_partial(request)
-    result = await services.audit_page(actor, filters, with_actions=not partial)
+    result = await audit_entries.audit_page(actor, filters, with_actions=not partial)
     context = {
         "result": result,
         "filters": filters,
@@ -89,7 +91,7 @@ async def audit_export(
 ) -> Stream:
     """The rows the same filters show, every page, as CSV."""
     filters = _filters(organisation, action, person, date_from, date_to, None)
-    lines = await services.export_audit_csv(actor, filters)
+    lines = await audit_csv.export_audit_csv(actor, filters)
     name = f"audit-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M}.csv"
     return Stream(
         lines,
@@ -106,11 +108,11 @@ async def mail_list(
 ) -> Template:
     """The mail the embedded default caught instead of sending, newest first, and the deliveries
     that were given up on (vendor admins)."""
-    result = await services.caught_mails(actor, page_number)
+    result = await mails.caught_mails(actor, page_number)
     settings = get_settings()
     context = {
         "result": result,
-        "failed": None if is_partial(request) else await services.failed_deliveries(actor),
+        "failed": None if is_partial(request) else await mails.failed_deliveries(actor),
         "smtp": f"{settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else "",
         "newer_url": _url("/admin/mail", {"page": str(result.page - 1)}) if result.page > 1 else "",
         "older_url": _url("/admin/mail", {"page": str(result.page + 1)}) if result.has_next else "",
@@ -122,7 +124,7 @@ async def mail_list(
 async def mail_detail(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor], mail_id: FromPath[int]
 ) -> Template:
-    mail = await services.caught_mail(actor, mail_id)
+    mail = await mails.caught_mail(actor, mail_id)
     return page(request, "dashboard/mail_detail.html", {"mail": mail})
 
 
@@ -135,7 +137,7 @@ async def mail_attachment(
     actor: NamedDependency[Actor], mail_id: FromPath[int], attachment_id: FromPath[int]
 ) -> Response[bytes]:
     """An attachment of a caught mail, as the recipient would have received it."""
-    attachment = await services.caught_attachment(actor, mail_id, attachment_id)
+    attachment = await mails.caught_attachment(actor, mail_id, attachment_id)
     return Response(
         content=attachment["content"],
         media_type=attachment["content_type"] or "application/octet-stream",
@@ -173,7 +175,7 @@ async def _resend(request: Request[Any, Any, Any], actor: Actor, ids: list[int] 
         category, status = "success", 200
     if is_partial(request):
         context = {
-            "failed": await services.failed_deliveries(actor),
+            "failed": await mails.failed_deliveries(actor),
             "failed_message": message,
             "failed_message_category": category,
         }

@@ -28,6 +28,7 @@ from typing import Any
 
 from src.core import db
 from src.core.i18n import current_locale, language_of
+from src.demo import rows
 from src.demo.people import (
     DEMO_ACTOR,
     SeedReport,
@@ -36,7 +37,6 @@ from src.demo.people import (
     person_by_sub,
 )
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import (
     CONTRACTING,
     PROCUREMENT_PORTAL,
@@ -44,14 +44,17 @@ from src.subscriptions.catalogue import (
     WEBCERT,
     seed_catalogue,
 )
-from src.subscriptions.tables import Subscription
-from src.tenants.services import agreements, compliance, rights, users
+from src.subscriptions.services import subscriptions
+from src.tenants.services import (
+    agreement_documents,
+    agreements,
+    legacy_terms,
+    rights,
+    user_changes,
+)
 from src.tenants.tables import (
-    AgreementAcceptance,
     AgreementDocument,
     LegacyTermsNotice,
-    Membership,
-    ModuleRight,
     Organisation,
     Person,
 )
@@ -247,13 +250,13 @@ async def _publish_documents(admin: Any, report: SeedReport) -> None:
     for document in DOCUMENTS:
         if await AgreementDocument.exists().where(AgreementDocument.kind == document.kind):
             continue
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             admin,
             kind=document.kind,
             titles=document.titles,
             texts=document.texts,
             effective_on=today,
-            accept_by=compliance.add_months(today, DOCUMENT_NOTICE_MONTHS),
+            accept_by=legacy_terms.add_months(today, DOCUMENT_NOTICE_MONTHS),
         )
         report.documents_published += 1
 
@@ -261,7 +264,7 @@ async def _publish_documents(admin: Any, report: SeedReport) -> None:
 async def _announce_legacy_end(admin: Any, report: SeedReport) -> None:
     if await LegacyTermsNotice.exists().where(LegacyTermsNotice.service_code == LEGACY_END_SERVICE):
         return
-    await compliance.announce_legacy_end(admin, service_code=LEGACY_END_SERVICE, announced_on=_today())
+    await legacy_terms.announce_legacy_end(admin, service_code=LEGACY_END_SERVICE, announced_on=_today())
     report.notices_announced += 1
 
 
@@ -275,29 +278,20 @@ async def _membership(organisation_id: int, sub: str) -> dict[str, Any] | None:
     row = await Person.select(Person.id).where(found).first()
     if row is None:
         return None
-    return (
-        await Membership.select(
-            Membership.id, Membership.person, Membership.role, Membership.may_sign_agreements
-        )
-        .where(Membership.organisation == organisation_id)
-        .where(Membership.person == row["id"])
-        .first()
-    )
+    return await rows.membership_of(organisation_id, row["id"])
 
 
 async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, report: SeedReport) -> None:
     """Authorise the signer and, where the organisation has signed, sign as that contact person."""
     organisation_id = organisation["id"]
-    if await AgreementAcceptance.exists().where(AgreementAcceptance.organisation == organisation_id):
+    if await rows.has_signed(organisation_id):
         return
     signer = await _membership(organisation_id, use.signer)
     if signer is None:
         return
-    anyone_authorised = await Membership.exists().where(
-        (Membership.organisation == organisation_id) & Membership.may_sign_agreements.eq(True)
-    )
+    anyone_authorised = await rows.anyone_may_sign(organisation_id)
     if not anyone_authorised:
-        await users.update_user(admin, organisation_id, signer["id"], may_sign_agreements=True)
+        await user_changes.update_user(admin, organisation_id, signer["id"], may_sign_agreements=True)
         report.signers_authorised += 1
     elif not signer["may_sign_agreements"]:
         return  # someone else signs for this organisation now
@@ -317,7 +311,7 @@ async def _agreement(admin: Any, organisation: dict[str, Any], use: DemoUse, rep
 async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
     if not use.subscriptions:
         return
-    if await Subscription.exists().where(Subscription.organisation == organisation_id):
+    if await rows.has_subscriptions(organisation_id):
         return
     for service, variant in use.subscriptions:
         await subscriptions.add_subscription(admin, organisation_id, service=service, variant=variant)
@@ -327,7 +321,7 @@ async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report:
 async def _rights(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
     if not use.rights:
         return
-    if await ModuleRight.exists().where(ModuleRight.organisation == organisation_id):
+    if await rows.has_rights(organisation_id):
         return
     for sub, modules in use.rights:
         membership = await _membership(organisation_id, sub)

@@ -13,11 +13,11 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
 from src.core.i18n import _
-from src.core.prepared import Prepared
 from src.core.security import RateLimiter, address_bucket, too_many_requests
 from src.core.tenancy import Actor
+from src.identity import repository
+from src.identity.directory import directory
 from src.settings import get_settings
-from src.tenants.tables import Membership, Organisation, Person
 
 SESSION_PERSON = "person_id"
 SESSION_ORGANISATION = "organisation_id"
@@ -34,62 +34,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# Asked on every request: prepared once (src/core/prepared.py).
-_MEMBER_ACTOR = Prepared(
-    lambda p: (
-        Membership.select(
-            Membership.id,
-            Membership.role,
-            Membership.name,
-            Membership.organisation.status.as_alias("organisation_status"),
-            Membership.organisation.name.as_alias("organisation_name"),
-            Membership.organisation.country.as_alias("organisation_country"),
-            Membership.person.name.as_alias("person_name"),
-            Membership.person.is_vendor_admin.as_alias("is_vendor_admin"),
-            Membership.person.locale.as_alias("locale"),
-            Membership.person.active.as_alias("person_active"),
-        )
-        .where(Membership.person == p.person)
-        .where(Membership.organisation == p.organisation)
-        .where(Membership.active.eq(True))
-    )
-)
-_PERSON_ACTOR = Prepared(
-    lambda p: (
-        Person.select(Person.id, Person.name, Person.is_vendor_admin, Person.locale)
-        .where(Person.id == p.person)
-        .where(Person.active.eq(True))
-    )
-)
-
-
-def _token_query(p: Any) -> Any:
-    from src.identity.tables import ApiToken
-
-    return (
-        ApiToken.select(ApiToken.id, ApiToken.person, ApiToken.organisation, ApiToken.last_used_at)
-        .where(ApiToken.token_hash == p.token_hash)
-        .where(ApiToken.revoked_at.is_null())
-    )
-
-
-_TOKEN = Prepared(_token_query)
-_ONLY_ORGANISATION = Prepared(
-    lambda p: (
-        Membership.select(Membership.organisation)
-        .where(Membership.person == p.person)
-        .where(Membership.active.eq(True))
-    )
-)
-
-
 async def build_actor(
     person_id: int, organisation_id: int | None, address: str, via_token: bool = False
 ) -> Actor | None:
     """The actor for a person acting for an organisation (one query in the usual case), or for
     a vendor admin acting for none; None when any of them is no longer active."""
     if organisation_id is not None:
-        row = await _MEMBER_ACTOR.first(person=person_id, organisation=organisation_id)
+        row = await directory().member_actor(person_id, organisation_id)
         if row is not None and row["person_active"] and row["organisation_status"] == "active":
             return Actor(
                 person_id=person_id,
@@ -104,7 +55,7 @@ async def build_actor(
                 organisation_name=row["organisation_name"],
                 organisation_country=row["organisation_country"],
             )
-    person = await _PERSON_ACTOR.first(person=person_id)
+    person = await directory().person_actor(person_id)
     if person is None or not person["is_vendor_admin"]:
         return None
     return Actor(
@@ -138,8 +89,6 @@ async def actor_from_session(request: Request[Any, Any, Any]) -> Actor | None:
 
 
 async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
-    from src.identity.tables import ApiToken
-
     header = request.headers.get("authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -150,19 +99,19 @@ async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
     wait = await limiter.hit(token_hash[:16]) or await limiter.hit(f"ip:{address_bucket(address)}")
     if wait:
         raise too_many_requests(_("Too many requests. Try again in a minute."), wait)
-    row = await _TOKEN.first(token_hash=token_hash)
+    row = await repository.token_by_hash(token_hash)
     if row is None:
         return None
     organisation_id = row["organisation"]
     if organisation_id is None:
-        memberships = await _ONLY_ORGANISATION.rows(person=row["person"], limit=2)
+        memberships = await directory().organisations_of(row["person"], 2)
         if len(memberships) == 1:
             organisation_id = memberships[0]["organisation"]
     now = dt.datetime.now(dt.UTC)
     last_used = row["last_used_at"]
     if last_used is None or now - last_used.replace(tzinfo=last_used.tzinfo or dt.UTC) > LAST_USED_PRECISION:
         # Kept to the minute: a write on every API call would cost more than it tells.
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
+        await repository.note_token_used(row["id"], now)
     return await build_actor(row["person"], organisation_id, address, via_token=True)
 
 
@@ -184,7 +133,3 @@ async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     if actor is None:
         raise NotAuthorizedException(detail=_("Sign in to continue."))
     return actor
-
-
-async def organisation_exists(organisation_id: int) -> bool:
-    return bool(await Organisation.exists().where(Organisation.id == organisation_id))

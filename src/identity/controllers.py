@@ -27,7 +27,6 @@ from src.identity.auth import (
     current_actor,
 )
 from src.settings import IdentityProvider, get_settings
-from src.tenants.services import invitations
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +110,7 @@ async def start_session(
     """What follows once the provider's answer is verified: the person its claims name gets a
     session under a new id and is sent on, or is refused with the reason."""
     result = await services.resolve_sign_in(provider, claims)
-    invited = await invitations.invitations_of(result.person["id"]) if result.person else []
+    invited = await services.invitations_of(result.person["id"]) if result.person else []
     if not (result.may_enter or invited):
         request.clear_session()
         return page(
@@ -165,7 +164,7 @@ async def choose_organisation_page(request: Request[Any, Any, Any]) -> Template:
         "identity/choose_organisation.html",
         {
             "memberships": memberships,
-            "invitations": await invitations.invitations_of(person_id),
+            "invitations": await services.invitations_of(person_id),
             "current": session_of(request).get(SESSION_ORGANISATION),
             "actor": actor,
         },
@@ -176,7 +175,7 @@ async def choose_organisation_page(request: Request[Any, Any, Any]) -> Template:
 async def accept_invitation(request: Request[Any, Any, Any], membership_id: FromPath[int]) -> Response[Any]:
     """The signed-in person accepts an invitation; they act for that organisation from now on."""
     person_id = await _person_for_choice(request)
-    accepted = await invitations.accept(person_id, membership_id, client_address(request))
+    accepted = await services.accept_invitation(person_id, membership_id, client_address(request))
     flash(
         request,
         _(
@@ -185,7 +184,7 @@ async def accept_invitation(request: Request[Any, Any, Any], membership_id: From
         ),
     )
     request.session[SESSION_ORGANISATION] = accepted.organisation_id
-    if await invitations.invitations_of(person_id):
+    if await services.invitations_of(person_id):
         return redirect(request, "/choose-organisation")
     return redirect(request, "/organisation")
 
@@ -193,7 +192,7 @@ async def accept_invitation(request: Request[Any, Any, Any], membership_id: From
 @post("/invitations/{membership_id:int}/decline", include_in_schema=False)
 async def decline_invitation(request: Request[Any, Any, Any], membership_id: FromPath[int]) -> Response[Any]:
     person_id = await _person_for_choice(request)
-    organisation = await invitations.decline(person_id, membership_id, client_address(request))
+    organisation = await services.decline_invitation(person_id, membership_id, client_address(request))
     flash(
         request,
         _(

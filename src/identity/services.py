@@ -11,11 +11,11 @@ from src.core import audit, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor
+from src.identity import repository
 from src.identity.auth import hash_token
+from src.identity.directory import directory
 from src.identity.oidc import normalise_identifier
-from src.identity.tables import ApiToken
 from src.settings import IdentityProvider
-from src.tenants.tables import Membership, Person
 
 TOKEN_PREFIX = "cp_"  # noqa: S105 - a visible prefix, not a secret
 
@@ -34,18 +34,22 @@ class SignInResult:
 
 async def memberships_of(person_id: int) -> list[dict[str, Any]]:
     """Active memberships of a person, with their organisation's name and status."""
-    return await (
-        Membership.select(
-            Membership.id,
-            Membership.role,
-            Membership.organisation.id.as_alias("organisation_id"),
-            Membership.organisation.name.as_alias("organisation_name"),
-            Membership.organisation.status.as_alias("organisation_status"),
-        )
-        .where(Membership.person == person_id)
-        .where(Membership.active.eq(True))
-        .order_by(Membership.organisation.name)
-    )
+    return await directory().memberships_of(person_id)
+
+
+async def invitations_of(person_id: int) -> list[dict[str, Any]]:
+    """The invitations a person has not answered yet."""
+    return await directory().invitations_of(person_id)
+
+
+async def accept_invitation(person_id: int, membership_id: int, address: str = "") -> Actor:
+    """The person accepts an invitation: the actor they are for its organisation from now on."""
+    return await directory().accept_invitation(person_id, membership_id, address)
+
+
+async def decline_invitation(person_id: int, membership_id: int, address: str = "") -> str:
+    """The person declines an invitation: no membership is left. The organisation's name."""
+    return await directory().decline_invitation(person_id, membership_id, address)
 
 
 async def resolve_sign_in(provider: IdentityProvider, claims: dict[str, Any]) -> SignInResult:
@@ -53,8 +57,7 @@ async def resolve_sign_in(provider: IdentityProvider, claims: dict[str, Any]) ->
     result = SignInResult(identifier=identifier)
     if not identifier:
         return result
-    column = Person.personal_identity_number if provider.kind == "eid" else Person.card_id
-    person = await Person.select().where(column == identifier).where(Person.active.eq(True)).first()
+    person = await directory().person_signing_in(provider.kind, identifier)
     if person is None:
         return result
     if provider.staff and not person["is_vendor_admin"]:
@@ -98,17 +101,13 @@ async def create_token(
         raise InputError({"name": _("Use at most 100 characters.")})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.transaction():
-        row = (
-            await ApiToken.insert(
-                ApiToken(
-                    person=actor.person_id,
-                    organisation=organisation_id if organisation_id is not None else actor.organisation_id,
-                    name=name or _("API token"),
-                    prefix=secret[:10],
-                    token_hash=hash_token(secret),
-                )
-            ).returning(ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at)
-        )[0]
+        row = await repository.insert_token(
+            actor,
+            organisation_id if organisation_id is not None else actor.organisation_id,
+            name or _("API token"),
+            secret[:10],
+            hash_token(secret),
+        )
         await audit.record(
             actor,
             "identity.token_created",
@@ -121,33 +120,17 @@ async def create_token(
 
 
 async def tokens_of(person_id: int) -> list[dict[str, Any]]:
-    return await (
-        ApiToken.select(
-            ApiToken.id,
-            ApiToken.name,
-            ApiToken.prefix,
-            ApiToken.created_at,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-        )
-        .where(ApiToken.person == person_id)
-        .order_by(ApiToken.id, ascending=False)
-    )
+    return await repository.tokens_of(person_id)
 
 
 async def revoke_token(actor: Actor, token_id: int) -> None:
     async with db.transaction():
-        row = (
-            await ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.revoked_at)
-            .where(ApiToken.id == token_id)
-            .where(ApiToken.person == actor.person_id)
-            .first()
-        )
+        row = await repository.own_token(actor, token_id)
         if row is None:
             raise NotFound()
         if row["revoked_at"] is not None:
             return
-        await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(ApiToken.id == token_id)
+        await repository.revoke_own_token(actor, token_id, dt.datetime.now(dt.UTC))
         await audit.record(
             actor,
             "identity.token_revoked",

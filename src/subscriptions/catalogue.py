@@ -7,6 +7,9 @@ It is called by `portal seed-demo` (src/demo/state.py) and can be called on its 
 
 The seeds name no prices (except BIL-1, a server certificate costs EUR 450): the monthly prices
 here are demonstration figures in integer cents.
+
+A seed data file: most of it is the catalogue itself (`CATALOGUE`), which is why it runs past the
+length of the other modules.
 """
 
 from __future__ import annotations

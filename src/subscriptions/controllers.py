@@ -17,8 +17,8 @@ from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
-from src.subscriptions import services
 from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
+from src.subscriptions.services import subscriptions as services
 from src.tenants.services.organisations import get_organisation
 
 Form = URLEncodedBody[dict[str, str]]

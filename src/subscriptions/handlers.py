@@ -7,7 +7,7 @@ from typing import Any
 
 from src.core import events
 from src.core.tenancy import Actor
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 
 
 @events.subscribe(events.CERTIFICATE_ISSUED)

@@ -8,8 +8,10 @@ from litestar import Request
 
 from src.core import events
 from src.core.tenancy import Actor
+from src.identity import directory
 from src.identity.auth import current_actor
-from src.tenants.services import rights
+from src.tenants.repository import sign_in
+from src.tenants.services import invitations, rights
 from src.tenants.services.people import save_locale
 
 
@@ -21,7 +23,7 @@ async def keep_a_signer(
     explicit confirmation "last_signer"; without it the deactivation is refused (409)."""
     if rights.LAST_SIGNER in confirmations:
         return
-    if await rights.last_signer_at_risk(organisation_id, membership["id"]):
+    if await rights.last_signer_at_risk(actor, organisation_id, membership["id"]):
         raise rights.LastSignerConflict(rights.last_signer_message(membership.get("name", "")))
 
 
@@ -31,3 +33,18 @@ async def remember_locale(request: Request[Any, Any, Any], locale: str, **_: Any
     actor = await current_actor(request)
     if actor is not None:
         await save_locale(actor, locale)
+
+
+# What the identity domain, below this one, asks of it at sign-in and on every request.
+directory.register(
+    directory.Directory(
+        member_actor=sign_in.member_actor,
+        person_actor=sign_in.person_actor,
+        organisations_of=sign_in.organisations_of,
+        person_signing_in=sign_in.person_signing_in,
+        memberships_of=sign_in.memberships_of,
+        invitations_of=invitations.invitations_of,
+        accept_invitation=invitations.accept,
+        decline_invitation=invitations.decline,
+    )
+)

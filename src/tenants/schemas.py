@@ -1,15 +1,16 @@
-"""API shapes of the tenant domain.
-
-Organisations first (vendor admins create, list and change them; members read their own).
-Further schemas are appended below them."""
+"""API shapes of the tenant domain: organisations (vendor admins create, list and change them;
+members read their own), users and `GET /api/v1/me`, rights per module (rules MOD-1, MOD-2),
+the customer agreement (rules AG-1, AG-9)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
+
+from src.core.ids import Id
 
 # --- organisations -----------------------------------------------------------------------------
 
@@ -104,3 +105,234 @@ class OrganisationList(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+
+
+# --- users of an organisation, and GET /api/v1/me ----------------------------------------------
+
+Role = Literal["contact_person", "end_user"]
+
+
+class NewUser(msgspec.Struct, forbid_unknown_fields=True):
+    """A user to add. At least one of `personal_identity_number` (BSN in the Netherlands,
+    personnummer in Sweden) and `card_id` (UZI number / HSA-id) is required: it is what the
+    user signs in with. An invitation mail is sent to `email`; the user's `status` is `invited`
+    until the person accepts the invitation after signing in."""
+
+    name: str
+    email: str
+    role: Role = "end_user"
+    personal_identity_number: str | None = None
+    card_id: str | None = None
+
+
+class UserChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; fields left out stay as they are. The last active contact person can be
+    neither deactivated nor made an end user (409)."""
+
+    name: str | None = None
+    email: str | None = None
+    role: Role | None = None
+    active: bool | None = None
+    may_sign_agreements: bool | None = None  # only for contact persons
+
+
+class User(msgspec.Struct):
+    """A user of an organisation (`id` is the membership id). Identifiers are masked: only their
+    last four characters are shown. `status`: `invited` until the person accepts the invitation
+    (then only the name, e-mail and identifiers the organisation entered are shown), then
+    `active` or `deactivated`."""
+
+    id: int
+    organisation_id: int
+    name: str
+    email: str
+    role: str
+    active: bool
+    status: Literal["active", "deactivated", "invited"]
+    personal_identity_number_masked: str
+    card_id_masked: str
+    invited_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    may_sign_agreements: bool = False  # a contact person authorised to sign the customer agreement
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> User:
+        return cls(
+            id=row["id"],
+            organisation_id=row["organisation"],
+            name=row["name"],
+            email=row["email"],
+            role=row["role"],
+            active=row["active"],
+            status=row["status"],
+            personal_identity_number_masked=row["personal_identity_number_masked"],
+            card_id_masked=row["card_id_masked"],
+            invited_at=row["invited_at"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            may_sign_agreements=bool(row.get("may_sign_agreements", False)),
+        )
+
+
+class MePerson(msgspec.Struct):
+    id: int
+    name: str
+    email: str
+    is_vendor_admin: bool
+    locale: str
+
+
+class MeOrganisation(msgspec.Struct):
+    id: int
+    name: str
+    country: str
+    status: str
+
+
+class MeMembership(msgspec.Struct):
+    id: int
+    organisation_id: int
+    organisation_name: str
+    role: str
+
+
+class Me(msgspec.Struct):
+    """Who the token (or session) acts as."""
+
+    person: MePerson
+    organisation: MeOrganisation | None
+    role: str | None
+    registered_email: str | None
+    memberships: list[MeMembership]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Me:
+        org = data["organisation"]
+        return cls(
+            person=MePerson(**data["person"]),
+            organisation=MeOrganisation(**org) if org else None,
+            role=data["role"],
+            registered_email=data["registered_email"],
+            memberships=[
+                MeMembership(
+                    id=m["id"],
+                    organisation_id=m["organisation_id"],
+                    organisation_name=m["organisation_name"],
+                    role=m["role"],
+                )
+                for m in data["memberships"]
+            ],
+        )
+
+
+# --- rights per module (rules MOD-1, MOD-2) -----------------------------------------------------
+
+
+class Right(msgspec.Struct, forbid_unknown_fields=True):
+    """A right for one module of a service (codes from `GET /api/v1/services`); `signing` only
+    in a module with signing rights (the procurement portal's `contracting`)."""
+
+    service: str
+    module: str
+    signing: bool = False
+
+
+class RightsUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Exactly the rights the user should have. Taking away the organisation's last signing right
+    answers 409 unless `confirm_last_signer` is true."""
+
+    rights: list[Right]
+    confirm_last_signer: bool = False
+
+
+# --- the customer agreement (rules AG-1, AG-9) --------------------------------------------------
+
+
+class AgreementDocumentOut(msgspec.Struct):
+    """A published version of an agreement document, with the SHA-256 of each language's text."""
+
+    id: int
+    kind: str
+    version: int
+    title: str
+    effective_on: dt.date
+    accept_by: dt.date
+    sha256: dict[str, str]
+    accepted: bool
+
+    @classmethod
+    def from_row(cls, d: dict[str, Any]) -> AgreementDocumentOut:
+        return cls(
+            id=d["id"],
+            kind=d["kind"],
+            version=d["version"],
+            title=d["title"],
+            effective_on=d["effective_on"],
+            accept_by=d["accept_by"],
+            sha256={loc: d[f"sha256_{loc}"] for loc in ("nl", "sv", "en")},
+            accepted=bool(d.get("accepted", False)),
+        )
+
+
+class SignedDocument(msgspec.Struct):
+    id: int
+    kind: str
+    version: int
+    title: str
+    sha256: dict[str, str]
+
+
+class Acceptance(msgspec.Struct):
+    """One signing: the versions and hashes signed, the signer, the time, the client address and
+    the SHA-256 of the PDF copy (download it from `pdf_url`)."""
+
+    id: int
+    signer_name: str
+    signed_at: dt.datetime
+    client_address: str
+    documents: list[SignedDocument]
+    pdf_sha256: str
+    pdf_url: str
+
+    @classmethod
+    def from_row(cls, a: dict[str, Any]) -> Acceptance:
+        return cls(
+            id=a["id"],
+            signer_name=a["signer_name"],
+            signed_at=a["signed_at"],
+            client_address=a["client_address"],
+            documents=[
+                SignedDocument(
+                    id=int(d["id"]),
+                    kind=d["kind"],
+                    version=int(d["version"]),
+                    title=d["title"],
+                    sha256=d["sha256"],
+                )
+                for d in a["documents"]
+            ],
+            pdf_sha256=a["pdf_sha256"],
+            pdf_url=f"/api/v1/organisations/{a['organisation']}/agreement/acceptances/{a['id']}/pdf",
+        )
+
+
+class Agreement(msgspec.Struct):
+    """The organisation's agreement: `status` is "none" (never signed), "current" (the latest
+    versions are accepted), "action_needed" (a newer version is to be accepted by `accept_by`) or
+    "overdue" (it was not accepted by then). `documents` are the latest versions; `signed` the
+    latest acceptance (signer, time); `acceptances` all of them, newest first."""
+
+    status: str
+    valid: bool
+    accept_by: dt.date | None
+    documents: list[AgreementDocumentOut]
+    signed: Acceptance | None
+    acceptances: list[Acceptance]
+
+
+class SignAgreement(msgspec.Struct, forbid_unknown_fields=True):
+    """Sign the latest documents. `document_ids`: the versions you read; if one has been
+    superseded meanwhile nothing is signed (409)."""
+
+    document_ids: list[Id] | None = None

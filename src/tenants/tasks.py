@@ -1,16 +1,32 @@
-"""Background work of the tenant domain."""
+"""Background work of the tenant domain: the invitation mail and the hourly legacy-terms
+reminders. They act for no one signed in, so they read memberships across organisations
+themselves (named in tests/test_tenancy_structure.py's SYSTEM_MODULES)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
-from src.core import mail
-from src.core.i18n import _, current_locale, language_of
+from src.core import db, mail, outbox
+from src.core.i18n import _, current_locale, format_date, language_of
+from src.core.tables import OutboxMessage
+from src.core.tenancy import CONTACT_PERSON, SYSTEM
 from src.settings import get_settings
-from src.tenants.services import compliance
-from src.tenants.tables import Membership
+from src.tenants.services.compliance import (
+    _consequence,
+    _order_here,
+    _service,
+    _today,
+    _what_is_missing,
+    gaps,
+    service_name,
+)
+from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
 from src.workers import scheduler
 from src.workers.broker import async_actor
+
+REMINDER_DAYS = (90, 30, 7)  # reminder mails this many days before the deadline (and one at once)
+MAIL_ACTOR = "send_mail"
 
 
 def invitation_text(
@@ -110,7 +126,90 @@ async def send_invitation(membership_id: int, dedupe_key: str, invited_by: str =
     )
 
 
+# --- reminder mails before the deadline (AG-3) ------------------------------------------------
+
+
+def _stage(days_left: int) -> str:
+    for days in sorted(REMINDER_DAYS):
+        if days_left <= days:
+            return f"d{days}"
+    return "announced"
+
+
+async def send_legacy_reminders(today: dt.date | None = None) -> int:
+    """Queue a reminder to every active contact person of every active organisation that lacks the
+    agreement or subscription for a service whose legacy terms end. Each reminder once (the outbox
+    dedupe key names notice, membership and stage). Returns how many were newly queued."""
+    day = today or _today()
+    notices = (
+        await LegacyTermsNotice.select()
+        .where(LegacyTermsNotice.announced_on <= day)
+        .where(LegacyTermsNotice.deadline > day)
+    )
+    if not notices:
+        return 0
+    organisations = await Organisation.select(Organisation.id, Organisation.name, Organisation.country).where(
+        Organisation.status == "active"
+    )
+    queued = 0
+    for organisation in organisations:
+        # The job acts for each organisation in turn.
+        acting = replace(SYSTEM, organisation_id=organisation["id"])
+        lacking = {g.service_code: g for g in await gaps(acting, organisation["id"], day)}
+        contacts = None
+        for notice in notices:
+            gap = lacking.get(notice["service_code"])
+            if gap is None:
+                continue
+            if contacts is None:
+                contacts = (
+                    await Membership.select(Membership.id, Membership.name, Membership.email)
+                    .where(Membership.organisation == organisation["id"])
+                    .where(Membership.role == CONTACT_PERSON)
+                    .where(Membership.active.eq(True))
+                )
+            stage = _stage((notice["deadline"] - day).days)
+            for contact in contacts:
+                if not contact["email"]:
+                    continue
+                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
+                if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
+                    continue
+                token = current_locale.set(language_of(organisation["country"]))
+                try:
+                    gap_local = replace(
+                        gap, service_name=service_name(await _service(gap.service_code), gap.service_code)
+                    )
+                    subject = _(
+                        "Reminder: the terms of use of %(service)s end on %(date)s",
+                        service=gap_local.service_name,
+                        date=format_date(notice["deadline"]),
+                    )
+                    body = mail.letter(
+                        _("Dear %(name)s,", name=contact["name"]),
+                        [
+                            _what_is_missing(gap_local),
+                            _consequence(gap_local),
+                            "",
+                            _order_here(),
+                            f"{_portal_url()}/organisation/agreement",
+                        ],
+                    )
+                finally:
+                    current_locale.reset(token)
+                async with db.transaction():
+                    await outbox.enqueue(
+                        MAIL_ACTOR, {"to": [contact["email"]], "subject": subject, "body": body}, key
+                    )
+                queued += 1
+    return queued
+
+
+def _portal_url() -> str:
+    return get_settings().base_url
+
+
 @scheduler.every("compliance.legacy_reminders", seconds=3600)
 async def legacy_reminders_job() -> None:
     """Hourly: remind organisations whose users still work under the older terms (AG-3)."""
-    await compliance.send_legacy_reminders()
+    await send_legacy_reminders()

@@ -21,6 +21,8 @@ import signal
 import threading
 from types import FrameType
 
+from src.settings import get_settings
+from src.workers import broker as broker_module
 from src.workers import scheduler
 
 log = logging.getLogger("src.workers")
@@ -36,9 +38,6 @@ def run_worker(
     with_scheduler: bool = True,
 ) -> int:
     import dramatiq
-
-    from src.settings import get_settings
-    from src.workers import broker as broker_module
 
     settings = get_settings()
     if not settings.broker_is_redis:

@@ -12,9 +12,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from src.certificates.issuance import IssuedCertificate, issue_certificate
+from src.certificates.services.issuance import IssuedCertificate, issue_certificate
 from src.core import db
+from src.core.tenancy import Actor
 from tests import factories
+
+# The vendor's staff at work in tests that issue and revoke without a person signed in.
+VENDOR = Actor(person_id=0, name="system", is_vendor_admin=True)
 
 
 def make_csr(dns_names: list[str] | None = None, rsa_key: bool = False) -> x509.CertificateSigningRequest:
@@ -48,6 +52,7 @@ async def issue(
             holder=holder,
             application_id=None,
             lsp_connection=False,
+            actor=VENDOR,
         )
     return issued, org, holder
 

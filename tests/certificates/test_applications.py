@@ -8,8 +8,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from src.certificates import applications
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications
+from src.certificates.services.applications import ApplicationInput
 from src.certificates.tables import CertificateApplication
 from src.core.errors import Forbidden, InputError, NotFound
 from src.core.tables import AuditEntry

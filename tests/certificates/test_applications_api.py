@@ -27,8 +27,8 @@ def app() -> Litestar:
 
 
 async def issued_number(org, contact) -> str:
-    from src.certificates import applications
-    from src.certificates.applications import ApplicationInput
+    from src.certificates.services import applications, review
+    from src.certificates.services.applications import ApplicationInput
 
     application = await applications.apply(
         await actor_of(contact),
@@ -39,7 +39,7 @@ async def issued_number(org, contact) -> str:
             holder_membership_id=contact["id"],
         ),
     )
-    return (await applications.approve(await admin_actor(), application["id"])).certificate.number
+    return (await review.approve(await admin_actor(), application["id"])).certificate.number
 
 
 async def setup():

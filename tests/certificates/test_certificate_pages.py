@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 from litestar import Litestar
 
-from src.certificates import applications
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, review
+from src.certificates.services.applications import ApplicationInput
 from src.certificates.tables import Certificate, CertificateApplication
 from src.subscriptions.tables import Charge
 from tests import factories
@@ -47,7 +47,7 @@ async def issued(org, contact, actor, names=("portal.zorg.example",), lsp=False)
             lsp_connection=lsp,
         ),
     )
-    return (await applications.approve(await admin_actor(), application["id"])).certificate
+    return (await review.approve(await admin_actor(), application["id"])).certificate
 
 
 async def test_a_contact_person_applies_through_the_form(client):

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from litestar import Litestar
 
-from src.certificates import applications, dashboard
-from src.certificates.applications import ApplicationInput
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services import applications, overview, review
+from src.certificates.services.applications import ApplicationInput
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate, Revocation
 from src.core import db
 from tests import factories
@@ -44,12 +44,12 @@ async def test_the_dashboard_shows_what_needs_attention(client):
         )
 
     await apply("pending.zorg.example")
-    expiring = (await applications.approve(admin, (await apply("old.zorg.example"))["id"])).certificate
+    expiring = (await review.approve(admin, (await apply("old.zorg.example"))["id"])).certificate
     await Certificate.update({Certificate.not_after: dt.datetime.now(dt.UTC) + dt.timedelta(days=20)}).where(
         Certificate.id == expiring.certificate_id
     )
-    revoked_a = (await applications.approve(admin, (await apply("a.zorg.example"))["id"])).certificate
-    revoked_b = (await applications.approve(admin, (await apply("b.zorg.example"))["id"])).certificate
+    revoked_a = (await review.approve(admin, (await apply("a.zorg.example"))["id"])).certificate
+    revoked_b = (await review.approve(admin, (await apply("b.zorg.example"))["id"])).certificate
     async with db.transaction():
         await revoke_certificate(admin, revoked_a.certificate_id, "organisation_ceased", "portal")
         await revoke_certificate(admin, revoked_b.certificate_id, "organisation_ceased", "portal")
@@ -57,12 +57,12 @@ async def test_the_dashboard_shows_what_needs_attention(client):
     await Revocation.update({Revocation.revoked_at: dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)}).where(
         Revocation.certificate == revoked_b.certificate_id
     )
-    assert await applications.review_queue(admin, status="pending") != []
-    assert await dashboard.expiring_count(admin) == 1
-    wanted = dashboard.CertificateQuery.parse(status="expiring")
-    expiring_page = await dashboard.find_certificates(admin, wanted)
+    assert await review.review_queue(admin, status="pending") != []
+    assert await overview.expiring_count(admin) == 1
+    wanted = overview.CertificateQuery.parse(status="expiring")
+    expiring_page = await overview.find_certificates(admin, wanted)
     assert [c["number"] for c in expiring_page.items] == [expiring.number]
-    statistics = await dashboard.revocation_statistics(admin)
+    statistics = await overview.revocation_statistics(admin)
     this_month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
     assert statistics["revocation_counts"] == {
         f"{this_month}|organisation_ceased": 1,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from src.certificates import applications, confirmation
 from src.certificates import tasks as _tasks  # noqa: F401  (registers the actors)
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, confirmation, review
+from src.certificates.services.applications import ApplicationInput
 from src.core.tables import CaughtAttachment, CaughtMail, OutboxMessage, SentMail
 from src.settings import get_settings, override_settings
 from src.tenants.tables import Membership
@@ -82,7 +82,7 @@ async def issued_certificate():
             holder_membership_id=contact["id"],
         ),
     )
-    approval = await applications.approve(await admin_actor(), application["id"])
+    approval = await review.approve(await admin_actor(), application["id"])
     return org, contact, approval.certificate
 
 

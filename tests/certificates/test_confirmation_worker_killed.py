@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from src.certificates import applications, confirmation
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, confirmation, review
+from src.certificates.services.applications import ApplicationInput
 from src.core import mail, outbox
 from src.core.tables import OutboxMessage
 from src.settings import get_settings, override_settings
@@ -82,7 +82,7 @@ async def test_the_code_stays_sealed_until_the_letter_is_confirmed_sent(
                 holder_membership_id=contact["id"],
             ),
         )
-        issued = (await applications.approve(await admin_actor(), application["id"])).certificate
+        issued = (await review.approve(await admin_actor(), application["id"])).certificate
         key = confirmation.dedupe_key(issued.certificate_id)
         assert await outbox.relay() == 1
         queued()  # this worker took the message

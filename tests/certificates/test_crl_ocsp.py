@@ -20,17 +20,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from src.certificates import publication
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services import crl as crl_service
+from src.certificates.services.revocation import revoke_certificate
 from src.core import db
-from src.core.tenancy import SYSTEM
-from tests.certificates.pki_support import issue, openssl, split_chain, write
+from tests.certificates.pki_support import VENDOR, issue, openssl, split_chain, write
 from tests.workers.conftest import wait_until
 
 
 async def _revoke(certificate_id: int, reason: str = "organisation_ceased") -> dict:
     async with db.transaction():
-        return await revoke_certificate(SYSTEM, certificate_id, reason, "portal")
+        return await revoke_certificate(VENDOR, certificate_id, reason, "portal")
 
 
 def _files(tmp_path: Path, leaf_pem: str, chain_pem: str) -> None:
@@ -114,20 +113,20 @@ async def _told_nobody(issuer_id: int) -> None:
 
 async def test_daily_job_renews_only_stale_crls(monkeypatch: pytest.MonkeyPatch) -> None:
     issued, _, _ = await issue()
-    assert await publication.refresh_crls() == 1  # no CRL yet: made
-    assert await publication.refresh_crls() == 0  # fresh: left alone
-    monkeypatch.setattr(publication, "after_revocation", _told_nobody)
+    assert await crl_service.refresh_crls() == 1  # no CRL yet: made
+    assert await crl_service.refresh_crls() == 0  # fresh: left alone
+    monkeypatch.setattr(crl_service, "after_revocation", _told_nobody)
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
-    assert await publication.refresh_crls() == 1  # a revocation it does not list yet
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
+    assert await crl_service.refresh_crls() == 1  # a revocation it does not list yet
 
 
 async def test_a_revocation_publishes_a_new_crl_as_it_commits() -> None:
     issued, _, _ = await issue()
-    assert await publication.refresh_crls() == 1
+    assert await crl_service.refresh_crls() == 1
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
-    assert await publication.refresh_crls() == 0  # already renewed after the commit
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
+    assert await crl_service.refresh_crls() == 0  # already renewed after the commit
 
 
 # --- OCSP against a live server -----------------------------------------------------------------
@@ -221,9 +220,9 @@ async def test_revocation_by_another_process_is_seen_by_the_responder(
     issued, _, _ = await issue()
     _files(tmp_path, issued.pem, issued.chain_pem)
     assert "leaf.pem: good" in await _ocsp(tmp_path, live_url, "-cert", "leaf.pem", "-no_nonce")
-    monkeypatch.setattr(publication, "after_revocation", _told_nobody)
+    monkeypatch.setattr(crl_service, "after_revocation", _told_nobody)
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "user_left", "user_left")
+        await revoke_certificate(VENDOR, issued.certificate_id, "user_left", "user_left")
     answers: list[str] = []
 
     async def revoked() -> bool:
@@ -271,10 +270,10 @@ async def test_crl_entries_encoded_later_when_missing_and_numbers_keep_increasin
     from src.certificates.tables import Revocation
 
     issued, _, _ = await issue()
-    ca_id = (await publication.pki.active_issuing_ca()).id  # type: ignore[union-attr]
+    ca_id = (await crl_service.pki.active_issuing_ca()).id  # type: ignore[union-attr]
     result = await _revoke(issued.certificate_id, "criteria_not_met")
     await Revocation.update({Revocation.crl_entry: ""}).where(Revocation.id == result["revocation_id"])
-    crl = x509.load_der_x509_crl(await publication.generate_crl(ca_id))
+    crl = x509.load_der_x509_crl(await crl_service.generate_crl(ca_id))
     entry = crl.get_revoked_certificate_by_serial_number(int(issued.serial_hex, 16))
     assert entry is not None
     assert (
@@ -283,7 +282,7 @@ async def test_crl_entries_encoded_later_when_missing_and_numbers_keep_increasin
     )
     assert entry.revocation_date_utc == result["revoked_at"].replace(microsecond=0)
     numbers = [
-        x509.load_der_x509_crl(await publication.generate_crl(ca_id))
+        x509.load_der_x509_crl(await crl_service.generate_crl(ca_id))
         .extensions.get_extension_for_class(x509.CRLNumber)
         .value.crl_number
         for _ in range(3)

@@ -8,8 +8,8 @@ import hashlib
 import pytest
 from litestar import Litestar
 
-from src.certificates import applications, manual
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, manual_revocation, review
+from src.certificates.services.applications import ApplicationInput
 from src.certificates.tables import Certificate, EvidenceFile, ManualRevocationRequest, Revocation
 from src.core.errors import Conflict, Forbidden, InputError
 from src.core.tables import AuditEntry
@@ -46,7 +46,7 @@ async def certificate():
             holder_membership_id=contact["id"],
         ),
     )
-    return org, contact, (await applications.approve(await admin_actor(), application["id"])).certificate
+    return org, contact, (await review.approve(await admin_actor(), application["id"])).certificate
 
 
 def fields(number: str, **changes):
@@ -56,21 +56,21 @@ def fields(number: str, **changes):
         "received_on": "2026-11-20",
         "requester_name": "Dirk Directeur",
         "reason": "organisation_ceased",
-        "signed_form": manual.Upload("form scan.pdf", PDF),
-        "identity_document": manual.Upload("passport.jpg", JPEG),
+        "signed_form": manual_revocation.Upload("form scan.pdf", PDF),
+        "identity_document": manual_revocation.Upload("passport.jpg", JPEG),
     }
     values.update(changes)
     return values
 
 
-ALL_TICKED = {item: True for item in manual.CHECKLIST}
+ALL_TICKED = {item: True for item in manual_revocation.CHECKLIST}
 
 
 async def test_record_check_and_execute_a_request():
     # rule REV-5
     _org, _contact, cert = await certificate()
     admin = await admin_actor()
-    row = await manual.record_request(admin, **fields(cert.number))
+    row = await manual_revocation.record_request(admin, **fields(cert.number))
     assert row["status"] == "awaiting" and row["certificate_number"] == cert.number
     files = {f["kind"]: f for f in row["evidence"]}
     assert files["signed_form"]["content_type"] == "application/pdf"
@@ -80,12 +80,12 @@ async def test_record_check_and_execute_a_request():
     assert stored.read_bytes() == PDF
     assert not (await Certificate.select().where(Certificate.id == cert.certificate_id).first())["revoked_at"]
     with pytest.raises(Conflict):  # the checklist comes first
-        await manual.execute(admin, row["id"])
+        await manual_revocation.execute(admin, row["id"])
     with pytest.raises(InputError) as exc:
-        await manual.confirm_checklist(admin, row["id"], {**ALL_TICKED, "identity_valid": False})
+        await manual_revocation.confirm_checklist(admin, row["id"], {**ALL_TICKED, "identity_valid": False})
     assert set(exc.value.errors) == {"identity_valid"}
-    await manual.confirm_checklist(admin, row["id"], ALL_TICKED)
-    result = await manual.execute(admin, row["id"])
+    await manual_revocation.confirm_checklist(admin, row["id"], ALL_TICKED)
+    result = await manual_revocation.execute(admin, row["id"])
     assert result["request"]["status"] == "executed"
     assert result["request"]["executed_by_name"] == "Vendor Admin"
     revocation = await Revocation.select().first()
@@ -99,7 +99,7 @@ async def test_record_check_and_execute_a_request():
         "certificates.revoked",
     } <= actions
     with pytest.raises(Conflict):
-        await manual.execute(admin, row["id"])
+        await manual_revocation.execute(admin, row["id"])
     assert await Revocation.count() == 1
 
 
@@ -107,18 +107,18 @@ async def test_record_check_and_execute_a_request():
     ("changes", "field", "expected"),
     [
         (
-            {"signed_form": manual.Upload("form.pdf", b"MZ\x90\x00 not a pdf")},
+            {"signed_form": manual_revocation.Upload("form.pdf", b"MZ\x90\x00 not a pdf")},
             "signed_form",
             "not a PDF, JPG or PNG",
         ),
         (
-            {"identity_document": manual.Upload("id.png", b"GIF89a....")},
+            {"identity_document": manual_revocation.Upload("id.png", b"GIF89a....")},
             "identity_document",
             "not a PDF, JPG or PNG",
         ),
         ({"identity_document": None}, "identity_document", "Upload the scan"),
         (
-            {"signed_form": manual.Upload("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))},
+            {"signed_form": manual_revocation.Upload("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024))},
             "signed_form",
             "larger than 10 MB",
         ),
@@ -132,7 +132,7 @@ async def test_record_check_and_execute_a_request():
 async def test_bad_requests_are_refused_and_store_nothing(changes, field, expected):
     _org, _contact, cert = await certificate()
     with pytest.raises(InputError) as exc:
-        await manual.record_request(await admin_actor(), **fields(cert.number, **changes))
+        await manual_revocation.record_request(await admin_actor(), **fields(cert.number, **changes))
     assert expected in exc.value.errors[field]
     assert not await ManualRevocationRequest.exists()
     assert not await EvidenceFile.exists()
@@ -140,8 +140,9 @@ async def test_bad_requests_are_refused_and_store_nothing(changes, field, expect
 
 async def test_a_png_scan_is_accepted_by_its_content_whatever_its_name():
     _org, _contact, cert = await certificate()
-    row = await manual.record_request(
-        await admin_actor(), **fields(cert.number, identity_document=manual.Upload("scan.pdf", PNG))
+    row = await manual_revocation.record_request(
+        await admin_actor(),
+        **fields(cert.number, identity_document=manual_revocation.Upload("scan.pdf", PNG)),
     )
     assert {f["content_type"] for f in row["evidence"]} == {"application/pdf", "image/png"}
 
@@ -149,31 +150,31 @@ async def test_a_png_scan_is_accepted_by_its_content_whatever_its_name():
 async def test_an_already_revoked_certificate_is_refused_clearly():
     _org, _contact, cert = await certificate()
     admin = await admin_actor()
-    row = await manual.record_request(admin, **fields(cert.number))
-    await manual.confirm_checklist(admin, row["id"], ALL_TICKED)
-    from src.certificates.revocation import revoke_certificate
+    row = await manual_revocation.record_request(admin, **fields(cert.number))
+    await manual_revocation.confirm_checklist(admin, row["id"], ALL_TICKED)
+    from src.certificates.services.revocation import revoke_certificate
     from src.core import db
 
     async with db.transaction():
         await revoke_certificate(admin, cert.certificate_id, "data_changed", "portal")
     with pytest.raises(Conflict) as exc:
-        await manual.execute(admin, row["id"])
+        await manual_revocation.execute(admin, row["id"])
     assert "already revoked" in exc.value.message
-    assert (await manual.get_request(admin, row["id"]))["status"] == "awaiting"
-    refused = await manual.refuse(admin, row["id"], "Already revoked online")
+    assert (await manual_revocation.get_request(admin, row["id"]))["status"] == "awaiting"
+    refused = await manual_revocation.refuse(admin, row["id"], "Already revoked online")
     assert refused["status"] == "refused" and "Already revoked online" in refused["notes"]
 
 
 async def test_only_vendor_admins_handle_requests_and_read_evidence():
     _org, contact, cert = await certificate()
     admin = await admin_actor()
-    row = await manual.record_request(admin, **fields(cert.number))
+    row = await manual_revocation.record_request(admin, **fields(cert.number))
     contact_actor = await actor_of(contact)
     with pytest.raises(Forbidden):
-        await manual.record_request(contact_actor, **fields(cert.number))
+        await manual_revocation.record_request(contact_actor, **fields(cert.number))
     with pytest.raises(Forbidden):
-        await manual.evidence_file(contact_actor, row["id"], row["evidence"][0]["id"])
-    meta, content = await manual.evidence_file(admin, row["id"], row["evidence"][0]["id"])
+        await manual_revocation.evidence_file(contact_actor, row["id"], row["evidence"][0]["id"])
+    meta, content = await manual_revocation.evidence_file(admin, row["id"], row["evidence"][0]["id"])
     assert content in (PDF, JPEG) and meta["sha256"] == hashlib.sha256(content).hexdigest()
 
 
@@ -182,7 +183,7 @@ async def test_the_pages_record_check_execute_and_serve_evidence(client):
     _org, contact, cert = await certificate()
     await sign_in_person(client, await factories.vendor_admin())
     token = await client.csrf()
-    form = {k: v for k, v in fields(cert.number).items() if not isinstance(v, manual.Upload)}
+    form = {k: v for k, v in fields(cert.number).items() if not isinstance(v, manual_revocation.Upload)}
     answer = await client.post(
         "/admin/revocation-requests/new",
         data={**form, "_csrf_token": token},
@@ -214,7 +215,8 @@ async def test_the_pages_record_check_execute_and_serve_evidence(client):
     assert download.status_code == 200 and download.content == JPEG
     assert download.headers["content-type"].startswith("image/jpeg")
     checked = await client.post_form(
-        f"/admin/revocation-requests/{request_row['id']}/checklist", {item: "on" for item in manual.CHECKLIST}
+        f"/admin/revocation-requests/{request_row['id']}/checklist",
+        {item: "on" for item in manual_revocation.CHECKLIST},
     )
     assert checked.status_code in (200, 303)
     executed = await client.post_form(

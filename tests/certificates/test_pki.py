@@ -9,8 +9,8 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from src.certificates import pki
-from src.certificates.issuance import verify_code
+from src.certificates.services import pki
+from src.certificates.services.issuance import verify_code
 from src.certificates.tables import Certificate, CertificateAuthority
 from src.core.tables import AuditEntry
 from tests import factories

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from src.certificates import applications, renewal
 from src.certificates import tasks as certificate_tasks
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, renewal, review
+from src.certificates.services.applications import ApplicationInput
 from src.certificates.tables import Certificate, RenewalLetter
 from src.core.tables import CaughtMail, OutboxMessage, SentMail
 from src.workers import scheduler
@@ -32,7 +32,7 @@ async def certificate_expiring_in(days: int, *, holder_name="Hanna Holder", **or
             holder_membership_id=holder["id"],
         ),
     )
-    issued = (await applications.approve(await admin_actor(), application["id"])).certificate
+    issued = (await review.approve(await admin_actor(), application["id"])).certificate
     not_after = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=days)
     await Certificate.update({Certificate.not_after: not_after}).where(
         Certificate.id == issued.certificate_id

@@ -9,13 +9,13 @@ import datetime as dt
 import pytest
 from cryptography import x509
 
-from src.certificates import applications
-from src.certificates.applications import ApplicationInput
-from src.certificates.issuance import verify_code
+from src.certificates.services import applications, review
+from src.certificates.services.applications import ApplicationInput
+from src.certificates.services.issuance import verify_code
 from src.certificates.tables import Certificate, CertificateApplication
 from src.core.errors import Conflict, Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
-from src.subscriptions import charges
+from src.subscriptions.services import charges
 from src.subscriptions.tables import Charge
 from tests import factories
 from tests.certificates.workflow_support import admin_actor, csr_pem, org_with_contact
@@ -40,7 +40,7 @@ async def test_approval_issues_the_certificate_and_charges_450_euro_after_14_day
     # rule CRT-3, CRT-1, BIL-1, BIL-2
     org, _contact, _actor, application = await pending_application()
     admin = await admin_actor()
-    approval = await applications.approve(admin, application["id"])
+    approval = await review.approve(admin, application["id"])
     issued = approval.certificate
     assert approval.application["status"] == "approved"
     assert approval.application["reviewed_by_name"] == "Vendor Admin"
@@ -92,28 +92,26 @@ async def test_rejection_keeps_the_reason_and_charges_nothing():
     _org, _contact, _actor, application = await pending_application()
     admin = await admin_actor()
     with pytest.raises(InputError) as exc:
-        await applications.reject(admin, application["id"], "  ")
+        await review.reject(admin, application["id"], "  ")
     assert "reason" in exc.value.errors
-    row = await applications.reject(
-        admin, application["id"], "The KvK number does not match the domain owner."
-    )
+    row = await review.reject(admin, application["id"], "The KvK number does not match the domain owner.")
     assert row["status"] == "rejected"
     assert row["rejection_reason"] == "The KvK number does not match the domain owner."
     assert not await Charge.exists()
     assert not await Certificate.exists()
     with pytest.raises(Conflict):
-        await applications.approve(admin, application["id"])
+        await review.approve(admin, application["id"])
     assert not await Certificate.exists()
 
 
 async def test_a_reviewed_application_cannot_be_reviewed_again():
     _org, _contact, _actor, application = await pending_application()
     admin = await admin_actor()
-    await applications.approve(admin, application["id"])
+    await review.approve(admin, application["id"])
     with pytest.raises(Conflict):
-        await applications.approve(admin, application["id"])
+        await review.approve(admin, application["id"])
     with pytest.raises(Conflict):
-        await applications.reject(admin, application["id"], "late")
+        await review.reject(admin, application["id"], "late")
     assert await Certificate.count() == 1
     assert await Charge.count() == 1
 
@@ -122,8 +120,8 @@ async def test_two_approvals_at_once_issue_one_certificate():
     _org, _contact, _actor, application = await pending_application()
     admin = await admin_actor()
     results = await asyncio.gather(
-        applications.approve(admin, application["id"]),
-        applications.approve(admin, application["id"]),
+        review.approve(admin, application["id"]),
+        review.approve(admin, application["id"]),
         return_exceptions=True,
     )
     assert sum(1 for r in results if isinstance(r, Conflict)) == 1, results
@@ -134,9 +132,9 @@ async def test_two_approvals_at_once_issue_one_certificate():
 async def test_only_vendor_admins_review():
     _org, _contact, actor, application = await pending_application()
     with pytest.raises(Forbidden):
-        await applications.approve(actor, application["id"])
+        await review.approve(actor, application["id"])
     with pytest.raises(Forbidden):
-        await applications.reject(actor, application["id"], "no")
+        await review.reject(actor, application["id"], "no")
     assert (await CertificateApplication.select().first())["status"] == "pending"
 
 
@@ -151,7 +149,7 @@ async def test_a_personal_certificate_is_issued_without_a_fee():
             kind="personal", csr_pem=csr_pem([], cn="Uma", kind="p256"), holder_membership_id=user["id"]
         ),
     )
-    approval = await applications.approve(await admin_actor(), application["id"])
+    approval = await review.approve(await admin_actor(), application["id"])
     assert approval.certificate.number.startswith("P-")
     assert not await Charge.exists()
 
@@ -162,7 +160,7 @@ async def test_an_application_whose_holder_left_cannot_be_approved():
 
     await Membership.update({Membership.active: False}).where(Membership.id == contact["id"])
     with pytest.raises(Conflict):
-        await applications.approve(await admin_actor(), application["id"])
+        await review.approve(await admin_actor(), application["id"])
     assert not await Certificate.exists()
     assert (await CertificateApplication.select().first())["status"] == "pending"
 
@@ -171,6 +169,6 @@ async def test_the_queue_shows_pending_applications_first():
     admin = await admin_actor()
     _o1, _c1, _a1, first = await pending_application()
     _o2, _c2, _a2, second = await pending_application()
-    await applications.reject(admin, first["id"], "no")
-    queue = await applications.review_queue(admin)
+    await review.reject(admin, first["id"], "no")
+    queue = await review.review_queue(admin)
     assert [r["id"] for r in queue] == [second["id"], first["id"]]

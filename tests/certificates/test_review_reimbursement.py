@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 from litestar import Litestar
 
-from src.certificates import applications, fees
-from src.certificates.applications import ApplicationInput
+from src.certificates.services import applications, fees, review
+from src.certificates.services.applications import ApplicationInput
 from src.certificates.tables import Certificate
 from src.core.errors import Conflict, Forbidden, InputError
 from src.core.tables import AuditEntry
@@ -44,7 +44,7 @@ async def issue(org, contact, actor, names, *, lsp=True, renewal_of=None):
             renewal_of_number=renewal_of,
         ),
     )
-    return (await applications.approve(await admin_actor(), application["id"])).certificate
+    return (await review.approve(await admin_actor(), application["id"])).certificate
 
 
 async def test_confirming_reimbursement_makes_the_third_party_the_payer():

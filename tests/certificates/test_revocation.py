@@ -17,19 +17,20 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from litestar.testing import AsyncTestClient
 
-from src.certificates import publication, reasons
-from src.certificates.revocation import revoke_certificate
+from src.certificates import reasons
+from src.certificates.services import crl as crl_service
+from src.certificates.services import ocsp as ocsp_service
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate, CrlState, Revocation
 from src.core import db, i18n
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
-from src.core.tenancy import SYSTEM
 from src.identity.auth import build_actor
 from src.identity.services import create_token
-from src.tenants.services import users
+from src.tenants.services import user_changes
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
-from tests.certificates.pki_support import issue, split_chain
+from tests.certificates.pki_support import VENDOR, issue, split_chain
 from tests.core.test_pdf import pdf_text
 from tests.signed_in import sign_in_person
 from tests.support import FromAddress, PortalClient, limited_app, running_portal, text_of
@@ -214,11 +215,11 @@ async def test_the_public_page_needs_the_csrf_token(client: Any) -> None:
 async def test_revoking_twice_is_refused_in_the_service() -> None:
     issued, _, _ = await issue()
     async with db.transaction():
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
     # rule REV-2
     with pytest.raises(Conflict, match="already revoked"):
         async with db.transaction():
-            await revoke_certificate(SYSTEM, issued.certificate_id, "key_compromise", "portal")
+            await revoke_certificate(VENDOR, issued.certificate_id, "key_compromise", "portal")
     assert await Revocation.count() == 1
 
 
@@ -364,7 +365,7 @@ async def test_a_user_who_leaves_loses_personal_certificates_only(client: Any) -
 
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
-    await users.set_active(actor, org["id"], leaving["id"], False)
+    await user_changes.set_active(actor, org["id"], leaving["id"], False)
 
     rows = {r["id"]: r for r in await Certificate.select()}
     assert rows[personal.certificate_id]["revoked_at"] is not None
@@ -397,13 +398,13 @@ async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deacti
     certificate = (
         await Certificate.select(Certificate.issuer).where(Certificate.id == personal.certificate_id).first()
     )
-    assert await publication.current_crl(certificate["issuer"])  # the CRL as published before
-    before = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    assert await crl_service.current_crl(certificate["issuer"])  # the CRL as published before
+    before = ocsp.load_der_ocsp_response(await ocsp_service.answer(ocsp_request))
     assert before.certificate_status == ocsp.OCSPCertStatus.GOOD
 
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
-    await users.set_active(actor, org["id"], leaving["id"], False)
+    await user_changes.set_active(actor, org["id"], leaving["id"], False)
 
     stored = await CrlState.select(CrlState.der).where(CrlState.issuer == certificate["issuer"]).first()
     crl = x509.load_der_x509_crl(base64.b64decode(stored["der"]))
@@ -413,7 +414,7 @@ async def test_a_leavers_personal_certificate_is_published_revoked_as_the_deacti
         listed.extensions.get_extension_for_class(x509.CRLReason).value.reason
         == x509.ReasonFlags.affiliation_changed
     )
-    after = ocsp.load_der_ocsp_response(await publication.answer(ocsp_request))
+    after = ocsp.load_der_ocsp_response(await ocsp_service.answer(ocsp_request))
     assert after.certificate_status == ocsp.OCSPCertStatus.REVOKED
 
 
@@ -553,7 +554,7 @@ async def test_the_revocation_mail_speaks_the_organisations_language_whoever_rev
     issued, _org, _holder = await issue(org)
     token = i18n.current_locale.set("en")  # revoked by someone reading the portal in English
     try:
-        await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+        await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
     finally:
         i18n.current_locale.reset(token)
     row = await OutboxMessage.select().where(OutboxMessage.dedupe_key.like("certificates.revoked:%")).first()

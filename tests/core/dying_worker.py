@@ -108,7 +108,7 @@ async def _main(key: str, step: str) -> None:
         "before-claim": (mail, "_claim"),
         "before-connect": (mail, "_send_over_smtp"),
         "before-confirm": (mail, "_confirm"),
-        "before-scrub": ("src.certificates.confirmation", "_scrub"),
+        "before-scrub": ("src.certificates.services.confirmation", "_scrub"),
         "before-done": (outbox, "mark_done"),
     }
     if step in steps:

@@ -7,7 +7,7 @@ import pytest
 from src.core import events
 from src.core.errors import Conflict
 from src.identity.auth import build_actor
-from src.tenants.services import users
+from src.tenants.services import user_changes
 from src.tenants.tables import Membership
 from tests import factories
 
@@ -28,11 +28,13 @@ async def test_a_handler_sees_a_deactivation_and_can_refuse_it():
     events.subscribe(events.MEMBERSHIP_DEACTIVATING)(refuse_unless_confirmed)
     try:
         with pytest.raises(Conflict):
-            await users.set_active(actor, org["id"], user["id"], False)
+            await user_changes.set_active(actor, org["id"], user["id"], False)
         row = await Membership.select(Membership.active).where(Membership.id == user["id"]).first()
         assert row is not None and row["active"] is True  # rolled back
 
-        await users.set_active(actor, org["id"], user["id"], False, confirmations=frozenset({"really"}))
+        await user_changes.set_active(
+            actor, org["id"], user["id"], False, confirmations=frozenset({"really"})
+        )
         row = await Membership.select(Membership.active).where(Membership.id == user["id"]).first()
         assert row is not None and row["active"] is False
         assert seen == [user["id"], user["id"]]

@@ -7,15 +7,14 @@ import dataclasses
 import json
 import os
 
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services.revocation import revoke_certificate
 from src.core import i18n, mail
 from src.core.tables import OutboxMessage
-from src.core.tenancy import SYSTEM
 from src.settings import Settings, get_settings, override_settings
 from src.tenants.services.leavers import notice_text
 from src.tenants.tasks import invitation_text
 from tests import factories
-from tests.certificates.pki_support import issue
+from tests.certificates.pki_support import VENDOR, issue
 
 SIGN_OFF = {
     "nl": "\n\nMet vriendelijke groet,\nServicedesk Zorg-IT\nservicedesk@zorg-it.example\n+31 30 123 45 67\n",
@@ -76,7 +75,7 @@ async def test_the_portals_mails_share_the_layout() -> None:
     org = await factories.organisation(name="Zorggroep Taal B.V.", country="NL")
     await factories.member(org, role="contact_person", email="carla@zorg.example")
     issued, _org, _holder = await issue(org)
-    await revoke_certificate(SYSTEM, issued.certificate_id, "data_changed", "portal")
+    await revoke_certificate(VENDOR, issued.certificate_id, "data_changed", "portal")
     row = await OutboxMessage.select().where(OutboxMessage.dedupe_key.like("certificates.revoked:%")).first()
     payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
     assert payload["body"].endswith(SIGN_OFF["nl"])

@@ -11,9 +11,9 @@ from typing import Any
 
 from src.core import audit, db
 from src.core.tenancy import Actor
-from src.dashboard import labels
+from src.dashboard.services import labels
 from src.identity.auth import build_actor
-from src.tenants.services import organisations, users
+from src.tenants.services import organisations, user_changes
 from tests import factories
 from tests.signed_in import sign_in_person
 from tests.support import text_of
@@ -44,12 +44,12 @@ async def read_audit(client: Any, person: dict[str, Any], language: str, url: st
 async def a_user_added_promoted_and_a_user_deactivated() -> dict[str, Any]:
     org = await factories.organisation(name="Zorggroep Taal B.V.")
     contact, actor = await contact_actor(org)
-    added = await users.add_user(
+    added = await user_changes.add_user(
         actor, org["id"], name="Nina Nieuw", email="nina@zorg.example", card_id="NN-1"
     )
-    await users.update_user(actor, org["id"], added["id"], role="contact_person")
+    await user_changes.update_user(actor, org["id"], added["id"], role="contact_person")
     leaver = await factories.member(org, name="Len Leaver")
-    await users.update_user(actor, org["id"], leaver["id"], active=False)
+    await user_changes.update_user(actor, org["id"], leaver["id"], active=False)
     return {"org": org, "contact": contact, "added": added, "leaver": leaver}
 
 

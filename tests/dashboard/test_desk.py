@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.certificates import applications, dashboard
-from src.certificates.applications import ApplicationInput
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services import applications, overview, review
+from src.certificates.services.applications import ApplicationInput
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate, ManualRevocationRequest
 from src.core import db, outbox
 from src.core.tables import AuditEntry, OutboxMessage
-from src.dashboard import desk
+from src.dashboard.services import desk
 from src.tenants.services import requests
 from tests import factories
 from tests.certificates.workflow_support import actor_of, admin_actor, csr_pem, org_with_contact
@@ -30,7 +30,7 @@ async def issue(org: dict[str, Any], contact: dict[str, Any], name: str, kind: s
             csr_pem=csr_pem([name], fresh_key=True), dns_names=[name], holder_membership_id=contact["id"]
         ),
     )
-    return (await applications.approve(await admin_actor(), applied["id"])).certificate
+    return (await review.approve(await admin_actor(), applied["id"])).certificate
 
 
 async def sign_in_admin(client: Any) -> None:
@@ -212,7 +212,7 @@ async def test_an_organisations_certificates_are_listed_filtered_and_link_to_the
     for status, number in [("valid", valid.number), ("revoked", revoked.number), ("expired", expired.number)]:
         answer = text_of((await client.get(base, params={"status": status})).text)
         assert "1 certificate" in answer and number in answer, status
-    monkeypatch.setattr(dashboard, "PAGE_SIZE", 2)
+    monkeypatch.setattr(overview, "PAGE_SIZE", 2)
     paged = await client.get(base, params={"page": "2"}, headers={"HX-Request": "true"})
     assert "<html" not in paged.text and "Page 2 of 2" in text_of(paged.text)
     assert await AuditEntry.count().where(AuditEntry.action == "certificates.organisation_list_viewed") == 4
@@ -269,11 +269,11 @@ async def test_contact_persons_and_end_users_may_not_use_the_desk(client):
 
 
 def test_certificate_numbers_and_serials_are_read_as_people_write_them():
-    assert dashboard.number_of(" s-2026-47 ") == "S-2026-000047"
-    assert dashboard.number_of("Zorggroep") == ""
-    assert dashboard.serial_of("0A:1B:2c") == "a1b2c"
-    assert dashboard.serial_of("0x00ff ee") == "ffee"
-    assert dashboard.serial_of("bureau") == ""
+    assert overview.number_of(" s-2026-47 ") == "S-2026-000047"
+    assert overview.number_of("Zorggroep") == ""
+    assert overview.serial_of("0A:1B:2c") == "a1b2c"
+    assert overview.serial_of("0x00ff ee") == "ffee"
+    assert overview.serial_of("bureau") == ""
 
 
 async def test_the_people_found_are_paged_in_place(client):

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from src.certificates.revocation import revoke_certificate
+from src.certificates.services.revocation import revoke_certificate
 from src.certificates.tables import Certificate
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import current_locale
 from src.core.tables import AuditEntry
-from src.dashboard import export
+from src.dashboard.services import export
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import rights

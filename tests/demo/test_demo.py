@@ -14,11 +14,11 @@ from src.core.tenancy import Actor
 from src.identity.auth import build_actor
 from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
-from src.subscriptions import services as subscriptions
-from src.subscriptions.services import subscribed_service_codes
+from src.subscriptions.services import subscriptions
+from src.subscriptions.services.subscriptions import subscribed_service_codes
 from src.subscriptions.tables import Subscription
 from src.tenants import legal_forms, validation
-from src.tenants.services import agreements, compliance, rights
+from src.tenants.services import agreement_documents, agreements, compliance, rights
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
@@ -239,8 +239,8 @@ def test_demo_users_are_predefined_on_the_provider() -> None:
 async def test_the_demo_publishes_the_customer_agreement_in_three_languages() -> None:
     # rule AG-9: general terms, processor agreement and service descriptions
     await demo.seed()
-    documents = await agreements.latest_documents()
-    assert [d["kind"] for d in documents] == list(agreements.KINDS)
+    documents = await agreement_documents.latest_documents()
+    assert [d["kind"] for d in documents] == list(agreement_documents.KINDS)
     for d in documents:
         texts = {d[f"text_{loc}"] for loc in ("nl", "sv", "en")}
         assert len(texts) == 3 and all(texts), d["kind"]
@@ -294,7 +294,9 @@ async def test_the_sole_proprietorship_has_signed_and_has_one_subscription() -> 
     firma = await _org("enskild_firma")
     assert await Subscription.count().where(Subscription.organisation == firma["id"]) == 1
     assert await subscribed_service_codes(firma["id"]) == {"webcert"}
-    assert await agreements.has_valid_agreement(firma["id"])
+    assert await agreements.has_valid_agreement(
+        Actor(person_id=0, name="check", organisation_id=firma["id"]), firma["id"]
+    )
 
 
 async def test_the_demo_pages_show_agreement_subscriptions_rights_and_banner(client: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from src.core.tables import AuditEntry
-from src.subscriptions import services
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import subscriptions as services
 from src.subscriptions.tables import Subscription
 from tests import factories
 from tests.signed_in import sign_in_person

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
-from src.tenants.services import agreements
+from src.tenants.services import agreement_documents, agreements
 from src.tenants.tables import AgreementAcceptance, AgreementDocument, Membership
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -38,7 +38,7 @@ async def publish(
     kind: str = "general_terms", text: str = "Dutch law applies.", **dates: Any
 ) -> dict[str, Any]:
     actor = await admin_actor()
-    return await agreements.publish_document(
+    return await agreement_documents.publish_document(
         actor,
         kind=kind,
         titles={"nl": "Algemene voorwaarden", "sv": "Allmänna villkor", "en": "General terms"},
@@ -82,7 +82,7 @@ async def test_a_published_document_has_no_update_path(client):
 async def test_publishing_needs_all_three_languages_and_sane_dates():
     actor = await admin_actor()
     with pytest.raises(InputError) as exc:
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             actor,
             kind="nonsense",
             titles={"nl": "x", "sv": "", "en": "x"},
@@ -100,7 +100,7 @@ async def test_only_vendor_admins_publish():
     actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
     assert actor is not None
     with pytest.raises(Forbidden):
-        await agreements.publish_document(
+        await agreement_documents.publish_document(
             actor, kind="general_terms", titles={}, texts={}, effective_on=TODAY, accept_by=TODAY
         )
 
@@ -138,7 +138,7 @@ async def test_an_authorised_contact_person_signs_and_the_record_proves_what_was
     assert "Tandartsen West B.V." in text and "Sara Signer" in text
     assert terms["sha256_en"][:16] in text.replace("\n", "")
     assert await AuditEntry.exists().where(AuditEntry.action == "agreements.signed")
-    assert await agreements.has_valid_agreement(org["id"])
+    assert await agreements.has_valid_agreement(await build_actor(signer["person"], org["id"], ""), org["id"])
 
 
 async def test_a_new_version_asks_for_acceptance_by_its_date_and_the_old_acceptance_stays(client):
@@ -176,7 +176,7 @@ async def test_a_version_not_accepted_by_its_date_makes_the_agreement_overdue():
     )
     status = await agreements.agreement_status(actor, org["id"])
     assert status.status == "overdue" and not status.valid
-    assert not await agreements.has_valid_agreement(org["id"])
+    assert not await agreements.has_valid_agreement(actor, org["id"])
 
 
 async def test_only_an_authorised_contact_person_may_sign(client):
@@ -302,7 +302,9 @@ async def test_a_signed_agreement_names_its_documents_in_the_readers_language(cl
 
     token = current_locale.set("nl")
     try:
-        await agreements.sign(actor, org["id"], [d["id"] for d in (await agreements.latest_documents())])
+        await agreements.sign(
+            actor, org["id"], [d["id"] for d in (await agreement_documents.latest_documents())]
+        )
     finally:
         current_locale.reset(token)
     await sign_in_person(client, signer["person_row"])

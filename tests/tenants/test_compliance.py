@@ -12,9 +12,10 @@ import pytest
 from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
-from src.tenants.services import agreements, compliance
+from src.subscriptions.services import subscriptions
+from src.tenants import tasks
+from src.tenants.services import agreement_documents, agreements, compliance, legacy_terms
 from src.tenants.tables import LegacyTermsNotice
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -39,20 +40,20 @@ async def actor_of(member: dict[str, Any]) -> Any:
 async def announce(
     service: str = "webcert", announced_on: dt.date | None = None, months: int = 6
 ) -> dict[str, Any]:
-    return await compliance.announce_legacy_end(
+    return await legacy_terms.announce_legacy_end(
         await admin_actor(), service_code=service, announced_on=announced_on or TODAY, notice_months=months
     )
 
 
 async def sign_agreement(org: dict[str, Any]) -> None:
-    await agreements.publish_document(
+    await agreement_documents.publish_document(
         await admin_actor(),
         kind="general_terms",
         titles={"nl": "AV", "sv": "AV", "en": "GT"},
         texts={"nl": "t", "sv": "t", "en": "t"},
         effective_on=TODAY - dt.timedelta(days=400),
         accept_by=TODAY + dt.timedelta(days=400),
-    ) if not await agreements.latest_documents() else None
+    ) if not await agreement_documents.latest_documents() else None
     signer = await factories.member(org, role="contact_person", may_sign_agreements=True)
     await agreements.sign(await actor_of(signer), org["id"])
 
@@ -77,7 +78,7 @@ async def test_the_announcement_sets_the_deadline_after_six_months_by_default():
     with pytest.raises(InputError):
         await announce(announced_on=dt.date(2021, 9, 28))  # announced once per service
     with pytest.raises(InputError) as exc:
-        await compliance.announce_legacy_end(await admin_actor(), service_code="nope", notice_months="x")
+        await legacy_terms.announce_legacy_end(await admin_actor(), service_code="nope", notice_months="x")
     assert set(exc.value.errors) == {"service_code", "notice_months"}
 
 
@@ -192,17 +193,17 @@ async def test_contact_persons_get_each_reminder_once_before_the_deadline():
     await factories.member(complete, role="contact_person", email="cp@complete.example")
     await sign_agreement(complete)
     await subscribe(complete)
-    assert await compliance.send_legacy_reminders(TODAY) >= 1
-    assert await compliance.send_legacy_reminders(TODAY) == 0  # each reminder once
+    assert await tasks.send_legacy_reminders(TODAY) >= 1
+    assert await tasks.send_legacy_reminders(TODAY) == 0  # each reminder once
     rows = await OutboxMessage.select().where(OutboxMessage.actor_name == "send_mail")
     recipients = {r for row in rows for r in _payload(row)["to"]}
     assert "cp@lacking.example" in recipients
     assert "user@lacking.example" not in recipients
     assert not any(r.endswith("@complete.example") for r in recipients)
     near = notice["deadline"] - dt.timedelta(days=5)
-    assert await compliance.send_legacy_reminders(near) >= 1  # the last reminder, a new stage
-    assert await compliance.send_legacy_reminders(near) == 0
-    assert await compliance.send_legacy_reminders(notice["deadline"]) == 0  # none after the deadline
+    assert await tasks.send_legacy_reminders(near) >= 1  # the last reminder, a new stage
+    assert await tasks.send_legacy_reminders(near) == 0
+    assert await tasks.send_legacy_reminders(notice["deadline"]) == 0  # none after the deadline
     keys = {r["dedupe_key"] for r in await OutboxMessage.select(OutboxMessage.dedupe_key)}
     assert f"legacy-reminder:{notice['id']}:{contact['id']}:d7" in keys
 

@@ -17,7 +17,7 @@ from src.core.i18n import current_locale
 from src.core.tables import CaughtMail, OutboxMessage, SentMail
 from src.identity.auth import build_actor
 from src.settings import get_settings, override_settings
-from src.tenants.services import users
+from src.tenants.services import user_changes
 from src.tenants.tables import Membership
 from src.tenants.tasks import invitation_text
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
@@ -51,7 +51,7 @@ async def test_the_invitation_is_queued_in_the_same_transaction_as_the_user(clie
 
     with pytest.raises(Abort):
         async with db.transaction():
-            await users.add_user(
+            await user_changes.add_user(
                 actor, org["id"], name="Rolled Back", email="rb@zorg.example", card_id="RB-1"
             )
             assert await OutboxMessage.exists()
@@ -62,7 +62,7 @@ async def test_the_invitation_is_queued_in_the_same_transaction_as_the_user(clie
 
 async def test_the_invitation_is_sent_once_with_how_to_sign_in(client):
     org, actor = await contact_actor(name="Zorggroep Uitnodiging B.V.")
-    row = await users.add_user(
+    row = await user_changes.add_user(
         actor, org["id"], name="Nina Nieuw", email="nina@zorg.example", personal_identity_number="111222333"
     )
     assert await run_outbox() == 1
@@ -88,7 +88,7 @@ async def test_the_invitation_is_written_in_the_organisations_language(client, m
         agb_code=None,
         org_number=factories.org_number(),
     )
-    await users.add_user(
+    await user_changes.add_user(
         actor, org["id"], name="Sara Svensson", email="sara@vard.example", card_id="SE2321-77"
     )
     from src.tenants import tasks
@@ -128,7 +128,7 @@ async def test_the_relay_hands_the_invitation_to_the_broker_once(client):
     from src.workers.broker import broker
 
     org, actor = await contact_actor()
-    await users.add_user(actor, org["id"], name="Relay", email="relay@zorg.example", card_id="RL-1")
+    await user_changes.add_user(actor, org["id"], name="Relay", email="relay@zorg.example", card_id="RL-1")
     try:
         assert await outbox.relay() == 1
         assert await outbox.relay() == 0
@@ -155,7 +155,7 @@ class _Inbox:
 
 async def test_the_invitation_goes_out_over_smtp_when_a_server_is_configured(client):
     org, actor = await contact_actor()
-    await users.add_user(actor, org["id"], name="Smtp User", email="smtp@zorg.example", card_id="SM-1")
+    await user_changes.add_user(actor, org["id"], name="Smtp User", email="smtp@zorg.example", card_id="SM-1")
     inbox = _Inbox()
     port = _free_port()
     server = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -179,7 +179,7 @@ async def test_the_invitation_goes_out_over_smtp_when_a_server_is_configured(cli
 async def test_an_invitation_sent_by_a_run_that_died_before_noting_it_is_noted_by_the_next(client):
     # The mail was confirmed sent, but the worker died before it could note when.
     org, actor = await contact_actor(name="Zorggroep Herhaal B.V.")
-    row = await users.add_user(
+    row = await user_changes.add_user(
         actor, org["id"], name="Nina Nieuw", email="nina@zorg.example", personal_identity_number="111222333"
     )
     assert await run_outbox() == 1

@@ -14,7 +14,7 @@ from src.core.errors import Conflict
 from src.core.i18n import current_locale, format_date
 from src.core.tables import CaughtMail, OutboxMessage
 from src.subscriptions.catalogue import seed_catalogue
-from src.tenants.services import leavers, users
+from src.tenants.services import leavers, user_changes
 from src.tenants.tables import Person
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -61,7 +61,7 @@ async def test_a_leaver_before_the_deadline_gets_one_mail_about_their_records():
     org, contact, leaver = await _organisation(name="Zorggroep Vertrek B.V.")
     await factories.member(org, role="contact_person", name="Dora Deputy", email="dora@zorg.example")
 
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
 
     [queued] = await _notices()
     assert queued["actor_name"] == "send_mail"
@@ -82,7 +82,7 @@ async def test_a_leaver_before_the_deadline_gets_one_mail_about_their_records():
     assert "Dora Deputy <dora@zorg.example>" in body
 
     # the same deactivation again changes nothing and sends nothing
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
     assert len(await _notices()) == 1
 
 
@@ -91,7 +91,7 @@ async def test_one_mail_names_every_service_with_an_open_deadline():
     await announce("webcert", months=6)
     await announce("procurement_portal", months=3)
     org, contact, leaver = await _organisation()
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
     [queued] = await _notices()
     body = queued["payload"]["body"]
     assert "Webcert" in body and "procurement" in body.lower()
@@ -103,18 +103,20 @@ async def test_no_mail_when_the_organisation_has_agreement_and_subscription():
     org, contact, leaver = await _organisation()
     await sign_agreement(org)
     await subscribe(org, "webcert")
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
     assert await _notices() == []
 
 
 async def test_no_mail_after_the_deadline_or_without_an_announcement():
     # rule AG-7
     org, contact, leaver = await _organisation()
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)  # nothing announced
+    await user_changes.set_active(
+        await actor_of(contact), org["id"], leaver["id"], False
+    )  # nothing announced
     assert await _notices() == []
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], True)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], True)
     await announce("webcert", announced_on=TODAY - dt.timedelta(days=200), months=6)  # deadline passed
-    await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+    await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
     assert await _notices() == []
 
 
@@ -123,7 +125,7 @@ async def test_a_refused_deactivation_sends_nothing():
     await announce("webcert")
     org, contact, _leaver = await _organisation()
     with pytest.raises(Conflict):  # the last contact person cannot leave
-        await users.set_active(await actor_of(contact), org["id"], contact["id"], False)
+        await user_changes.set_active(await actor_of(contact), org["id"], contact["id"], False)
     assert await _notices() == []
 
 
@@ -143,8 +145,8 @@ async def test_the_mail_is_in_the_leavers_saved_language_else_the_organisations(
     monkeypatch.setattr(leavers, "notice_text", spy)
     outer = current_locale.set("en")  # the contact person reads the portal in English
     try:
-        await users.set_active(await actor_of(contact), org["id"], leaver["id"], False)
-        await users.set_active(await actor_of(contact), org["id"], second["id"], False)
+        await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
+        await user_changes.set_active(await actor_of(contact), org["id"], second["id"], False)
         assert current_locale.get() == "en"
     finally:
         current_locale.reset(outer)

@@ -11,8 +11,8 @@ from src.core.errors import Forbidden, InputError, NotFound
 from src.core.tables import AuditEntry, CaughtMail, OutboxMessage
 from src.core.tenancy import Actor
 from src.identity.auth import build_actor
-from src.tenants.services import organisations
-from src.tenants.services.organisations import OrganisationQuery
+from src.tenants.services import contact_persons, organisation_search, organisations
+from src.tenants.services.organisation_search import OrganisationQuery
 from src.tenants.tables import Membership, Organisation, Person
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -382,7 +382,7 @@ async def test_only_vendor_admins_see_the_overview():
 
 
 async def names(actor: Actor, **query: Any) -> list[str]:
-    found = await organisations.list_organisations(actor, OrganisationQuery.parse(**query))
+    found = await organisation_search.list_organisations(actor, OrganisationQuery.parse(**query))
     return [row["name"] for row in found.items]
 
 
@@ -473,15 +473,19 @@ async def test_the_list_has_pages_of_25_and_counts_every_match():
         org_number="5560125790",
     )
     actor = await admin_actor()
-    first = await organisations.list_organisations(actor, OrganisationQuery.parse(q="praktijk"))
+    first = await organisation_search.list_organisations(actor, OrganisationQuery.parse(q="praktijk"))
     assert (first.total, first.pages, len(first.items)) == (30, 2, 25)
     assert first.items[0]["name"] == "Praktijk 00" and first.has_next and not first.has_previous
-    second = await organisations.list_organisations(actor, OrganisationQuery.parse(q="praktijk", page="2"))
+    second = await organisation_search.list_organisations(
+        actor, OrganisationQuery.parse(q="praktijk", page="2")
+    )
     assert [r["name"] for r in second.items] == [f"Praktijk {i}" for i in range(25, 30)]
     assert second.has_previous and not second.has_next
-    beyond = await organisations.list_organisations(actor, OrganisationQuery.parse(q="praktijk", page=9))
+    beyond = await organisation_search.list_organisations(
+        actor, OrganisationQuery.parse(q="praktijk", page=9)
+    )
     assert beyond.page == 2
-    nonsense = await organisations.list_organisations(actor, OrganisationQuery.parse(page="abc"))
+    nonsense = await organisation_search.list_organisations(actor, OrganisationQuery.parse(page="abc"))
     assert nonsense.page == 1 and nonsense.total == 31
 
 
@@ -499,7 +503,7 @@ async def test_the_totals_without_a_search_follow_every_change_of_the_organisati
     actor = await admin_actor()
 
     async def total(**filters: str) -> int:
-        found = await organisations.list_organisations(actor, OrganisationQuery.parse(**filters))
+        found = await organisation_search.list_organisations(actor, OrganisationQuery.parse(**filters))
         return found.total
 
     assert await total() == 53
@@ -532,7 +536,7 @@ async def test_only_vendor_admins_list_organisations():
     org = await factories.organisation()
     for role in ("contact_person", "end_user"):
         with pytest.raises(Forbidden):
-            await organisations.list_organisations(await member_actor(org, role))
+            await organisation_search.list_organisations(await member_actor(org, role))
 
 
 # --- suspending --------------------------------------------------------------------------------
@@ -609,7 +613,7 @@ async def test_a_new_contact_person_is_registered_invited_and_audited():
     org = await factories.organisation(name="Zorg Oost B.V.")
     actor = await admin_actor()
 
-    membership = await organisations.add_contact_person(
+    membership = await contact_persons.add_contact_person(
         actor,
         org["id"],
         {"name": "Carla de Vries", "email": "carla@oost.example", "personal_identity_number": "1112.22.333"},
@@ -635,7 +639,7 @@ async def test_the_invitation_of_a_contact_person_arrives_in_the_organisations_l
     from src.workers.broker import ASYNC_IMPLEMENTATIONS, get_actor
 
     org = await factories.organisation(name="Zorg Oost B.V.")
-    await organisations.add_contact_person(
+    await contact_persons.add_contact_person(
         await admin_actor(),
         org["id"],
         {"name": "Carla de Vries", "email": "carla@oost.example", "personal_identity_number": VALID_BSN},
@@ -654,7 +658,7 @@ async def test_a_known_person_is_reused_by_personal_identity_number_or_card_id()
     actor = await admin_actor()
     people_before = await Person.count()
 
-    by_pin = await organisations.add_contact_person(
+    by_pin = await contact_persons.add_contact_person(
         actor,
         org["id"],
         {"name": "Known", "email": "known@zorg.example", "personal_identity_number": VALID_BSN},
@@ -662,7 +666,7 @@ async def test_a_known_person_is_reused_by_personal_identity_number_or_card_id()
     assert by_pin["person"] == known["id"]
 
     second_org = await factories.organisation()
-    by_card = await organisations.add_contact_person(
+    by_card = await contact_persons.add_contact_person(
         actor, second_org["id"], {"name": "Known", "email": "k@zorg.example", "card_id": " uzi-123456 "}
     )
     assert by_card["person"] == known["id"]
@@ -672,7 +676,7 @@ async def test_a_known_person_is_reused_by_personal_identity_number_or_card_id()
 async def test_a_user_of_the_organisation_becomes_its_contact_person():
     org = await factories.organisation()
     user = await factories.member(org, await factories.person(personal_identity_number=VALID_BSN))
-    membership = await organisations.add_contact_person(
+    membership = await contact_persons.add_contact_person(
         await admin_actor(),
         org["id"],
         {"name": "Promoted", "email": "promoted@zorg.example", "personal_identity_number": VALID_BSN},
@@ -706,7 +710,7 @@ async def test_a_bad_contact_person_names_the_field_and_stores_nothing(data, fie
     actor = await admin_actor()
     people_before = await Person.count()
     with pytest.raises(InputError) as refused:
-        await organisations.add_contact_person(actor, org["id"], data)
+        await contact_persons.add_contact_person(actor, org["id"], data)
     assert set(refused.value.errors) == fields
     assert await Person.count() == people_before
     assert not await Membership.exists().where(Membership.organisation == org["id"])
@@ -718,7 +722,7 @@ async def test_identifiers_of_two_different_people_are_refused():
     await factories.person(personal_identity_number=VALID_BSN)
     await factories.person(personal_identity_number=None, card_id="UZI-999")
     with pytest.raises(InputError) as refused:
-        await organisations.add_contact_person(
+        await contact_persons.add_contact_person(
             await admin_actor(),
             org["id"],
             {
@@ -738,7 +742,7 @@ async def test_someone_who_is_already_contact_person_is_not_added_twice():
         org, await factories.person(personal_identity_number=VALID_BSN), role="contact_person"
     )
     with pytest.raises(InputError) as refused:
-        await organisations.add_contact_person(
+        await contact_persons.add_contact_person(
             await admin_actor(),
             org["id"],
             {"name": "Again", "email": "again@zorg.example", "personal_identity_number": VALID_BSN},
@@ -750,7 +754,7 @@ async def test_a_swedish_contact_person_signs_in_with_a_personnummer():
     org = await factories.organisation(
         country="SE", legal_form="aktiebolag", kvk_number=None, agb_code=None, org_number="5560125790"
     )
-    membership = await organisations.add_contact_person(
+    membership = await contact_persons.add_contact_person(
         await admin_actor(),
         org["id"],
         {"name": "Sara Lind", "email": "sara@vard.example", "personal_identity_number": "811218-9876"},
@@ -763,7 +767,7 @@ async def test_only_vendor_admins_add_contact_persons_here():
     org = await factories.organisation()
     contact = await member_actor(org, "contact_person")
     with pytest.raises(Forbidden):
-        await organisations.add_contact_person(
+        await contact_persons.add_contact_person(
             contact,
             org["id"],
             {"name": "X", "email": "x@zorg.example", "personal_identity_number": OTHER_BSN},

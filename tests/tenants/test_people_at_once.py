@@ -20,7 +20,7 @@ from src.core.errors import InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.core.tenancy import Actor
 from src.identity.auth import build_actor
-from src.tenants.services import organisations, people, users
+from src.tenants.services import contact_persons, people, user_changes
 from src.tenants.tables import Membership, Person
 from tests import factories
 from tests.tenants.test_users_api import bearer
@@ -72,14 +72,14 @@ async def test_two_organisations_adding_the_same_new_person_both_get_a_user(clie
     actor1, actor2 = await contact_actor(first), await contact_actor(second)
     lookups_meet(2)
     results = await at_once(
-        users.add_user(
+        user_changes.add_user(
             actor1,
             first["id"],
             name="Noor Jansen",
             email="noor@een.example",
             personal_identity_number=NEW_BSN,
         ),
-        users.add_user(
+        user_changes.add_user(
             actor2,
             second["id"],
             name="Noor Jansen",
@@ -109,8 +109,8 @@ async def test_the_same_new_card_id_at_once_is_one_person(client, lookups_meet):
     actor1, actor2 = await contact_actor(first), await contact_actor(second)
     lookups_meet(2)
     results = await at_once(
-        users.add_user(actor1, first["id"], name="Kim", email="kim@een.example", card_id="uzi-4242"),
-        users.add_user(actor2, second["id"], name="Kim", email="kim@twee.example", card_id="UZI-4242"),
+        user_changes.add_user(actor1, first["id"], name="Kim", email="kim@een.example", card_id="uzi-4242"),
+        user_changes.add_user(actor2, second["id"], name="Kim", email="kim@twee.example", card_id="UZI-4242"),
     )
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert results[0]["person"] == results[1]["person"]
@@ -125,7 +125,7 @@ async def test_clashing_identifiers_at_once_end_as_when_one_after_the_other(clie
     actor1, actor2 = await contact_actor(first), await contact_actor(second)
     lookups_meet(2)
     results = await at_once(
-        users.add_user(
+        user_changes.add_user(
             actor1,
             first["id"],
             name="Bo",
@@ -133,7 +133,7 @@ async def test_clashing_identifiers_at_once_end_as_when_one_after_the_other(clie
             personal_identity_number=NEW_BSN,
             card_id="CARD-1",
         ),
-        users.add_user(
+        user_changes.add_user(
             actor2,
             second["id"],
             name="Bo",
@@ -161,8 +161,8 @@ async def test_a_vendor_admin_registering_one_new_contact_person_for_two_organis
     data = {"name": "Fleur Dekker", "email": "fleur@zorg.example", "personal_identity_number": NEW_BSN}
     lookups_meet(2)
     results = await at_once(
-        organisations.add_contact_person(actor, first["id"], data),
-        organisations.add_contact_person(actor, second["id"], data),
+        contact_persons.add_contact_person(actor, first["id"], data),
+        contact_persons.add_contact_person(actor, second["id"], data),
     )
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert results[0]["person"] == results[1]["person"]
@@ -203,7 +203,7 @@ async def test_a_registration_that_looked_before_the_other_committed_reuses_the_
     # just before the other organisation's registration committed
     first, second = await factories.organisation(), await factories.organisation()
     actor1, actor2 = await contact_actor(first), await contact_actor(second)
-    one = await users.add_user(
+    one = await user_changes.add_user(
         actor1, first["id"], name="Lea", email="lea@een.example", personal_identity_number=NEW_BSN
     )
     original = people._by_pin_else_card
@@ -213,14 +213,14 @@ async def test_a_registration_that_looked_before_the_other_committed_reuses_the_
         return None if next(calls) == 0 else await original(pin, card)
 
     monkeypatch.setattr(people, "_by_pin_else_card", too_early)
-    two = await users.add_user(
+    two = await user_changes.add_user(
         actor2, second["id"], name="Lea", email="lea@twee.example", personal_identity_number=NEW_BSN
     )
     assert two["person"] == one["person"]
     assert await Person.count().where(Person.personal_identity_number == NEW_BSN) == 1
     with pytest.raises(InputError) as caught:  # and the rules for an existing person still apply
         calls = itertools.count()
-        await users.add_user(
+        await user_changes.add_user(
             actor2, second["id"], name="Lea", email="lea@twee.example", personal_identity_number=NEW_BSN
         )
     assert "already been invited to this organisation" in caught.value.errors["personal_identity_number"]

@@ -10,10 +10,10 @@ import pytest
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
-from src.subscriptions import services as subscriptions
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import subscriptions
 from src.subscriptions.tables import ServiceModule
-from src.tenants.services import rights, users
+from src.tenants.services import rights, user_changes
 from src.tenants.tables import Membership, ModuleRight
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -129,7 +129,8 @@ async def test_taking_away_the_last_signing_right_needs_confirmation(client):
     assert refused.status_code == 409
     assert "no more contracts can be concluded" in refused.json()["detail"]
     assert "for a new user with signing rights" in refused.json()["detail"]
-    assert await rights.last_signer_at_risk(org["id"], signer["id"])
+    actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
+    assert await rights.last_signer_at_risk(actor, org["id"], signer["id"])
     done = await client.put(url, json={"rights": [], "confirm_last_signer": True}, headers=headers)
     assert done.status_code == 200 and done.json() == []
     assert await AuditEntry.exists().where(AuditEntry.action == "rights.withdrawn")
@@ -145,7 +146,8 @@ async def test_a_second_signer_means_no_confirmation_is_needed(client):
     signing = {"rights": [{"service": PORTAL, "module": "contracting", "signing": True}]}
     for who in (first, second):
         assert (await client.put(rights_url(org, who), json=signing, headers=headers)).status_code == 200
-    assert not await rights.last_signer_at_risk(org["id"], first["id"])
+    actor = await build_actor(contact["person"], org["id"], "127.0.0.1")
+    assert not await rights.last_signer_at_risk(actor, org["id"], first["id"])
     assert (await client.put(rights_url(org, first), json={"rights": []}, headers=headers)).status_code == 200
 
 
@@ -159,10 +161,10 @@ async def test_deactivating_the_last_signer_needs_the_last_signer_confirmation()
         actor, org["id"], signer["id"], await module_id("contracting"), granted=True, signing=True
     )
     with pytest.raises(Conflict) as exc:
-        await users.set_active(actor, org["id"], signer["id"], False)
+        await user_changes.set_active(actor, org["id"], signer["id"], False)
     assert "no more contracts can be concluded" in exc.value.message
     assert (await Membership.select().where(Membership.id == signer["id"]).first())["active"]
-    row = await users.set_active(
+    row = await user_changes.set_active(
         actor, org["id"], signer["id"], False, confirmations=frozenset({"last_signer"})
     )
     assert row["active"] is False

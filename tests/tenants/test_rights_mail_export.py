@@ -17,7 +17,7 @@ from src.core.tables import OutboxMessage
 from src.core.tenancy import SYSTEM
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.tenants.services import rights, users
+from src.tenants.services import module_mails, rights, user_changes
 from src.tenants.tables import Membership
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -61,7 +61,7 @@ async def test_a_module_message_goes_to_every_user_with_rights_for_that_module()
         await actor_of(contact), org["id"], b["id"], await module_id("negotiation"), granted=True
     )
     await Membership.update({Membership.active: False}).where(Membership.id == gone["id"])
-    sent = await rights.send_module_message(
+    sent = await module_mails.send_module_message(
         SYSTEM,
         module_id=requests_module,
         subject="New request",
@@ -70,7 +70,7 @@ async def test_a_module_message_goes_to_every_user_with_rights_for_that_module()
         key="event-1",
     )
     assert sent == 1 and await recipients() == {"a@org.example"}
-    again = await rights.send_module_message(
+    again = await module_mails.send_module_message(
         SYSTEM,
         module_id=requests_module,
         subject="New request",
@@ -81,7 +81,9 @@ async def test_a_module_message_goes_to_every_user_with_rights_for_that_module()
     assert again == 1 and await OutboxMessage.count() == 1  # the same event mails once
     admin = await factories.vendor_admin()
     admin_actor = await build_actor(admin["id"], None, "127.0.0.1")
-    await rights.send_module_message(admin_actor, module_id=requests_module, subject="All", body="Everyone")
+    await module_mails.send_module_message(
+        admin_actor, module_id=requests_module, subject="All", body="Everyone"
+    )
     assert await recipients() == {"a@org.example", "x@other.example"}
 
 
@@ -89,11 +91,11 @@ async def test_only_vendor_admins_or_the_system_send_module_messages():
     org = await subscribed_org()
     contact = await factories.member(org, role="contact_person")
     with pytest.raises(Forbidden):
-        await rights.send_module_message(
+        await module_mails.send_module_message(
             await actor_of(contact), module_id=await module_id("requests"), subject="s", body="b"
         )
     with pytest.raises(InputError) as exc:
-        await rights.send_module_message(SYSTEM, module_id=0, subject="", body="")
+        await module_mails.send_module_message(SYSTEM, module_id=0, subject="", body="")
     assert set(exc.value.errors) == {"module", "subject", "body"}
 
 
@@ -205,7 +207,7 @@ async def test_the_registered_email_cannot_be_blanked_while_a_personal_certifica
     user = await factories.member(org, email="me@org.example")
     await personal_certificate(user)
     with pytest.raises(InputError) as exc:
-        await users.change_own_email(await actor_of(user), "", True)
+        await user_changes.change_own_email(await actor_of(user), "", True)
     assert "cannot be removed while you hold a personal certificate" in exc.value.errors["email"]
     assert (await Membership.select().where(Membership.id == user["id"]).first())["email"] == "me@org.example"
     assert await rights.holds_valid_personal_certificate(user["id"])

@@ -10,7 +10,7 @@ from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.tables import AuditEntry, OutboxMessage
 from src.core.tenancy import Actor
 from src.identity.auth import build_actor
-from src.tenants.services import users
+from src.tenants.services import user_changes, users
 from src.tenants.tables import Membership, Person
 from tests import factories
 
@@ -58,10 +58,10 @@ async def test_another_organisation_answers_not_found(client):
     with pytest.raises(NotFound):
         await users.list_users(actor, other["id"])
     with pytest.raises(NotFound):
-        await users.update_user(actor, other["id"], other_contact["id"], active=False)
+        await user_changes.update_user(actor, other["id"], other_contact["id"], active=False)
     # an id of the other organisation's user, asked through one's own organisation
     with pytest.raises(NotFound):
-        await users.update_user(actor, org["id"], other_contact["id"], active=False)
+        await user_changes.update_user(actor, org["id"], other_contact["id"], active=False)
     assert (await Membership.select(Membership.active).where(Membership.id == other_contact["id"]))[0][
         "active"
     ]
@@ -70,7 +70,7 @@ async def test_another_organisation_answers_not_found(client):
 async def test_adding_a_user_creates_the_person_audits_and_queues_the_invitation(client):
     # rule MOD-8: the user waits for the person's acceptance
     org, _contact, actor = await org_with_contact_person()
-    row = await users.add_user(
+    row = await user_changes.add_user(
         actor,
         org["id"],
         name="  Anna   de Vries ",
@@ -100,7 +100,7 @@ async def test_adding_a_user_creates_the_person_audits_and_queues_the_invitation
 async def test_at_least_one_identifier_is_required_and_nothing_is_stored(client):
     org, _contact, actor = await org_with_contact_person()
     with pytest.raises(InputError) as caught:
-        await users.add_user(actor, org["id"], name="No Id", email="noid@zorg.example")
+        await user_changes.add_user(actor, org["id"], name="No Id", email="noid@zorg.example")
     assert set(caught.value.errors) == {"personal_identity_number", "card_id"}
     assert not await Membership.exists().where(Membership.email == "noid@zorg.example")
     assert not await OutboxMessage.exists()
@@ -123,7 +123,7 @@ async def test_bad_input_names_the_field_and_changes_nothing(client, fields, fie
     org, _contact, actor = await org_with_contact_person()
     values: dict[str, Any] = {"name": "Some One", "email": "some.one@zorg.example", **fields}
     with pytest.raises(InputError) as caught:
-        await users.add_user(actor, org["id"], **values)
+        await user_changes.add_user(actor, org["id"], **values)
     assert field in caught.value.errors
     assert await Membership.count().where(Membership.organisation == org["id"]) == 1
 
@@ -137,12 +137,12 @@ async def test_a_swedish_organisation_validates_a_personnummer(client):
         org_number=factories.org_number(),
     )
     with pytest.raises(InputError) as caught:
-        await users.add_user(
+        await user_changes.add_user(
             actor, org["id"], name="Sven", email="sven@ab.example", personal_identity_number="111222333"
         )
     assert "personal_identity_number" in caught.value.errors
     pnr = factories.personnummer(1975, 5, 17)
-    row = await users.add_user(
+    row = await user_changes.add_user(
         actor,
         org["id"],
         name="Sven",
@@ -156,26 +156,30 @@ async def test_a_swedish_organisation_validates_a_personnummer(client):
 async def test_a_person_of_another_organisation_is_reused_not_duplicated(client):
     first, _c1, actor1 = await org_with_contact_person()
     second, _c2, actor2 = await org_with_contact_person()
-    one = await users.add_user(actor1, first["id"], name="Multi", email="m@one.example", card_id="CARD-77")
-    two = await users.add_user(actor2, second["id"], name="Multi", email="m@two.example", card_id="card-77")
+    one = await user_changes.add_user(
+        actor1, first["id"], name="Multi", email="m@one.example", card_id="CARD-77"
+    )
+    two = await user_changes.add_user(
+        actor2, second["id"], name="Multi", email="m@two.example", card_id="card-77"
+    )
     assert one["person"] == two["person"]
     assert await Person.count().where(Person.card_id == "CARD-77") == 1
 
 
 async def test_the_same_person_twice_in_one_organisation_is_refused_with_a_clear_message(client):
     org, _contact, actor = await org_with_contact_person()
-    await users.add_user(
+    await user_changes.add_user(
         actor, org["id"], name="Twice", email="t@zorg.example", personal_identity_number=VALID_BSN
     )
     again = {"name": "Twice Again", "email": "t2@zorg.example", "personal_identity_number": VALID_BSN}
     with pytest.raises(InputError) as caught:
-        await users.add_user(actor, org["id"], **again)
+        await user_changes.add_user(actor, org["id"], **again)
     assert "already been invited to this organisation" in caught.value.errors["personal_identity_number"]
     await Membership.update({Membership.pending: False, Membership.active: True}).where(
         Membership.organisation == org["id"]
     )
     with pytest.raises(InputError) as caught:
-        await users.add_user(actor, org["id"], **again)
+        await user_changes.add_user(actor, org["id"], **again)
     assert "already a user of this organisation" in caught.value.errors["personal_identity_number"]
     assert await Membership.count().where(Membership.organisation == org["id"]) == 2
 
@@ -184,10 +188,10 @@ async def test_an_organisation_cannot_attach_a_new_card_to_an_existing_person(cl
     # The card decides who can sign in as that person, in every organisation they belong to.
     first, _c1, actor1 = await org_with_contact_person()
     second, _c2, actor2 = await org_with_contact_person()
-    await users.add_user(
+    await user_changes.add_user(
         actor1, first["id"], name="Victim", email="v@one.example", personal_identity_number=VALID_BSN
     )
-    row = await users.add_user(
+    row = await user_changes.add_user(
         actor2,
         second["id"],
         name="Victim",
@@ -205,9 +209,9 @@ async def test_an_end_user_may_not_add_or_change_users(client):
     end_user = await factories.member(org)
     actor = await actor_for(end_user)
     with pytest.raises(Forbidden):
-        await users.add_user(actor, org["id"], name="X", email="x@zorg.example", card_id="XX-1")
+        await user_changes.add_user(actor, org["id"], name="X", email="x@zorg.example", card_id="XX-1")
     with pytest.raises(Forbidden):
-        await users.set_active(actor, org["id"], contact["id"], False)
+        await user_changes.set_active(actor, org["id"], contact["id"], False)
 
 
 async def test_the_last_active_contact_person_cannot_be_deactivated_or_demoted(client):
@@ -215,13 +219,13 @@ async def test_the_last_active_contact_person_cannot_be_deactivated_or_demoted(c
     # a deactivated contact person does not count
     await factories.member(org, role="contact_person", active=False)
     with pytest.raises(Conflict) as caught:
-        await users.set_active(actor, org["id"], contact["id"], False)
+        await user_changes.set_active(actor, org["id"], contact["id"], False)
     assert "at least one contact person" in caught.value.message
     assert "make someone else contact person first" in caught.value.message
     with pytest.raises(Conflict):
-        await users.set_contact_person(actor, org["id"], contact["id"], False)
+        await user_changes.set_contact_person(actor, org["id"], contact["id"], False)
     with pytest.raises(Conflict):
-        await users.update_user(actor, org["id"], contact["id"], role="end_user", name="Renamed")
+        await user_changes.update_user(actor, org["id"], contact["id"], role="end_user", name="Renamed")
     row = await Membership.select().where(Membership.id == contact["id"]).first()
     assert row["active"] and row["role"] == "contact_person" and row["name"] == contact["name"]
     assert not await AuditEntry.exists().where(AuditEntry.organisation_id == org["id"])
@@ -230,9 +234,9 @@ async def test_the_last_active_contact_person_cannot_be_deactivated_or_demoted(c
 async def test_with_a_second_contact_person_the_first_can_step_down(client):
     org, contact, actor = await org_with_contact_person()
     colleague = await factories.member(org)
-    made = await users.set_contact_person(actor, org["id"], colleague["id"], True)
+    made = await user_changes.set_contact_person(actor, org["id"], colleague["id"], True)
     assert made["role"] == "contact_person"
-    stepped_down = await users.set_contact_person(actor, org["id"], contact["id"], False)
+    stepped_down = await user_changes.set_contact_person(actor, org["id"], contact["id"], False)
     assert stepped_down["role"] == "end_user"
     assert stepped_down["updated_at"] != contact["updated_at"]
     actions = [
@@ -242,15 +246,15 @@ async def test_with_a_second_contact_person_the_first_can_step_down(client):
     assert actions == ["tenants.contact_person_made", "tenants.contact_person_removed"]
     # now the colleague is the last one
     with pytest.raises(Conflict):
-        await users.set_active(actor, org["id"], colleague["id"], False)
+        await user_changes.set_active(actor, org["id"], colleague["id"], False)
 
 
 async def test_deactivate_and_reactivate_are_audited_with_before_and_after(client):
     org, _contact, actor = await org_with_contact_person()
     user = await factories.member(org)
-    await users.set_active(actor, org["id"], user["id"], False)
+    await user_changes.set_active(actor, org["id"], user["id"], False)
     assert await build_actor(user["person"], org["id"], "") is None  # can no longer act for the organisation
-    await users.set_active(actor, org["id"], user["id"], True)
+    await user_changes.set_active(actor, org["id"], user["id"], True)
     entries = (
         await AuditEntry.select()
         .where(AuditEntry.object_id == str(user["id"]))
@@ -269,17 +273,17 @@ async def test_a_user_changes_their_email_only_with_the_own_address_tick(client)
     user = await factories.member(org, email="old@zorg.example")
     actor = await actor_for(user)
     with pytest.raises(InputError) as caught:
-        await users.change_own_email(actor, "new@zorg.example", own_address_confirmed=False)
+        await user_changes.change_own_email(actor, "new@zorg.example", own_address_confirmed=False)
     assert "own_address" in caught.value.errors
     assert (await users.my_registration(actor) or {})["email"] == "old@zorg.example"
     assert not await AuditEntry.exists()
 
     with pytest.raises(InputError) as caught:
-        await users.change_own_email(actor, "no at sign", own_address_confirmed=True)
+        await user_changes.change_own_email(actor, "no at sign", own_address_confirmed=True)
     assert "email" in caught.value.errors
 
     # a general address is allowed
-    changed = await users.change_own_email(actor, "info@zorg.example", own_address_confirmed=True)
+    changed = await user_changes.change_own_email(actor, "info@zorg.example", own_address_confirmed=True)
     assert changed["email"] == "info@zorg.example"
     entry = (
         await AuditEntry.select()

@@ -16,7 +16,8 @@ import redis
 from src.core.scheduling import DatabaseRunLog
 from src.settings import Settings, get_settings
 from src.workers import scheduler
-from src.workers.scheduler import FileLock, Job, Leader, LeaderLock, RedisLock
+from src.workers.leader_lock import FileLock, LeaderLock, RedisLock
+from src.workers.scheduler import Job, Leader
 from tests.workers.conftest import wait_until
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -7,6 +7,7 @@ from src.tenants.controllers import (
     api,
     banners,
     organisation,
+    profile,
     requests,
     rights,
     users_api,
@@ -15,6 +16,7 @@ from src.tenants.controllers import (
 ROUTES = [
     *admin.ROUTES,
     *organisation.ROUTES,
+    *profile.ROUTES,
     *api.ROUTES,
     *users_api.ROUTES,
     *agreements.ROUTES,

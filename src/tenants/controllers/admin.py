@@ -18,8 +18,14 @@ from src.core.tenancy import Actor
 from src.core.web import flash, is_partial, page, redirect
 from src.identity.guards import provide_vendor_admin
 from src.tenants import legal_forms
-from src.tenants.services import organisations, users
-from src.tenants.services.organisations import OrganisationQuery
+from src.tenants.services import (
+    contact_persons,
+    organisation_input,
+    organisation_search,
+    organisations,
+    users,
+)
+from src.tenants.services.organisation_search import OrganisationQuery
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -50,7 +56,7 @@ def _form_context(values: Mapping[str, Any], errors: Mapping[str, str] | None = 
 
 
 def _organisation_form_values(data: Mapping[str, Any]) -> dict[str, str]:
-    return {field: str(data.get(field) or "") for field in organisations.FIELDS}
+    return {field: str(data.get(field) or "") for field in organisation_input.FIELDS}
 
 
 class OrganisationsAdmin(Controller):
@@ -71,7 +77,7 @@ class OrganisationsAdmin(Controller):
         page_number: Annotated[str, QueryParameter(name="page")] = "",
     ) -> Template:
         query = OrganisationQuery.parse(q, country, legal_form, status, sort, page_number)
-        found = await organisations.list_organisations(actor, query, summary=True)
+        found = await organisation_search.list_organisations(actor, query, summary=True)
         restoring_history = request.headers.get("hx-history-restore-request") == "true"
         response = page(
             request,
@@ -176,7 +182,7 @@ class OrganisationsAdmin(Controller):
         data: Form,
     ) -> Response[Any]:
         row = await organisations.get_organisation(actor, organisation_id)
-        changes = {field: data.get(field, "") for field in organisations.FIELDS}
+        changes = {field: data.get(field, "") for field in organisation_input.FIELDS}
         try:
             row = await organisations.update_organisation(actor, organisation_id, changes)
         except InputError as exc:
@@ -248,7 +254,7 @@ class OrganisationsAdmin(Controller):
     ) -> Response[Any]:
         row = await organisations.get_organisation(actor, organisation_id)
         try:
-            membership = await organisations.add_contact_person(actor, organisation_id, data)
+            membership = await contact_persons.add_contact_person(actor, organisation_id, data)
         except InputError as exc:
             values = {k: data.get(k, "") for k in ("name", "email", "personal_identity_number", "card_id")}
             return page(

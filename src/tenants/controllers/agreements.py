@@ -14,13 +14,20 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
 from src.core.i18n import LOCALES, _, format_date
-from src.core.tenancy import Actor, TenantScope
+from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
-from src.identity.guards import provide_vendor_admin
-from src.tenants.agreement_schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
+from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.catalogue import offer
-from src.tenants.services import agreements, compliance, organisations, users
+from src.tenants.schemas import Acceptance, Agreement, AgreementDocumentOut, SignAgreement
+from src.tenants.services import (
+    agreement_documents,
+    agreements,
+    compliance,
+    legacy_terms,
+    organisations,
+    user_changes,
+)
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -103,7 +110,7 @@ class AgreementPages(Controller):
                     if actor.is_contact_person
                     else None
                 ),
-                "kind_label": agreements.kind_label,
+                "kind_label": agreement_documents.kind_label,
                 "error": error,
             },
             status_code=status_code,
@@ -145,7 +152,7 @@ class AgreementPages(Controller):
             await agreements.acceptance_pdf(actor, actor.organisation_id, acceptance_id), acceptance_id
         )
 
-    @post("/signers/{membership_id:int}")
+    @post("/signers/{membership_id:int}", dependencies={"actor": Provide(provide_contact_person)})
     async def set_signer(
         self,
         request: Request[Any, Any, Any],
@@ -155,10 +162,9 @@ class AgreementPages(Controller):
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return redirect(request, "/")
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         value = data.get("may_sign") in ("yes", "on", "1", "true")
         try:
-            row = await users.update_user(
+            row = await user_changes.update_user(
                 actor, actor.organisation_id, membership_id, may_sign_agreements=value
             )
         except (InputError, Conflict) as exc:
@@ -200,8 +206,8 @@ class AgreementAdmin(Controller):
             request,
             "tenants/admin_agreements.html",
             {
-                "documents": await agreements.list_documents(actor),
-                "kinds": [(k, agreements.kind_label(k)) for k in agreements.KINDS],
+                "documents": await agreement_documents.list_documents(actor),
+                "kinds": [(k, agreement_documents.kind_label(k)) for k in agreement_documents.KINDS],
                 "values": values or {},
                 "errors": errors or {},
                 "locales": LOCALES,
@@ -219,7 +225,7 @@ class AgreementAdmin(Controller):
     ) -> Response[Any]:
         values = {f: data.get(f) or "" for f in FIELDS}
         try:
-            row = await agreements.publish_document(
+            row = await agreement_documents.publish_document(
                 actor,
                 kind=values["kind"],
                 titles={loc: values[f"title_{loc}"] for loc in LOCALES},
@@ -242,7 +248,7 @@ class AgreementAdmin(Controller):
         return page(
             request,
             "tenants/admin_agreement_document.html",
-            {"document": await agreements.get_document(document_id), "locales": LOCALES},
+            {"document": await agreement_documents.get_document(document_id), "locales": LOCALES},
         )
 
 
@@ -264,9 +270,9 @@ class LegacyTermsAdmin(Controller):
             request,
             "tenants/admin_legacy_terms.html",
             {
-                "notices": await compliance.list_notices(),
+                "notices": await legacy_terms.list_notices(),
                 "services": [s for s in await offer().catalogue() if s["requires_agreement"]],
-                "values": values or {"notice_months": str(compliance.DEFAULT_NOTICE_MONTHS)},
+                "values": values or {"notice_months": str(legacy_terms.DEFAULT_NOTICE_MONTHS)},
                 "errors": errors or {},
             },
             status_code=status_code,
@@ -282,11 +288,11 @@ class LegacyTermsAdmin(Controller):
     ) -> Response[Any]:
         values = {k: (data.get(k) or "").strip() for k in ("service_code", "announced_on", "notice_months")}
         try:
-            row = await compliance.announce_legacy_end(
+            row = await legacy_terms.announce_legacy_end(
                 actor,
                 service_code=values["service_code"],
                 announced_on=values["announced_on"] or None,
-                notice_months=values["notice_months"] or compliance.DEFAULT_NOTICE_MONTHS,
+                notice_months=values["notice_months"] or legacy_terms.DEFAULT_NOTICE_MONTHS,
             )
         except InputError as exc:
             return await self._page(request, values, exc.errors, 422)
@@ -305,7 +311,7 @@ async def enter_service(
         raise NotFound()
     await compliance.enter_service(request, actor, service_code)
     gaps = (
-        [g for g in await compliance.gaps(actor.organisation_id) if g.service_code == service_code]
+        [g for g in await compliance.gaps(actor, actor.organisation_id) if g.service_code == service_code]
         if actor.organisation_id
         else []
     )
@@ -336,7 +342,7 @@ async def organisation_overview(
             "organisation": await organisations.get_organisation(actor, actor.organisation_id),
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
             "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
-            "gaps": await compliance.gaps(actor.organisation_id),
+            "gaps": await compliance.gaps(actor, actor.organisation_id),
         },
     )
 

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
 from src.tenants.schemas import NewOrganisation, Organisation, OrganisationChange, OrganisationList
-from src.tenants.services import organisations
+from src.tenants.services import organisation_search, organisations
 
 
 class OrganisationsApi(Controller):
@@ -37,8 +37,8 @@ class OrganisationsApi(Controller):
         sort: Annotated[str, QueryParameter(description="name, country or created; -name etc.")] = "name",
         page: Annotated[int, QueryParameter(ge=1, description="Page number, from 1")] = 1,
     ) -> OrganisationList:
-        wanted = organisations.OrganisationQuery.parse(q, country, legal_form, status, sort, page)
-        found = await organisations.list_organisations(actor, wanted)
+        wanted = organisation_search.OrganisationQuery.parse(q, country, legal_form, status, sort, page)
+        found = await organisation_search.list_organisations(actor, wanted)
         return OrganisationList(
             items=[Organisation.from_row(row) for row in found.items],
             total=found.total,

@@ -1,4 +1,4 @@
-"""Pages for the people of an organisation: its home, its users (contact persons), the profile."""
+"""Pages for the people of an organisation: its home and its users (contact persons)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from litestar.response import Template
 
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _, current_locale
-from src.core.tenancy import CONTACT_PERSON, END_USER, Actor, TenantScope
+from src.core.tenancy import CONTACT_PERSON, END_USER, Actor
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
-from src.identity import services as identity
 from src.identity.auth import provide_actor
+from src.identity.guards import provide_contact_person
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import invitations, organisations, users
+from src.tenants.services import invitations, organisations, user_changes, users
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -104,13 +104,12 @@ class OrganisationPages(Controller):
             partial="tenants/_org_users_table.html",
         )
 
-    @get("/users/new")
+    @get("/users/new", dependencies={"actor": Provide(provide_contact_person)})
     async def new_user_form(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         return await self._user_form(request, actor, {"role": END_USER}, {})
 
     @post("/users/new")
@@ -121,7 +120,7 @@ class OrganisationPages(Controller):
             return choose_organisation_first(request, actor)
         values = {field: (data.get(field) or "").strip() for field in USER_FIELDS}
         try:
-            row = await users.add_user(
+            row = await user_changes.add_user(
                 actor,
                 actor.organisation_id,
                 name=values["name"],
@@ -187,7 +186,7 @@ class OrganisationPages(Controller):
             return choose_organisation_first(request, actor)
         values = {field: (data.get(field) or "").strip() for field in ("name", "email")}
         try:
-            await users.update_user(
+            await user_changes.update_user(
                 actor, actor.organisation_id, user_id, name=values["name"], email=values["email"]
             )
         except InputError as exc:
@@ -249,7 +248,7 @@ class OrganisationPages(Controller):
         error = ""
         status_code = 200
         try:
-            row = await users.update_user(actor, actor.organisation_id, user_id, **change)
+            row = await user_changes.update_user(actor, actor.organisation_id, user_id, **change)
         except Conflict as exc:
             if getattr(exc, "confirmation", ""):  # ask for an explicit confirmation (rule MOD-2)
                 from src.tenants.controllers.rights import confirm_step
@@ -329,96 +328,4 @@ class OrganisationPages(Controller):
         return await self._row_action(request, actor, user_id, {"role": END_USER})
 
 
-class ProfilePages(Controller):
-    path = "/profile"
-    include_in_schema = False
-    dependencies = {"actor": Provide(provide_actor)}
-
-    @get("/")
-    async def profile(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
-        return await _profile(request, actor)
-
-    @post("/email")
-    async def change_email(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
-    ) -> Response[Any]:
-        email = (data.get("email") or "").strip()
-        confirmed = data.get("own_address") in ("yes", "on", "1", "true")
-        try:
-            await users.change_own_email(actor, email, confirmed)
-        except InputError as exc:
-            return await _profile(request, actor, email_value=email, email_errors=exc.errors, status_code=422)
-        flash(request, _("Your registered e-mail address was changed to %(email)s.", email=email))
-        return redirect(request, "/profile")
-
-    @post("/tokens")
-    async def create_token(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
-    ) -> Response[Any]:
-        name = (data.get("name") or "").strip()
-        try:
-            row, secret = await identity.create_token(actor, name)
-        except InputError as exc:
-            return await _profile(
-                request, actor, token_errors=exc.errors, token_name=name, status_code=422, section="tokens"
-            )
-        # The secret is shown in this answer only: never stored, never put in the session.
-        return await _profile(
-            request, actor, new_token={"name": row["name"], "secret": secret}, section="tokens"
-        )
-
-    @post("/tokens/{token_id:int}/revoke")
-    async def revoke_token(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], token_id: FromPath[int]
-    ) -> Response[Any]:
-        await identity.revoke_token(actor, token_id)
-        if is_partial(request):
-            return await _profile(request, actor, section="tokens", token_message=_("The token was revoked."))
-        flash(request, _("The token was revoked."))
-        return redirect(request, "/profile")
-
-
-async def _profile(
-    request: Request[Any, Any, Any],
-    actor: Actor,
-    *,
-    email_value: str | None = None,
-    email_errors: dict[str, str] | None = None,
-    token_errors: dict[str, str] | None = None,
-    token_name: str = "",
-    new_token: dict[str, str] | None = None,
-    token_message: str = "",
-    section: str = "",
-    status_code: int = 200,
-) -> Template:
-    registration = await users.my_registration(actor)
-    memberships = [
-        m for m in await identity.memberships_of(actor.person_id) if m["organisation_status"] == "active"
-    ]
-    context = {
-        "registration": registration,
-        "email_value": email_value if email_value is not None else (registration or {}).get("email", ""),
-        "email_errors": email_errors or {},
-        "memberships": memberships,
-        "tokens": await identity.tokens_of(actor.person_id),
-        "token_errors": token_errors or {},
-        "token_name": token_name,
-        "new_token": new_token,
-        "token_message": token_message,
-        # the modules whose mails this user gets (rule MOD-6)
-        "module_mails": await _module_mails(actor),
-    }
-    partial = "tenants/_profile_tokens.html" if section == "tokens" else None
-    return page(request, "tenants/profile.html", context, partial=partial, status_code=status_code)
-
-
-async def _module_mails(actor: Actor) -> list[dict[str, Any]]:
-    """The modules this user has rights for; their mails cannot be switched off (MOD-6)."""
-    from src.tenants.services.rights import modules_with_rights
-
-    if actor.organisation_id is None or actor.membership_id is None:
-        return []
-    return await modules_with_rights(actor.organisation_id, actor.membership_id)
-
-
-ROUTES = [OrganisationPages, ProfilePages]
+ROUTES = [OrganisationPages]

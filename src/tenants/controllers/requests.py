@@ -13,10 +13,10 @@ from litestar.response import Template
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
 from src.core.ids import parse_id
-from src.core.tenancy import Actor, TenantScope
+from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
-from src.identity.guards import provide_vendor_admin
+from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.controllers.organisation import identifier_labels
 from src.tenants.services import requests, rights
 
@@ -54,13 +54,12 @@ class UserRequestPages(Controller):
             status_code=status_code,
         )
 
-    @get("/")
+    @get("/", dependencies={"actor": Provide(provide_contact_person)})
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
             return redirect(
                 request, "/admin/user-requests" if actor.is_vendor_admin else "/choose-organisation"
             )
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         return await self._page(request, actor)
 
     @post("/")

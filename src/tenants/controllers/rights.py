@@ -15,13 +15,13 @@ from litestar.response import Template
 from src.core.errors import InputError
 from src.core.i18n import _, ngettext
 from src.core.ids import parse_id
-from src.core.tenancy import Actor, TenantScope
+from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
 from src.identity.auth import provide_actor
-from src.identity.guards import provide_vendor_admin
+from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.catalogue import offer
-from src.tenants.rights_schemas import Right, RightsUpdate
-from src.tenants.services import rights
+from src.tenants.schemas import Right, RightsUpdate
+from src.tenants.services import module_mails, rights
 
 Form = URLEncodedBody[dict[str, str]]
 
@@ -65,11 +65,10 @@ class RightsPages(Controller):
     include_in_schema = False
     dependencies = {"actor": Provide(provide_actor)}
 
-    @get("/")
+    @get("/", dependencies={"actor": Provide(provide_contact_person)})
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
-        TenantScope(actor, actor.organisation_id).require_contact_person()
         return page(request, "tenants/rights.html", {"m": await rights.matrix(actor, actor.organisation_id)})
 
     @get("/export.csv")
@@ -200,7 +199,7 @@ class ModuleMessagesAdmin(Controller):
         try:
             if errors:
                 raise InputError(errors)
-            sent = await rights.send_module_message(
+            sent = await module_mails.send_module_message(
                 actor,
                 module_id=module_id,
                 subject=values["subject"],

@@ -9,8 +9,8 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
-from src.tenants.services import invitations, people, users
-from src.tenants.user_schemas import Me, NewUser, User, UserChange
+from src.tenants.schemas import Me, NewUser, User, UserChange
+from src.tenants.services import invitations, people, user_changes, users
 
 
 class MeApi(Controller):
@@ -55,7 +55,7 @@ class UsersApi(Controller):
     async def add_user(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], data: JSONBody[NewUser]
     ) -> User:
-        row = await users.add_user(
+        row = await user_changes.add_user(
             actor,
             organisation_id,
             name=data.name,
@@ -85,7 +85,7 @@ class UsersApi(Controller):
         user_id: FromPath[int],
         data: JSONBody[UserChange],
     ) -> User:
-        row = await users.update_user(
+        row = await user_changes.update_user(
             actor,
             organisation_id,
             user_id,

@@ -1,10 +1,11 @@
 """Checks at every sign-in and on every page (rules AG-2..AG-8), and the company-form check (AG-4).
 
 Ending legacy terms (AG-2, AG-3): a vendor admin announces for a service that the older per-user
-terms of use end after a notice period (default six months): `announce_legacy_end` sets the
-deadline. Until then contact persons of organisations that lack the customer agreement or the
-subscription for that service get reminder mails (`send_legacy_reminders`, hourly from tasks.py; each
-reminder once, by dedupe key (notice, membership, stage)).
+terms of use end after a notice period (default six months): `announce_legacy_end`
+(legacy_terms.py) sets the deadline. Until then contact persons of organisations that lack the
+customer agreement or the subscription for that service get reminder mails
+(`send_legacy_reminders`, hourly in src/tenants/tasks.py; each reminder once, by dedupe key
+(notice, membership, stage)).
 
 Banners (AG-5, AG-7, AG-8): from the announcement on, every page of a signed-in user whose
 organisation lacks agreement or subscription for such a service shows a banner saying what is
@@ -31,28 +32,18 @@ affected. The provider kind comes from the session ("provider" name → settings
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from src.core import audit, db, mail, outbox
-from src.core.errors import Forbidden, InputError, NotFound
-from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
-from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
+from src.core.errors import Forbidden, NotFound
+from src.core.i18n import _, current_locale, format_date, timezone_for
+from src.core.tenancy import Actor, require_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
-from src.tenants.tables import LegacyTermsNotice, Membership, Organisation
-
-DEFAULT_NOTICE_MONTHS = 6
-REMINDER_DAYS = (90, 30, 7)  # reminder mails this many days before the deadline (and one at once)
-MAIL_ACTOR = "send_mail"
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from src.tenants.repository import agreements
+from src.tenants.services import agreement_documents
+from src.tenants.tables import LegacyTermsNotice, Organisation
 
 
 def _today(country: str | None = None) -> dt.date:
@@ -70,78 +61,6 @@ def service_name(service: dict[str, Any] | None, code: str) -> str:
     return str(service.get(f"name_{locale}") or service.get("name_en") or code)
 
 
-# --- announcing the end of legacy terms (AG-2, AG-3) ------------------------------------------
-
-
-async def announce_legacy_end(
-    actor: Actor, *, service_code: str, announced_on: Any = None, notice_months: Any = DEFAULT_NOTICE_MONTHS
-) -> dict[str, Any]:
-    """A vendor admin announces that the legacy terms of a service end after the notice period."""
-    require_vendor_admin(actor)
-    errors: dict[str, str] = {}
-    service = await _service((service_code or "").strip())
-    if service is None:
-        errors["service_code"] = _("Choose a service of the catalogue.")
-    try:
-        months = int(str(notice_months).strip() or DEFAULT_NOTICE_MONTHS)
-        if not 1 <= months <= 36:
-            raise ValueError
-    except ValueError:
-        errors["notice_months"] = _("Enter a notice period of 1 to 36 months.")
-        months = DEFAULT_NOTICE_MONTHS
-    start = _today()
-    if announced_on:
-        try:
-            start = (
-                announced_on
-                if isinstance(announced_on, dt.date)
-                else dt.date.fromisoformat(str(announced_on))
-            )
-        except ValueError:
-            errors["announced_on"] = _("Enter a date as YYYY-MM-DD.")
-    if errors:
-        raise InputError(errors)
-    assert service is not None
-    async with db.transaction():
-        if await LegacyTermsNotice.exists().where(LegacyTermsNotice.service_code == service["code"]):
-            raise InputError(
-                {"service_code": _("The end of the legacy terms of this service is already announced.")}
-            )
-        deadline = add_months(start, months)
-        created = await LegacyTermsNotice.insert(
-            LegacyTermsNotice(
-                service_code=service["code"],
-                announced_on=start,
-                notice_months=months,
-                deadline=deadline,
-                created_by=actor.person_id or None,
-            )
-        ).returning(LegacyTermsNotice.id)
-        await audit.record(
-            actor,
-            "compliance.legacy_end_announced",
-            organisation_id=None,
-            object_type="legacy_terms_notice",
-            object_id=created[0]["id"],
-            after={
-                "service": service["code"],
-                "announced_on": start,
-                "notice_months": months,
-                "deadline": deadline,
-            },
-        )
-    row = await LegacyTermsNotice.select().where(LegacyTermsNotice.id == created[0]["id"]).first()
-    assert row is not None
-    return row
-
-
-async def list_notices() -> list[dict[str, Any]]:
-    rows = await LegacyTermsNotice.select().order_by(LegacyTermsNotice.deadline)
-    for row in rows:
-        row["service_name"] = service_name(await _service(row["service_code"]), row["service_code"])
-    return rows
-
-
 # --- what an organisation lacks ---------------------------------------------------------------
 
 
@@ -155,7 +74,9 @@ class Gap:
     past_deadline: bool
 
 
-async def gaps(organisation_id: int, today: dt.date | None = None, country: str | None = None) -> list[Gap]:
+async def gaps(
+    actor: Actor, organisation_id: int, today: dt.date | None = None, country: str | None = None
+) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
     caller knows it (every page's banners do), saves reading it."""
@@ -172,7 +93,7 @@ async def gaps(organisation_id: int, today: dt.date | None = None, country: str 
     notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
     if not notices:
         return []
-    agreement = await has_valid_agreement(organisation_id)
+    agreement = await has_valid_agreement(actor, organisation_id)
     subscribed = await offer().subscribed_service_codes(organisation_id, today)
     found: list[Gap] = []
     for notice in notices:
@@ -235,7 +156,7 @@ async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
     if actor is None or actor.organisation_id is None:
         return []
     result: list[dict[str, Any]] = []
-    for gap in await gaps(actor.organisation_id, country=actor.organisation_country or None):
+    for gap in await gaps(actor, actor.organisation_id, country=actor.organisation_country or None):
         if not gap.missing_agreement:
             # AG-8: the agreement exists; contact persons order the subscription in the portal.
             if actor.is_contact_person:
@@ -277,7 +198,7 @@ async def require_may_create(actor: Actor, service_code: str) -> None:
     the legacy terms have ended and the agreement or subscription is missing (rule AG-6)."""
     if actor.organisation_id is None:
         return
-    for gap in await gaps(actor.organisation_id):
+    for gap in await gaps(actor, actor.organisation_id):
         if gap.service_code == service_code and gap.past_deadline:
             raise Forbidden(
                 _what_is_missing(gap)
@@ -341,91 +262,6 @@ async def enter_service(request: Any, actor: Actor, service_code: str) -> None:
     await check_sign_in_allowed(actor, provider_kind_of(request), service_code)
 
 
-# --- reminder mails before the deadline (AG-3) ------------------------------------------------
-
-
-def _stage(days_left: int) -> str:
-    for days in sorted(REMINDER_DAYS):
-        if days_left <= days:
-            return f"d{days}"
-    return "announced"
-
-
-async def send_legacy_reminders(today: dt.date | None = None) -> int:
-    """Queue a reminder to every active contact person of every active organisation that lacks the
-    agreement or subscription for a service whose legacy terms end. Each reminder once (the outbox
-    dedupe key names notice, membership and stage). Returns how many were newly queued."""
-    from src.core.tables import OutboxMessage
-
-    day = today or _today()
-    notices = (
-        await LegacyTermsNotice.select()
-        .where(LegacyTermsNotice.announced_on <= day)
-        .where(LegacyTermsNotice.deadline > day)
-    )
-    if not notices:
-        return 0
-    organisations = await Organisation.select(Organisation.id, Organisation.name, Organisation.country).where(
-        Organisation.status == "active"
-    )
-    queued = 0
-    for organisation in organisations:
-        lacking = {g.service_code: g for g in await gaps(organisation["id"], day)}
-        contacts = None
-        for notice in notices:
-            gap = lacking.get(notice["service_code"])
-            if gap is None:
-                continue
-            if contacts is None:
-                contacts = (
-                    await Membership.select(Membership.id, Membership.name, Membership.email)
-                    .where(Membership.organisation == organisation["id"])
-                    .where(Membership.role == CONTACT_PERSON)
-                    .where(Membership.active.eq(True))
-                )
-            stage = _stage((notice["deadline"] - day).days)
-            for contact in contacts:
-                if not contact["email"]:
-                    continue
-                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
-                if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
-                    continue
-                token = current_locale.set(language_of(organisation["country"]))
-                try:
-                    gap_local = replace(
-                        gap, service_name=service_name(await _service(gap.service_code), gap.service_code)
-                    )
-                    subject = _(
-                        "Reminder: the terms of use of %(service)s end on %(date)s",
-                        service=gap_local.service_name,
-                        date=format_date(notice["deadline"]),
-                    )
-                    body = mail.letter(
-                        _("Dear %(name)s,", name=contact["name"]),
-                        [
-                            _what_is_missing(gap_local),
-                            _consequence(gap_local),
-                            "",
-                            _order_here(),
-                            f"{_portal_url()}/organisation/agreement",
-                        ],
-                    )
-                finally:
-                    current_locale.reset(token)
-                async with db.transaction():
-                    await outbox.enqueue(
-                        MAIL_ACTOR, {"to": [contact["email"]], "subject": subject, "body": body}, key
-                    )
-                queued += 1
-    return queued
-
-
-def _portal_url() -> str:
-    from src.settings import get_settings
-
-    return get_settings().base_url
-
-
 # --- the vendor admin's overview (dashboard) ----------------------------------------------------
 
 APPROACHING_DAYS = 60
@@ -435,8 +271,7 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     """Organisations without a valid agreement, organisations lacking agreement or subscription
     for a service whose legacy deadline is near, pending user requests, agreement versions with
     their acceptance counts. Computed in a few queries for all organisations at once."""
-    from src.tenants.services import agreements, requests
-    from src.tenants.tables import AgreementAcceptance
+    from src.tenants.services import requests
 
     require_vendor_admin(actor)
     today = _today()
@@ -445,13 +280,11 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
         .where(Organisation.status == "active")
         .order_by(Organisation.name)
     )
-    latest = await agreements.latest_documents()
+    latest = await agreement_documents.latest_documents()
     accepted: dict[int, set[int]] = {}
-    for a in await AgreementAcceptance.select(
-        AgreementAcceptance.organisation, AgreementAcceptance.documents
-    ):
+    for a in await agreements.accepted_documents(actor):
         accepted.setdefault(a["organisation"], set()).update(
-            int(d["id"]) for d in agreements._documents_of(a)
+            int(d["id"]) for d in agreement_documents._documents_of(a)
         )
     subscribed = await offer().subscribed_service_codes_of_all(today)
 
@@ -486,6 +319,6 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
         "without_agreement": without_agreement,
         "approaching": approaching,
         "pending_requests": await requests.pending_requests(actor),
-        "documents": await agreements.list_documents(actor),
+        "documents": await agreement_documents.list_documents(actor),
         "organisations": len(organisations),
     }

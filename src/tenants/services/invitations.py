@@ -6,58 +6,30 @@ withdrawing leaves no membership. Until then the person has no access to the org
 the organisation sees only what it entered itself (src/tenants/services/users.py).
 
 The person's side is read by the person, across organisations, like their memberships at
-sign-in (src/identity/services.py): every query here is bound to the person or to the actor's
-organisation.
+sign-in (src/identity/services.py): every query (src/tenants/repository/memberships.py) is bound
+to the person or to the organisation the invitation is of.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from src.core import audit, db
 from src.core.errors import Conflict, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope
-from src.tenants.tables import Membership, ModuleRight, UserRequest
+from src.tenants.repository import memberships
 
 
 async def invitations_of(person_id: int) -> list[dict[str, Any]]:
     """The invitations a person has not answered yet, of organisations that are active."""
-    return await (
-        Membership.select(
-            Membership.id,
-            Membership.role,
-            Membership.created_at,
-            Membership.organisation.id.as_alias("organisation_id"),
-            Membership.organisation.name.as_alias("organisation_name"),
-        )
-        .where(Membership.person == person_id)
-        .where(Membership.pending.eq(True))
-        .where(Membership.organisation.status == "active")
-        .order_by(Membership.organisation.name)
-    )
+    return await memberships.pending_invitations_of(person_id)
 
 
 async def _invitation_for(person_id: int, membership_id: int, address: str) -> tuple[Actor, dict[str, Any]]:
     """The person's own pending invitation, and the person as actor for its organisation."""
-    row = (
-        await Membership.select(
-            Membership.id,
-            Membership.organisation,
-            Membership.name,
-            Membership.email,
-            Membership.role,
-            Membership.organisation.name.as_alias("organisation_name"),
-            Membership.organisation.status.as_alias("organisation_status"),
-            Membership.person.active.as_alias("person_active"),
-        )
-        .where(Membership.id == membership_id)
-        .where(Membership.person == person_id)
-        .where(Membership.pending.eq(True))
-        .first()
-    )
+    row = await memberships.pending_invitation(person_id, membership_id)
     if row is None or row["organisation_status"] != "active" or not row["person_active"]:
         raise NotFound(_("This invitation does not exist, or it was withdrawn."))
     # Named in the organisation's audit log as the organisation entered the name.
@@ -77,56 +49,22 @@ def _entered(row: dict[str, Any]) -> dict[str, Any]:
     return {"name": row["name"], "email": row["email"], "role": row["role"]}
 
 
-async def _remove(membership_id: int) -> bool:
-    """A pending membership goes without a trace but the audit row: its rights (a user request
-    may have set them) and the link from the request go with it. False when it is no longer
-    pending (accepted, declined or withdrawn at the same moment)."""
-    still_pending = (
-        await Membership.update({Membership.updated_at: dt.datetime.now(dt.UTC)})  # locks the row
-        .where(Membership.id == membership_id)
-        .where(Membership.pending.eq(True))
-        .returning(Membership.id)
-    )
-    if not still_pending:
-        return False
-    await ModuleRight.delete().where(ModuleRight.membership == membership_id)
-    await UserRequest.update({UserRequest.membership: None}).where(UserRequest.membership == membership_id)
-    await Membership.delete().where(Membership.id == membership_id)
-    return True
-
-
 async def accept(person_id: int, membership_id: int, address: str = "") -> Actor:
     """The person accepts: from now on they are an active user of the organisation."""
     async with db.transaction():
         actor, row = await _invitation_for(person_id, membership_id, address)
+        scope = TenantScope(actor, row["organisation"])
         # The organisation may have invited the person twice (by number and by card id), or the
         # vendor may have registered them meanwhile: one membership remains.
-        others = (
-            await Membership.select(Membership.id, Membership.pending)
-            .where(Membership.organisation == row["organisation"])
-            .where(Membership.person == person_id)
-            .where(Membership.id != membership_id)
-        )
+        others = await memberships.other_memberships_of_person(scope, person_id, membership_id)
         for other in others:
             if other["pending"]:
-                await _remove(other["id"])
+                await memberships.remove_pending(scope, other["id"])
         member = next((o["id"] for o in others if not o["pending"]), None)
         if member is not None:
-            await _remove(membership_id)
+            await memberships.remove_pending(scope, membership_id)
             return dataclasses.replace(actor, membership_id=member)
-        accepted = (
-            await Membership.update(
-                {
-                    Membership.pending: False,
-                    Membership.active: True,
-                    Membership.updated_at: dt.datetime.now(dt.UTC),
-                }
-            )
-            .where(Membership.id == membership_id)
-            .where(Membership.pending.eq(True))
-            .returning(Membership.id)
-        )
-        if not accepted:
+        if not await memberships.accept_pending(scope, membership_id):
             raise NotFound(_("This invitation does not exist, or it was withdrawn."))
         await audit.record(
             actor,
@@ -143,7 +81,7 @@ async def decline(person_id: int, membership_id: int, address: str = "") -> str:
     """The person declines: no membership is left. Returns the organisation's name."""
     async with db.transaction():
         actor, row = await _invitation_for(person_id, membership_id, address)
-        if not await _remove(membership_id):
+        if not await memberships.remove_pending(TenantScope(actor, row["organisation"]), membership_id):
             raise NotFound(_("This invitation does not exist, or it was withdrawn."))
         await audit.record(
             actor,
@@ -161,9 +99,7 @@ async def withdraw(actor: Actor, organisation_id: int, membership_id: int) -> di
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     async with db.transaction():
-        row = await scope.get(
-            Membership, membership_id, Membership.name, Membership.email, Membership.role, Membership.pending
-        )
+        row = await memberships.membership(scope, membership_id, "name", "email", "role", "pending")
         if not row["pending"]:
             raise Conflict(
                 _(
@@ -171,7 +107,7 @@ async def withdraw(actor: Actor, organisation_id: int, membership_id: int) -> di
                     name=row["name"],
                 )
             )
-        if not await _remove(membership_id):
+        if not await memberships.remove_pending(scope, membership_id):
             raise Conflict(_("%(name)s has just answered the invitation.", name=row["name"]))
         await audit.record(
             actor,

@@ -1,6 +1,6 @@
 """A user who leaves before the deadline is told how to handle the records they created (rule AG-7).
 
-A user leaves when a contact person deactivates them (src/tenants/services/users.update_user).
+A user leaves when a contact person deactivates them (src/tenants/services/user_changes.update_user).
 If their organisation then still lacks the customer agreement or the subscription for a service
 whose earlier terms of use have not ended yet (src/tenants/services/compliance.gaps), the leaver
 gets one mail: per such service, that the records they created there stay with the organisation,
@@ -17,9 +17,9 @@ from typing import Any
 
 from src.core import mail, outbox
 from src.core.i18n import LOCALES, _, current_locale, format_date, language_of
-from src.core.tenancy import CONTACT_PERSON, Actor, TenantScope
+from src.core.tenancy import Actor, TenantScope
+from src.tenants.repository import memberships
 from src.tenants.services import compliance, organisations
-from src.tenants.tables import Membership
 
 MAIL_ACTOR = "send_mail"
 
@@ -104,20 +104,14 @@ async def notify_leaver(
         return False
     scope = TenantScope(actor, organisation_id)
     organisation = await organisations.get_organisation(actor, organisation_id)
-    leaver = await scope.get(Membership, membership["id"], Membership.person._.locale.as_alias("locale"))
+    leaver = await memberships.person_locale(scope, membership["id"])
     token = current_locale.set(leaver_language(leaver["locale"], organisation["country"]))
     try:
         # Service names come in the leaver's language, so the gaps are read in it too.
-        open_gaps = [g for g in await compliance.gaps(organisation_id) if not g.past_deadline]
+        open_gaps = [g for g in await compliance.gaps(actor, organisation_id) if not g.past_deadline]
         if not open_gaps:
             return False
-        contacts = (
-            await scope.select(Membership, Membership.name, Membership.email)
-            .where(Membership.role == CONTACT_PERSON)
-            .where(Membership.active.eq(True))
-            .where(Membership.id != membership["id"])
-            .order_by(Membership.name)
-        )
+        contacts = await memberships.other_active_contact_persons(scope, membership["id"])
         subject, body = notice_text(
             name=membership["name"],
             organisation=organisation["name"],

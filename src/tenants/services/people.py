@@ -4,57 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from src.core import db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _
 from src.core.paging import Paged, paged
-from src.core.prepared import Prepared
 from src.core.tenancy import Actor, require_vendor_admin
-from src.tenants.tables import Membership, Organisation, Person
+from src.tenants.repository import memberships
+from src.tenants.tables import Organisation, Person
 
 MEMBERS_PAGE_SIZE = 20
-
-
-def _matching_members(query: Any, p: Any) -> Any:
-    """Memberships of every organisation whose name or registered e-mail contains the pattern
-    (trigram indexes serve it on PostgreSQL)."""
-    table = Membership._meta.tablename
-    name, email = db.contains_ignoring_case(f"{table}.name"), db.contains_ignoring_case(f"{table}.email")
-    return query.where(WhereRaw(f"({name} OR {email})", p.pattern, p.pattern))
-
-
-_MEMBERS = Prepared(
-    lambda p: (
-        _matching_members(
-            Membership.select(
-                Membership.id,
-                Membership.name,
-                Membership.email,
-                Membership.role,
-                Membership.active,
-                Membership.organisation,
-                Membership.organisation.name.as_alias("organisation_name"),
-            ),
-            p,
-        )
-        .order_by(Membership.active, ascending=False)
-        .order_by(Membership.name)
-        .order_by(Membership.id)
-    )
-)
-_MEMBERS_COUNT = Prepared(lambda p: _matching_members(Membership.count(), p))
 
 
 async def find_members(actor: Actor, text: str, page: int = 1) -> Paged:
     """People by part of their name or e-mail, across organisations: one row per membership,
     with its organisation (vendor admins: an explicit admin search, not a tenant's read)."""
     require_vendor_admin(actor)
-    values = {"pattern": db.contains_pattern(" ".join(text.split())[:100])}
+    pattern = db.contains_pattern(" ".join(text.split())[:100])
     return await paged(
-        lambda limit, offset: _MEMBERS.rows(limit=limit, offset=offset, **values),
-        lambda: _MEMBERS_COUNT.value(**values),
+        lambda limit, offset: memberships.members_matching(actor, pattern, limit=limit, offset=offset),
+        lambda: memberships.members_matching_count(actor, pattern),
         page,
         MEMBERS_PAGE_SIZE,
     )

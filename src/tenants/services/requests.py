@@ -1,6 +1,6 @@
 """Requests for new users (rule MOD-8): a contact person asks for a user with the modules they
 need; a vendor admin approves (the user is created with those rights and invited, through
-src/tenants/services/users.add_user) or rejects with a reason."""
+src/tenants/services/user_changes.add_user) or rejects with a reason."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.tenants.services import rights, users
-from src.tenants.tables import Organisation, UserRequest
+from src.tenants.repository import requests as repository
+from src.tenants.services import rights, user_changes, users
+from src.tenants.tables import Organisation
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
@@ -86,19 +87,16 @@ async def create_request(
     if errors:
         raise InputError(errors)
     async with db.transaction():
-        created = await UserRequest.insert(
-            UserRequest(
-                organisation=organisation_id,
-                requested_by=actor.membership_id,
-                name=cleaned["name"],
-                email=cleaned["email"],
-                personal_identity_number=cleaned["personal_identity_number"],
-                card_id=cleaned["card_id"],
-                modules=wanted,
-                status=PENDING,
-            )
-        ).returning(UserRequest.id)
-        request_id = int(created[0]["id"])
+        request_id = await repository.insert_request(
+            scope,
+            requested_by=actor.membership_id,
+            name=cleaned["name"],
+            email=cleaned["email"],
+            personal_identity_number=cleaned["personal_identity_number"],
+            card_id=cleaned["card_id"],
+            modules=wanted,
+            status=PENDING,
+        )
         await audit.record(
             actor,
             "requests.user_requested",
@@ -107,37 +105,31 @@ async def create_request(
             object_id=request_id,
             after={"name": cleaned["name"], "email": cleaned["email"], "modules": wanted},
         )
-    return _present(await scope.get(UserRequest, request_id))
+    return _present(await repository.request(scope, request_id))
 
 
 async def list_requests(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    rows = await scope.select(UserRequest).order_by(UserRequest.created_at, ascending=False)
+    rows = await repository.requests_of(scope)
     return [_present(r) for r in rows]
 
 
 async def pending_requests(actor: Actor) -> list[dict[str, Any]]:
     """Every pending request, oldest first (vendor admins)."""
     require_vendor_admin(actor)
-    rows = await (
-        UserRequest.select(
-            *UserRequest.all_columns(), UserRequest.organisation._.name.as_alias("organisation_name")
-        )
-        .where(UserRequest.status == PENDING)
-        .order_by(UserRequest.created_at)
-    )
+    rows = await repository.with_status(actor, PENDING)
     return [_present(r) for r in rows]
 
 
 async def pending_request_count(actor: Actor) -> int:
     """How many requests for a new user wait for a vendor admin's decision."""
     require_vendor_admin(actor)
-    return await UserRequest.count().where(UserRequest.status == PENDING)
+    return await repository.count_with_status(actor, PENDING)
 
 
-async def _pending(request_id: int) -> dict[str, Any]:
-    row = await UserRequest.select().where(UserRequest.id == request_id).first()
+async def _pending(actor: Actor, request_id: int) -> dict[str, Any]:
+    row = await repository.readable_request(actor, request_id)
     if row is None:
         raise NotFound()
     if row["status"] != PENDING:
@@ -149,9 +141,9 @@ async def approve(actor: Actor, request_id: int) -> dict[str, Any]:
     """Create the user with the requested rights and send the invitation (vendor admins)."""
     require_vendor_admin(actor)
     async with db.transaction():
-        row = await _pending(request_id)
+        row = await _pending(actor, request_id)
         organisation_id = row["organisation"]
-        user = await users.add_user(
+        user = await user_changes.add_user(
             actor,
             organisation_id,
             name=row["name"],
@@ -167,14 +159,14 @@ async def approve(actor: Actor, request_id: int) -> dict[str, Any]:
             user["id"],
             [m for m in wanted if (m["service"], m["module"]) in available],
         )
-        await UserRequest.update(
-            {
-                UserRequest.status: APPROVED,
-                UserRequest.decided_by: actor.person_id or None,
-                UserRequest.decided_at: dt.datetime.now(dt.UTC),
-                UserRequest.membership: user["id"],
-            }
-        ).where(UserRequest.id == request_id)
+        await repository.decide(
+            TenantScope(actor, organisation_id),
+            request_id,
+            status=APPROVED,
+            decided_by=actor.person_id or None,
+            decided_at=dt.datetime.now(dt.UTC),
+            membership=user["id"],
+        )
         await audit.record(
             actor,
             "requests.user_request_approved",
@@ -192,15 +184,15 @@ async def reject(actor: Actor, request_id: int, reason: str) -> None:
     if not reason:
         raise InputError({"reason": _("Say why the request is rejected; the contact person sees it.")})
     async with db.transaction():
-        row = await _pending(request_id)
-        await UserRequest.update(
-            {
-                UserRequest.status: REJECTED,
-                UserRequest.decided_by: actor.person_id or None,
-                UserRequest.decided_at: dt.datetime.now(dt.UTC),
-                UserRequest.decision_reason: reason[:2000],
-            }
-        ).where(UserRequest.id == request_id)
+        row = await _pending(actor, request_id)
+        await repository.decide(
+            TenantScope(actor, row["organisation"]),
+            request_id,
+            status=REJECTED,
+            decided_by=actor.person_id or None,
+            decided_at=dt.datetime.now(dt.UTC),
+            decision_reason=reason[:2000],
+        )
         await audit.record(
             actor,
             "requests.user_request_rejected",

@@ -17,16 +17,16 @@ can no longer conclude contracts. Every way of losing it asks for an explicit co
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from src.core import audit, db
-from src.core.errors import Conflict, Forbidden, InputError, NotFound
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
 from src.tenants.catalogue import offer
-from src.tenants.tables import Membership, ModuleRight
+from src.tenants.repository import memberships
+from src.tenants.repository import rights as repository
 
 LAST_SIGNER = "last_signer"
 
@@ -68,21 +68,14 @@ async def available_modules(organisation_id: int) -> list[dict[str, Any]]:
     return await _module_rows(await offer().subscribed_service_codes(organisation_id))
 
 
-async def _signers(organisation_id: int) -> list[int]:
-    """Active memberships holding a signing right."""
-    rows = (
-        await ModuleRight.select(ModuleRight.membership)
-        .where(ModuleRight.organisation == organisation_id)
-        .where(ModuleRight.signing.eq(True))
-        .where(ModuleRight.membership._.active.eq(True))
-    )
-    return sorted({r["membership"] for r in rows})
-
-
-async def last_signer_at_risk(organisation_id: int, membership_id: int) -> bool:
+async def last_signer_at_risk(actor: Actor, organisation_id: int, membership_id: int) -> bool:
     """True when this user holds the organisation's only signing right (rule MOD-2): losing the
     user (deactivation) means no more contracts can be concluded."""
-    return await _signers(organisation_id) == [membership_id]
+    return await _last_signer_at_risk(TenantScope(actor, organisation_id), membership_id)
+
+
+async def _last_signer_at_risk(scope: TenantScope, membership_id: int) -> bool:
+    return await repository.signing_memberships(scope) == [membership_id]
 
 
 async def matrix(actor: Actor, organisation_id: int) -> dict[str, Any]:
@@ -90,13 +83,8 @@ async def matrix(actor: Actor, organisation_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     modules = await available_modules(organisation_id)
-    users = await (
-        scope.select(Membership, Membership.id, Membership.name, Membership.email, Membership.role)
-        .where(Membership.active.eq(True))
-        .order_by(Membership.name)
-    )
-    rights = await scope.select(ModuleRight, ModuleRight.membership, ModuleRight.module, ModuleRight.signing)
-    cells = {(r["membership"], r["module"]): r for r in rights}
+    users = await memberships.active_users(scope)
+    cells = {(r["membership"], r["module"]): r for r in await repository.cells(scope)}
     services: list[dict[str, Any]] = []  # the header's groups: each service with its modules
     for mod in modules:
         if not services or services[-1]["code"] != mod["service_code"]:
@@ -107,23 +95,18 @@ async def matrix(actor: Actor, organisation_id: int) -> dict[str, Any]:
         "services": services,
         "users": users,
         "cells": cells,
-        "signers": await _signers(organisation_id),
+        "signers": await repository.signing_memberships(scope),
     }
 
 
 async def cell(actor: Actor, organisation_id: int, membership_id: int, module_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    user = await scope.get(Membership, membership_id, Membership.id, Membership.name)
+    user = await memberships.membership(scope, membership_id, "id", "name")
     module = next((m for m in await available_modules(organisation_id) if m["id"] == module_id), None)
     if module is None:
         raise NotFound()
-    right = (
-        await scope.select(ModuleRight, ModuleRight.signing)
-        .where(ModuleRight.membership == membership_id)
-        .where(ModuleRight.module == module_id)
-        .first()
-    )
+    right = await repository.right(scope, membership_id, module_id, "signing")
     return {"user": user, "module": module, "right": right}
 
 
@@ -131,8 +114,8 @@ async def user_rights(actor: Actor, organisation_id: int, membership_id: int) ->
     """A user's rights as {service, module, signing} (contact persons, vendor admins)."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    await scope.get(Membership, membership_id, Membership.id)
-    return await _rights_of(organisation_id, membership_id)
+    await memberships.membership(scope, membership_id, "id")
+    return await repository.rights_of(scope, membership_id)
 
 
 async def rights_summary(actor: Actor, organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
@@ -144,22 +127,8 @@ async def rights_summary(actor: Actor, organisation_id: int, membership_id: int)
     }
     return [
         {**m, "signing": (m["service_code"], m["code"]) in signing}
-        for m in await modules_with_rights(organisation_id, membership_id)
+        for m in await modules_with_rights(actor, organisation_id, membership_id)
     ]
-
-
-async def _rights_of(organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
-    rows = (
-        await ModuleRight.select(
-            ModuleRight.signing,
-            ModuleRight.module.code.as_alias("module"),
-            ModuleRight.module._.service._.code.as_alias("service"),
-        )
-        .where(ModuleRight.organisation == organisation_id)
-        .where(ModuleRight.membership == membership_id)
-        .order_by(ModuleRight.id)
-    )
-    return [{"service": r["service"], "module": r["module"], "signing": r["signing"]} for r in rows]
 
 
 async def replace_rights(
@@ -173,7 +142,7 @@ async def replace_rights(
     """Set exactly these rights ({service, module, signing}) for the user."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    user = await scope.get(Membership, membership_id, Membership.id, Membership.name, Membership.active)
+    user = await memberships.membership(scope, membership_id, "id", "name", "active")
     available = {(m["service_code"], m["code"]): m for m in await available_modules(organisation_id)}
     target: dict[int, bool] = {}
     for index, item in enumerate(wanted):
@@ -192,34 +161,23 @@ async def replace_rights(
             raise InputError({f"rights[{index}].signing": _("This module has no signing rights.")})
         target[module["id"]] = signing
     async with db.transaction():
-        current = {
-            r["module"]: r
-            for r in await scope.select(
-                ModuleRight, ModuleRight.id, ModuleRight.module, ModuleRight.signing
-            ).where(ModuleRight.membership == membership_id)
-        }
+        current = {r["module"]: r for r in await repository.rights_rows(scope, membership_id)}
         loses_signing = any(r["signing"] for r in current.values()) and not any(target.values())
-        if (
-            loses_signing
-            and not confirm_last_signer
-            and await last_signer_at_risk(organisation_id, membership_id)
-        ):
+        if loses_signing and not confirm_last_signer and await _last_signer_at_risk(scope, membership_id):
             raise LastSignerConflict(last_signer_message(user["name"]))
         for module_id, row in current.items():
             if module_id not in target:
-                await ModuleRight.delete().where(ModuleRight.id == row["id"])
+                await repository.delete_right(scope, row["id"])
                 await _audit(actor, organisation_id, membership_id, module_id, row["signing"], None)
             elif target[module_id] != row["signing"]:
-                await ModuleRight.update(
-                    {ModuleRight.signing: target[module_id], ModuleRight.updated_at: dt.datetime.now(dt.UTC)}
-                ).where(ModuleRight.id == row["id"])
+                await repository.set_signing(scope, row["id"], target[module_id])
                 await _audit(
                     actor, organisation_id, membership_id, module_id, row["signing"], target[module_id]
                 )
         for module_id, signing in target.items():
             if module_id not in current:
-                await _insert(actor, organisation_id, membership_id, module_id, signing)
-    return await _rights_of(organisation_id, membership_id)
+                await _insert(actor, scope, membership_id, module_id, signing)
+    return await repository.rights_of(scope, membership_id)
 
 
 async def set_right(
@@ -235,7 +193,7 @@ async def set_right(
     """Change one cell of the matrix: the right for a module, and its signing right."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    user = await scope.get(Membership, membership_id, Membership.id, Membership.name)
+    user = await memberships.membership(scope, membership_id, "id", "name")
     module = next((m for m in await available_modules(organisation_id) if m["id"] == module_id), None)
     if module is None:
         raise InputError(
@@ -245,53 +203,31 @@ async def set_right(
     if signing and not module["has_signing_rights"]:
         raise InputError({"signing": _("This module has no signing rights.")})
     async with db.transaction():
-        row = (
-            await scope.select(ModuleRight, ModuleRight.id, ModuleRight.signing)
-            .where(ModuleRight.membership == membership_id)
-            .where(ModuleRight.module == module_id)
-            .first()
-        )
+        row = await repository.right(scope, membership_id, module_id, "id", "signing")
         if row is not None and row["signing"] and not signing and not confirm_last_signer:
-            if await last_signer_at_risk(organisation_id, membership_id):
+            if await _last_signer_at_risk(scope, membership_id):
                 others = [
-                    r
-                    for r in await scope.select(ModuleRight, ModuleRight.id)
-                    .where(ModuleRight.membership == membership_id)
-                    .where(ModuleRight.signing.eq(True))
-                    if r["id"] != row["id"]
+                    i for i in await repository.signing_right_ids(scope, membership_id) if i != row["id"]
                 ]
                 if not others:
                     raise LastSignerConflict(last_signer_message(user["name"]))
         if not granted:
             if row is not None:
-                await ModuleRight.delete().where(ModuleRight.id == row["id"])
+                await repository.delete_right(scope, row["id"])
                 await _audit(actor, organisation_id, membership_id, module_id, row["signing"], None)
         elif row is None:
-            await _insert(actor, organisation_id, membership_id, module_id, signing)
+            await _insert(actor, scope, membership_id, module_id, signing)
         elif row["signing"] != signing:
-            await ModuleRight.update(
-                {ModuleRight.signing: signing, ModuleRight.updated_at: dt.datetime.now(dt.UTC)}
-            ).where(ModuleRight.id == row["id"])
+            await repository.set_signing(scope, row["id"], signing)
             await _audit(actor, organisation_id, membership_id, module_id, row["signing"], signing)
     return await cell(actor, organisation_id, membership_id, module_id)
 
 
 async def _insert(
-    actor: Actor, organisation_id: int, membership_id: int, module_id: int, signing: bool
+    actor: Actor, scope: TenantScope, membership_id: int, module_id: int, signing: bool
 ) -> None:
-    now = dt.datetime.now(dt.UTC)
-    await ModuleRight.insert(
-        ModuleRight(
-            organisation=organisation_id,
-            membership=membership_id,
-            module=module_id,
-            signing=signing,
-            granted_by=actor.person_id or None,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    await _audit(actor, organisation_id, membership_id, module_id, None, signing)
+    await repository.insert_right(scope, membership_id, module_id, signing, actor.person_id or None)
+    await _audit(actor, scope.organisation_id, membership_id, module_id, None, signing)
 
 
 async def _audit(
@@ -325,92 +261,10 @@ async def _audit(
     )
 
 
-async def modules_with_rights(organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
+async def modules_with_rights(actor: Actor, organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
     """The modules a user has rights for (their module mails go to this user, rule MOD-6)."""
-    ids = {
-        r["module"]
-        for r in await ModuleRight.select(ModuleRight.module)
-        .where(ModuleRight.organisation == organisation_id)
-        .where(ModuleRight.membership == membership_id)
-    }
+    ids = await repository.module_ids_of(TenantScope(actor, organisation_id), membership_id)
     return [m for m in await _module_rows() if m["id"] in ids]
-
-
-# --- module mails (rule MOD-6) ------------------------------------------------------------------
-
-MAIL_ACTOR = "send_mail"
-
-
-async def module_recipients(module_id: int, organisation_id: int | None = None) -> list[dict[str, Any]]:
-    """Every active user with a right for the module at the organisation (or at every active
-    organisation): module mails go to all of them, and nobody can unsubscribe (rule MOD-6)."""
-    query = (
-        ModuleRight.select(
-            ModuleRight.membership.as_alias("membership_id"),
-            ModuleRight.organisation.as_alias("organisation_id"),
-            ModuleRight.membership._.email.as_alias("email"),
-            ModuleRight.membership._.name.as_alias("name"),
-        )
-        .where(ModuleRight.module == module_id)
-        .where(ModuleRight.membership._.active.eq(True))
-        .where(ModuleRight.membership._.person._.active.eq(True))
-        .where(ModuleRight.organisation._.status == "active")
-        .order_by(ModuleRight.id)
-    )
-    if organisation_id is not None:
-        query = query.where(ModuleRight.organisation == organisation_id)
-    return [r for r in await query if r["email"]]
-
-
-async def send_module_message(
-    actor: Actor,
-    *,
-    module_id: int,
-    subject: str,
-    body: str,
-    organisation_id: int | None = None,
-    key: str | None = None,
-) -> int:
-    """Send a module message (from a vendor admin, or a system event with the SYSTEM actor and
-    its own idempotency `key`) to every user with rights for the module. Returns how many mails
-    were queued; each (message, user) once."""
-    import uuid
-
-    from src.core import outbox
-
-    if actor.person_id and not actor.is_vendor_admin:
-        raise Forbidden()
-    errors: dict[str, str] = {}
-    subject, body = " ".join((subject or "").split()), (body or "").replace("\r\n", "\n").strip()
-    if not subject:
-        errors["subject"] = _("Enter a subject.")
-    elif len(subject) > 200:
-        errors["subject"] = _("Use at most 200 characters.")
-    if not body:
-        errors["body"] = _("Enter the message.")
-    module = await offer().module_codes(module_id)
-    if module is None:
-        errors["module"] = _("Choose a module.")
-    if errors:
-        raise InputError(errors)
-    key = key or uuid.uuid4().hex
-    recipients = await module_recipients(module_id, organisation_id)
-    async with db.transaction():
-        for r in recipients:
-            await outbox.enqueue(
-                MAIL_ACTOR,
-                {"to": [r["email"]], "subject": subject, "body": body + "\n"},
-                f"module-mail:{key}:{r['membership_id']}",
-            )
-        await audit.record(
-            actor,
-            "rights.module_message_sent",
-            organisation_id=organisation_id,
-            object_type="service_module",
-            object_id=module_id,
-            after={"subject": subject, "recipients": len(recipients), "key": key},
-        )
-    return len(recipients)
 
 
 # --- export (rule MOD-3) and the registered e-mail (rule MOD-5) ---------------------------------
@@ -420,12 +274,8 @@ async def export_users(actor: Actor, organisation_id: int) -> list[dict[str, Any
     """Every user of the organisation with their registered e-mail and rights (contact persons)."""
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
-    members = await scope.select(
-        Membership, Membership.id, Membership.name, Membership.email, Membership.role, Membership.active
-    ).order_by(Membership.name)
-    rows = await scope.select(
-        ModuleRight, ModuleRight.membership, ModuleRight.signing, ModuleRight.module
-    ).order_by(ModuleRight.id)
+    members = await memberships.users_for_export(scope)
+    rows = await repository.all_rights(scope)
     names = {m["id"]: f"{m['service_name']} – {m['name']}" for m in await _module_rows()}
     by_member: dict[int, list[str]] = {}
     for r in rows:

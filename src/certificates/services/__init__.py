@@ -1,0 +1,1 @@
+"""The rules of the certificates domain, one module per part; the only code that writes."""

@@ -1,0 +1,120 @@
+"""Every query of the subscriptions domain's tenant-owned tables: subscriptions and charges.
+
+An organisation's subscriptions are read and changed through its TenantScope (the actor may act
+for it). Two reads answer the tenants domain's rules (src/tenants/catalogue.py), which have
+scoped the organisation already: the services in force for one organisation on a day (rule
+AG-1), and for every organisation at once (the vendor admins' overview). A charge is read and
+changed for its certificate, inside the certificates domain's transaction that scoped it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.core.tenancy import TenantScope
+from src.subscriptions.tables import Charge, Subscription
+
+SUBSCRIPTION_COLUMNS = (
+    *Subscription.all_columns(),
+    Subscription.service.code.as_alias("service_code"),
+    Subscription.service.name_nl.as_alias("service_name_nl"),
+    Subscription.service.name_sv.as_alias("service_name_sv"),
+    Subscription.service.name_en.as_alias("service_name_en"),
+    Subscription.variant.code.as_alias("variant_code"),
+    Subscription.variant.name_nl.as_alias("variant_name_nl"),
+    Subscription.variant.name_sv.as_alias("variant_name_sv"),
+    Subscription.variant.name_en.as_alias("variant_name_en"),
+    Subscription.variant.unit.as_alias("unit"),
+)
+
+
+# --- subscriptions ------------------------------------------------------------------------------
+
+
+async def subscriptions_of(scope: TenantScope) -> list[dict[str, Any]]:
+    """The organisation's subscriptions, newest first."""
+    return await (
+        scope.select(Subscription, *SUBSCRIPTION_COLUMNS)
+        .order_by(Subscription.starts_on, ascending=False)
+        .order_by(Subscription.id, ascending=False)
+    )
+
+
+async def subscription(scope: TenantScope, subscription_id: int, *columns: Any) -> dict[str, Any]:
+    """One of the organisation's subscriptions (NotFound when it has no such one)."""
+    return await scope.get(Subscription, subscription_id, *(columns or SUBSCRIPTION_COLUMNS))
+
+
+async def active_of_variant(scope: TenantScope, variant_id: int) -> list[dict[str, Any]]:
+    """The organisation's active subscriptions of a variant (`id`, `ends_on`)."""
+    return await (
+        scope.select(Subscription, Subscription.id, Subscription.ends_on)
+        .where(Subscription.variant == variant_id)
+        .where(Subscription.status == "active")
+    )
+
+
+async def insert_subscription(scope: TenantScope, **values: Any) -> int:
+    created = await Subscription.insert(Subscription(organisation=scope.organisation_id, **values)).returning(
+        Subscription.id
+    )
+    return int(created[0]["id"])
+
+
+async def end_subscription(
+    scope: TenantScope, subscription_id: int, ends_on: dt.date, now: dt.datetime
+) -> None:
+    await (
+        Subscription.update(
+            {
+                Subscription.status: "ended",
+                Subscription.ends_on: ends_on,
+                Subscription.ended_by: scope.actor.person_id or None,
+                Subscription.updated_at: now,
+            }
+        )
+        .where(Subscription.id == subscription_id)
+        .where(Subscription.organisation == scope.organisation_id)
+    )
+
+
+async def service_codes_from(organisation_id: int, on: dt.date) -> list[dict[str, Any]]:
+    """The organisation's subscriptions not cancelled that started by `on` (`code`, `ends_on`)."""
+    return await (
+        Subscription.select(Subscription.service.code.as_alias("code"), Subscription.ends_on)
+        .where(Subscription.organisation == organisation_id)
+        .where(Subscription.status != "cancelled")
+        .where(Subscription.starts_on <= on)
+    )
+
+
+async def service_codes_of_all_from(on: dt.date) -> list[dict[str, Any]]:
+    """Every organisation's subscriptions that started by `on` (`organisation`, `code`, dates)."""
+    return await Subscription.select(
+        Subscription.organisation,
+        Subscription.starts_on,
+        Subscription.ends_on,
+        Subscription.service._.code.as_alias("code"),
+    ).where(Subscription.starts_on <= on)
+
+
+# --- charges ------------------------------------------------------------------------------------
+
+
+async def charge_for(source_type: str, source_id: int) -> dict[str, Any] | None:
+    return await (
+        Charge.select().where(Charge.source_type == source_type).where(Charge.source_id == source_id).first()
+    )
+
+
+async def insert_charge(organisation_id: int, **values: Any) -> dict[str, Any]:
+    rows = await Charge.insert(Charge(organisation=organisation_id, **values)).returning(
+        *Charge.all_columns()
+    )
+    return rows[0]
+
+
+async def change_payer(charge_id: int, payer_kind: str, payer_name: str) -> None:
+    await Charge.update({Charge.payer_kind: payer_kind, Charge.payer_name: payer_name}).where(
+        Charge.id == charge_id
+    )
