@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from src.subscriptions import areas
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import areas
 from src.subscriptions.tables import Service, ServiceArea, ServiceVariant
 
 

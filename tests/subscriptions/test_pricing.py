@@ -10,8 +10,8 @@ from src.core import clock
 from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry
 from src.core.tenancy import Actor
-from src.subscriptions import pricing
 from src.subscriptions.catalogue import seed_catalogue
+from src.subscriptions.services import pricing
 from src.subscriptions.tables import PriceChange, ServiceVariant
 
 D = dt.date

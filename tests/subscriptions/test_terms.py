@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from src.subscriptions import terms
+from src.subscriptions.services import terms
 
 D = dt.date
 

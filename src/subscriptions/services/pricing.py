@@ -18,7 +18,7 @@ from src.core import audit, clock, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _, format_date
 from src.core.tenancy import Actor, require_vendor_admin
-from src.subscriptions import terms
+from src.subscriptions.services import terms
 from src.subscriptions.tables import PriceChange, ServiceVariant
 
 MAX_PRICE_CENTS = 100_000_000  # EUR 1,000,000 a month per unit: beyond that it is a typing error
