@@ -35,7 +35,14 @@ from src.certificates.tables import (
 )
 from src.core.tables import AuditEntry
 from src.identity.tables import ApiToken
-from src.subscriptions.tables import Charge, Service, ServiceModule, ServiceVariant, Subscription
+from src.subscriptions.tables import (
+    Charge,
+    Service,
+    ServiceModule,
+    ServiceVariant,
+    Subscription,
+    SubscriptionChange,
+)
 from src.tenants.tables import AgreementAcceptance, ModuleRight, Organisation, Person, UserRequest
 from tests import factories
 from tests.certificates.workflow_support import csr_pem
@@ -305,7 +312,7 @@ async def _victim(client: Any, app: Litestar) -> Victim:
     )
     victim.markers += ["Leakcheck certificaatkosten", "Stichting Geheimbetaler"]
 
-    await _insert(
+    subscription = await _insert(
         Subscription,
         victim,
         organisation=org["id"],
@@ -317,6 +324,25 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         created_by=contact["id"],
     )
     victim.markers += ["7321", "1234567", "12.345,67", "12,345.67", "12 345,67"]
+
+    await _insert(
+        SubscriptionChange,
+        victim,
+        subscription=subscription["id"],
+        kind="move",
+        status="scheduled",
+        given_on=NOW.date(),
+        effective_on=NOW.date(),
+        from_variant=variant,
+        to_variant=variant,
+        from_quantity=7321,
+        to_quantity=7321,
+        street="Lekstraat 4321",
+        postcode="9999 ZZ",
+        city="Geheimstad",
+        created_by=contact["id"],
+    )
+    # No page shows a subscription's changes yet: the row is proven unchanged by the snapshots.
 
     await _insert(
         ModuleRight,

@@ -19,7 +19,7 @@ from typing import Any
 
 from src.core import audit, db
 from src.core.tenancy import Actor
-from src.subscriptions.tables import Service, ServiceModule, ServiceVariant
+from src.subscriptions.tables import Service, ServiceArea, ServiceModule, ServiceVariant
 
 SEED_ACTOR = Actor(person_id=0, name="catalogue seed")
 
@@ -47,6 +47,10 @@ class V:
     monthly: int = 0
     once: int = 0
     unit: str = "subscription"
+    upgrade_fee: int = 0
+    downgrade_fee: int = 0
+    move_fee: int = 0
+    tax: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class S:
     category: str = "managed_it"
     requires_agreement: bool = True
     eid_sole_proprietors_only: bool = False
+    delivered_at_address: bool = False
     modules: tuple[M, ...] = ()
     variants: tuple[V, ...] = field(default_factory=tuple)
 
@@ -76,6 +81,23 @@ def _backup(
         for size, price in sizes
     )
 
+
+# SUB-5: the one-time fees of business internet, in cents.
+INTERNET_UPGRADE_FEE, INTERNET_DOWNGRADE_FEE, INTERNET_MOVE_FEE = 7500, 7200, 15000
+
+# Where business internet is available (SUB-5), as (country, postcode prefix, variant or None
+# for every variant). Example areas of the demonstration catalogue: the vendor keeps the real list.
+AREAS: tuple[tuple[str, str, str | None], ...] = (
+    ("NL", "1", None),
+    ("NL", "2", None),
+    ("NL", "3", None),
+    ("NL", "5", None),
+    ("NL", "6", None),
+    ("NL", "9", None),
+    ("SE", "1", None),
+    ("SE", "4", None),
+)
+AREA_SERVICE = "business_internet"
 
 CATALOGUE: tuple[S, ...] = (
     S(
@@ -192,6 +214,7 @@ CATALOGUE: tuple[S, ...] = (
         "Zakelijk internet",
         "Företagsinternet",
         "Business internet",
+        delivered_at_address=True,
         variants=(
             V(
                 "adsl",
@@ -200,6 +223,9 @@ CATALOGUE: tuple[S, ...] = (
                 "Business internet aDSL",
                 3500,
                 unit="connection",
+                upgrade_fee=INTERNET_UPGRADE_FEE,
+                downgrade_fee=INTERNET_DOWNGRADE_FEE,
+                move_fee=INTERNET_MOVE_FEE,
             ),
             V(
                 "vdsl_a",
@@ -208,6 +234,9 @@ CATALOGUE: tuple[S, ...] = (
                 "Business internet vDSL-A 30/3",
                 4500,
                 unit="connection",
+                upgrade_fee=INTERNET_UPGRADE_FEE,
+                downgrade_fee=INTERNET_DOWNGRADE_FEE,
+                move_fee=INTERNET_MOVE_FEE,
             ),
             V(
                 "vdsl_b",
@@ -216,6 +245,9 @@ CATALOGUE: tuple[S, ...] = (
                 "Business internet vDSL-B 50/10",
                 5500,
                 unit="connection",
+                upgrade_fee=INTERNET_UPGRADE_FEE,
+                downgrade_fee=INTERNET_DOWNGRADE_FEE,
+                move_fee=INTERNET_MOVE_FEE,
             ),
             V(
                 "vdsl_c",
@@ -224,6 +256,9 @@ CATALOGUE: tuple[S, ...] = (
                 "Business internet vDSL-C 100/20",
                 6500,
                 unit="connection",
+                upgrade_fee=INTERNET_UPGRADE_FEE,
+                downgrade_fee=INTERNET_DOWNGRADE_FEE,
+                move_fee=INTERNET_MOVE_FEE,
             ),
             V(
                 "fibre",
@@ -232,6 +267,9 @@ CATALOGUE: tuple[S, ...] = (
                 "Business internet fibre",
                 8500,
                 unit="connection",
+                upgrade_fee=INTERNET_UPGRADE_FEE,
+                downgrade_fee=INTERNET_DOWNGRADE_FEE,
+                move_fee=INTERNET_MOVE_FEE,
             ),
         ),
     ),
@@ -391,10 +429,11 @@ class CatalogueReport:
     services: int = 0
     modules: int = 0
     variants: int = 0
+    areas: int = 0
 
     @property
     def anything_created(self) -> bool:
-        return bool(self.services or self.modules or self.variants)
+        return bool(self.services or self.modules or self.variants or self.areas)
 
 
 async def seed_catalogue(actor: Actor = SEED_ACTOR) -> CatalogueReport:
@@ -413,6 +452,7 @@ async def seed_catalogue(actor: Actor = SEED_ACTOR) -> CatalogueReport:
                         name_en=s.en,
                         requires_agreement=s.requires_agreement,
                         eid_sole_proprietors_only=s.eid_sole_proprietors_only,
+                        delivered_at_address=s.delivered_at_address,
                         position=position,
                     )
                 ).returning(Service.id)
@@ -463,11 +503,43 @@ async def seed_catalogue(actor: Actor = SEED_ACTOR) -> CatalogueReport:
                             one_time_price_cents=v.once,
                             currency="EUR",
                             unit=v.unit,
+                            tax_category=v.tax,
+                            upgrade_fee_cents=v.upgrade_fee,
+                            downgrade_fee_cents=v.downgrade_fee,
+                            move_fee_cents=v.move_fee,
                             position=v_position,
                         )
                     )
                     report.variants += 1
+        await _seed_areas(report)
     return report
+
+
+async def _seed_areas(report: CatalogueReport) -> None:
+    service = await Service.select(Service.id).where(Service.code == AREA_SERVICE).first()
+    if service is None:
+        return
+    for country, prefix, variant_code in AREAS:
+        variant = None
+        if variant_code is not None:
+            found = (
+                await ServiceVariant.select(ServiceVariant.id)
+                .where(ServiceVariant.code == variant_code)
+                .first()
+            )
+            variant = found["id"] if found else None
+        exists = (
+            await ServiceArea.exists()
+            .where(ServiceArea.service == service["id"])
+            .where(ServiceArea.country == country)
+            .where(ServiceArea.postcode_prefix == prefix)
+            .where(ServiceArea.variant.is_null() if variant is None else ServiceArea.variant == variant)
+        )
+        if not exists:
+            await ServiceArea.insert(
+                ServiceArea(service=service["id"], variant=variant, country=country, postcode_prefix=prefix)
+            )
+            report.areas += 1
 
 
 def localised_name(row: dict[str, Any], locale: str, prefix: str = "") -> str:
