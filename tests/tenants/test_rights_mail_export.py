@@ -210,7 +210,7 @@ async def test_the_registered_email_cannot_be_blanked_while_a_personal_certifica
         await user_changes.change_own_email(await actor_of(user), "", True)
     assert "cannot be removed while you hold a personal certificate" in exc.value.errors["email"]
     assert (await Membership.select().where(Membership.id == user["id"]).first())["email"] == "me@org.example"
-    assert await rights.holds_valid_personal_certificate(user["id"])
+    assert await rights.holds_valid_personal_certificate(await actor_of(user), user["id"])
 
 
 async def test_a_revoked_or_expired_certificate_does_not_count():
@@ -220,5 +220,5 @@ async def test_a_revoked_or_expired_certificate_does_not_count():
     expired = await factories.member(org)
     await personal_certificate(revoked, revoked_at=dt.datetime.now(dt.UTC))
     await personal_certificate(expired, not_after=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
-    assert not await rights.holds_valid_personal_certificate(revoked["id"])
-    assert not await rights.holds_valid_personal_certificate(expired["id"])
+    assert not await rights.holds_valid_personal_certificate(await actor_of(revoked), revoked["id"])
+    assert not await rights.holds_valid_personal_certificate(await actor_of(expired), expired["id"])

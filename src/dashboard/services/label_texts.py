@@ -69,6 +69,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "subscriptions.subscription_added": N_("Subscription added"),
     "subscriptions.subscription_ended": N_("Subscription ended"),
     "subscriptions.service_seeded": N_("Service added to the catalogue"),
+    "subscriptions.price_change_scheduled": N_("Price change announced"),
     # the portal itself
     "audit.exported": N_("Audit log exported"),
     "outbox.delivery_resent": N_("Failed delivery sent again"),
