@@ -39,6 +39,7 @@ from typing import Any
 from src.core import audit, db, mail, outbox
 from src.core.errors import Forbidden, InputError, NotFound
 from src.core.i18n import _, current_locale, format_date, language_of, timezone_for
+from src.core.prepared import Prepared
 from src.core.tenancy import CONTACT_PERSON, Actor, require_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.legal_forms import is_sole_proprietorship, legal_form_label
@@ -155,6 +156,12 @@ class Gap:
     past_deadline: bool
 
 
+# Read for every page a member of an organisation opens (its banners): built once.
+_ANNOUNCED_NOTICES = Prepared(
+    lambda p: LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= p.today)
+)
+
+
 async def gaps(organisation_id: int, today: dt.date | None = None, country: str | None = None) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
@@ -169,7 +176,7 @@ async def gaps(organisation_id: int, today: dt.date | None = None, country: str 
             raise NotFound()
         country = organisation["country"]
     today = today or _today(country)
-    notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
+    notices = await _ANNOUNCED_NOTICES.rows(today=today)
     if not notices:
         return []
     agreement = await has_valid_agreement(organisation_id)
