@@ -5,6 +5,8 @@ Output is escaped by Jinja's own autoescaping; what differs from a stock Environ
 through Jinja's public extension points only:
 - `row.field` on a dict (a query row) is a key lookup first, not a failed attribute access
   (`Environment.getattr`);
+- a template's globals are the environment's dict itself unless it has globals of its own
+  (`Environment.make_globals`), and loaded templates stay in a plain dict (`cache_size=-1`);
 - `_()`/`ngettext()` skip Jinja's per-call wrapper (globals of our own, answering what Jinja's
   "newstyle" gettext answers: the translation trusted, the values escaped);
 - each language has its templates compiled on their own (`LocalisedEnvironment`): a text
@@ -127,6 +129,44 @@ class PortalEnvironment(Environment):
                 pass
         return super().getattr(obj, attribute)
 
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template without globals of its own reads the environment's dict itself, not a
+        ChainMap over it: Jinja copies a template's globals into every page's context, reads
+        their names for every include and compares them for every `{% from ... import %}`, and
+        Python does each of those key by key for a ChainMap (a call, and a KeyError, per name).
+        Globals set on the environment later are seen all the same; a template given globals
+        of its own gets Jinja's ChainMap, so they stay its own (see `get_template`)."""
+        if not d:
+            return self.globals
+        return super().make_globals(d)
+
+    def get_template(
+        self,
+        name: str | Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        if globals and not isinstance(name, Template):
+            self._own_globals(super().get_template(name, parent))
+        return super().get_template(name, parent, globals)
+
+    def select_template(
+        self,
+        names: Iterable[str | Template],
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> Template:
+        if globals:
+            names = list(names)
+            self._own_globals(super().select_template(names, parent))
+        return super().select_template(names, parent, globals)
+
+    def _own_globals(self, template: Template) -> None:
+        """Jinja adds the globals asked for with a template it has loaded already to that
+        template's own layer: give it one first, so that they do not reach every template."""
+        if template.globals is self.globals:
+            template.globals = super().make_globals(None)
+
 
 class LocalisedEnvironment(PortalEnvironment):
     """What pages and documents render with: `get_template` answers the template as compiled
@@ -212,6 +252,9 @@ def template_environment(auto_reload: bool = False) -> LocalisedEnvironment:
     env = LocalisedEnvironment(
         loader=ChoiceLoader(loaders),
         auto_reload=auto_reload,
+        # Every template stays loaded (a few hundred at most): a plain dict, not Jinja's LRU
+        # cache, which takes a lock and reorders a queue on every include, import and extends.
+        cache_size=-1,
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n", TranslatedOnce],
         trim_blocks=True,

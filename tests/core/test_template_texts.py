@@ -155,3 +155,20 @@ def test_a_template_sees_globals_set_after_it_was_compiled_and_its_own_over_the_
         assert shared.render(a="given") == "given/later"
     finally:
         del env.globals["a"], env.globals["b"]
+
+
+def test_globals_given_with_a_template_stay_that_templates_own() -> None:
+    from jinja2 import DictLoader
+
+    from src.core.templating import PortalEnvironment
+
+    env = PortalEnvironment(loader=DictLoader({"a.html": "{{ a }}", "b.html": "{{ a }}"}), cache_size=-1)
+    env.globals["a"] = "environment"
+    assert env.get_template("a.html").render() == "environment"
+    assert env.get_template("a.html", globals={"a": "own"}).render() == "own"
+    assert env.select_template(["b.html"], globals={"a": "b's own"}).render() == "b's own"
+    assert env.from_string("{{ a }}").render() == "environment"
+    assert env.globals["a"] == "environment"
+    env.globals["a"] = "later"
+    assert env.get_template("a.html").render() == "own"
+    assert env.from_string("{{ a }}").render() == "later"

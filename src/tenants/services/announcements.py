@@ -11,6 +11,7 @@ from typing import Any
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
+from src.core.prepared import Prepared
 from src.core.tenancy import Actor, require_vendor_admin
 from src.tenants.catalogue import offer
 from src.tenants.tables import Announcement
@@ -187,6 +188,18 @@ async def list_all(actor: Actor) -> list[dict[str, Any]]:
     return await Announcement.select().order_by(Announcement.starts_on, ascending=False)
 
 
+# Read for every page a signed-in user opens (its banners): built once.
+_SHOWING = Prepared(
+    lambda p: (
+        Announcement.select()
+        .where(Announcement.starts_on <= p.today)
+        .where(Announcement.ends_on >= p.today)
+        .where(Announcement.withdrawn_at.is_null())
+        .order_by(Announcement.starts_on)
+    )
+)
+
+
 async def current_for(actor: Actor | None, dismissed: set[int] | None = None) -> list[dict[str, Any]]:
     """The announcements a signed-in user sees today, minus those dismissed this session."""
     if actor is None:
@@ -195,15 +208,7 @@ async def current_for(actor: Actor | None, dismissed: set[int] | None = None) ->
     # announcement is for one service's users (most pages have no announcement at all).
     country = (actor.organisation_country or None) if actor.organisation_id is not None else None
     today = dt.datetime.now(timezone_for(country)).date()
-    rows = [
-        row
-        for row in await Announcement.select()
-        .where(Announcement.starts_on <= today)
-        .where(Announcement.ends_on >= today)
-        .where(Announcement.withdrawn_at.is_null())
-        .order_by(Announcement.starts_on)
-        if row["id"] not in (dismissed or set())
-    ]
+    rows = [row for row in await _SHOWING.rows(today=today) if row["id"] not in (dismissed or set())]
     subscribed: set[str] = set()
     if actor.organisation_id is not None and any(row["audience"] == "service" for row in rows):
         subscribed = await offer().subscribed_service_codes(actor.organisation_id)

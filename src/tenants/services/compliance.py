@@ -38,6 +38,7 @@ from typing import Any
 
 from src.core.errors import Forbidden, NotFound
 from src.core.i18n import _, current_locale, format_date, timezone_for
+from src.core.prepared import Prepared
 from src.core.tenancy import Actor, require_vendor_admin
 from src.identity.oidc import provider_by_name
 from src.tenants.catalogue import offer
@@ -76,6 +77,12 @@ class Gap:
     past_deadline: bool
 
 
+# Read for every page a member of an organisation opens (its banners): built once.
+_ANNOUNCED_NOTICES = Prepared(
+    lambda p: LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= p.today)
+)
+
+
 async def gaps(
     actor: Actor, organisation_id: int, today: dt.date | None = None, country: str | None = None
 ) -> list[Gap]:
@@ -91,7 +98,7 @@ async def gaps(
             raise NotFound()
         country = organisation["country"]
     today = today or _today(country)
-    notices = await LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= today)
+    notices = await _ANNOUNCED_NOTICES.rows(today=today)
     if not notices:
         return []
     agreement = await has_valid_agreement(actor, organisation_id)
