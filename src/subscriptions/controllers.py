@@ -13,11 +13,18 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import InputError
 from src.core.i18n import _, format_date
-from src.core.tenancy import Actor
+from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
-from src.subscriptions.schemas import CatalogueService, NewSubscription, SubscriptionOut
+from src.subscriptions.schemas import (
+    CatalogueService,
+    NewPriceChange,
+    NewSubscription,
+    PriceChangeOut,
+    SubscriptionOut,
+)
+from src.subscriptions.services import pricing
 from src.subscriptions.services import subscriptions as services
 from src.tenants.services.organisations import get_organisation
 
@@ -70,6 +77,30 @@ class SubscriptionsApi(Controller):
             start=data.start,
         )
         return SubscriptionOut.from_row(row)
+
+
+class PriceChangesApi(Controller):
+    path = "/api/v1/price-changes"
+    tags = ["catalogue"]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/", summary="Price changes", description="Vendor admins only: every price change, latest first.")
+    async def list_changes(self, actor: NamedDependency[Actor]) -> list[PriceChangeOut]:
+        return [PriceChangeOut.from_row(r) for r in await pricing.list_changes(actor)]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Schedule a new monthly price for a variant",
+        description="Vendor admins only (403 otherwise). The day must be at least four months after "
+        "today (rule SUB-4): an earlier one answers 422 naming `effective_on` and the earliest day. "
+        "The contact persons of every organisation subscribed to the variant are told by mail.",
+    )
+    async def schedule(self, actor: NamedDependency[Actor], data: JSONBody[NewPriceChange]) -> PriceChangeOut:
+        require_vendor_admin(actor)
+        variant = await pricing.variant_by_codes(data.service, data.variant)
+        row = await pricing.schedule(actor, variant["id"], data.monthly_price_cents, data.effective_on)
+        return PriceChangeOut.from_row(row, data.service, data.variant)
 
 
 class SubscriptionsAdmin(Controller):
@@ -179,9 +210,16 @@ class OrganisationSubscriptions(Controller):
             {
                 "organisation": await get_organisation(actor, actor.organisation_id),
                 "subscriptions": await services.list_subscriptions(actor, actor.organisation_id),
+                "price_changes": await pricing.announced_for(actor, actor.organisation_id),
                 "catalogue": await services.catalogue(),
             },
         )
 
 
-ROUTES: list[Any] = [CatalogueApi, SubscriptionsApi, SubscriptionsAdmin, OrganisationSubscriptions]
+ROUTES: list[Any] = [
+    CatalogueApi,
+    SubscriptionsApi,
+    PriceChangesApi,
+    SubscriptionsAdmin,
+    OrganisationSubscriptions,
+]

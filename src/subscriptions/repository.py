@@ -122,3 +122,36 @@ async def change_payer(charge_id: int, payer_kind: str, payer_name: str) -> None
     await Charge.update({Charge.payer_kind: payer_kind, Charge.payer_name: payer_name}).where(
         Charge.id == charge_id
     )
+
+
+async def organisations_subscribed_to(actor: Actor, variant_id: int, on: dt.date) -> list[dict[str, Any]]:
+    """The organisations (`id`, `name`, `country`) with a subscription to the variant that is
+    still running on `on` (the day a new price takes effect), as far as the actor may see."""
+    rows = await (
+        readable(
+            actor,
+            Subscription,
+            Subscription.organisation.as_alias("id"),
+            Subscription.organisation.name.as_alias("name"),
+            Subscription.organisation.country.as_alias("country"),
+            Subscription.ends_on,
+        )
+        .where(Subscription.variant == variant_id)
+        .where(Subscription.status == "active")
+        .order_by(Subscription.organisation)
+    )
+    seen: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if row["ends_on"] is None or row["ends_on"] > on:
+            seen.setdefault(
+                int(row["id"]), {"id": int(row["id"]), "name": row["name"], "country": row["country"]}
+            )
+    return list(seen.values())
+
+
+async def running_variants(scope: TenantScope, on: dt.date) -> set[int]:
+    """The variants the organisation has a subscription to that runs on or after `on`."""
+    rows = await scope.select(Subscription, Subscription.variant, Subscription.ends_on).where(
+        Subscription.status == "active"
+    )
+    return {int(r["variant"]) for r in rows if r["ends_on"] is None or r["ends_on"] > on}

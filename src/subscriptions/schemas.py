@@ -135,3 +135,42 @@ class SubscriptionOut(msgspec.Struct):
             currency=r["currency"],
             created_at=r["created_at"],
         )
+
+
+class NewPriceChange(msgspec.Struct, forbid_unknown_fields=True):
+    """A new monthly price, in cents per unit, for a variant from `effective_on` on: at least
+    four months after today (rule SUB-4), else 422 naming `effective_on` and the earliest day."""
+
+    service: str
+    variant: str
+    monthly_price_cents: int
+    effective_on: dt.date
+
+
+class PriceChangeOut(msgspec.Struct):
+    """A price change: announced on `announced_on`, in force from `effective_on`;
+    `organisations_notified` is how many organisations' contact persons were told."""
+
+    id: int
+    service: str
+    variant: str
+    previous_price_cents: int
+    monthly_price_cents: int
+    currency: str
+    announced_on: dt.date
+    effective_on: dt.date
+    organisations_notified: int
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any], service: str = "", variant: str = "") -> PriceChangeOut:
+        return cls(
+            id=r["id"],
+            service=r.get("service_code") or service,
+            variant=r.get("variant_code") or variant,
+            previous_price_cents=r["previous_price_cents"],
+            monthly_price_cents=r["monthly_price_cents"],
+            currency=r["currency"],
+            announced_on=r["announced_on"],
+            effective_on=r["effective_on"],
+            organisations_notified=r["organisations_notified"],
+        )

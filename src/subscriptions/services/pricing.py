@@ -14,12 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from src.core import audit, clock, db
+from src.core import audit, clock, db, mail, outbox
 from src.core.errors import InputError, NotFound
-from src.core.i18n import _, format_date
-from src.core.tenancy import Actor, require_vendor_admin
+from src.core.i18n import _, current_locale, format_date, format_money, language_of
+from src.core.tenancy import Actor, TenantScope, require_vendor_admin
+from src.settings import get_settings
+from src.subscriptions import repository
+from src.subscriptions.catalogue import localised_name
 from src.subscriptions.services import terms
-from src.subscriptions.tables import PriceChange, ServiceVariant
+from src.subscriptions.tables import PriceChange, Service, ServiceVariant
+from src.tenants.services.contact_persons import contact_person_addresses
+
+MAIL_ACTOR = "send_mail"
 
 MAX_PRICE_CENTS = 100_000_000  # EUR 1,000,000 a month per unit: beyond that it is a typing error
 
@@ -89,11 +95,28 @@ def _day(value: Any) -> dt.date:
         raise InputError({"effective_on": _("Give a date as YYYY-MM-DD.")}) from None
 
 
+async def variant_by_codes(service: Any, variant: Any) -> dict[str, Any]:
+    """The variant named by its service's code and its own (InputError naming the field)."""
+    if not await Service.exists().where(Service.code == str(service or "")):
+        raise InputError({"service": _("There is no service with this code.")})
+    row = (
+        await ServiceVariant.select()
+        .where(ServiceVariant.service.code == str(service))
+        .where(ServiceVariant.code == str(variant or ""))
+        .first()
+    )
+    if row is None:
+        raise InputError({"variant": _("This service has no variant with this code.")})
+    return row
+
+
 async def schedule(
     actor: Actor, variant_id: int, monthly_price_cents: Any, effective_on: Any
 ) -> dict[str, Any]:
     """Schedule a new monthly price for a variant (vendor admins; SUB-4: at least four months
-    after today, in the vendor's time zone)."""
+    after today, in the vendor's time zone). The contact persons of every organisation whose
+    subscription to the variant still runs on that day are told once, in the same transaction
+    (through the outbox), naming the old price, the new price and the day."""
     require_vendor_admin(actor)
     cents = _cents(monthly_price_cents)
     day = _day(effective_on)
@@ -110,11 +133,7 @@ async def schedule(
             }
         )
     async with db.transaction():
-        variant = (
-            await ServiceVariant.select(ServiceVariant.id, ServiceVariant.currency)
-            .where(ServiceVariant.id == variant_id)
-            .first()
-        )
+        variant = await ServiceVariant.select().where(ServiceVariant.id == variant_id).first()
         if variant is None:
             raise NotFound()
         previous = await price_on(variant_id, day - dt.timedelta(days=1))
@@ -131,6 +150,11 @@ async def schedule(
                 )
             ).returning(*PriceChange.all_columns())
         )[0]
+        notified = await _notify(actor, row, variant)
+        await PriceChange.update({PriceChange.organisations_notified: notified}).where(
+            PriceChange.id == row["id"]
+        )
+        row["organisations_notified"] = notified
         await audit.record(
             actor,
             "subscriptions.price_change_scheduled",
@@ -138,6 +162,89 @@ async def schedule(
             object_type="price_change",
             object_id=row["id"],
             before={"monthly_price_cents": previous},
-            after={"variant": variant_id, "monthly_price_cents": cents, "effective_on": day.isoformat()},
+            after={
+                "variant": variant_id,
+                "monthly_price_cents": cents,
+                "effective_on": day.isoformat(),
+                "organisations_notified": notified,
+            },
         )
     return row
+
+
+async def _notify(actor: Actor, change: dict[str, Any], variant: dict[str, Any]) -> int:
+    """Queue the notice of a price change to each affected organisation's contact persons, in
+    the organisation's language; the number of organisations told."""
+    organisations = await repository.organisations_subscribed_to(actor, variant["id"], change["effective_on"])
+    told = 0
+    for organisation in organisations:
+        contacts = await contact_person_addresses(actor, organisation["id"])
+        token = current_locale.set(language_of(organisation["country"]))
+        try:
+            name = localised_name(variant, current_locale.get())
+            subject = _(
+                "New price of %(variant)s from %(date)s",
+                variant=name,
+                date=format_date(change["effective_on"]),
+            )
+            lines = [
+                _(
+                    "The monthly price of %(variant)s changes from %(old)s to %(new)s per unit "
+                    "from %(date)s.",
+                    variant=name,
+                    old=format_money(change["previous_price_cents"], change["currency"]),
+                    new=format_money(change["monthly_price_cents"], change["currency"]),
+                    date=format_date(change["effective_on"]),
+                ),
+                _(
+                    "We announce price changes at least four months ahead. You can see your "
+                    "subscriptions, and change or cancel them, in the portal:"
+                ),
+                f"{get_settings().base_url}/organisation/subscriptions",
+            ]
+            for contact in contacts:
+                body = mail.letter(_("Dear %(name)s,", name=contact["name"]), lines)
+                await outbox.enqueue(
+                    MAIL_ACTOR,
+                    {"to": [contact["email"]], "subject": subject, "body": body},
+                    f"price-change:{change['id']}:{contact['id']}",
+                )
+        finally:
+            current_locale.reset(token)
+        told += 1
+    return told
+
+
+async def list_changes(actor: Actor) -> list[dict[str, Any]]:
+    """Every price change, the latest effective first (vendor admins)."""
+    require_vendor_admin(actor)
+    return await (
+        PriceChange.select(
+            *PriceChange.all_columns(),
+            PriceChange.variant.code.as_alias("variant_code"),
+            PriceChange.variant._.service._.code.as_alias("service_code"),
+        )
+        .order_by(PriceChange.effective_on, ascending=False)
+        .order_by(PriceChange.id, ascending=False)
+    )
+
+
+async def announced_for(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
+    """The price changes announced for variants the organisation subscribes to, until their day
+    has come (shown on its subscriptions page)."""
+    scope = TenantScope(actor, organisation_id)
+    today = clock.today(actor.organisation_country or None)
+    variants = await repository.running_variants(scope, today)
+    if not variants:
+        return []
+    rows = await (
+        PriceChange.select(
+            *PriceChange.all_columns(),
+            *PriceChange.variant.all_columns(exclude=["id"]),
+        )
+        .where(PriceChange.variant.is_in(sorted(variants)))
+        .where(PriceChange.effective_on > today)
+        .order_by(PriceChange.effective_on)
+    )
+    locale = current_locale.get()
+    return [{**r, "variant_name": localised_name(r, locale, "variant.")} for r in rows]

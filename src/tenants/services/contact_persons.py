@@ -118,3 +118,14 @@ async def add_contact_person(actor: Actor, organisation_id: int, data: Mapping[s
             f"invitation:{membership_id}:contact_person:{now.isoformat()}",
         )
         return await memberships.membership(scope, membership_id)
+
+
+async def contact_person_addresses(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
+    """The active contact persons of the organisation who have an e-mail address (`id`, `name`,
+    `email`): whom the portal writes to about the organisation's agreements and subscriptions."""
+    scope = TenantScope(actor, organisation_id)
+    return [
+        {"id": row["id"], "name": row["name"], "email": row["email"]}
+        for row in await memberships.contact_persons(scope)
+        if row["active"] and row["email"]
+    ]
