@@ -11,7 +11,7 @@ from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.subscriptions.services import subscriptions
+from src.subscriptions.services import ordering
 from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, user_changes
 from src.tenants.tables import Membership, ModuleRight
@@ -39,7 +39,7 @@ async def subscribed_org(**fields: Any) -> dict[str, Any]:
     admin = await factories.vendor_admin()
     admin_actor = await build_actor(admin["id"], None, "127.0.0.1")
     assert admin_actor is not None
-    await subscriptions.add_subscription(
+    await ordering.order(
         admin_actor,
         org["id"],
         service=PORTAL,
