@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from src.core import clock
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.core import clock
 from src.subscriptions.services import ordering, subscriptions
 from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, user_changes
