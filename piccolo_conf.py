@@ -11,5 +11,6 @@ APP_REGISTRY = AppRegistry(
         "src.identity.piccolo_app",
         "src.subscriptions.piccolo_app",
         "src.certificates.piccolo_app",
+        "src.billing.piccolo_app",
     ]
 )

@@ -355,6 +355,54 @@ def token_create(email: str, organisation_id: int | None, name: str) -> None:
 # --- the certificate authority: init-ca ----------------------------------------------------------
 
 
+@main.group()
+def billing() -> None:
+    """Monthly invoicing."""
+
+
+@billing.command("run")
+@click.option("--period", required=True, help="The month to invoice, YYYY-MM; it must have ended.")
+def billing_run(period: str) -> None:
+    """Invoice a month: every organisation's subscriptions, fees and charges, once. With Redis
+    (REDIS_URL) the workers share the batches and this follows them; without, this process
+    invoices the batches itself. A progress bar, then a summary."""
+    settings = Settings.from_env()
+    override_settings(settings)
+    from src import domains  # noqa: F401 - the actors, and what a domain asks of a higher one
+    from src.billing.services import runs
+    from src.core.errors import Conflict, InputError
+
+    async def go() -> dict[str, Any]:
+        try:
+            run = await runs.start(runs.BILLING, period)
+        except InputError as exc:
+            raise click.ClickException(" ".join(exc.errors.values())) from None
+        except Conflict as exc:
+            raise click.ClickException(exc.message) from None
+        total = run["batches_total"]
+        click.echo(
+            f"Billing run {run['id']} for {run['period']}: "
+            f"{run['organisations']} organisations, {total} batches."
+        )
+        with click.progressbar(length=total, label="Invoicing") as bar:
+            done = 0
+            while done < total:
+                if not settings.redis_url:  # no workers elsewhere: this process does the batches
+                    await runs.run_batch(run["id"], done)
+                else:
+                    await asyncio.sleep(0.5)
+                now_done = (await runs.progress(runs.BILLING, run["id"]))["batches_done"]
+                bar.update(now_done - done)
+                done = now_done
+        return await runs.progress(runs.BILLING, run["id"])
+
+    summary = _run(go())
+    click.echo(
+        f"Done: {summary['invoices']} invoices, {summary['total_cents'] / 100:,.2f} in total "
+        f"(run {summary['id']}, {summary['status']})."
+    )
+
+
 @main.command("init-ca")
 def init_ca() -> None:
     """Create the portal's CA hierarchy (a root and an issuing CA); refuses when one exists."""

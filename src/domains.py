@@ -19,6 +19,8 @@ from src.subscriptions import controllers as subscriptions_controllers
 from src.subscriptions import tasks as _subscription_tasks  # noqa: F401 - periodic jobs
 from src.certificates import controllers as certificates_controllers
 from src.certificates import tasks as _certificate_tasks  # noqa: F401 - actors, periodic jobs
+from src.billing import controllers as billing_controllers
+from src.billing import tasks as _billing_tasks  # noqa: F401 - actors, the monthly run
 from src.dashboard import controllers as dashboard_controllers
 from src.certificates import handlers as _certificate_handlers  # noqa: F401
 from src.tenants import handlers as _tenant_handlers  # noqa: F401
@@ -31,6 +33,7 @@ CONTROLLERS: tuple[ModuleType, ...] = (
     tenants_controllers,
     subscriptions_controllers,
     certificates_controllers,
+    billing_controllers,
     dashboard_controllers,
 )
 

@@ -24,6 +24,7 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
+from src.billing.tables import Invoice, InvoiceLine
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -347,6 +348,30 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         created_by=contact["id"],
     )
     # No page shows a subscription's changes yet: the row is proven unchanged by the snapshots.
+
+    invoice = await _insert(
+        Invoice,
+        victim,
+        organisation=org["id"],
+        kind="invoice",
+        status="final",
+        number="2026-987654",
+        period="2026-11",
+        customer_name="Leakcheck Factuurklant",
+        net_cents=8765432,
+        vat_cents=0,
+        total_cents=8765432,
+        issued_on=NOW.date(),
+        due_on=NOW.date(),
+    )
+    await _insert(
+        InvoiceLine,
+        victim,
+        invoice=invoice["id"],
+        description="Leakcheck factuurregel",
+        net_cents=8765432,
+    )
+    victim.markers += ["2026-987654", "Leakcheck factuurregel", "Leakcheck Factuurklant"]
 
     await _insert(
         ModuleRight,
@@ -713,6 +738,10 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "b7c1" * 16,
         "renewal-leakcheck-geheim",
         "Leakcheck certificaatkosten",
+        # Invoices are in the API only so far (walked with the tokens), not on a page.
+        "2026-987654",
+        "Leakcheck factuurregel",
+        "Leakcheck Factuurklant",
         hashlib.sha256(EVIDENCE).hexdigest(),
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

@@ -174,6 +174,17 @@ def _write_turn() -> asyncio.Lock:
     return turn
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """The database refused a row because a unique constraint already holds its value."""
+    import sqlite3
+
+    from asyncpg.exceptions import UniqueViolationError
+
+    return isinstance(exc, sqlite3.IntegrityError | UniqueViolationError) and (
+        not isinstance(exc, sqlite3.IntegrityError) or "UNIQUE" in str(exc)
+    )
+
+
 def is_postgres() -> bool:
     return isinstance(engine(), PostgresEngine)
 

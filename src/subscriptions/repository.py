@@ -269,3 +269,77 @@ async def running_variants(scope: TenantScope, on: dt.date) -> set[int]:
         Subscription.status == "active"
     )
     return {int(r["variant"]) for r in rows if r["ends_on"] is None or r["ends_on"] > on}
+
+
+# --- what billing reads -------------------------------------------------------------------------
+
+
+async def organisations_with_billables(actor: Actor, first: dt.date, end: dt.date) -> list[int]:
+    """Organisations with a subscription in force on a day of [first, end), or a pending charge
+    chargeable before `end`, as far as the actor may see (billing runs act for all)."""
+    subscribed = await (
+        readable(actor, Subscription, Subscription.organisation)
+        .where(Subscription.starts_on < end)
+        .where(Subscription.ends_on.is_null() | (Subscription.ends_on > first))
+        .distinct()
+    )
+    charged = await (
+        readable(actor, Charge, Charge.organisation)
+        .where(Charge.status == "pending")
+        .where(Charge.chargeable_on < end)
+        .distinct()
+    )
+    return sorted({int(r["organisation"]) for r in [*subscribed, *charged]})
+
+
+async def subscriptions_in(scope: TenantScope, first: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The organisation's subscriptions in force on a day of [first, end)."""
+    return await (
+        scope.select(Subscription, *SUBSCRIPTION_COLUMNS)
+        .where(Subscription.starts_on < end)
+        .where(Subscription.ends_on.is_null() | (Subscription.ends_on > first))
+        .order_by(Subscription.id)
+    )
+
+
+async def applied_changes_of(scope: TenantScope, subscription_ids: list[int]) -> list[dict[str, Any]]:
+    """The applied changes of these subscriptions, in the order they took effect."""
+    if not subscription_ids:
+        return []
+    return await (
+        scope.select(
+            SubscriptionChange,
+            SubscriptionChange.id,
+            SubscriptionChange.subscription,
+            SubscriptionChange.kind,
+            SubscriptionChange.effective_on,
+            SubscriptionChange.from_variant,
+            SubscriptionChange.from_quantity,
+            SubscriptionChange.to_variant,
+            SubscriptionChange.to_quantity,
+        )
+        .where(SubscriptionChange.subscription.is_in(subscription_ids))
+        .where(SubscriptionChange.status == "applied")
+        .order_by(SubscriptionChange.effective_on)
+        .order_by(SubscriptionChange.id)
+    )
+
+
+async def pending_charges(scope: TenantScope, end: dt.date) -> list[dict[str, Any]]:
+    """The organisation's charges not invoiced yet that fell due before `end`."""
+    return await (
+        scope.select(Charge, *Charge.all_columns())
+        .where(Charge.status == "pending")
+        .where(Charge.chargeable_on < end)
+        .order_by(Charge.chargeable_on)
+        .order_by(Charge.id)
+    )
+
+
+async def mark_charges_invoiced(scope: TenantScope, charge_ids: list[int]) -> None:
+    if charge_ids:
+        await (
+            Charge.update({Charge.status: "invoiced"})
+            .where(Charge.id.is_in(charge_ids))
+            .where(Charge.organisation == scope.organisation_id)
+        )

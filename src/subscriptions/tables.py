@@ -5,7 +5,7 @@ Catalogue (rule SUB-1, MOD-1): a Service has modules (ServiceModule) and variant
 organisation using a variant of a service. Ordering, notice periods (SUB-3), price changes
 (SUB-4) and billing are meant to live on these same tables: the subscription keeps the price it was
 agreed at (`price_cents` + `currency`), and `notice_given_on` / `ends_on` carry a cancellation that
-takes effect later. Billing turns pending charges into invoice lines.
+takes effect later. Billing makes invoice lines of pending charges.
 
 The module rights of users (ModuleRight) are the tenant domain's table (src/tenants/tables.py),
 but the subscriptions piccolo app creates and migrates it (src/subscriptions/piccolo_app.py): a

@@ -70,6 +70,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "subscriptions.subscription_ended": N_("Subscription ended"),
     "subscriptions.service_seeded": N_("Service added to the catalogue"),
     "subscriptions.price_change_scheduled": N_("Price change announced"),
+    # billing
+    "billing.run_started": N_("Billing run started"),
     # the portal itself
     "audit.exported": N_("Audit log exported"),
     "outbox.delivery_resent": N_("Failed delivery sent again"),
@@ -95,6 +97,7 @@ OBJECT_TYPES: dict[str, LazyProxy] = {
     "service_module": N_("Module"),
     "legacy_terms_notice": N_("Notice of the end of the old terms"),
     "subscription": N_("Subscription"),
+    "billing_run": N_("Billing run"),
     "service": N_("Service"),
     "audit_log": N_("Audit log"),
     "outbox_message": N_("Delivery"),
@@ -141,6 +144,8 @@ FIELDS: dict[str, LazyProxy] = {
     "starts_on": N_("Starts on"),
     "ends_on": N_("Ends on"),
     "code": N_("Code"),
+    "period": N_("Month"),
+    "organisations": N_("Organisations"),
     # certificates
     "certificate": N_("Certificate"),
     "number": N_("Certificate number"),

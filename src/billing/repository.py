@@ -1,0 +1,170 @@
+"""Every query of the billing domain's tables: invoices and their lines (tenant-owned), billing
+runs and number series.
+
+An organisation's invoices are read through its TenantScope or `readable` (vendor admins: all).
+A billing run acts for every organisation (the billing actor is a vendor admin); its batches
+write each organisation's invoices through that organisation's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceLine, NumberSeries
+from src.core.tenancy import Actor, TenantScope, readable
+
+# --- number series --------------------------------------------------------------------------------
+
+
+async def next_in_series(key: str) -> int:
+    await NumberSeries.insert(NumberSeries(key=key, last_number=0)).on_conflict(
+        target=NumberSeries.key, action="DO NOTHING"
+    )
+    rows = await (
+        NumberSeries.update({NumberSeries.last_number: NumberSeries.last_number + 1})
+        .where(NumberSeries.key == key)
+        .returning(NumberSeries.last_number)
+    )
+    return int(rows[0]["last_number"])
+
+
+# --- billing runs ---------------------------------------------------------------------------------
+
+
+async def insert_run(**values: Any) -> dict[str, Any]:
+    rows = await BillingRun.insert(BillingRun(**values)).returning(*BillingRun.all_columns())
+    return rows[0]
+
+
+async def run(run_id: int) -> dict[str, Any] | None:
+    return await BillingRun.select().where(BillingRun.id == run_id).first()
+
+
+async def runs(limit: int = 24) -> list[dict[str, Any]]:
+    return await BillingRun.select().order_by(BillingRun.id, ascending=False).limit(limit)
+
+
+async def insert_batches(run_id: int, batches: list[list[int]]) -> None:
+    if batches:
+        await BillingBatch.insert(
+            *[BillingBatch(billing_run=run_id, position=i, organisations=b) for i, b in enumerate(batches)]
+        )
+
+
+async def batch(run_id: int, position: int) -> dict[str, Any] | None:
+    return await (
+        BillingBatch.select()
+        .where(BillingBatch.billing_run == run_id)
+        .where(BillingBatch.position == position)
+        .first()
+    )
+
+
+async def finish_batch(run_id: int, position: int) -> bool:
+    """Mark a batch done, once: False when it was done already."""
+    done = await (
+        BillingBatch.update({BillingBatch.done: True})
+        .where(BillingBatch.billing_run == run_id)
+        .where(BillingBatch.position == position)
+        .where(BillingBatch.done.eq(False))
+        .returning(BillingBatch.id)
+    )
+    return bool(done)
+
+
+async def batches_left(run_id: int) -> int:
+    return (
+        await BillingBatch.count()
+        .where(BillingBatch.billing_run == run_id)
+        .where(BillingBatch.done.eq(False))
+    )
+
+
+async def update_run(run_id: int, **values: Any) -> None:
+    await BillingRun.update({getattr(BillingRun, k): v for k, v in values.items()}).where(
+        BillingRun.id == run_id
+    )
+
+
+async def run_totals(run_id: int) -> dict[str, int]:
+    """How far a run is: its invoices, their total, and the batches done."""
+    rows = await Invoice.select(Invoice.total_cents).where(Invoice.billing_run == run_id)
+    done = (
+        await BillingBatch.count().where(BillingBatch.billing_run == run_id).where(BillingBatch.done.eq(True))
+    )
+    return {
+        "invoices": len(rows),
+        "total_cents": sum(int(r["total_cents"]) for r in rows),
+        "batches_done": done,
+    }
+
+
+# --- invoices -------------------------------------------------------------------------------------
+
+
+async def invoice_with_key(scope: TenantScope, run_key: str) -> dict[str, Any] | None:
+    return await scope.select(Invoice, Invoice.id).where(Invoice.run_key == run_key).first()
+
+
+async def insert_invoice(scope: TenantScope, **values: Any) -> int:
+    rows = await Invoice.insert(Invoice(organisation=scope.organisation_id, **values)).returning(Invoice.id)
+    return int(rows[0]["id"])
+
+
+async def insert_lines(scope: TenantScope, invoice_id: int, lines: list[dict[str, Any]]) -> None:
+    await scope.get(Invoice, invoice_id, Invoice.id)
+    if lines:
+        await InvoiceLine.insert(
+            *[InvoiceLine(invoice=invoice_id, position=i, **line) for i, line in enumerate(lines)]
+        )
+
+
+async def set_invoice(scope: TenantScope, invoice_id: int, **values: Any) -> None:
+    await (
+        Invoice.update({getattr(Invoice, k): v for k, v in values.items()})
+        .where(Invoice.id == invoice_id)
+        .where(Invoice.organisation == scope.organisation_id)
+    )
+
+
+async def drafts_of_run(run_id: int) -> list[dict[str, Any]]:
+    return (
+        await Invoice.select(Invoice.id, Invoice.organisation)
+        .where(Invoice.billing_run == run_id)
+        .where(Invoice.status == "draft")
+    )
+
+
+async def invoices_of(scope: TenantScope) -> list[dict[str, Any]]:
+    return await (
+        scope.select(Invoice, *Invoice.all_columns())
+        .where(Invoice.status == "final")
+        .order_by(Invoice.issued_on, ascending=False)
+        .order_by(Invoice.id, ascending=False)
+    )
+
+
+async def invoice(scope: TenantScope, invoice_id: int) -> dict[str, Any]:
+    return await scope.get(Invoice, invoice_id, *Invoice.all_columns())
+
+
+async def lines_of(scope: TenantScope, invoice_ids: list[int]) -> list[dict[str, Any]]:
+    if not invoice_ids:
+        return []
+    return await (
+        scope.select(InvoiceLine, *InvoiceLine.all_columns())
+        .where(InvoiceLine.invoice.is_in(invoice_ids))
+        .order_by(InvoiceLine.invoice)
+        .order_by(InvoiceLine.position)
+    )
+
+
+async def all_invoices(actor: Actor, period: str | None = None) -> list[dict[str, Any]]:
+    query = readable(actor, Invoice, *Invoice.all_columns()).order_by(Invoice.id, ascending=False)
+    if period:
+        query = query.where(Invoice.period == period)
+    return await query
+
+
+async def invoices_since(actor: Actor, day: dt.date) -> list[dict[str, Any]]:
+    return await readable(actor, Invoice, *Invoice.all_columns()).where(Invoice.issued_on >= day)

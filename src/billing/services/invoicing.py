@@ -1,0 +1,245 @@
+"""An organisation's invoices for a month (rules BIL-1..BIL-5; 004 §1.7.1).
+
+`bill_organisation` makes, in one transaction, the month's invoice to the organisation (its
+subscriptions, day by day, and the charges fallen due: one-time fees, certificate fees) and one
+invoice per third party that pays some of its charges (BIL-4: the organisation gets none for
+those). Each invoice's `run_key` (period, organisation, payer) is unique and each charge's line
+too, so repeating the run, or two runs at once, never bills anything twice. An invoice is a draft
+until `finalise` gives it its number, its date and its due date; after that it never changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from src.billing import repository
+from src.billing.services import numbering, proration, vat
+from src.billing.services.proration import Period, State
+from src.core import clock, db
+from src.core.errors import NotFound
+from src.core.i18n import _, current_locale, format_date, language_of
+from src.core.tenancy import Actor, TenantScope
+from src.settings import get_settings
+from src.subscriptions.catalogue import localised_name
+from src.subscriptions.services import billable
+from src.tenants.services.organisations import get_organisation
+
+PAYMENT_TERM_DAYS = 30  # 004 §1.7.2
+HUNDRED = Decimal(100)
+
+
+def _decimal(value: Decimal) -> str:
+    """A decimal as the e-invoice writes it: no exponent, no trailing zeros beyond two places."""
+    text = format(value.normalize(), "f")
+    whole, _sep, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}" if fraction else f"{whole}.00"
+
+
+def _span(first: dt.date, last: dt.date) -> str:
+    return format_date(first) if first == last else f"{format_date(first)} – {format_date(last)}"
+
+
+def subscription_lines(
+    found: billable.Billables, period: Period, customer: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The lines of the month's subscriptions, in the current language."""
+    locale = current_locale.get()
+    result: list[dict[str, Any]] = []
+    for sub in found.subscriptions:
+        states = [State(since, variant, quantity) for since, variant, quantity in sub.states]
+        parts = proration.stretches(
+            states,
+            sub.starts_on,
+            sub.ends_on,
+            period,
+            lambda variant, day: found.prices[variant].on(day),
+            lambda variant: found.price_change_days.get(variant, []),
+        )
+        for line in proration.lines(parts, period):
+            variant = found.variants[line.variant]
+            category = vat.category(
+                variant["tax_category"],
+                get_settings().vendor_country,
+                customer["country"],
+                customer["vat_number"],
+            )
+            service = sub.service_names.get(locale) or sub.service_names["en"]
+            name = f"{service}: {localised_name(variant, locale)}"
+            if line.whole_month:
+                quantity, unit, price = (
+                    Decimal(line.quantity),
+                    "C62",
+                    Decimal(line.monthly_price_cents) / HUNDRED,
+                )
+            else:
+                quantity, unit, price = Decimal(line.quantity * line.days), "DAY", line.day_price / HUNDRED
+            result.append(
+                {
+                    "description": f"{name}, {_span(line.first, line.last)}",
+                    "source_type": "subscription",
+                    "source_id": sub.id,
+                    "quantity": _decimal(quantity),
+                    "unit_code": unit,
+                    "unit_price": _decimal(price),
+                    "net_cents": line.net_cents,
+                    "vat_category": category.code,
+                    "vat_basis_points": category.basis_points,
+                    "first_day": line.first,
+                    "last_day": line.last,
+                }
+            )
+    return result
+
+
+def charge_line(charge: dict[str, Any], customer: dict[str, Any]) -> dict[str, Any]:
+    category = vat.category(
+        "standard", get_settings().vendor_country, customer["country"], customer["vat_number"]
+    )
+    return {
+        "description": charge["description"],
+        "source_type": "charge",
+        "source_id": int(charge["id"]),
+        "charge_key": f"charge:{charge['id']}",
+        "quantity": "1.00",
+        "unit_code": "C62",
+        "unit_price": _decimal(Decimal(int(charge["amount_cents"])) / HUNDRED),
+        "net_cents": int(charge["amount_cents"]),
+        "vat_category": category.code,
+        "vat_basis_points": category.basis_points,
+        "first_day": charge["chargeable_on"],
+        "last_day": charge["chargeable_on"],
+    }
+
+
+def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    parts = vat.breakdown(
+        (vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines
+    )
+    net = sum(p.net_cents for p in parts)
+    tax = sum(p.vat_cents for p in parts)
+    return {
+        "net_cents": net,
+        "vat_cents": tax,
+        "total_cents": net + tax,
+        "reverse_charge": any(p.category.code == "AE" for p in parts),
+    }
+
+
+async def bill_organisation(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
+    """Make the month's invoices of one organisation, once; the number of invoices made now."""
+    try:
+        return await _bill(actor, run, organisation_id)
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            return 0  # another worker invoiced this organisation's month at the same moment
+        raise
+
+
+async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
+    period = Period.parse(run["period"])
+    scope = TenantScope(actor, organisation_id)
+    made = 0
+    async with db.transaction():
+        key = f"{period.label}:{organisation_id}:organisation"
+        if await repository.invoice_with_key(scope, key) is not None:
+            return 0  # this organisation's month is invoiced already
+        organisation = await get_organisation(actor, organisation_id)
+        customer = {
+            "name": organisation["name"],
+            "country": organisation["country"],
+            "address": organisation.get("billing_address") or organisation.get("postal_address") or "",
+            "vat_number": organisation.get("vat_number") or "",
+        }
+        found = await billable.billables(actor, organisation_id, period.first, period.end)
+        token = current_locale.set(language_of(organisation["country"]))
+        try:
+            own = subscription_lines(found, period, customer)
+            third: dict[str, list[dict[str, Any]]] = {}
+            for charge in found.charges:
+                if charge["payer_kind"] == "third_party":
+                    payer = {"name": charge["payer_name"], "country": "NL", "address": "", "vat_number": ""}
+                    third.setdefault(charge["payer_name"], []).append(charge_line(charge, payer))
+                else:
+                    own.append(charge_line(charge, customer))
+        finally:
+            current_locale.reset(token)
+        invoices = [(key, "organisation", "", customer, own)] + [
+            (
+                f"{period.label}:{organisation_id}:third_party:{name}"[:80],
+                "third_party",
+                name,
+                {"name": name, "country": "NL", "address": "", "vat_number": ""},
+                lines,
+            )
+            for name, lines in sorted(third.items())
+        ]
+        for run_key, payer_kind, payer_name, who, lines in invoices:
+            if not lines:
+                continue
+            invoice_id = await repository.insert_invoice(
+                scope,
+                kind="invoice",
+                status="draft",
+                period=period.label,
+                run_key=run_key,
+                billing_run=run["id"],
+                payer_kind=payer_kind,
+                payer_name=payer_name,
+                customer_name=who["name"],
+                customer_address=who["address"],
+                customer_country=who["country"],
+                customer_vat_number=who["vat_number"],
+                language=language_of(organisation["country"]),
+                currency="EUR",
+                **totals(lines),
+            )
+            await repository.insert_lines(scope, invoice_id, lines)
+            made += 1
+        await billable.mark_invoiced(actor, organisation_id, [int(c["id"]) for c in found.charges])
+    return made
+
+
+async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
+    """Give a draft its number, date and due date (once; a final invoice is returned as it is)."""
+    scope = TenantScope(actor, organisation_id)
+    async with db.transaction():
+        row = await repository.invoice(scope, invoice_id)
+        if row["status"] == "final":
+            return row
+        today = clock.today()
+        number = await numbering.take(row["kind"], today.year)
+        await repository.set_invoice(
+            scope,
+            invoice_id,
+            status="final",
+            number=number,
+            issued_on=today,
+            due_on=today + dt.timedelta(days=PAYMENT_TERM_DAYS),
+            finalised_at=clock.now(),
+        )
+        return await repository.invoice(scope, invoice_id)
+
+
+def kind_name(kind: str) -> str:
+    return _("Credit note") if kind == "credit_note" else _("Invoice")
+
+
+async def list_invoices(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
+    """The organisation's final invoices and credit notes, newest first, each with its lines
+    (its members and vendor admins; drafts are the vendor's until finalised)."""
+    scope = TenantScope(actor, organisation_id)
+    rows = await repository.invoices_of(scope)
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for line in await repository.lines_of(scope, [int(r["id"]) for r in rows]):
+        lines.setdefault(int(line["invoice"]), []).append(line)
+    return [{**r, "lines": lines.get(int(r["id"]), [])} for r in rows]
+
+
+async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
+    scope = TenantScope(actor, organisation_id)
+    row = await repository.invoice(scope, invoice_id)
+    if row["status"] != "final" and not actor.is_vendor_admin:
+        raise NotFound()
+    return {**row, "lines": await repository.lines_of(scope, [invoice_id])}

@@ -1,0 +1,127 @@
+"""Billing runs: a month's invoices for every organisation, shared by the workers (BIL-1..5).
+
+`start` checks the month has ended, records the run and its batches (a share of the
+organisations each) and hands each batch to the workers through the outbox, in one transaction:
+the batches go out once the run is stored, and never without it. A second run for a month while
+one runs is refused (a unique column); a run for a month that was invoiced before invoices only
+what is new (each organisation's invoice for the month exists once). `run_batch` (a dramatiq
+actor, in tasks.py) invoices a batch's organisations, each in its own transaction, then marks the
+batch done once; the last batch finalises the run's drafts (numbers, dates) and ends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from src.billing import repository
+from src.billing.services import invoicing
+from src.billing.services.proration import Period
+from src.core import audit, clock, db, outbox
+from src.core.errors import Conflict, InputError, NotFound
+from src.core.i18n import _, format_date
+from src.core.tenancy import Actor, require_vendor_admin
+from src.subscriptions.services import billable
+
+BATCH_SIZE = 100
+BATCH_ACTOR = "billing.run_batch"
+# The workers act for every organisation.
+BILLING = Actor(person_id=0, name="billing run", is_vendor_admin=True)
+
+
+def closed_period(text: Any) -> Period:
+    """A month that has ended in the vendor's time zone (InputError naming `period`)."""
+    try:
+        period = Period.parse(str(text or ""))
+    except ValueError:
+        raise InputError({"period": _("Give the month as YYYY-MM, e.g. 2027-01.")}) from None
+    today = clock.today()
+    if period.end > today:
+        raise InputError(
+            {
+                "period": _(
+                    "A month is invoiced after it has ended: %(month)s can be invoiced from %(date)s.",
+                    month=period.label,
+                    date=format_date(period.end),
+                )
+            }
+        )
+    return period
+
+
+async def start(actor: Actor, period_text: Any, batch_size: int = BATCH_SIZE) -> dict[str, Any]:
+    """Start the run for a closed month (vendor admins, the schedule, the command line)."""
+    require_vendor_admin(actor)
+    period = closed_period(period_text)
+    organisations = await billable.organisations_to_bill(BILLING, period.first, period.end)
+    batches = [organisations[i : i + batch_size] for i in range(0, len(organisations), batch_size)]
+    try:
+        async with db.transaction():
+            run = await repository.insert_run(
+                period=period.label,
+                status="running" if batches else "done",
+                running_period=period.label if batches else None,
+                batches_total=len(batches),
+                organisations=len(organisations),
+                started_by=actor.person_id or None,
+                finished_at=None if batches else clock.now(),
+            )
+            await repository.insert_batches(run["id"], batches)
+            for position in range(len(batches)):
+                await outbox.enqueue(
+                    BATCH_ACTOR,
+                    {"run_id": run["id"], "position": position},
+                    f"billing-run:{run['id']}:{position}",
+                )
+            await audit.record(
+                actor,
+                "billing.run_started",
+                organisation_id=None,
+                object_type="billing_run",
+                object_id=run["id"],
+                after={"period": period.label, "organisations": len(organisations)},
+            )
+    except Exception as exc:
+        if db.is_unique_violation(exc):
+            raise Conflict(
+                _("The run for %(month)s is running already; wait until it is done.", month=period.label)
+            ) from None
+        raise
+    return run
+
+
+async def run_batch(run_id: int, position: int) -> None:
+    """Invoice one batch's organisations (each once), then count the batch done once."""
+    run = await repository.run(run_id)
+    batch = await repository.batch(run_id, position)
+    if run is None or batch is None or batch["done"]:
+        return
+    organisations = batch["organisations"]
+    if isinstance(organisations, str):
+        organisations = json.loads(organisations)
+    for organisation_id in organisations:
+        await invoicing.bill_organisation(BILLING, run, int(organisation_id))
+    async with db.transaction():
+        if await repository.finish_batch(run_id, position) and await repository.batches_left(run_id) == 0:
+            await _finish(run)
+
+
+async def _finish(run: dict[str, Any]) -> None:
+    """The last batch: every draft of the run gets its number, and the run ends."""
+    for draft in await repository.drafts_of_run(run["id"]):
+        await invoicing.finalise(BILLING, int(draft["organisation"]), int(draft["id"]))
+    await repository.update_run(run["id"], status="done", running_period=None, finished_at=clock.now())
+
+
+async def progress(actor: Actor, run_id: int) -> dict[str, Any]:
+    require_vendor_admin(actor)
+    run = await repository.run(run_id)
+    if run is None:
+        raise NotFound()
+    return {**run, **await repository.run_totals(run_id)}
+
+
+def previous_month(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year:04d}-{first.month:02d}"

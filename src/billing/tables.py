@@ -1,0 +1,108 @@
+"""Invoices, their lines and numbers, and the billing runs that make them (rules BIL-1..BIL-5).
+
+An invoice is made by a billing run as a draft for one payer (the organisation, or a third party
+paying for it, rule BIL-4) and one month; `run_key` (period, organisation, payer) is unique, so a
+run repeated, interrupted or started twice never makes a second one. It gets its number when it
+is finalised, from the series of its kind and year (`NumberSeries`, no gaps, never reused), and
+never changes after that: corrections are credit notes (`kind` "credit_note", `credits` the
+invoice). Money in integer cents; a line's quantity and unit price are decimals as the e-invoice
+writes them (a part of a month is a number of days at a day price).
+
+A charge (a certificate fee, a one-time fee) is on exactly one invoice: its line's
+(`source_type`, `source_id`) is unique among invoice lines that bill charges.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import Date
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from src.tenants.tables import Organisation, Person
+
+
+class BillingRun(Table, tablename="billing_run"):
+    """A run for one month: `status` "running" -> "done" (or "failed"); its batches are handed
+    to the workers, each counted in `batches_done` when its organisations are invoiced."""
+
+    id = Serial(primary_key=True)
+    period = Varchar(length=7, index=True)  # YYYY-MM
+    status = Varchar(length=10, default="running", index=True)
+    # The period while the run is running: a second run for it cannot start (unique).
+    running_period = Varchar(length=7, null=True, default=None, unique=True)
+    batches_total = Integer(default=0)
+    batches_done = Integer(default=0)
+    organisations = Integer(default=0)
+    started_by = ForeignKey(references=Person, null=True, default=None)
+    started_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    error = Text(default="")
+
+
+class BillingBatch(Table, tablename="billing_batch"):
+    """A share of a run's organisations, invoiced by one worker message; `done` once."""
+
+    id = Serial(primary_key=True)
+    billing_run = ForeignKey(references=BillingRun, index=True)
+    position = Integer()
+    organisations = JSON(default="[]")
+    done = Boolean(default=False)
+
+
+class NumberSeries(Table, tablename="number_series"):
+    """The last number given in a series: `key` is the kind ("invoice" | "credit_note") and the
+    year, e.g. "invoice:2027"."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=24, unique=True)
+    last_number = Integer(default=0)
+
+
+class Invoice(Table, tablename="invoice"):
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    kind = Varchar(length=12, default="invoice")  # "invoice" | "credit_note"
+    status = Varchar(length=10, default="draft", index=True)  # "draft" | "final"
+    number = Varchar(length=20, null=True, default=None, unique=True)
+    period = Varchar(length=7, index=True)
+    run_key = Varchar(length=80, null=True, default=None, unique=True)
+    billing_run = ForeignKey(references=BillingRun, null=True, default=None)
+    payer_kind = Varchar(length=20, default="organisation")  # "organisation" | "third_party"
+    payer_name = Varchar(length=200, default="")
+    # The customer as invoiced (the legal content of the document does not follow later edits).
+    customer_name = Varchar(length=200, default="")
+    customer_address = Text(default="")
+    customer_country = Varchar(length=2, default="")
+    customer_vat_number = Varchar(length=20, default="")
+    language = Varchar(length=2, default="en")
+    currency = Varchar(length=3, default="EUR")
+    net_cents = BigInt(default=0)
+    vat_cents = BigInt(default=0)
+    total_cents = BigInt(default=0)
+    reverse_charge = Boolean(default=False)
+    issued_on = Date(null=True, default=None)
+    due_on = Date(null=True, default=None)
+    credits: ForeignKey[Invoice] = ForeignKey(references="self", null=True, default=None)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    finalised_at = Timestamptz(null=True, default=None)
+
+
+class InvoiceLine(Table, tablename="invoice_line"):
+    id = Serial(primary_key=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    position = Integer(default=0)
+    description = Varchar(length=300)
+    source_type = Varchar(length=20, default="")  # "subscription" | "charge" | "credit"
+    source_id = Integer(null=True, default=None)
+    # A charge is billed once: unique (source_type, source_id) where source_type is "charge".
+    charge_key = Varchar(length=40, null=True, default=None, unique=True)
+    quantity = Varchar(length=24, default="1")  # a decimal, as the e-invoice writes it
+    unit_code = Varchar(length=3, default="C62")  # UN/ECE rec. 20: C62 one, MON month, DAY day
+    unit_price = Varchar(length=24, default="0")  # a decimal in the currency, per unit_code
+    net_cents = BigInt(default=0)
+    vat_category = Varchar(length=2, default="S")  # EN 16931 UNCL5305: S, E, Z, AE
+    vat_basis_points = Integer(default=0)
+    first_day = Date(null=True, default=None)
+    last_day = Date(null=True, default=None)

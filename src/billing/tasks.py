@@ -1,0 +1,25 @@
+"""The billing domain's worker actors and its monthly schedule."""
+
+from __future__ import annotations
+
+from src.billing.services import runs
+from src.core import clock
+from src.core.errors import Conflict
+from src.workers import scheduler
+from src.workers.broker import async_actor
+
+
+@async_actor(runs.BATCH_ACTOR, max_retries=20)
+async def run_batch(run_id: int, position: int, dedupe_key: str = "") -> None:
+    """Invoice one batch of a billing run's organisations (any worker, any machine)."""
+    await runs.run_batch(run_id, position)
+
+
+@scheduler.cron("billing.monthly_run", timezone="Europe/Amsterdam", day=1, hour=3)
+async def monthly_run() -> None:
+    """On the first of each month at 03:00 in the vendor's time zone: the run for the month that
+    just ended (a run for it that is still going, or done, makes this one invoice nothing new)."""
+    try:
+        await runs.start(runs.BILLING, runs.previous_month(clock.today()))
+    except Conflict:
+        pass  # the month's run is going already
