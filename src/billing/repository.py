@@ -72,12 +72,16 @@ async def finish_batch(run_id: int, position: int) -> bool:
     return bool(done)
 
 
-async def batches_left(run_id: int) -> int:
-    return (
-        await BillingBatch.count()
-        .where(BillingBatch.billing_run == run_id)
-        .where(BillingBatch.done.eq(False))
+async def count_batch_done(run_id: int) -> tuple[int, int]:
+    """Count one more batch done; (done, total). The UPDATE locks the run's row until the
+    transaction ends, so batches finishing at the same moment count one after the other and
+    exactly one of them sees the last."""
+    rows = await (
+        BillingRun.update({BillingRun.batches_done: BillingRun.batches_done + 1})
+        .where(BillingRun.id == run_id)
+        .returning(BillingRun.batches_done, BillingRun.batches_total)
     )
+    return int(rows[0]["batches_done"]), int(rows[0]["batches_total"])
 
 
 async def update_run(run_id: int, **values: Any) -> None:
@@ -87,16 +91,9 @@ async def update_run(run_id: int, **values: Any) -> None:
 
 
 async def run_totals(run_id: int) -> dict[str, int]:
-    """How far a run is: its invoices, their total, and the batches done."""
+    """How far a run is: its invoices and their total."""
     rows = await Invoice.select(Invoice.total_cents).where(Invoice.billing_run == run_id)
-    done = (
-        await BillingBatch.count().where(BillingBatch.billing_run == run_id).where(BillingBatch.done.eq(True))
-    )
-    return {
-        "invoices": len(rows),
-        "total_cents": sum(int(r["total_cents"]) for r in rows),
-        "batches_done": done,
-    }
+    return {"invoices": len(rows), "total_cents": sum(int(r["total_cents"]) for r in rows)}
 
 
 # --- invoices -------------------------------------------------------------------------------------

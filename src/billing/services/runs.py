@@ -103,8 +103,10 @@ async def run_batch(run_id: int, position: int) -> None:
     for organisation_id in organisations:
         await invoicing.bill_organisation(BILLING, run, int(organisation_id))
     async with db.transaction():
-        if await repository.finish_batch(run_id, position) and await repository.batches_left(run_id) == 0:
-            await _finish(run)
+        if await repository.finish_batch(run_id, position):
+            done, total = await repository.count_batch_done(run_id)
+            if done == total:
+                await _finish(run)
 
 
 async def _finish(run: dict[str, Any]) -> None:
