@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STANDARD_RATE = {"NL": 2100, "SE": 2500}  # basis points: 2100 = 21 %
-EU = frozenset("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
+from src.subscriptions.services import terms
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,8 @@ class Category:
 def category(
     tax_category: str, vendor_country: str, customer_country: str, customer_vat_number: str
 ) -> Category:
-    if tax_category == "exempt":
-        return Category("E", 0)
-    if tax_category == "zero":
-        return Category("Z", 0)
-    if customer_country != vendor_country and customer_country in EU and customer_vat_number:
-        return Category("AE", 0)
-    return Category("S", STANDARD_RATE.get(vendor_country, 0))
+    """The rule of src/subscriptions/services/terms.py, which the order's confirmation shows."""
+    return Category(*terms.vat_category(tax_category, vendor_country, customer_country, customer_vat_number))
 
 
 @dataclass(frozen=True)

@@ -209,7 +209,10 @@ async def quote(
     locale = current_locale.get()
     unit_price = await pricing.price_on(variant_row["id"], cleaned["start"])
     rate = terms.vat_basis_points(
-        variant_row["tax_category"], get_settings().vendor_country, organisation["country"]
+        variant_row["tax_category"],
+        get_settings().vendor_country,
+        organisation["country"],
+        organisation.get("vat_number") or "",
     )
     return {
         "organisation": organisation,

@@ -67,20 +67,35 @@ def direction(current_cents: int, proposed_cents: int) -> str:
     return "same"
 
 
-# VAT (shown with every price; invoicing uses the same rule). Rates in basis points.
+# VAT (shown with every price; invoices apply the same rule). Rates in basis points.
 STANDARD_VAT_BASIS_POINTS = {"NL": 2100, "SE": 2500}
+EU_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
 
 
-def vat_basis_points(tax_category: str, vendor_country: str, customer_country: str) -> int | None:
-    """The VAT rate on a catalogue item, in basis points (2100 = 21 %), for a customer: the vendor
-    country's standard rate for a customer in the same country, 0 for exempt and zero-rated items,
-    and None for a business customer in another EU country (reverse charge: the customer accounts
-    for the VAT)."""
-    if tax_category in ("exempt", "zero"):
-        return 0
-    if customer_country and customer_country != vendor_country:
-        return None
-    return STANDARD_VAT_BASIS_POINTS.get(vendor_country, 0)
+def vat_category(
+    tax_category: str, vendor_country: str, customer_country: str, customer_vat_number: str
+) -> tuple[str, int]:
+    """The EN 16931 VAT category (UNCL 5305) and rate in basis points (2100 = 21 %) of a
+    catalogue item for a customer: E exempt and Z zero-rated items 0; a business customer in
+    another EU country with a VAT number is reverse-charged (AE, 0: the customer accounts for
+    the VAT); everyone else pays the vendor country's standard rate (S)."""
+    if tax_category == "exempt":
+        return "E", 0
+    if tax_category == "zero":
+        return "Z", 0
+    if customer_country != vendor_country and customer_country in EU_COUNTRIES and customer_vat_number:
+        return "AE", 0
+    return "S", STANDARD_VAT_BASIS_POINTS.get(vendor_country, 0)
+
+
+def vat_basis_points(
+    tax_category: str, vendor_country: str, customer_country: str, customer_vat_number: str = ""
+) -> int | None:
+    """The rate to show with a price; None when the VAT is reverse-charged."""
+    code, basis_points = vat_category(tax_category, vendor_country, customer_country, customer_vat_number)
+    return None if code == "AE" else basis_points
 
 
 def vat_cents(net_cents: int, basis_points: int | None) -> int:
