@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
+from src.billing import pages
 from src.billing.schemas import BillingRunOut, InvoiceOut, NewBillingRun
 from src.billing.services import invoicing, runs
 from src.core.tenancy import Actor
@@ -55,4 +56,4 @@ class InvoicesApi(Controller):
         return InvoiceOut.from_row(await invoicing.get_invoice(actor, organisation_id, invoice_id))
 
 
-ROUTES: list[Any] = [BillingRunsApi, InvoicesApi]
+ROUTES: list[Any] = [BillingRunsApi, InvoicesApi, *pages.ROUTES]

@@ -228,8 +228,9 @@ def kind_name(kind: str) -> str:
 
 async def list_invoices(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     """The organisation's final invoices and credit notes, newest first, each with its lines
-    (its members and vendor admins; drafts are the vendor's until finalised)."""
+    (its contact persons and vendor admins; drafts are the vendor's until finalised)."""
     scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
     rows = await repository.invoices_of(scope)
     lines: dict[int, list[dict[str, Any]]] = {}
     for line in await repository.lines_of(scope, [int(r["id"]) for r in rows]):
@@ -239,7 +240,10 @@ async def list_invoices(actor: Actor, organisation_id: int) -> list[dict[str, An
 
 async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
     row = await repository.invoice(scope, invoice_id)
     if row["status"] != "final" and not actor.is_vendor_admin:
         raise NotFound()
-    return {**row, "lines": await repository.lines_of(scope, [invoice_id])}
+    lines = await repository.lines_of(scope, [invoice_id])
+    parts = vat.breakdown((vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines)
+    return {**row, "lines": lines, "vat_breakdown": parts}

@@ -127,3 +127,9 @@ async def progress(actor: Actor, run_id: int) -> dict[str, Any]:
 def previous_month(today: dt.date) -> str:
     first = today.replace(day=1) - dt.timedelta(days=1)
     return f"{first.year:04d}-{first.month:02d}"
+
+
+async def recent(actor: Actor) -> list[dict[str, Any]]:
+    """The latest runs with their invoices and totals (vendor admins)."""
+    require_vendor_admin(actor)
+    return [{**r, **await repository.run_totals(int(r["id"]))} for r in await repository.runs()]
