@@ -17,6 +17,7 @@ from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
+from src.subscriptions import admin_controllers
 from src.subscriptions.schemas import (
     CatalogueService,
     NewPriceChange,
@@ -222,4 +223,5 @@ ROUTES: list[Any] = [
     PriceChangesApi,
     SubscriptionsAdmin,
     OrganisationSubscriptions,
+    *admin_controllers.ROUTES,
 ]
