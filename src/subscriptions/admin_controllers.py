@@ -31,7 +31,15 @@ LABELS = {
     "tax_categories": editor.TAX_CATEGORIES,
     "currencies": editor.CURRENCIES,
 }
-NEW_VARIANT = {"unit": "subscription", "currency": "EUR", "tax_category": "standard", "notice_months": "3"}
+NEW_VARIANT = {
+    "unit": "subscription",
+    "currency": "EUR",
+    "tax_category": "standard",
+    "notice_months": "3",
+    "upgrade_fee": "0.00",
+    "downgrade_fee": "0.00",
+    "move_fee": "0.00",
+}
 NEW_SERVICE = {
     "category": "managed_it",
     "position": "0",
@@ -80,7 +88,9 @@ class CatalogueAdmin(Controller):
     ) -> Template:
         catalogue = await services.catalogue(include_inactive=True)
         _prices_today(catalogue, await pricing.histories(v["id"] for s in catalogue for v in s["variants"]))
-        context = {"catalogue": catalogue, "values": values or NEW_SERVICE, "errors": errors or {}, **LABELS}
+        last = max((int(s["position"]) for s in catalogue), default=-1)
+        values = values or {**NEW_SERVICE, "position": str(last + 1)}
+        context = {"catalogue": catalogue, "values": values, "errors": errors or {}, **LABELS}
         return page(request, "subscriptions/admin_catalogue.html", context, status_code=status_code)
 
     async def _service(
@@ -105,7 +115,8 @@ class CatalogueAdmin(Controller):
             "variants": variants,
             "values": values or editor.service_values(service),
             "errors": errors or {},
-            "variant_values": variant_values or NEW_VARIANT,
+            "variant_values": variant_values
+            or {**NEW_VARIANT, "position": str(max((int(v["position"]) for v in variants), default=-1) + 1)},
             "variant_errors": variant_errors or {},
             "code_fixed": service["code"] in editor.RESERVED_CODES,
             "history": await history(actor, "service", service_id),
