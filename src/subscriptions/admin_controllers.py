@@ -152,6 +152,8 @@ class CatalogueAdmin(Controller):
             "values": values or editor.variant_values(variant),
             "errors": errors or {},
             "price_editable": editable,
+            "price_changes": [c for c in await pricing.list_changes(actor) if c["variant"] == variant_id],
+            "today": clock.today(),
             "history": history_rows,
             **LABELS,
         }

@@ -137,3 +137,5 @@ async def test_a_price_change_is_scheduled_from_the_page_and_listed(client):
         "Business internet Business internet fibre €85.00 €99.00 10 Jan 2027 10 May 2027 1 Scheduled"
         in listed
     )
+    on_the_variant = text_of((await client.get(f"/admin/catalogue/variants/{fibre['id']}")).text)
+    assert "€85.00 €99.00 10 Jan 2027 10 May 2027 Scheduled 1" in on_the_variant
