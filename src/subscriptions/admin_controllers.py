@@ -42,6 +42,7 @@ NEW_VARIANT = {
 }
 NEW_SERVICE = {
     "category": "managed_it",
+    "requires_agreement": "on",
     "position": "0",
     "upgrade_any_time": "on",
     "downgrade_with_notice": "on",
