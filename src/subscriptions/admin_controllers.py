@@ -112,7 +112,7 @@ class CatalogueAdmin(Controller):
         histories = await pricing.histories(v["id"] for v in variants)
         _prices_today([{"variants": variants}], histories)
         context = {
-            "service": {**service, "name": found[0]["name"] if found else service["name_en"]},
+            "service": {**service, "name": localised_name(service, current_locale.get())},
             "variants": variants,
             "values": values or editor.service_values(service),
             "errors": errors or {},
@@ -136,26 +136,17 @@ class CatalogueAdmin(Controller):
     ) -> Template:
         variant = await editor.get_variant(variant_id)
         service = await editor.get_service(variant["service"])
-        locale_name = next(
-            (s for s in await services.catalogue(include_inactive=True) if s["id"] == service["id"]), service
-        )
-        editable = await editor.price_is_editable(actor, variant_id)
-        history_rows = await history(actor, "service_variant", variant_id, variant["currency"])
+        locale = current_locale.get()
         price_today = (await pricing.histories([variant_id]))[variant_id].on(clock.today())
-        names = {v["id"]: v["name"] for v in locale_name.get("variants", [])}
         context = {
-            "variant": {
-                **variant,
-                "name": names.get(variant_id, variant["name_en"]),
-                "price_today": price_today,
-            },
-            "service": {**service, "name": locale_name.get("name", service["name_en"])},
+            "variant": {**variant, "name": localised_name(variant, locale), "price_today": price_today},
+            "service": {**service, "name": localised_name(service, locale)},
             "values": values or editor.variant_values(variant),
             "errors": errors or {},
-            "price_editable": editable,
+            "price_editable": await editor.price_is_editable(actor, variant_id),
             "price_changes": [c for c in await pricing.list_changes(actor) if c["variant"] == variant_id],
             "today": clock.today(),
-            "history": history_rows,
+            "history": await history(actor, "service_variant", variant_id, variant["currency"]),
             **LABELS,
         }
         return page(request, "subscriptions/admin_variant.html", context, status_code=status_code)
