@@ -29,7 +29,7 @@ class CatalogueModule(msgspec.Struct):
 
 TaxCategory = Literal["standard", "exempt", "zero"]
 ChangeKind = Literal["upgrade", "downgrade", "cancel", "move"]
-FeeKind = Literal["order", "upgrade", "downgrade", "move"]
+FeeKind = Literal["upgrade", "downgrade", "move"]
 
 
 class OneTimeFees(msgspec.Struct, omit_defaults=True):
@@ -141,8 +141,9 @@ class Fee(msgspec.Struct):
 
 class OrderPreview(msgspec.Struct):
     """What an order would be: the unit price and the monthly amount (excluding VAT, the VAT and
-    the total; `vat_rate_percent` null when the VAT is reverse-charged), one-time fees, the first
-    day, the notice period and the day of the first invoice (invoiced monthly in arrears)."""
+    the total; `vat_rate_percent` null when the VAT is reverse-charged), the price once per unit
+    delivered (a certificate when it is issued), the first day, the notice period and the day of
+    the first invoice (invoiced monthly in arrears)."""
 
     service: str
     variant: str
@@ -154,7 +155,7 @@ class OrderPreview(msgspec.Struct):
     vat_cents: int
     monthly_total_cents: int
     currency: str
-    one_time_fees: list[Fee]
+    once_per_unit_cents: int
     notice_months: int
     notice_terms: str
     first_invoice_on: dt.date
@@ -173,7 +174,7 @@ class OrderPreview(msgspec.Struct):
             vat_cents=q["monthly"]["vat_cents"],
             monthly_total_cents=q["monthly"]["gross_cents"],
             currency=q["currency"],
-            one_time_fees=[Fee(kind=f["kind"], amount_cents=f["amount_cents"]) for f in q["one_time_fees"]],
+            once_per_unit_cents=q["once_per_unit_cents"],
             notice_months=q["notice_months"],
             notice_terms=q["notice_terms"],
             first_invoice_on=q["first_invoice_on"],

@@ -10,7 +10,7 @@ import pytest
 from src.core import clock
 from src.core.tables import AuditEntry, OutboxMessage
 from src.subscriptions.catalogue import seed_catalogue
-from src.subscriptions.services import ordering, pricing
+from src.subscriptions.services import pricing
 from src.subscriptions.tables import Charge, ServiceVariant, Subscription
 from tests import factories
 from tests.subscriptions.support import admin_actor, admin_headers, bearer_for, sign_agreement
@@ -177,17 +177,23 @@ async def test_business_internet_goes_to_the_postal_address_where_it_is_availabl
     assert await Subscription.count() == 1
 
 
-async def test_an_ordering_fee_is_charged_on_the_first_day():
-    org, _signer, _headers = await signed()
-    await ServiceVariant.update({ServiceVariant.one_time_price_cents: 2500}).where(
-        ServiceVariant.code == "standalone"
+async def test_a_certificate_service_is_charged_per_certificate_issued_not_when_ordered(client):
+    # rule BIL-1: the fee follows each issued certificate, so ordering charges nothing
+    org, _signer, headers = await signed()
+    quote = (
+        await client.post(
+            url(org["id"]),
+            json={"service": "uzi_server_certificate", "variant": "server_certificate", "preview": True},
+            headers=headers,
+        )
+    ).json()
+    assert quote["once_per_unit_cents"] == 45000 and quote["monthly_total_cents"] == 0
+    answer = await client.post(
+        url(org["id"]),
+        json={"service": "uzi_server_certificate", "variant": "server_certificate"},
+        headers=headers,
     )
-    row = await ordering.order(
-        await admin_actor(), org["id"], service="webcert", variant="standalone", quantity=3
-    )
-    charge = await Charge.select().where(Charge.source_type == "subscription").first()
-    assert charge["source_id"] == row["id"] and charge["chargeable_on"] == TODAY
-    assert charge["amount_cents"] == 7500  # per unit
+    assert answer.status_code == 201 and await Charge.count() == 0
 
 
 @pytest.mark.parametrize(

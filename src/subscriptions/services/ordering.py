@@ -211,7 +211,6 @@ async def quote(
     rate = terms.vat_basis_points(
         variant_row["tax_category"], get_settings().vendor_country, organisation["country"]
     )
-    one_time = int(variant_row["one_time_price_cents"]) * cleaned["quantity"]
     return {
         "organisation": organisation,
         "service": service_row,
@@ -226,7 +225,10 @@ async def quote(
         "monthly": amounts(unit_price, cleaned["quantity"], rate),
         "vat_basis_points": rate,
         "vat_label": vat_label(rate),
-        "one_time_fees": [{"kind": "order", "amount_cents": one_time}] if one_time else [],
+        # Charged per unit delivered, by the domain that delivers it (a certificate when it is
+        # issued, rule BIL-1), never when ordering.
+        "once_per_unit_cents": int(variant_row["one_time_price_cents"]),
+        "unit": variant_row["unit"],
         "notice_months": int(variant_row["notice_months"]),
         "notice_terms": notice_terms(service_row, variant_row),
         "first_invoice_on": terms.first_invoice_on(cleaned["start"]),
@@ -301,16 +303,6 @@ async def order(
             updated_at=now,
             **offer_["address"],
         )
-        for fee in offer_["one_time_fees"]:
-            await repository.insert_charge(
-                organisation_id,
-                source_type="subscription",
-                source_id=subscription_id,
-                description=f"{offer_['service_name']}: {offer_['variant_name']} × {offer_['quantity']}",
-                amount_cents=fee["amount_cents"],
-                currency=offer_["currency"],
-                chargeable_on=start_day,
-            )
         await audit.record(
             actor,
             "subscriptions.subscription_added",
@@ -355,10 +347,16 @@ async def _confirm(actor: Actor, offer_: dict[str, Any], subscription_id: int) -
                 vat=vat_label(rate),
                 vat_amount=format_money(monthly["vat_cents"], offer_["currency"]),
             ),
-            *[
-                _("One-time fee: %(amount)s.", amount=format_money(f["amount_cents"], offer_["currency"]))
-                for f in offer_["one_time_fees"]
-            ],
+            *(
+                [
+                    _(
+                        "Once per unit delivered: %(amount)s.",
+                        amount=format_money(offer_["once_per_unit_cents"], offer_["currency"]),
+                    )
+                ]
+                if offer_["once_per_unit_cents"]
+                else []
+            ),
             notice_terms(service_row, variant_row),
             _("The first invoice follows on %(date)s.", date=format_date(offer_["first_invoice_on"])),
             letters.subscriptions_url(),
