@@ -16,6 +16,7 @@ from src.identity import controllers as identity_controllers
 from src.tenants import controllers as tenants_controllers
 from src.tenants import tasks as _tenant_tasks  # noqa: F401 - actors
 from src.subscriptions import controllers as subscriptions_controllers
+from src.subscriptions import tasks as _subscription_tasks  # noqa: F401 - periodic jobs
 from src.certificates import controllers as certificates_controllers
 from src.certificates import tasks as _certificate_tasks  # noqa: F401 - actors, periodic jobs
 from src.dashboard import controllers as dashboard_controllers

@@ -85,6 +85,10 @@ class Settings:
     service_desk_email: str = ""
     service_desk_phone: str = ""
     service_desk_address: tuple[str, ...] = ()
+    # The vendor's country (ISO 3166 code): whose VAT rate domestic customers pay.
+    vendor_country: str = "NL"
+    # The catalogue's prices are the demonstration's examples (`run-demo`): pages with prices say so.
+    example_prices: bool = False
     var_dir: Path = ROOT / "var"
     # Encrypts the CA private keys at rest (PKCS#8, BestAvailableEncryption). The embedded
     # default derives it from SECRET_KEY; production sets CA_KEY_PASSPHRASE of its own.
@@ -183,6 +187,8 @@ class Settings:
             service_desk_address=tuple(
                 line.strip() for line in env.get("SERVICE_DESK_ADDRESS", "").split(";") if line.strip()
             ),
+            vendor_country=(env.get("VENDOR_COUNTRY") or "NL").strip().upper(),
+            example_prices=_bool(env.get("EXAMPLE_PRICES")),
             var_dir=var_dir,
             ca_key_passphrase=env.get("CA_KEY_PASSPHRASE") or _derived_ca_passphrase(secret),
             outbox_stale_after=float(env.get("OUTBOX_STALE_AFTER") or 600),

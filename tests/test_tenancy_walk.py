@@ -321,9 +321,13 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         quantity=7321,
         starts_on=NOW.date(),
         price_cents=1234567,
+        street="Geheimstraat 7",
+        postcode="3581 KD",
+        city="Utrecht",
         created_by=contact["id"],
     )
-    victim.markers += ["7321", "1234567", "12.345,67", "12,345.67", "12 345,67"]
+    # The price when ordered is in the API; the pages show the price in force, the catalogue's.
+    victim.markers += ["7321", "1234567", "Geheimstraat 7"]
 
     await _insert(
         SubscriptionChange,
@@ -704,8 +708,6 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
     # organisation, the amount in one of the ways it may be written; the rest is kept, not shown.
     not_shown = {m for m in victim.markers if m.isdigit() and len(m) == 12} | {
         "berthe.verborgen@alpha.example",
-        "12 345,67",
-        "12.345,67",
         "203.0.113.72",
         "203.0.113.73",
         "b7c1" * 16,

@@ -66,9 +66,8 @@ class TenantScope:
             raise Forbidden(_("Only a contact person of the organisation may do this."))
 
     def select(self, table: type[T], *columns: Any) -> Select[T]:
-        return table.select(*columns).where(
-            table._meta.get_column_by_name("organisation") == self.organisation_id
-        )
+        """The organisation's rows of a tenant-owned table (through the parent for child rows)."""
+        return table.select(*columns).where(organisation_column(table) == self.organisation_id)
 
     async def get(self, table: type[T], object_id: int, *columns: Any) -> dict[str, Any]:
         row = await self.select(table, *columns).where(table._meta.primary_key == object_id).first()
@@ -100,7 +99,7 @@ class TenantScope:
     async def get_object(self, table: type[T], object_id: int) -> T:
         obj = (
             await table.objects()
-            .where(table._meta.get_column_by_name("organisation") == self.organisation_id)
+            .where(organisation_column(table) == self.organisation_id)
             .where(table._meta.primary_key == object_id)
             .first()
         )

@@ -38,6 +38,8 @@ DEMO_SERVICE_DESK = {
     "SERVICE_DESK_EMAIL": "servicedesk@care-portal.example",
     "SERVICE_DESK_PHONE": "+31 20 555 0100",
     "SERVICE_DESK_ADDRESS": "Postbus 12345; 1000 AB Amsterdam; Netherlands",
+    # The catalogue's seed prices are examples: the pages that show prices say so.
+    "EXAMPLE_PRICES": "1",
 }
 CLI_ACTOR = Actor(person_id=0, name="command line (portal create-vendor-admin)")
 
@@ -165,6 +167,8 @@ class SeedReport:
     signers_authorised: int = 0
     agreements_signed: int = 0
     subscriptions_created: int = 0
+    changes_scheduled: int = 0
+    price_changes_announced: int = 0
     rights_granted: int = 0
 
     @property
@@ -178,8 +182,9 @@ class SeedReport:
             f"Demo data loaded: {self.organisations_created} organisations, "
             f"{self.people_created} people, {self.memberships_created} memberships created; "
             f"{self.documents_published} agreement documents published, "
-            f"{self.agreements_signed} agreements signed, {self.subscriptions_created} subscriptions, "
-            f"{self.rights_granted} module rights."
+            f"{self.agreements_signed} agreements signed, {self.subscriptions_created} subscriptions "
+            f"({self.changes_scheduled} cancellations under notice, {self.price_changes_announced} price "
+            f"changes announced), {self.rights_granted} module rights."
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from src.subscriptions.tables import Subscription
+from src.subscriptions.tables import Subscription, SubscriptionChange
 from src.tenants.tables import AgreementAcceptance, Membership, ModuleRight
 
 
@@ -59,3 +59,16 @@ async def has_subscriptions(organisation_id: int) -> bool:
 
 async def has_rights(organisation_id: int) -> bool:
     return bool(await ModuleRight.exists().where(ModuleRight.organisation == organisation_id))
+
+
+async def subscription_without_changes(organisation_id: int, service_code: str) -> int | None:
+    """The organisation's subscription to the service, if it has never been changed."""
+    row = (
+        await Subscription.select(Subscription.id)
+        .where(Subscription.organisation == organisation_id)
+        .where(Subscription.service.code == service_code)
+        .first()
+    )
+    if row is None or await SubscriptionChange.exists().where(SubscriptionChange.subscription == row["id"]):
+        return None
+    return int(row["id"])

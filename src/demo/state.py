@@ -26,7 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from src.core import db
+from src.core import clock, db
 from src.core.i18n import current_locale, language_of
 from src.demo import rows
 from src.demo.people import (
@@ -38,13 +38,14 @@ from src.demo.people import (
 )
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import (
+    AREA_SERVICE,
     CONTRACTING,
     PROCUREMENT_PORTAL,
     UZI_SERVER_CERTIFICATE,
     WEBCERT,
     seed_catalogue,
 )
-from src.subscriptions.services import subscriptions
+from src.subscriptions.services import changes, ordering, pricing, terms
 from src.tenants.services import (
     agreement_documents,
     agreements,
@@ -185,6 +186,7 @@ class DemoUse:
     signer: str  # the subject of the contact person authorised to sign the customer agreement
     signed: bool
     subscriptions: tuple[tuple[str, str], ...] = ()  # (service code, variant code)
+    cancelled: tuple[str, ...] = ()  # service codes whose subscription is cancelled under notice
     rights: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (subject, procurement portal modules)
     signing_right: str | None = None  # the subject holding the contracting module's signing right
 
@@ -194,7 +196,12 @@ USES: tuple[DemoUse, ...] = (
         "30276841",  # Zorggroep De Linde B.V.
         signer="eva.janssen",
         signed=True,
-        subscriptions=((PROCUREMENT_PORTAL, "standard"), (UZI_SERVER_CERTIFICATE, "server_certificate")),
+        subscriptions=(
+            (PROCUREMENT_PORTAL, "standard"),
+            (UZI_SERVER_CERTIFICATE, "server_certificate"),
+            (AREA_SERVICE, "vdsl_b"),
+        ),
+        cancelled=(AREA_SERVICE,),
         rights=(
             ("eva.janssen", ("general", CONTRACTING)),
             ("pieter.devries", ("general", "requests", "negotiation")),
@@ -217,6 +224,10 @@ USES: tuple[DemoUse, ...] = (
         signed=False,
     ),
 )
+
+
+# A new price announced the day the demo is loaded, in force four months later (rule SUB-4).
+PRICE_CHANGE = (PROCUREMENT_PORTAL, "standard", 2750)
 
 
 def _today() -> dt.date:
@@ -242,7 +253,9 @@ async def seed_state(report: SeedReport) -> None:
                 continue
             await _agreement(admin, organisation, use, report)
             await _subscriptions(admin, organisation["id"], use, report)
+            await _cancellations(admin, organisation["id"], use, report)
             await _rights(admin, organisation["id"], use, report)
+        await _announce_price_change(admin, report)
 
 
 async def _publish_documents(admin: Any, report: SeedReport) -> None:
@@ -314,8 +327,25 @@ async def _subscriptions(admin: Any, organisation_id: int, use: DemoUse, report:
     if await rows.has_subscriptions(organisation_id):
         return
     for service, variant in use.subscriptions:
-        await subscriptions.add_subscription(admin, organisation_id, service=service, variant=variant)
+        await ordering.order(admin, organisation_id, service=service, variant=variant)
         report.subscriptions_created += 1
+
+
+async def _cancellations(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:
+    for service in use.cancelled:
+        subscription_id = await rows.subscription_without_changes(organisation_id, service)
+        if subscription_id is not None:
+            await changes.change(admin, organisation_id, subscription_id, kind="cancel")
+            report.changes_scheduled += 1
+
+
+async def _announce_price_change(admin: Any, report: SeedReport) -> None:
+    service, variant_code, cents = PRICE_CHANGE
+    variant = await pricing.variant_by_codes(service, variant_code)
+    if await pricing.has_changes(variant["id"]):
+        return
+    await pricing.schedule(admin, variant["id"], cents, terms.earliest_price_change(clock.today()))
+    report.price_changes_announced += 1
 
 
 async def _rights(admin: Any, organisation_id: int, use: DemoUse, report: SeedReport) -> None:

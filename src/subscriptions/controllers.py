@@ -5,27 +5,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Template
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from src.core.errors import InputError
 from src.core.i18n import _, format_date
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import choose_organisation_first, flash, page, redirect
+from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
-from src.subscriptions import admin_controllers
+from src.subscriptions import admin_controllers, order_pages
 from src.subscriptions.schemas import (
     CatalogueService,
+    ChangeOut,
+    NewChange,
     NewPriceChange,
     NewSubscription,
+    OrderPreview,
     PriceChangeOut,
     SubscriptionOut,
 )
-from src.subscriptions.services import pricing
+from src.subscriptions.services import changes, ordering, pricing
 from src.subscriptions.services import subscriptions as services
 from src.tenants.services.organisations import get_organisation
 
@@ -62,22 +67,90 @@ class SubscriptionsApi(Controller):
     @post(
         "/",
         status_code=HTTP_201_CREATED,
-        summary="Subscribe the organisation to a service",
-        description="Vendor admins only (403 otherwise). Unknown service or variant, a bad quantity or "
-        "a second subscription to the same variant answer 422 naming the field.",
+        summary="Order a subscription",
+        description="A contact person of the organisation (its signed customer agreement needed: 409 "
+        "otherwise, rule AG-1) or a vendor admin (also from a past day). Unknown service or variant, a "
+        "bad quantity, a second subscription to the same variant or a place where the service is not "
+        "available answer 422 naming the field. With `preview` nothing is stored and the answer (200) "
+        "is what the order would be. The contact persons get the order's confirmation by mail.",
+        responses={200: ResponseSpec(OrderPreview, description="The preview of the order")},
     )
-    async def add_subscription(
+    async def order(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], data: JSONBody[NewSubscription]
-    ) -> SubscriptionOut:
-        row = await services.add_subscription(
-            actor,
-            organisation_id,
-            service=data.service,
-            variant=data.variant,
-            quantity=data.quantity,
-            start=data.start,
+    ) -> Response[Any]:
+        fields: dict[str, Any] = {
+            "service": data.service,
+            "variant": data.variant,
+            "quantity": data.quantity,
+            "start": data.start,
+            "address": msgspec.structs.asdict(data.address) if data.address else None,
+        }
+        if data.preview:
+            quote = await ordering.quote(actor, organisation_id, **fields)
+            return Response(OrderPreview.from_quote(quote), status_code=HTTP_200_OK)
+        row = await ordering.order(
+            actor, organisation_id, expected_monthly_price_cents=data.expected_monthly_price_cents, **fields
         )
-        return SubscriptionOut.from_row(row)
+        return Response(SubscriptionOut.from_row(row), status_code=HTTP_201_CREATED)
+
+
+class SubscriptionChangesApi(Controller):
+    path = "/api/v1/organisations/{organisation_id:int}/subscriptions/{subscription_id:int}/changes"
+    tags = ["subscriptions"]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/", summary="The changes of a subscription", description="Newest first, in every status.")
+    async def list_changes(
+        self, actor: NamedDependency[Actor], organisation_id: FromPath[int], subscription_id: FromPath[int]
+    ) -> list[ChangeOut]:
+        rows = await changes.list_changes(actor, organisation_id, subscription_id)
+        return [ChangeOut.from_row(r) for r in rows]
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Change a subscription",
+        description="Contact persons and vendor admins. An upgrade takes effect today (rule SUB-2); a "
+        "downgrade or cancellation when the notice period ends (SUB-3); a move today, where the service "
+        "is available (SUB-5). A downgrade that raises the monthly amount, or an upgrade that lowers it, "
+        "answers 422 naming `kind`; a change of an ended subscription 409; a change while another waits "
+        "409 unless `replace` is true. With `preview` nothing is stored (200).",
+        responses={200: ResponseSpec(ChangeOut, description="The preview of the change")},
+    )
+    async def change(
+        self,
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        subscription_id: FromPath[int],
+        data: JSONBody[NewChange],
+    ) -> Response[Any]:
+        fields: dict[str, Any] = {
+            "kind": data.kind,
+            "variant": data.variant,
+            "quantity": data.quantity,
+            "address": msgspec.structs.asdict(data.address) if data.address else None,
+            "expected_monthly_price_cents": data.expected_monthly_price_cents,
+        }
+        if data.preview:
+            plan = await changes.plan(actor, organisation_id, subscription_id, **fields)
+            return Response(ChangeOut.from_plan(plan), status_code=HTTP_200_OK)
+        row = await changes.change(actor, organisation_id, subscription_id, replace=data.replace, **fields)
+        return Response(ChangeOut.from_row(row), status_code=HTTP_201_CREATED)
+
+    @delete(
+        "/{change_id:int}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Withdraw a scheduled change",
+        description="Until its day; a change that took effect (or was withdrawn) answers 409.",
+    )
+    async def withdraw(
+        self,
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        subscription_id: FromPath[int],
+        change_id: FromPath[int],
+    ) -> None:
+        await changes.withdraw(actor, organisation_id, subscription_id, change_id)
 
 
 class PriceChangesApi(Controller):
@@ -150,7 +223,7 @@ class SubscriptionsAdmin(Controller):
         values = {k: (data.get(k) or "").strip() for k in ("offer", "quantity", "start")}
         service, _sep, variant = values["offer"].partition("/")
         try:
-            row = await services.add_subscription(
+            row = await ordering.order(
                 actor,
                 organisation_id,
                 service=service,
@@ -194,34 +267,12 @@ class SubscriptionsAdmin(Controller):
         return redirect(request, f"/admin/organisations/{organisation_id}/subscriptions")
 
 
-class OrganisationSubscriptions(Controller):
-    """The organisation's own subscriptions; where contact persons order (rule AG-8)."""
-
-    path = "/organisation/subscriptions"
-    include_in_schema = False
-    dependencies = {"actor": Provide(provide_actor)}
-
-    @get("/")
-    async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
-        if actor.organisation_id is None:
-            return choose_organisation_first(request, actor)
-        return page(
-            request,
-            "subscriptions/org_subscriptions.html",
-            {
-                "organisation": await get_organisation(actor, actor.organisation_id),
-                "subscriptions": await services.list_subscriptions(actor, actor.organisation_id),
-                "price_changes": await pricing.announced_for(actor, actor.organisation_id),
-                "catalogue": await services.catalogue(),
-            },
-        )
-
-
 ROUTES: list[Any] = [
     CatalogueApi,
     SubscriptionsApi,
+    SubscriptionChangesApi,
     PriceChangesApi,
     SubscriptionsAdmin,
-    OrganisationSubscriptions,
+    *order_pages.ROUTES,
     *admin_controllers.ROUTES,
 ]

@@ -21,6 +21,7 @@ SUBSCRIPTION_COLUMNS = (
     Subscription.service.name_nl.as_alias("service_name_nl"),
     Subscription.service.name_sv.as_alias("service_name_sv"),
     Subscription.service.name_en.as_alias("service_name_en"),
+    Subscription.service.delivered_at_address.as_alias("delivered_at_address"),
     Subscription.variant.code.as_alias("variant_code"),
     Subscription.variant.name_nl.as_alias("variant_name_nl"),
     Subscription.variant.name_sv.as_alias("variant_name_sv"),
@@ -97,6 +98,119 @@ async def service_codes_of_all_from(on: dt.date) -> list[dict[str, Any]]:
         Subscription.ends_on,
         Subscription.service._.code.as_alias("code"),
     ).where(Subscription.starts_on <= on)
+
+
+async def update_subscription(scope: TenantScope, subscription_id: int, **values: Any) -> None:
+    """Change columns of one of the organisation's subscriptions (by column name)."""
+    await (
+        Subscription.update({getattr(Subscription, k): v for k, v in values.items()})
+        .where(Subscription.id == subscription_id)
+        .where(Subscription.organisation == scope.organisation_id)
+    )
+
+
+# --- changes of subscriptions -------------------------------------------------------------------
+
+CHANGE_COLUMNS = (
+    *SubscriptionChange.all_columns(),
+    SubscriptionChange.from_variant.code.as_alias("from_variant_code"),
+    SubscriptionChange.from_variant.name_nl.as_alias("from_variant_name_nl"),
+    SubscriptionChange.from_variant.name_sv.as_alias("from_variant_name_sv"),
+    SubscriptionChange.from_variant.name_en.as_alias("from_variant_name_en"),
+    SubscriptionChange.to_variant.code.as_alias("to_variant_code"),
+    SubscriptionChange.to_variant.name_nl.as_alias("to_variant_name_nl"),
+    SubscriptionChange.to_variant.name_sv.as_alias("to_variant_name_sv"),
+    SubscriptionChange.to_variant.name_en.as_alias("to_variant_name_en"),
+    SubscriptionChange.subscription._.service._.code.as_alias("service_code"),
+    SubscriptionChange.subscription._.service._.name_nl.as_alias("service_name_nl"),
+    SubscriptionChange.subscription._.service._.name_sv.as_alias("service_name_sv"),
+    SubscriptionChange.subscription._.service._.name_en.as_alias("service_name_en"),
+    SubscriptionChange.subscription.currency.as_alias("currency"),
+)
+
+
+async def changes_of(scope: TenantScope, subscription_ids: list[int]) -> list[dict[str, Any]]:
+    """The changes of the organisation's subscriptions, newest first."""
+    if not subscription_ids:
+        return []
+    return await (
+        scope.select(SubscriptionChange, *CHANGE_COLUMNS)
+        .where(SubscriptionChange.subscription.is_in(subscription_ids))
+        .order_by(SubscriptionChange.id, ascending=False)
+    )
+
+
+async def scheduled_change(scope: TenantScope, subscription_id: int) -> dict[str, Any] | None:
+    """The subscription's change waiting for its day, if any (at most one)."""
+    return await (
+        scope.select(SubscriptionChange, *CHANGE_COLUMNS)
+        .where(SubscriptionChange.subscription == subscription_id)
+        .where(SubscriptionChange.status == "scheduled")
+        .first()
+    )
+
+
+async def change(scope: TenantScope, subscription_id: int, change_id: int) -> dict[str, Any] | None:
+    return await (
+        scope.select(SubscriptionChange, *CHANGE_COLUMNS)
+        .where(SubscriptionChange.subscription == subscription_id)
+        .where(SubscriptionChange.id == change_id)
+        .first()
+    )
+
+
+async def change_by_id(scope: TenantScope, change_id: int) -> dict[str, Any]:
+    return await scope.get(SubscriptionChange, change_id, *CHANGE_COLUMNS)
+
+
+async def insert_change(scope: TenantScope, subscription_id: int, **values: Any) -> int:
+    """Record a change of one of the organisation's subscriptions (the caller read it through
+    the same scope)."""
+    await scope.get(Subscription, subscription_id, Subscription.id)
+    created = await SubscriptionChange.insert(
+        SubscriptionChange(subscription=subscription_id, **values)
+    ).returning(SubscriptionChange.id)
+    return int(created[0]["id"])
+
+
+async def move_change(
+    scope: TenantScope, change_id: int, from_status: str, to_status: str, **values: Any
+) -> bool:
+    """Move a change from one status to another, once: False when it no longer has `from_status`
+    (another process moved it first)."""
+    await scope.get(SubscriptionChange, change_id, SubscriptionChange.id)
+    moved = await (
+        SubscriptionChange.update(
+            {
+                SubscriptionChange.status: to_status,
+                **{getattr(SubscriptionChange, k): v for k, v in values.items()},
+            }
+        )
+        .where(SubscriptionChange.id == change_id)
+        .where(SubscriptionChange.status == from_status)
+        .returning(SubscriptionChange.id)
+    )
+    return bool(moved)
+
+
+async def due_changes(actor: Actor, on: dt.date) -> list[dict[str, Any]]:
+    """Scheduled changes due on or before `on` of every organisation the actor may see, oldest
+    day first (`id`, `subscription`, `effective_on`, `organisation`, `country`)."""
+    return await (
+        readable(
+            actor,
+            SubscriptionChange,
+            SubscriptionChange.id,
+            SubscriptionChange.subscription,
+            SubscriptionChange.effective_on,
+            SubscriptionChange.subscription.organisation.as_alias("organisation"),
+            SubscriptionChange.subscription._.organisation._.country.as_alias("country"),
+        )
+        .where(SubscriptionChange.status == "scheduled")
+        .where(SubscriptionChange.effective_on <= on)
+        .order_by(SubscriptionChange.effective_on)
+        .order_by(SubscriptionChange.id)
+    )
 
 
 # --- charges ------------------------------------------------------------------------------------

@@ -238,6 +238,17 @@ class Right(msgspec.Struct, forbid_unknown_fields=True):
     signing: bool = False
 
 
+class RightOut(msgspec.Struct):
+    """A user's right for one module. `active`: the organisation's subscription to the service is
+    in force; a right of an ended subscription is kept (inactive) and works again when the
+    service is ordered again."""
+
+    service: str
+    module: str
+    signing: bool
+    active: bool
+
+
 class RightsUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Exactly the rights the user should have. Taking away the organisation's last signing right
     answers 409 unless `confirm_last_signer` is true."""

@@ -9,12 +9,13 @@ from click.testing import CliRunner
 
 from src import demo
 from src.cli import main
+from src.core import clock
 from src.core.tables import AuditEntry, OutboxMessage
 from src.core.tenancy import Actor
 from src.identity.auth import build_actor
 from src.identity.services import resolve_sign_in
 from src.settings import IdentityProvider
-from src.subscriptions.services import subscriptions
+from src.subscriptions.services import pricing, subscriptions, terms
 from src.subscriptions.services.subscriptions import subscribed_service_codes
 from src.subscriptions.tables import Subscription
 from src.tenants import legal_forms, validation
@@ -101,7 +102,7 @@ async def test_seeding_twice_changes_nothing_the_second_time() -> None:
     assert after_first["people"] == 11
     assert after_first["memberships"] == 10
     assert after_first["documents"] == 3 and after_first["acceptances"] == 2
-    assert after_first["subscriptions"] == 3 and after_first["notices"] == 1
+    assert after_first["subscriptions"] == 4 and after_first["notices"] == 1
     assert "nothing changed" in second.summary()
 
 
@@ -118,7 +119,7 @@ async def test_a_second_seed_keeps_what_was_changed_in_the_running_demo() -> Non
     thijs = await _membership(linde, "thijs.meijer")
     await ModuleRight.delete().where(ModuleRight.membership == thijs["id"])
     assert not (await demo.seed()).anything_created
-    assert await subscribed_service_codes(linde["id"]) == {"procurement_portal"}
+    assert await subscribed_service_codes(linde["id"]) == {"procurement_portal", "business_internet"}
     assert not await ModuleRight.exists().where(ModuleRight.membership == thijs["id"])
 
 
@@ -128,7 +129,7 @@ def test_seed_demo_command_is_idempotent() -> None:
     second = runner.invoke(main, ["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "3 organisations, 11 people, 10 memberships" in first.output
-    assert "3 agreement documents published, 2 agreements signed, 3 subscriptions" in first.output
+    assert "3 agreement documents published, 2 agreements signed, 4 subscriptions" in first.output
     assert second.exit_code == 0, second.output
     assert "nothing changed" in second.output
 
@@ -259,7 +260,17 @@ async def test_the_dutch_care_provider_has_signed_subscribes_and_grants_rights()
     assert status.latest is not None and status.latest["signer_name"] == "Eva Janssen"
     signer = await _membership(linde, "eva.janssen")
     assert signer["role"] == "contact_person" and signer["may_sign_agreements"]
-    assert await subscribed_service_codes(linde["id"]) == {"procurement_portal", "uzi_server_certificate"}
+    # business internet runs until its cancellation takes effect, three months from today
+    assert await subscribed_service_codes(linde["id"]) == {
+        "procurement_portal",
+        "uzi_server_certificate",
+        "business_internet",
+    }
+    internet = await subscriptions.list_subscriptions(eva, linde["id"])
+    cancelled = next(s for s in internet if s["service_code"] == "business_internet")
+    assert cancelled["next_change"]["kind"] == "cancel"
+    assert cancelled["ends_on"] == terms.notice_ends_on(clock.today("NL"))
+    assert [p["monthly_price_cents"] for p in await pricing.announced_for(eva, linde["id"])] == [2750]
     matrix = await rights.matrix(eva, linde["id"])
     assert [m["code"] for m in matrix["modules"]] == [
         "general",

@@ -69,6 +69,11 @@ async def test_the_catalogue_api_lists_services_with_modules_and_variants(client
     assert len(services["managed_backup"]["variants"]) == 11
     assert len(services["voip_broadsoft"]["variants"]) == 5
     assert portal["names"]["nl"] == "Zorginkoopportaal"
+    # rules SUB-1, SUB-3, SUB-5: tax category, notice period and one-time fees per kind of change
+    fibre = next(v for v in services["business_internet"]["variants"] if v["code"] == "fibre")
+    assert fibre["tax_category"] == "standard" and fibre["notice_months"] == 3
+    assert fibre["one_time_fees"] == {"upgrade": 7500, "downgrade": 7200, "move": 15000}
+    assert certificate["one_time_fees"] == {}  # no change costs anything there
 
 
 async def test_the_catalogue_api_needs_a_token(client):

@@ -13,7 +13,7 @@ from src.core.errors import Forbidden, InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.subscriptions.services import subscriptions
+from src.subscriptions.services import ordering
 from src.tenants import tasks
 from src.tenants.services import agreement_documents, agreements, compliance, legacy_terms
 from src.tenants.tables import LegacyTermsNotice
@@ -59,7 +59,7 @@ async def sign_agreement(org: dict[str, Any]) -> None:
 
 
 async def subscribe(org: dict[str, Any], service: str = "webcert", variant: str = "standalone") -> None:
-    await subscriptions.add_subscription(
+    await ordering.order(
         await admin_actor(), org["id"], service=service, variant=variant, start=TODAY - dt.timedelta(days=1)
     )
 
@@ -130,7 +130,8 @@ async def test_an_organisation_with_agreement_but_no_subscription_is_pointed_to_
     assert "has a customer agreement but no subscription for Webcert" in text
     assert 'href="/organisation/subscriptions"' in answer.text
     page = await client.get("/organisation/subscriptions")
-    assert page.status_code == 200 and "Contact persons order subscriptions here" in text_of(page.text)
+    assert page.status_code == 200 and "Order a service" in text_of(page.text)
+    assert 'action="/organisation/subscriptions/order/review"' in page.text
 
 
 async def test_no_banner_with_agreement_and_subscription_or_before_the_announcement(client):
@@ -195,7 +196,7 @@ async def test_contact_persons_get_each_reminder_once_before_the_deadline():
     await subscribe(complete)
     assert await tasks.send_legacy_reminders(TODAY) >= 1
     assert await tasks.send_legacy_reminders(TODAY) == 0  # each reminder once
-    rows = await OutboxMessage.select().where(OutboxMessage.actor_name == "send_mail")
+    rows = await OutboxMessage.select().where(OutboxMessage.dedupe_key.like("legacy-reminder:%"))
     recipients = {r for row in rows for r in _payload(row)["to"]}
     assert "cp@lacking.example" in recipients
     assert "user@lacking.example" not in recipients

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from src.core import clock
 from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
-from src.subscriptions.services import subscriptions
+from src.subscriptions.services import ordering, subscriptions
 from src.subscriptions.tables import ServiceModule
 from src.tenants.services import rights, user_changes
 from src.tenants.tables import Membership, ModuleRight
@@ -39,7 +40,7 @@ async def subscribed_org(**fields: Any) -> dict[str, Any]:
     admin = await factories.vendor_admin()
     admin_actor = await build_actor(admin["id"], None, "127.0.0.1")
     assert admin_actor is not None
-    await subscriptions.add_subscription(
+    await ordering.order(
         admin_actor,
         org["id"],
         service=PORTAL,
@@ -226,3 +227,37 @@ async def test_the_matrix_page_is_for_contact_persons(client):
     user = await factories.member(org)
     await sign_in_person(client, user["person_row"])
     assert (await client.get("/organisation/rights")).status_code == 403
+
+
+async def test_rights_of_an_ended_subscription_are_kept_inactive_and_work_again_when_reordered(client):
+    # rule MOD-1: rights follow the subscription in force; ending it keeps them on record
+    org = await subscribed_org()
+    admin = await build_actor((await factories.vendor_admin())["id"], None, "127.0.0.1")
+    assert admin is not None
+    contact = await factories.member(org, role="contact_person")
+    user = await factories.member(org)
+    headers = await bearer_for(contact["person"], org["id"])
+    wanted = [{"service": PORTAL, "module": "requests"}]
+    answer = await client.put(rights_url(org, user), json={"rights": wanted}, headers=headers)
+    assert answer.status_code == 200, answer.text
+
+    [portal] = [
+        s for s in await subscriptions.list_subscriptions(admin, org["id"]) if s["service_code"] == PORTAL
+    ]
+    await subscriptions.end_subscription(admin, org["id"], portal["id"], clock.today())
+    got = {
+        r["module"]: r["active"] for r in (await client.get(rights_url(org, user), headers=headers)).json()
+    }
+    assert got == {"requests": False}
+    # rights are set only for subscribed services' modules; setting them keeps the others
+    answer = await client.put(rights_url(org, user), json={"rights": []}, headers=headers)
+    assert answer.json() == [{"service": PORTAL, "module": "requests", "signing": False, "active": False}]
+    await sign_in_person(client, contact["person_row"])
+    page = await client.get(f"/organisation/users/{user['id']}")
+    assert "Inactive: no subscription" in text_of(page.text)
+
+    await ordering.order(admin, org["id"], service=PORTAL, variant="standard")
+    got = {
+        r["module"]: r["active"] for r in (await client.get(rights_url(org, user), headers=headers)).json()
+    }
+    assert got == {"requests": True}

@@ -14,18 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from src.core import audit, clock, db, mail, outbox
+from src.core import audit, clock, db
 from src.core.errors import InputError, NotFound
-from src.core.i18n import _, current_locale, format_date, format_money, language_of
+from src.core.i18n import _, current_locale, format_date, format_money
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
-from src.settings import get_settings
 from src.subscriptions import repository
 from src.subscriptions.catalogue import localised_name
-from src.subscriptions.services import terms
+from src.subscriptions.services import letters, terms
 from src.subscriptions.tables import PriceChange, Service, ServiceVariant
-from src.tenants.services.contact_persons import contact_person_addresses
-
-MAIL_ACTOR = "send_mail"
 
 MAX_PRICE_CENTS = 100_000_000  # EUR 1,000,000 a month per unit: beyond that it is a typing error
 
@@ -176,43 +172,37 @@ async def _notify(actor: Actor, change: dict[str, Any], variant: dict[str, Any])
     """Queue the notice of a price change to each affected organisation's contact persons, in
     the organisation's language; the number of organisations told."""
     organisations = await repository.organisations_subscribed_to(actor, variant["id"], change["effective_on"])
-    told = 0
-    for organisation in organisations:
-        contacts = await contact_person_addresses(actor, organisation["id"])
-        token = current_locale.set(language_of(organisation["country"]))
-        try:
-            name = localised_name(variant, current_locale.get())
-            subject = _(
-                "New price of %(variant)s from %(date)s",
+
+    def compose() -> tuple[str, list[str]]:
+        name = localised_name(variant, current_locale.get())
+        subject = _(
+            "New price of %(variant)s from %(date)s",
+            variant=name,
+            date=format_date(change["effective_on"]),
+        )
+        return subject, [
+            _(
+                "The monthly price of %(variant)s changes from %(old)s to %(new)s per unit from %(date)s.",
                 variant=name,
+                old=format_money(change["previous_price_cents"], change["currency"]),
+                new=format_money(change["monthly_price_cents"], change["currency"]),
                 date=format_date(change["effective_on"]),
-            )
-            lines = [
-                _(
-                    "The monthly price of %(variant)s changes from %(old)s to %(new)s per unit "
-                    "from %(date)s.",
-                    variant=name,
-                    old=format_money(change["previous_price_cents"], change["currency"]),
-                    new=format_money(change["monthly_price_cents"], change["currency"]),
-                    date=format_date(change["effective_on"]),
-                ),
-                _(
-                    "We announce price changes at least four months ahead. You can see your "
-                    "subscriptions, and change or cancel them, in the portal:"
-                ),
-                f"{get_settings().base_url}/organisation/subscriptions",
-            ]
-            for contact in contacts:
-                body = mail.letter(_("Dear %(name)s,", name=contact["name"]), lines)
-                await outbox.enqueue(
-                    MAIL_ACTOR,
-                    {"to": [contact["email"]], "subject": subject, "body": body},
-                    f"price-change:{change['id']}:{contact['id']}",
-                )
-        finally:
-            current_locale.reset(token)
-        told += 1
-    return told
+            ),
+            _(
+                "We announce price changes at least four months ahead. You can see your "
+                "subscriptions, and change or cancel them, in the portal:"
+            ),
+            letters.subscriptions_url(),
+        ]
+
+    for organisation in organisations:
+        await letters.tell_contact_persons(actor, organisation, f"price-change:{change['id']}", compose)
+    return len(organisations)
+
+
+async def has_changes(variant_id: int) -> bool:
+    """Whether a new price was ever announced for the variant."""
+    return bool(await PriceChange.exists().where(PriceChange.variant == variant_id))
 
 
 async def list_changes(actor: Actor) -> list[dict[str, Any]]:

@@ -5,22 +5,23 @@ Rule AG-1 needs to know whether an organisation has a subscription for a service
 `ends_on`), so a subscription ended with a future date stays in force until then. Business
 dates are the organisation's own (Europe/Amsterdam, Europe/Stockholm).
 
-Subscriptions are managed by vendor admins. Ordering by contact persons, notice periods SUB-3,
-price changes SUB-4 and billing are not built yet; they belong on the same rows.
+Ordering is `ordering.py`, changes under notice `changes.py`, price changes `pricing.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from typing import Any, cast
 
-from src.core import audit, db
+from src.core import audit, clock, db
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _, current_locale, timezone_for
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.subscriptions import repository
 from src.subscriptions.catalogue import localised_name
+from src.subscriptions.services import pricing
 from src.subscriptions.tables import Service, ServiceModule, ServiceVariant, Subscription
 from src.tenants import catalogue as tenants_catalogue
 from src.tenants.tables import Organisation
@@ -33,9 +34,11 @@ def today_for(country: str | None) -> dt.date:
     return dt.datetime.now(timezone_for(country)).date()
 
 
-async def _organisation(organisation_id: int) -> dict[str, Any]:
+async def organisation_of(organisation_id: int) -> dict[str, Any]:
     row = (
-        await Organisation.select(Organisation.id, Organisation.name, Organisation.country)
+        await Organisation.select(
+            Organisation.id, Organisation.name, Organisation.country, Organisation.postal_address
+        )
         .where(Organisation.id == organisation_id)
         .first()
     )
@@ -67,9 +70,18 @@ async def catalogue(include_inactive: bool = False) -> list[dict[str, Any]]:
     for m in modules:
         if m["service"] in by_id:
             by_id[m["service"]]["modules"].append({**m, "name": localised_name(m, locale)})
+    today = clock.today()
+    prices = await pricing.histories(int(v["id"]) for v in variants)
     for v in variants:
         if v["service"] in by_id:
-            by_id[v["service"]]["variants"].append({**v, "name": localised_name(v, locale)})
+            history = prices.get(int(v["id"]))
+            by_id[v["service"]]["variants"].append(
+                {
+                    **v,
+                    "name": localised_name(v, locale),
+                    "price_today_cents": history.on(today) if history else v["monthly_price_cents"],
+                }
+            )
     return list(by_id.values())
 
 
@@ -80,7 +92,7 @@ async def service_by_code(code: str) -> dict[str, Any] | None:
 # --- subscriptions: reading -----------------------------------------------------------------
 
 
-def _present(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
+def _present(row: dict[str, Any], today: dt.date, history: pricing.History | None = None) -> dict[str, Any]:
     locale = current_locale.get()
     row = dict(row)
     row["service_name"] = localised_name(row, locale, "service_")
@@ -90,15 +102,54 @@ def _present(row: dict[str, Any], today: dt.date) -> dict[str, Any]:
         "in_force" if row["in_force"] else ("starts_later" if row["starts_on"] > today else "ended")
     )
     row["can_end"] = row["status"] == "active" and row["ends_on"] is None
+    row["unit_price_cents"] = history.on(max(today, row["starts_on"])) if history else row["price_cents"]
+    row["monthly_cents"] = row["unit_price_cents"] * row["quantity"]
+    row["last_day"] = row["ends_on"] - dt.timedelta(days=1) if row["ends_on"] else None
+    return row
+
+
+async def _presented(rows: list[dict[str, Any]], today: dt.date) -> list[dict[str, Any]]:
+    histories = await pricing.histories(int(r["variant"]) for r in rows)
+    return [_present(r, today, histories.get(int(r["variant"]))) for r in rows]
+
+
+def kind_name(kind: str) -> str:
+    return {
+        "upgrade": _("Upgrade"),
+        "downgrade": _("Downgrade"),
+        "cancel": _("Cancellation"),
+        "move": _("Move"),
+    }.get(kind, kind)
+
+
+def present_change(row: dict[str, Any]) -> dict[str, Any]:
+    locale = current_locale.get()
+    row = dict(row)
+    row["kind_name"] = kind_name(row["kind"])
+    row["service_name"] = localised_name(row, locale, "service_")
+    row["from_variant_name"] = localised_name(row, locale, "from_variant_")
+    row["to_variant_name"] = localised_name(row, locale, "to_variant_")
+    row["last_day"] = row["effective_on"] - dt.timedelta(days=1)
+    if isinstance(row.get("fees"), str):
+        row["fees"] = json.loads(row["fees"])
     return row
 
 
 async def list_subscriptions(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
-    """The organisation's subscriptions, newest first (its members and vendor admins)."""
+    """The organisation's subscriptions, newest first (its members and vendor admins), each with
+    its unit price in force today and the change waiting for its day (`next_change`), if any."""
     scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
-    today = today_for(organisation["country"])
-    return [_present(r, today) for r in await repository.subscriptions_of(scope)]
+    organisation = await organisation_of(organisation_id)
+    rows = await _presented(await repository.subscriptions_of(scope), clock.today(organisation["country"]))
+    waiting = {
+        int(c["subscription"]): c
+        for c in await repository.changes_of(scope, [int(r["id"]) for r in rows])
+        if c["status"] == "scheduled"
+    }
+    for row in rows:
+        change = waiting.get(int(row["id"]))
+        row["next_change"] = present_change(change) if change else None
+    return rows
 
 
 async def subscribed_service_codes(organisation_id: int, on: dt.date | None = None) -> set[str]:
@@ -106,7 +157,7 @@ async def subscribed_service_codes(organisation_id: int, on: dt.date | None = No
 
     Not tenant-scoped: callers are the compliance and rights rules, which already scoped."""
     if on is None:
-        on = today_for((await _organisation(organisation_id))["country"])
+        on = today_for((await organisation_of(organisation_id))["country"])
     rows = await repository.service_codes_from(organisation_id, on)
     return {r["code"] for r in rows if r["ends_on"] is None or r["ends_on"] > on}
 
@@ -166,7 +217,7 @@ def _parse_date(value: Any, field: str) -> dt.date:
         raise InputError({field: _("Enter a date as YYYY-MM-DD.")}) from None
 
 
-def _parse_quantity(value: Any) -> int:
+def parse_quantity(value: Any) -> int:
     try:
         quantity = int(str(value).strip())
     except (TypeError, ValueError):
@@ -176,89 +227,13 @@ def _parse_quantity(value: Any) -> int:
     return quantity
 
 
-async def add_subscription(
-    actor: Actor, organisation_id: int, *, service: str, variant: str, quantity: Any = 1, start: Any = None
-) -> dict[str, Any]:
-    """A vendor admin subscribes the organisation to a variant of a service from `start`."""
-    require_vendor_admin(actor)
-    scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
-    errors: dict[str, str] = {}
-    service_row = await Service.select().where(Service.code == (service or "").strip()).first()
-    variant_row = None
-    if service_row is None or not service_row["active"]:
-        errors["service"] = _("Choose a service of the catalogue.")
-    else:
-        variant_row = (
-            await ServiceVariant.select()
-            .where(ServiceVariant.service == service_row["id"])
-            .where(ServiceVariant.code == (variant or "").strip())
-            .where(ServiceVariant.active.eq(True))
-            .first()
-        )
-        if variant_row is None:
-            errors["variant"] = _("Choose a variant of this service.")
-    cleaned: dict[str, Any] = {}
-    for field, check in (
-        ("quantity", lambda: _parse_quantity(quantity)),
-        ("start", lambda: _parse_date(start or today_for(organisation["country"]), "start")),
-    ):
-        try:
-            cleaned[field] = check()
-        except InputError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise InputError(errors)
-    assert service_row is not None and variant_row is not None
-    async with db.transaction():
-        current = await repository.active_of_variant(scope, variant_row["id"])
-        if any(r["ends_on"] is None or r["ends_on"] > cleaned["start"] for r in current):
-            raise InputError(
-                {
-                    "variant": _(
-                        "The organisation already has this subscription; end it first or change that one."
-                    )
-                }
-            )
-        now = dt.datetime.now(dt.UTC)
-        subscription_id = await repository.insert_subscription(
-            scope,
-            service=service_row["id"],
-            variant=variant_row["id"],
-            quantity=cleaned["quantity"],
-            status="active",
-            starts_on=cleaned["start"],
-            price_cents=variant_row["monthly_price_cents"],
-            currency=variant_row["currency"],
-            created_by=actor.person_id or None,
-            created_at=now,
-            updated_at=now,
-        )
-        await audit.record(
-            actor,
-            "subscriptions.subscription_added",
-            organisation_id=organisation_id,
-            object_type="subscription",
-            object_id=subscription_id,
-            after={
-                "service": service_row["code"],
-                "variant": variant_row["code"],
-                "quantity": cleaned["quantity"],
-                "starts_on": cleaned["start"],
-                "price_cents": variant_row["monthly_price_cents"],
-                "currency": variant_row["currency"],
-            },
-        )
-        return await get_subscription(actor, organisation_id, subscription_id)
-
-
 async def get_subscription(actor: Actor, organisation_id: int, subscription_id: int) -> dict[str, Any]:
     scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
-    return _present(
-        await repository.subscription(scope, subscription_id),
-        today_for(organisation["country"]),
+    organisation = await organisation_of(organisation_id)
+    rows = await _presented(
+        [await repository.subscription(scope, subscription_id)], clock.today(organisation["country"])
     )
+    return rows[0]
 
 
 async def end_subscription(
@@ -268,7 +243,7 @@ async def end_subscription(
     force until that date."""
     require_vendor_admin(actor)
     scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
+    organisation = await organisation_of(organisation_id)
     end = _parse_date(ends_on or today_for(organisation["country"]), "ends_on")
     async with db.transaction():
         current = await repository.subscription(scope, subscription_id, *Subscription.all_columns())

@@ -65,3 +65,26 @@ def direction(current_cents: int, proposed_cents: int) -> str:
     if proposed_cents < current_cents:
         return "downgrade"
     return "same"
+
+
+# VAT (shown with every price; invoicing uses the same rule). Rates in basis points.
+STANDARD_VAT_BASIS_POINTS = {"NL": 2100, "SE": 2500}
+
+
+def vat_basis_points(tax_category: str, vendor_country: str, customer_country: str) -> int | None:
+    """The VAT rate on a catalogue item, in basis points (2100 = 21 %), for a customer: the vendor
+    country's standard rate for a customer in the same country, 0 for exempt and zero-rated items,
+    and None for a business customer in another EU country (reverse charge: the customer accounts
+    for the VAT)."""
+    if tax_category in ("exempt", "zero"):
+        return 0
+    if customer_country and customer_country != vendor_country:
+        return None
+    return STANDARD_VAT_BASIS_POINTS.get(vendor_country, 0)
+
+
+def vat_cents(net_cents: int, basis_points: int | None) -> int:
+    """The VAT on an amount, rounded half up to the cent."""
+    if not basis_points:
+        return 0
+    return (net_cents * basis_points + 5_000) // 10_000

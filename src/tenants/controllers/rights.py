@@ -20,7 +20,7 @@ from src.core.web import choose_organisation_first, flash, is_partial, page, red
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_contact_person, provide_vendor_admin
 from src.tenants.catalogue import offer
-from src.tenants.schemas import Right, RightsUpdate
+from src.tenants.schemas import RightOut, RightsUpdate
 from src.tenants.services import module_mails, rights, users
 
 Form = URLEncodedBody[dict[str, str]]
@@ -34,8 +34,8 @@ class RightsApi(Controller):
     @get("/", summary="A user's rights per module", description="Contact persons and vendor admins.")
     async def get_rights(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], user_id: FromPath[int]
-    ) -> list[Right]:
-        return [Right(**r) for r in await rights.user_rights(actor, organisation_id, user_id)]
+    ) -> list[RightOut]:
+        return [RightOut(**r) for r in await rights.user_rights(actor, organisation_id, user_id)]
 
     @put(
         "/",
@@ -49,7 +49,7 @@ class RightsApi(Controller):
         organisation_id: FromPath[int],
         user_id: FromPath[int],
         data: JSONBody[RightsUpdate],
-    ) -> list[Right]:
+    ) -> list[RightOut]:
         rows = await rights.replace_rights(
             actor,
             organisation_id,
@@ -57,7 +57,7 @@ class RightsApi(Controller):
             [{"service": r.service, "module": r.module, "signing": r.signing} for r in data.rights],
             confirm_last_signer=data.confirm_last_signer,
         )
-        return [Right(**r) for r in rows]
+        return [RightOut(**r) for r in rows]
 
 
 class RightsPages(Controller):

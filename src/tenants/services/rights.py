@@ -115,7 +115,14 @@ async def user_rights(actor: Actor, organisation_id: int, membership_id: int) ->
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     await memberships.membership(scope, membership_id, "id")
-    return await repository.rights_of(scope, membership_id)
+    return await _with_activity(organisation_id, await repository.rights_of(scope, membership_id))
+
+
+async def _with_activity(organisation_id: int, rights: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each right with `active`: whether the organisation's subscription to its service is in
+    force. A right of an ended service stays on record and works again when it is ordered again."""
+    subscribed = await offer().subscribed_service_codes(organisation_id)
+    return [{**r, "active": r["service"] in subscribed} for r in rights]
 
 
 async def rights_summary(actor: Actor, organisation_id: int, membership_id: int) -> list[dict[str, Any]]:
@@ -125,8 +132,9 @@ async def rights_summary(actor: Actor, organisation_id: int, membership_id: int)
         for r in await user_rights(actor, organisation_id, membership_id)
         if r["signing"]
     }
+    subscribed = await offer().subscribed_service_codes(organisation_id)
     return [
-        {**m, "signing": (m["service_code"], m["code"]) in signing}
+        {**m, "signing": (m["service_code"], m["code"]) in signing, "active": m["service_code"] in subscribed}
         for m in await modules_with_rights(actor, organisation_id, membership_id)
     ]
 
@@ -165,7 +173,10 @@ async def replace_rights(
         loses_signing = any(r["signing"] for r in current.values()) and not any(target.values())
         if loses_signing and not confirm_last_signer and await _last_signer_at_risk(scope, membership_id):
             raise LastSignerConflict(last_signer_message(user["name"]))
+        available_ids = {m["id"] for m in available.values()}
         for module_id, row in current.items():
+            if module_id not in available_ids:
+                continue  # a right of a service no longer subscribed to stays on record
             if module_id not in target:
                 await repository.delete_right(scope, row["id"])
                 await _audit(actor, organisation_id, membership_id, module_id, row["signing"], None)
@@ -177,7 +188,7 @@ async def replace_rights(
         for module_id, signing in target.items():
             if module_id not in current:
                 await _insert(actor, scope, membership_id, module_id, signing)
-    return await repository.rights_of(scope, membership_id)
+    return await _with_activity(organisation_id, await repository.rights_of(scope, membership_id))
 
 
 async def set_right(
