@@ -80,7 +80,9 @@ class BillingAdmin(Controller):
         return await self._page(request, actor)
 
     @post("/runs")
-    async def start(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form) -> Response[Any]:
+    async def start(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
         values = {"period": (data.get("period") or "").strip()}
         try:
             run = await runs.start(actor, values["period"])

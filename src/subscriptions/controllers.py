@@ -19,7 +19,7 @@ from src.core.tenancy import Actor, require_vendor_admin
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
-from src.subscriptions import order_pages
+from src.subscriptions import admin_controllers, order_pages
 from src.subscriptions.schemas import (
     CatalogueService,
     ChangeOut,
@@ -274,4 +274,5 @@ ROUTES: list[Any] = [
     PriceChangesApi,
     SubscriptionsAdmin,
     *order_pages.ROUTES,
+    *admin_controllers.ROUTES,
 ]

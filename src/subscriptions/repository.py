@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from src.core.tables import AuditEntry
 from src.core.tenancy import Actor, TenantScope, readable
 from src.subscriptions.tables import Charge, Subscription, SubscriptionChange
 
@@ -269,6 +270,102 @@ async def running_variants(scope: TenantScope, on: dt.date) -> set[int]:
         Subscription.status == "active"
     )
     return {int(r["variant"]) for r in rows if r["ends_on"] is None or r["ends_on"] > on}
+
+
+# --- the vendor admins' catalogue, revenue and pending changes ---------------------------------
+# Reads for every organisation at once through readable(actor): only vendor admins reach the
+# pages that ask them, and anyone else gets their own organisation's rows only.
+
+
+async def variant_ever_subscribed(actor: Actor, variant_id: int) -> bool:
+    """Whether any organisation subscribes, or ever subscribed, to the variant (or has a change
+    to it scheduled)."""
+    if await readable(actor, Subscription, Subscription.id).where(Subscription.variant == variant_id).first():
+        return True
+    changed = (
+        await readable(actor, SubscriptionChange, SubscriptionChange.id)
+        .where(SubscriptionChange.to_variant == variant_id)
+        .first()
+    )
+    return changed is not None
+
+
+async def service_ever_subscribed(actor: Actor, service_id: int) -> bool:
+    """Whether any organisation subscribes, or ever subscribed, to a variant of the service."""
+    row = (
+        await readable(actor, Subscription, Subscription.id).where(Subscription.service == service_id).first()
+    )
+    return row is not None
+
+
+async def audit_history(actor: Actor, object_type: str, object_id: int) -> list[dict[str, Any]]:
+    """The audit rows of one catalogue object (a service or a variant), newest first."""
+    return await (
+        readable(
+            actor,
+            AuditEntry,
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor_label,
+            AuditEntry.action,
+            AuditEntry.before,
+            AuditEntry.after,
+        )
+        .where(AuditEntry.object_type == object_type)
+        .where(AuditEntry.object_id == str(object_id))
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(200)
+        .output(load_json=True)
+    )
+
+
+async def subscriptions_for_revenue(actor: Actor, today: dt.date) -> list[dict[str, Any]]:
+    """Every subscription that runs today or later (not ended before today, not cancelled):
+    what monthly recurring revenue is counted from, in one query."""
+    return await (
+        readable(
+            actor,
+            Subscription,
+            Subscription.id,
+            Subscription.variant,
+            Subscription.quantity,
+            Subscription.status,
+            Subscription.starts_on,
+            Subscription.ends_on,
+        )
+        .where(Subscription.status != "cancelled")
+        .where(Subscription.ends_on.is_null() | (Subscription.ends_on > today))
+    )
+
+
+async def scheduled_changes(actor: Actor) -> list[dict[str, Any]]:
+    """Every change with status "scheduled", the earliest effective first, with its
+    organisation and the subscription's variant, in one query."""
+    return await (
+        readable(
+            actor,
+            SubscriptionChange,
+            SubscriptionChange.id,
+            SubscriptionChange.subscription,
+            SubscriptionChange.kind,
+            SubscriptionChange.given_on,
+            SubscriptionChange.effective_on,
+            SubscriptionChange.from_variant,
+            SubscriptionChange.to_variant,
+            SubscriptionChange.from_quantity,
+            SubscriptionChange.to_quantity,
+            SubscriptionChange.street,
+            SubscriptionChange.postcode,
+            SubscriptionChange.city,
+            SubscriptionChange.subscription.variant.as_alias("variant"),
+            SubscriptionChange.subscription.quantity.as_alias("quantity"),
+            SubscriptionChange.subscription.organisation.as_alias("organisation_id"),
+            SubscriptionChange.subscription._.organisation._.name.as_alias("organisation_name"),
+        )
+        .where(SubscriptionChange.status == "scheduled")
+        .order_by(SubscriptionChange.effective_on)
+        .order_by(SubscriptionChange.id)
+    )
 
 
 # --- what billing reads -------------------------------------------------------------------------

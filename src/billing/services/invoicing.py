@@ -245,5 +245,7 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
     if row["status"] != "final" and not actor.is_vendor_admin:
         raise NotFound()
     lines = await repository.lines_of(scope, [invoice_id])
-    parts = vat.breakdown((vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines)
+    parts = vat.breakdown(
+        (vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines
+    )
     return {**row, "lines": lines, "vat_breakdown": parts}
