@@ -226,6 +226,20 @@ def kind_name(kind: str) -> str:
     return _("Credit note") if kind == "credit_note" else _("Invoice")
 
 
+def _readable(line: dict[str, Any], period_label: str) -> dict[str, Any]:
+    """A line as a person reads it: a part of a month as units times days at a monthly price."""
+    line = dict(line)
+    if line["unit_code"] == "DAY" and line["first_day"] and line["last_day"]:
+        days = (line["last_day"] - line["first_day"]).days + 1
+        line["days"] = days
+        line["units"] = int(Decimal(line["quantity"]) / days)
+        month_days = Period.parse(period_label).days
+        line["monthly_price_cents"] = int(
+            (Decimal(line["unit_price"]) * HUNDRED * month_days).quantize(Decimal(1))
+        )
+    return line
+
+
 async def list_invoices(actor: Actor, organisation_id: int) -> list[dict[str, Any]]:
     """The organisation's final invoices and credit notes, newest first, each with its lines
     (its contact persons and vendor admins; drafts are the vendor's until finalised)."""
@@ -244,7 +258,7 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
     row = await repository.invoice(scope, invoice_id)
     if row["status"] != "final" and not actor.is_vendor_admin:
         raise NotFound()
-    lines = await repository.lines_of(scope, [invoice_id])
+    lines = [_readable(x, row["period"]) for x in await repository.lines_of(scope, [invoice_id])]
     parts = vat.breakdown(
         (vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines
     )
