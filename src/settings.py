@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
+from stdnum import bic, iban
+from stdnum.eu import vat
+from stdnum.exceptions import ValidationError
+from stdnum.se import orgnr
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +91,18 @@ class Settings:
     service_desk_address: tuple[str, ...] = ()
     # The vendor's country (ISO 3166 code): whose VAT rate domestic customers pay.
     vendor_country: str = "NL"
+    # The vendor as the legal entity on invoices (src/core/vendor.py gives them to documents):
+    # name, postal address lines, VAT number (compact), KvK number, bank account.
+    vendor_name: str = ""
+    vendor_address: tuple[str, ...] = ()
+    vendor_vat_number: str = ""
+    vendor_chamber_of_commerce: str = ""
+    vendor_iban: str = ""
+    vendor_bic: str = ""
+    # Days after the invoice date an invoice is due.
+    payment_term_days: int = 30
+    # 0: invoices are final at once; more: drafts wait that many days for a vendor admin's review.
+    invoice_review_days: int = 0
     # The catalogue's prices are the demonstration's examples (`run-demo`): pages with prices say so.
     example_prices: bool = False
     var_dir: Path = ROOT / "var"
@@ -137,6 +153,7 @@ class Settings:
             raise ValueError(f"SERVICE_DESK_EMAIL {self.service_desk_email!r} is not an e-mail address")
         if self.outbox_max_attempts < 1:
             raise ValueError("OUTBOX_MAX_ATTEMPTS must be at least 1")
+        _check_vendor(self)
 
     @property
     def uses_postgres(self) -> bool:
@@ -188,6 +205,16 @@ class Settings:
                 line.strip() for line in env.get("SERVICE_DESK_ADDRESS", "").split(";") if line.strip()
             ),
             vendor_country=(env.get("VENDOR_COUNTRY") or "NL").strip().upper(),
+            vendor_name=env.get("VENDOR_NAME", "").strip(),
+            vendor_address=tuple(
+                line.strip() for line in env.get("VENDOR_ADDRESS", "").split(";") if line.strip()
+            ),
+            vendor_vat_number=_compact(env.get("VENDOR_VAT_NUMBER", "")),
+            vendor_chamber_of_commerce=_compact(env.get("VENDOR_CHAMBER_OF_COMMERCE", "")),
+            vendor_iban=_compact(env.get("VENDOR_IBAN", "")),
+            vendor_bic=_compact(env.get("VENDOR_BIC", "")),
+            payment_term_days=_whole_number(env, "PAYMENT_TERM_DAYS", 30),
+            invoice_review_days=_whole_number(env, "INVOICE_REVIEW_DAYS", 0),
             example_prices=_bool(env.get("EXAMPLE_PRICES")),
             var_dir=var_dir,
             ca_key_passphrase=env.get("CA_KEY_PASSPHRASE") or _derived_ca_passphrase(secret),
@@ -197,6 +224,47 @@ class Settings:
             outbox_relay_interval=float(env.get("OUTBOX_RELAY_INTERVAL") or 1),
             scheduler_lock_ttl=float(env.get("SCHEDULER_LOCK_TTL") or 30),
         )
+
+
+def _compact(value: str) -> str:
+    """An identifier without spaces, dots or hyphens, upper case (as registers write them)."""
+    return "".join(ch for ch in value if ch not in " .-\t").upper()
+
+
+def _whole_number(env: dict[str, str], variable: str, default: int) -> int:
+    text = (env.get(variable) or "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{variable} must be a whole number of days, not {text!r}") from None
+
+
+def _check_vendor(settings: Settings) -> None:
+    """The vendor's details on invoices, checked as their registers define them (python-stdnum):
+    a bad value stops the portal at start-up, naming the variable. The KvK number has 8 digits;
+    a Swedish vendor (VENDOR_COUNTRY=SE) gives its organisationsnummer there instead."""
+    for variable, value, module, what in (
+        ("VENDOR_VAT_NUMBER", settings.vendor_vat_number, vat, "EU VAT number, such as NL100000009B01"),
+        ("VENDOR_IBAN", settings.vendor_iban, iban, "IBAN, such as NL91ABNA0417164300"),
+        ("VENDOR_BIC", settings.vendor_bic, bic, "BIC, such as ABNANL2A"),
+    ):
+        if not value:
+            continue
+        try:
+            module.validate(value)
+        except ValidationError as exc:
+            raise ValueError(f"{variable} {value!r} is not a valid {what} ({exc})") from None
+    coc = settings.vendor_chamber_of_commerce
+    if coc and settings.vendor_country == "SE" and not orgnr.is_valid(coc):
+        raise ValueError(f"VENDOR_CHAMBER_OF_COMMERCE {coc!r} is not an organisationsnummer (10 digits)")
+    if coc and settings.vendor_country != "SE" and not (len(coc) == 8 and coc.isascii() and coc.isdigit()):
+        raise ValueError(f"VENDOR_CHAMBER_OF_COMMERCE {coc!r} is not a KvK number (8 digits)")
+    if not 0 <= settings.payment_term_days <= 365:
+        raise ValueError("PAYMENT_TERM_DAYS must be between 0 and 365 days")
+    if not 0 <= settings.invoice_review_days <= 60:
+        raise ValueError("INVOICE_REVIEW_DAYS must be between 0 and 60 days")
 
 
 def _derived_ca_passphrase(secret: str) -> str:

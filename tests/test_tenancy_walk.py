@@ -85,6 +85,9 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         agb_code="12344321",
         billing_address="Geheimstraat 7\n9999 ZZ Verborgen",
         postal_address="Geheimstraat 7\n9999 ZZ Verborgen",
+        vat_number="NL731946200B01",
+        billing_email="facturen-geheim@alpha.example",
+        peppol_id="0088:8712345678906",
     )
     victim = Victim(org=org)
     victim.ids.add(org["id"])
@@ -99,6 +102,9 @@ async def _victim(client: Any, app: Litestar) -> Victim:
     victim.user = m_user["id"]
     victim.markers += [
         "Leakcheck Alpha",
+        "NL731946200B01",
+        "facturen-geheim@alpha.example",
+        "8712345678906",
         "87654321",
         "12344321",
         "Geheimstraat",

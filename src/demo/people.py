@@ -38,6 +38,13 @@ DEMO_SERVICE_DESK = {
     "SERVICE_DESK_EMAIL": "servicedesk@care-portal.example",
     "SERVICE_DESK_PHONE": "+31 20 555 0100",
     "SERVICE_DESK_ADDRESS": "Postbus 12345; 1000 AB Amsterdam; Netherlands",
+    # The vendor on invoices (settings VENDOR_*): numbers that pass their registers' checks.
+    "VENDOR_NAME": "Care Portal Services B.V.",
+    "VENDOR_ADDRESS": "Herengracht 182; 1016 BR Amsterdam; Netherlands",
+    "VENDOR_VAT_NUMBER": "NL859327516B01",
+    "VENDOR_CHAMBER_OF_COMMERCE": "34123456",
+    "VENDOR_IBAN": "NL91ABNA0417164300",
+    "VENDOR_BIC": "ABNANL2A",
     # The catalogue's seed prices are examples: the pages that show prices say so.
     "EXAMPLE_PRICES": "1",
 }
@@ -72,6 +79,9 @@ class DemoOrganisation:
     agb_code: str | None = None
     org_number: str | None = None
     members: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (person sub, role)
+    vat_number: str = ""
+    billing_email: str = ""
+    peppol_id: str = ""
 
 
 VENDOR_ADMIN = DemoPerson(
@@ -116,6 +126,9 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
             "Zorggroep De Linde B.V.\nt.a.v. Financiële administratie\nPostbus 2140\n3500 GC Utrecht"
         ),
         postal_address="Zorggroep De Linde B.V.\nLindelaan 12\n3581 KD Utrecht",
+        vat_number="NL802741538B01",
+        billing_email="facturen@delinde-zorg.example",
+        peppol_id="0106:30276841",
         members=(
             ("eva.janssen", CONTACT_PERSON),
             ("pieter.devries", CONTACT_PERSON),
@@ -141,6 +154,8 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         org_number="5567812341",
         billing_address="Vårdcentralen Björken AB\nEkonomiavdelningen\nBox 1123\n131 26 Nacka",
         postal_address="Vårdcentralen Björken AB\nBjörkvägen 7\n131 40 Nacka",
+        vat_number="SE556781234101",
+        peppol_id="0007:5567812341",
         members=(
             ("karin.johansson", CONTACT_PERSON),
             ("erik.andersson", END_USER),
@@ -240,6 +255,9 @@ async def _ensure_organisation(org: DemoOrganisation, report: SeedReport) -> int
         "org_number": org.org_number,
         "billing_address": org.billing_address,
         "postal_address": org.postal_address,
+        "vat_number": org.vat_number,
+        "billing_email": org.billing_email,
+        "peppol_id": org.peppol_id,
         "status": "active",
     }
     created = await Organisation.insert(Organisation(**values)).returning(Organisation.id)

@@ -41,6 +41,35 @@ OrgNumber = Annotated[
     ),
 ]
 Status = Annotated[str, Meta(description='"active" or "suspended"', examples=["active"])]
+VatNumber = Annotated[
+    str | None,
+    Meta(
+        description=(
+            "An EU VAT number with its country prefix, check digits checked; it may be of another "
+            "member state than the organisation's country. Stored compact and upper case; empty or "
+            "`null`: none"
+        ),
+        examples=["NL100000009B01"],
+    ),
+]
+BillingEmail = Annotated[
+    str | None,
+    Meta(
+        description="Where invoices are mailed. Empty or `null`: to the organisation's contact persons",
+        examples=["facturen@example.org"],
+    ),
+]
+PeppolId = Annotated[
+    str | None,
+    Meta(
+        description=(
+            "Peppol participant identifier `scheme:identifier`: 0106 (KvK number, 8 digits), 0190 "
+            "(OIN, 20 digits), 0007 (organisationsnummer, 10 digits), 0088 (GLN, 13 digits), 9944 "
+            "(Dutch VAT number), 9955 (Swedish VAT number). Empty or `null`: none"
+        ),
+        examples=["0106:12345678"],
+    ),
+]
 
 
 class NewOrganisation(msgspec.Struct, forbid_unknown_fields=True):
@@ -56,12 +85,17 @@ class NewOrganisation(msgspec.Struct, forbid_unknown_fields=True):
     org_number: OrgNumber = None
     billing_address: str = ""
     postal_address: str = ""
+    vat_number: VatNumber = None
+    billing_email: BillingEmail = None
+    peppol_id: PeppolId = None
 
 
 class OrganisationChange(msgspec.Struct, forbid_unknown_fields=True):
     """Fields to change; fields left out stay as they are, `null` empties an identifier. The
     result is checked as a whole (changing the country means changing the identifiers too).
-    `status` "suspended" stops its people from signing in; "active" lets them in again."""
+    `status` "suspended" stops its people from signing in; "active" lets them in again.
+    A contact person of the organisation may change `vat_number`, `billing_email` and
+    `peppol_id` (only these: any other field answers 403)."""
 
     name: str | UnsetType = UNSET
     country: Country | UnsetType = UNSET
@@ -71,6 +105,9 @@ class OrganisationChange(msgspec.Struct, forbid_unknown_fields=True):
     org_number: OrgNumber | UnsetType = UNSET
     billing_address: str | UnsetType = UNSET
     postal_address: str | UnsetType = UNSET
+    vat_number: VatNumber | UnsetType = UNSET
+    billing_email: BillingEmail | UnsetType = UNSET
+    peppol_id: PeppolId | UnsetType = UNSET
     status: Status | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
@@ -90,6 +127,9 @@ class Organisation(msgspec.Struct):
     org_number: str | None
     billing_address: str
     postal_address: str
+    vat_number: Annotated[str, Meta(description='EU VAT number, compact; "" when none')]
+    billing_email: Annotated[str, Meta(description='Where invoices go; "" means the contact persons')]
+    peppol_id: Annotated[str, Meta(description='Peppol participant id `scheme:identifier`; "" when none')]
     status: str
     created_at: dt.datetime
     updated_at: dt.datetime

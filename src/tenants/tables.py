@@ -20,6 +20,11 @@ class Organisation(Table, tablename="organisation"):
     org_number = Varchar(length=12, null=True, default=None, unique=True)
     billing_address = Text(default="")
     postal_address = Text(default="")
+    # What invoices need: an EU VAT number (compact, upper case; empty: none), where invoices are
+    # mailed (empty: to the contact persons) and the Peppol participant id ("0106:58300212").
+    vat_number = Varchar(length=20, default="")
+    billing_email = Varchar(length=254, default="")
+    peppol_id = Varchar(length=64, default="")
     status = Varchar(length=20, default="active", index=True)  # "active" | "suspended"
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

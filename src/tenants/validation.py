@@ -7,6 +7,9 @@
 - Personnummer / samordningsnummer (SE): 12 digits YYYYMMDDNNNC (10 accepted and
   completed with the century: the most recent past one, one further back after a "+"),
   a real date (day + 60 for samordningsnummer), Luhn check.
+- VAT number (EU): country prefix, format and check digits as python-stdnum knows them.
+- Peppol participant identifier: `scheme:identifier` of a few schemes (KvK, OIN, GLN,
+  organisationsnummer, NL and SE VAT numbers).
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
+
+from stdnum import ean as _stdnum_ean
+from stdnum.eu import vat as _stdnum_vat
+from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.se import orgnr as _stdnum_orgnr
 
 from src.core.i18n import _
 
@@ -138,3 +147,107 @@ def org_number(value: str, *, sole_proprietorship: bool = False) -> str:
 def personal_identity_number(value: str, country: str) -> str:
     """The number a person's e-ID carries: a BSN in the Netherlands, a personnummer in Sweden."""
     return bsn(value) if country == "NL" else personnummer(value)
+
+
+# --- what invoices need: VAT number and Peppol participant identifier -----------------------------
+
+# Peppol participant identifier schemes (ISO 6523 ICD codes and Peppol's own 99xx codes) the portal
+# takes, with what their identifier looks like.
+PEPPOL_SCHEMES = ("0106", "0190", "0007", "0088", "9944", "9955")
+MAX_PEPPOL_ID = 64
+
+
+def vat_number(value: str) -> str:
+    """An EU VAT number, prefix and check digits checked (python-stdnum), compact and upper case.
+    Its country may differ from the organisation's: some groups are registered abroad."""
+    compact = re.sub(r"[\s.\-/]", "", value or "").upper()
+    if len(compact) < 3 or not compact[:2].isalpha():
+        raise ValueError(_("A VAT number starts with its country code, such as NL or SE."))
+    if compact[:2].lower() not in _stdnum_vat.MEMBER_STATES and compact[:2] != "EL":  # EL: Greece
+        raise ValueError(_("This is not a VAT number of an EU member state."))
+    try:
+        return str(_stdnum_vat.validate(compact)).upper()
+    except InvalidChecksum:
+        raise ValueError(_("This VAT number fails its check digits; check for a typing error.")) from None
+    except ValidationError:
+        raise ValueError(
+            _(
+                "This is not a valid VAT number of %(country)s; check its length and format.",
+                country=compact[:2],
+            )
+        ) from None
+
+
+def vat_display(value: str | None) -> str:
+    """A stored VAT number as people read it: prefix and number in the country's own layout where
+    python-stdnum knows one (PL 123-456-32-18), else as registered (NL100000009B01)."""
+    if not value:
+        return ""
+    formatter = getattr(_stdnum_vat._get_cc_module(value[:2].lower()), "format", None)
+    if formatter is None:
+        return value
+    formatted = str(formatter(value[2:]))
+    return formatted if formatted[:2].isalpha() else f"{value[:2]} {formatted}"
+
+
+def peppol_id(value: str) -> str:
+    """A Peppol participant identifier `scheme:identifier`, the identifier checked as its scheme
+    defines it; stored without spaces, upper case for VAT numbers."""
+    text = "".join((value or "").split())
+    scheme, sep, identifier = text.partition(":")
+    if not sep or not scheme or not identifier:
+        raise ValueError(_("A Peppol ID is a scheme and an identifier, such as 0106:58300212."))
+    if scheme not in PEPPOL_SCHEMES:
+        raise ValueError(_("Use one of the schemes %(schemes)s.", schemes=", ".join(PEPPOL_SCHEMES)))
+    if len(text) > MAX_PEPPOL_ID:
+        raise ValueError(_("Use at most %(max)s characters.", max=MAX_PEPPOL_ID))
+    return f"{scheme}:{_PEPPOL_CHECKS[scheme](identifier)}"
+
+
+def _kvk_peppol(identifier: str) -> str:
+    return kvk_number(identifier)
+
+
+def _oin(identifier: str) -> str:
+    if not (len(identifier) == 20 and is_digits(identifier)):
+        raise ValueError(_("An OIN (scheme 0190) has 20 digits."))
+    return identifier
+
+
+def _orgnr(identifier: str) -> str:
+    digits = digits_only(identifier)
+    if not (len(digits) == 10 and is_digits(digits)):
+        raise ValueError(_("An organisationsnummer (scheme 0007) has 10 digits."))
+    if not _stdnum_orgnr.is_valid(digits):
+        raise ValueError(_("This organisationsnummer fails its check digit; check for a typing error."))
+    return digits
+
+
+def _gln(identifier: str) -> str:
+    if not (len(identifier) == 13 and is_digits(identifier)):
+        raise ValueError(_("A GLN (scheme 0088) has 13 digits."))
+    if not _stdnum_ean.is_valid(identifier):
+        raise ValueError(_("This GLN fails its check digit; check for a typing error."))
+    return identifier
+
+
+def _vat_of(country: str) -> Any:
+    def check(identifier: str) -> str:
+        number = vat_number(identifier)
+        if not number.startswith(country):
+            raise ValueError(
+                _("With this scheme the identifier is a VAT number of %(country)s.", country=country)
+            )
+        return number
+
+    return check
+
+
+_PEPPOL_CHECKS: dict[str, Any] = {
+    "0106": _kvk_peppol,
+    "0190": _oin,
+    "0007": _orgnr,
+    "0088": _gln,
+    "9944": _vat_of("NL"),
+    "9955": _vat_of("SE"),
+}

@@ -19,6 +19,7 @@ from src.dashboard.services import export
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants.services import rights
+from src.tenants.tables import Organisation
 from tests import factories
 from tests.certificates.pki_support import issue
 from tests.signed_in import sign_in_person
@@ -85,6 +86,9 @@ async def test_the_export_holds_every_area_of_the_organisation_and_nothing_of_an
     mine = await _organisation_with_data("Zorggroep Één & Co B.V.", "alpha")
     other = await _organisation_with_data("Leakcheck Beta Zorg B.V.", "beta")
     actor = await actor_of(mine["contact"])
+    await Organisation.update({Organisation.vat_number: "NL802741538B01"}).where(
+        Organisation.id == mine["org"]["id"]
+    )
 
     result = await export.export_organisation(actor, mine["org"]["id"])
 
@@ -95,6 +99,8 @@ async def test_the_export_holds_every_area_of_the_organisation_and_nothing_of_an
 
     assert data["organisation.json"]["name"] == "Zorggroep Één & Co B.V."
     assert data["organisation.json"]["kvk_number"] == mine["org"]["kvk_number"]
+    assert data["organisation.json"]["vat_number"] == "NL802741538B01"
+    assert data["organisation.json"]["billing_email"] == ""  # none: invoices go to the contact persons
 
     people = {u["name"]: u for u in data["users.json"]}
     assert set(people) >= {"Carla alpha", "Eddy alpha"}

@@ -94,6 +94,9 @@ def _organisation(row: dict[str, Any]) -> dict[str, Any]:
         "org_number": row.get("org_number"),
         "billing_address": row.get("billing_address") or "",
         "postal_address": row.get("postal_address") or "",
+        "vat_number": row.get("vat_number") or "",
+        "billing_email": row.get("billing_email") or "",
+        "peppol_id": row.get("peppol_id") or "",
         "status": row["status"],
         "registered_at": row.get("created_at"),
     }

@@ -25,6 +25,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "tenants.email_changed": N_("E-mail address changed"),
     "tenants.organisation_created": N_("Organisation created"),
     "tenants.organisation_updated": N_("Organisation changed"),
+    "tenants.organisation_billing_details_updated": N_("Invoicing details changed"),
     "tenants.organisation_suspended": N_("Organisation suspended"),
     "tenants.organisation_reactivated": N_("Organisation reactivated"),
     "tenants.data_exported": N_("Organisation data exported"),
@@ -145,6 +146,9 @@ FIELDS: dict[str, LazyProxy] = {
     "country": N_("Country"),
     "billing_address": N_("Billing address"),
     "postal_address": N_("Postal address"),
+    "vat_number": N_("VAT number"),
+    "billing_email": N_("Billing e-mail address"),
+    "peppol_id": N_("Peppol ID"),
     "organisation": N_("Organisation"),
     # rights, requests, subscriptions
     "service": N_("Service"),

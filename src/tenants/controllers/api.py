@@ -63,8 +63,9 @@ class OrganisationsApi(Controller):
     @get(
         "/{organisation_id:int}",
         summary="Read an organisation",
-        description="Vendor admins read any organisation; its own users read their organisation. "
-        "Any other organisation answers 404.",
+        description="Vendor admins read any organisation; its own users read their organisation, "
+        "with what invoices need (`vat_number`, `billing_email`: empty means the contact persons, "
+        "`peppol_id`). Any other organisation answers 404.",
     )
     async def get_organisation(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int]
@@ -74,8 +75,12 @@ class OrganisationsApi(Controller):
     @patch(
         "/{organisation_id:int}",
         summary="Change an organisation",
-        description="Vendor admins only; a partial update. `status` suspends (its people can no "
-        "longer sign in, its data stay) or reactivates the organisation.",
+        description="A partial update. Vendor admins change every field; `status` suspends (its "
+        "people can no longer sign in, its data stay) or reactivates the organisation. A contact "
+        "person of the organisation changes only what invoices need: `vat_number`, `billing_email` "
+        "(empty: invoices go to the contact persons) and `peppol_id`; any other field answers 403, "
+        "as does an end user. Another organisation answers 404; invalid fields 422 naming the "
+        "field, and nothing changes.",
     )
     async def update_organisation(
         self,

@@ -21,6 +21,7 @@ from src.identity.guards import provide_contact_person
 from src.tenants.controllers.rights import confirm_step
 from src.tenants.legal_forms import country_label, legal_form_label
 from src.tenants.services import invitations, organisations, user_changes, users
+from src.tenants.services.organisation_input import BILLING_FIELDS
 from src.tenants.services.rights import rights_summary
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -82,6 +83,48 @@ class OrganisationPages(Controller):
                 "legal_form_label": legal_form_label(organisation["legal_form"]),
                 "contact_persons": contact_persons,
             },
+        )
+
+    @get("/billing", dependencies={"actor": Provide(provide_contact_person)})
+    async def billing_form(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    ) -> Response[Any]:
+        """The contact persons keep what invoices need up to date: VAT number, billing e-mail,
+        Peppol ID."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        organisation = await organisations.get_organisation(actor, actor.organisation_id)
+        values = {field: organisation.get(field) or "" for field in BILLING_FIELDS}
+        return self._billing_page(request, organisation, values, {})
+
+    @post("/billing", dependencies={"actor": Provide(provide_contact_person)})
+    async def save_billing(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
+    ) -> Response[Any]:
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        values = {field: (data.get(field) or "").strip() for field in BILLING_FIELDS}
+        try:
+            await organisations.update_billing_details(actor, actor.organisation_id, values)
+        except InputError as exc:
+            organisation = await organisations.get_organisation(actor, actor.organisation_id)
+            return self._billing_page(request, organisation, values, exc.errors, status_code=422)
+        flash(request, _("The invoicing details are saved."))
+        return redirect(request, "/organisation")
+
+    def _billing_page(
+        self,
+        request: Request[Any, Any, Any],
+        organisation: Mapping[str, Any],
+        values: Mapping[str, str],
+        errors: Mapping[str, str],
+        status_code: int = 200,
+    ) -> Template:
+        return page(
+            request,
+            "tenants/org_billing.html",
+            {"organisation": organisation, "values": values, "errors": errors},
+            status_code=status_code,
         )
 
     @get("/users")

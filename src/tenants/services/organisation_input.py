@@ -1,6 +1,6 @@
 """Checking an organisation's fields before it is created or changed: the legal form of its
 country, the KvK number, AGB code or organisationsnummer, and that no other organisation has the
-same number."""
+same number; and what invoices need (VAT number, billing e-mail, Peppol ID)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from asyncpg.exceptions import UniqueViolationError
 from src.core.errors import InputError
 from src.core.i18n import _
 from src.tenants import legal_forms, validation
+from src.tenants.services import users
 from src.tenants.tables import Organisation
 
 FIELDS = (
@@ -25,7 +26,12 @@ FIELDS = (
     "org_number",
     "billing_address",
     "postal_address",
+    "vat_number",
+    "billing_email",
+    "peppol_id",
 )
+# What invoices need: contact persons change these of their own organisation too.
+BILLING_FIELDS = ("vat_number", "billing_email", "peppol_id")
 MAX_ADDRESS = 1000
 
 
@@ -103,6 +109,35 @@ def clean_organisation(data: Mapping[str, Any]) -> dict[str, Any]:
             errors[field] = _("Use at most %(max)s characters.", max=MAX_ADDRESS)
         values[field] = text
 
+    try:
+        values.update(clean_billing(data))
+    except InputError as exc:
+        errors.update(exc.errors)
+
+    if errors:
+        raise InputError(errors)
+    return values
+
+
+def clean_billing(data: Mapping[str, Any]) -> dict[str, str]:
+    """The invoicing fields checked and normalised, each empty when left out: the VAT number
+    (any EU member state's, compact), the billing e-mail (empty: invoices go to the contact
+    persons) and the Peppol ID (`scheme:identifier`)."""
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    vat = _text(data.get("vat_number"))
+    values["vat_number"] = (_checked(validation.vat_number, vat, "vat_number", errors) or "") if vat else ""
+    email = _text(data.get("billing_email"))
+    values["billing_email"] = email
+    if email:
+        try:
+            values["billing_email"] = users.clean_email(email, "billing_email")
+        except InputError as exc:
+            errors.update(exc.errors)
+    peppol = _text(data.get("peppol_id"))
+    values["peppol_id"] = (
+        (_checked(validation.peppol_id, peppol, "peppol_id", errors) or "") if peppol else ""
+    )
     if errors:
         raise InputError(errors)
     return values

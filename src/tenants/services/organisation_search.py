@@ -289,4 +289,5 @@ def present(row: Mapping[str, Any]) -> dict[str, Any]:
     out["legal_form_label"] = legal_forms.legal_form_label(row.get("legal_form"))
     out["legal_form_short"] = legal_forms.legal_form_short(row.get("legal_form"))
     out["identifier"] = (row.get("kvk_number") if row.get("country") == "NL" else row.get("org_number")) or ""
+    out["vat_number_display"] = validation.vat_display(row.get("vat_number"))
     return out

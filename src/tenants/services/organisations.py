@@ -2,8 +2,10 @@
 (finding them: organisation_search.py; their contact persons: contact_persons.py).
 
 Every change is vendor-admin only, runs in one transaction and writes an audit row with
-the fields before and after. Members of an organisation may read their own organisation
-(`get_organisation`); another organisation answers NotFound."""
+the fields before and after; but for what invoices need (VAT number, billing e-mail, Peppol ID),
+which the organisation's contact persons keep up to date themselves (`update_billing_details`).
+Members of an organisation may read their own organisation (`get_organisation`); another
+organisation answers NotFound."""
 
 from __future__ import annotations
 
@@ -19,9 +21,11 @@ from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.tenants.repository import memberships
 from src.tenants.services import users
 from src.tenants.services.organisation_input import (
+    BILLING_FIELDS,
     FIELDS,
     _duplicates,
     _unique_index_as_field_error,
+    clean_billing,
     clean_organisation,
     snapshot,
 )
@@ -133,8 +137,11 @@ async def create_organisation(actor: Actor, data: Mapping[str, Any]) -> dict[str
 async def update_organisation(actor: Actor, organisation_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Change the fields present in `data` (a partial update); the result is checked whole.
 
-    `status` ("active" | "suspended") may be part of it, as in the API's PATCH."""
+    `status` ("active" | "suspended") may be part of it, as in the API's PATCH. A contact person
+    may send only the invoicing fields, for their own organisation (`update_billing_details`)."""
     TenantScope(actor, organisation_id)  # another organisation answers NotFound
+    if not actor.is_vendor_admin and data and set(data) <= set(BILLING_FIELDS):
+        return await update_billing_details(actor, organisation_id, data)
     require_vendor_admin(actor)
     status = data.get("status")
     if status is not None and status not in STATUSES:
@@ -162,6 +169,34 @@ async def update_organisation(actor: Actor, organisation_id: int, data: Mapping[
                 )
             if status is not None:
                 await _set_status(actor, {**current, **values}, status, "")
+    return present(await _row(organisation_id))
+
+
+async def update_billing_details(
+    actor: Actor, organisation_id: int, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A contact person (or a vendor admin) changes what invoices need: the VAT number, the
+    billing e-mail and the Peppol ID; fields left out stay as they are. Audited before/after."""
+    scope = TenantScope(actor, organisation_id)  # another organisation answers NotFound
+    scope.require_contact_person()  # an end user: Forbidden
+    async with db.transaction():
+        current = await _locked(organisation_id)
+        merged = {field: current.get(field) for field in BILLING_FIELDS}
+        merged.update({k: v for k, v in data.items() if k in BILLING_FIELDS})
+        values = clean_billing(merged)
+        before, after = audit.changes({field: current.get(field) for field in BILLING_FIELDS}, values)
+        if after:
+            update: dict[Any, Any] = {**values, "updated_at": dt.datetime.now(dt.UTC)}
+            await Organisation.update(update).where(Organisation.id == organisation_id)
+            await audit.record(
+                actor,
+                "tenants.organisation_billing_details_updated",
+                organisation_id=organisation_id,
+                object_type="organisation",
+                object_id=organisation_id,
+                before=before,
+                after=after,
+            )
     return present(await _row(organisation_id))
 
 
