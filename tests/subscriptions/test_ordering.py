@@ -12,6 +12,7 @@ from src.core.tables import AuditEntry, OutboxMessage
 from src.subscriptions.catalogue import seed_catalogue
 from src.subscriptions.services import pricing
 from src.subscriptions.tables import Charge, ServiceVariant, Subscription
+from src.tenants.tables import Organisation
 from tests import factories
 from tests.subscriptions.support import admin_actor, admin_headers, bearer_for, sign_agreement
 
@@ -76,16 +77,15 @@ async def test_a_contact_person_previews_then_orders_and_the_contact_persons_are
     assert "1 feb 2027" in payload["body"]
 
 
-async def test_a_swedish_organisation_is_shown_its_vat_as_reverse_charged(client):
-    # the vendor is Dutch (VENDOR_COUNTRY=NL): a Swedish business customer accounts for the VAT
+async def test_a_swedish_business_with_a_vat_number_is_shown_its_vat_as_reverse_charged(client):
+    # the vendor is Dutch (VENDOR_COUNTRY=NL): a Swedish business customer with a VAT number
+    # accounts for the VAT itself; without one it pays the Dutch rate
     org, _signer, headers = await signed("SE")
-    quote = (
-        await client.post(
-            url(org["id"]),
-            json={"service": "webcert", "variant": "standalone", "preview": True},
-            headers=headers,
-        )
-    ).json()
+    order = {"service": "webcert", "variant": "standalone", "preview": True}
+    without = (await client.post(url(org["id"]), json=order, headers=headers)).json()
+    assert without["vat_rate_percent"] == 21 and without["monthly_total_cents"] == 11979
+    await Organisation.update({Organisation.vat_number: "SE556781234101"}).where(Organisation.id == org["id"])
+    quote = (await client.post(url(org["id"]), json=order, headers=headers)).json()
     assert (
         quote["vat_rate_percent"] is None and quote["vat_cents"] == 0 and quote["monthly_total_cents"] == 9900
     )

@@ -37,7 +37,11 @@ def today_for(country: str | None) -> dt.date:
 async def organisation_of(organisation_id: int) -> dict[str, Any]:
     row = (
         await Organisation.select(
-            Organisation.id, Organisation.name, Organisation.country, Organisation.postal_address
+            Organisation.id,
+            Organisation.name,
+            Organisation.country,
+            Organisation.postal_address,
+            Organisation.vat_number,
         )
         .where(Organisation.id == organisation_id)
         .first()
