@@ -26,7 +26,6 @@ from src.subscriptions.catalogue import localised_name
 from src.subscriptions.services import billable
 from src.tenants.services.organisations import get_organisation
 
-PAYMENT_TERM_DAYS = 30  # 004 §1.7.2
 HUNDRED = Decimal(100)
 
 
@@ -216,7 +215,7 @@ async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[
             status="final",
             number=number,
             issued_on=today,
-            due_on=today + dt.timedelta(days=PAYMENT_TERM_DAYS),
+            due_on=today + dt.timedelta(days=get_settings().payment_term_days),  # 004 §1.7.2
             finalised_at=clock.now(),
         )
         return await repository.invoice(scope, invoice_id)
