@@ -394,9 +394,15 @@ def billing_run(period: str) -> None:
                     await runs.run_batch(run["id"], done)
                 else:
                     await asyncio.sleep(0.5)
-                now_done = (await runs.progress(runs.BILLING, run["id"]))["batches_done"]
-                bar.update(now_done - done)
-                done = now_done
+                state = await runs.progress(runs.BILLING, run["id"])
+                if state["status"] == "failed":
+                    raise click.ClickException(
+                        f"Billing run {run['id']} failed: {state['failed_batches']} batch(es) given up on "
+                        f"({state['error']}). Start them again from /admin/billing or with "
+                        f"POST /api/v1/billing-runs/{run['id']}/retry; what was invoiced stays."
+                    )
+                bar.update(state["batches_done"] - done)
+                done = state["batches_done"]
         return await runs.progress(runs.BILLING, run["id"])
 
     summary = _run(go())

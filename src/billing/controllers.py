@@ -33,6 +33,17 @@ class BillingRunsApi(Controller):
         run = await runs.start(actor, data.period)
         return BillingRunOut.from_row(await runs.progress(actor, run["id"]))
 
+    @post(
+        "/{run_id:int}/retry",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Start a failed billing run's failed batches again",
+        description="Vendor admins only. A run whose batch the workers gave up on is `failed`; this hands "
+        "those batches to the workers again (what was invoiced stays, nothing is invoiced twice). A run "
+        "that has not failed answers 409.",
+    )
+    async def retry(self, actor: NamedDependency[Actor], run_id: FromPath[int]) -> BillingRunOut:
+        return BillingRunOut.from_row(await runs.retry(actor, run_id))
+
     @get("/{run_id:int}", summary="A billing run's progress")
     async def progress(self, actor: NamedDependency[Actor], run_id: FromPath[int]) -> BillingRunOut:
         return BillingRunOut.from_row(await runs.progress(actor, run_id))

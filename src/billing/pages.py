@@ -93,5 +93,19 @@ class BillingAdmin(Controller):
         flash(request, _("The billing run for %(month)s has started.", month=run["period"]))
         return redirect(request, "/admin/billing")
 
+    @post("/runs/{run_id:int}/retry")
+    async def retry(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], run_id: FromPath[int]
+    ) -> Response[Any]:
+        try:
+            run = await runs.retry(actor, run_id)
+        except Conflict as exc:
+            flash(request, exc.message, "error")
+            return redirect(request, "/admin/billing")
+        flash(
+            request, _("The failed batches of the run for %(month)s are invoiced again.", month=run["period"])
+        )
+        return redirect(request, "/admin/billing")
+
 
 ROUTES: list[Any] = [OrganisationInvoices, BillingAdmin]

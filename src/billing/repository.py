@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 
 from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceLine, NumberSeries
+from src.core import outbox
+from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
 
 # --- number series --------------------------------------------------------------------------------
@@ -82,6 +84,17 @@ async def count_batch_done(run_id: int) -> tuple[int, int]:
         .returning(BillingRun.batches_done, BillingRun.batches_total)
     )
     return int(rows[0]["batches_done"]), int(rows[0]["batches_total"])
+
+
+async def given_up_batches(run_id: int, actor_name: str) -> list[dict[str, Any]]:
+    """The run's batch messages the workers gave up on (their retries spent), oldest first."""
+    return await (
+        OutboxMessage.select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.last_error)
+        .where(OutboxMessage.actor_name == actor_name)
+        .where(OutboxMessage.dedupe_key.like(f"billing-run:{run_id}:%"))
+        .where(outbox.given_up())
+        .order_by(OutboxMessage.id)
+    )
 
 
 async def update_run(run_id: int, **values: Any) -> None:

@@ -15,7 +15,9 @@ class NewBillingRun(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class BillingRunOut(msgspec.Struct):
-    """A billing run: `status` "running" until every batch is invoiced, then "done"."""
+    """A billing run: `status` "running" until every batch is invoiced, then "done"; "failed"
+    while a batch the workers gave up on (`failed_batches`, the last `error`) waits to be started
+    again (`POST /api/v1/billing-runs/{id}/retry`)."""
 
     id: int
     period: str
@@ -27,6 +29,8 @@ class BillingRunOut(msgspec.Struct):
     total_cents: int
     started_at: dt.datetime
     finished_at: dt.datetime | None
+    failed_batches: int = 0
+    error: str = ""
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> BillingRunOut:
@@ -41,6 +45,8 @@ class BillingRunOut(msgspec.Struct):
             total_cents=r.get("total_cents", 0),
             started_at=r["started_at"],
             finished_at=r["finished_at"],
+            failed_batches=r.get("failed_batches", 0),
+            error=r.get("error", "") if r["status"] == "failed" else "",
         )
 
 

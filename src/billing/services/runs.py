@@ -116,12 +116,38 @@ async def _finish(run: dict[str, Any]) -> None:
     await repository.update_run(run["id"], status="done", running_period=None, finished_at=clock.now())
 
 
+async def _with_state(run: dict[str, Any]) -> dict[str, Any]:
+    """A run with its totals; a running run whose batch the workers gave up on (every retry
+    failed) is "failed", with the error, until its failed batches are handed over again."""
+    run = {**run, **await repository.run_totals(int(run["id"])), "failed_batches": 0}
+    if run["status"] == "running":
+        failed = await repository.given_up_batches(int(run["id"]), BATCH_ACTOR)
+        if failed:
+            error = (failed[0]["last_error"] or "").strip().splitlines()
+            run.update(status="failed", failed_batches=len(failed), error=error[-1] if error else "")
+    return run
+
+
 async def progress(actor: Actor, run_id: int) -> dict[str, Any]:
     require_vendor_admin(actor)
     run = await repository.run(run_id)
     if run is None:
         raise NotFound()
-    return {**run, **await repository.run_totals(run_id)}
+    return await _with_state(run)
+
+
+async def retry(actor: Actor, run_id: int) -> dict[str, Any]:
+    """Hand a failed run's given-up batches to the workers again (vendor admins; audited for
+    each batch). What its other batches invoiced stays: each organisation's month is made once."""
+    require_vendor_admin(actor)
+    run = await repository.run(run_id)
+    if run is None:
+        raise NotFound()
+    failed = await repository.given_up_batches(run_id, BATCH_ACTOR)
+    if run["status"] != "running" or not failed:
+        raise Conflict(_("This billing run has not failed, so there is nothing to start again."))
+    await outbox.retry_failed(actor, [int(row["id"]) for row in failed])
+    return await progress(actor, run_id)
 
 
 def previous_month(today: dt.date) -> str:
@@ -132,4 +158,4 @@ def previous_month(today: dt.date) -> str:
 async def recent(actor: Actor) -> list[dict[str, Any]]:
     """The latest runs with their invoices and totals (vendor admins)."""
     require_vendor_admin(actor)
-    return [{**r, **await repository.run_totals(int(r["id"]))} for r in await repository.runs()]
+    return [await _with_state(r) for r in await repository.runs()]
