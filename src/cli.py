@@ -370,10 +370,11 @@ def billing_run(period: str) -> None:
     override_settings(settings)
     from src import domains  # noqa: F401 - the actors, and what a domain asks of a higher one
     from src.billing.services import runs
-    from src.core import outbox
+    from src.core import db, outbox
     from src.core.errors import Conflict, InputError
 
     async def go() -> dict[str, Any]:
+        await db.start_pool()
         try:
             run = await runs.start(runs.BILLING, period)
         except InputError as exc:

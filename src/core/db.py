@@ -25,6 +25,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from src.settings import Settings, get_settings
+from src.workers import loops
 
 # Seconds a write waits for another process's write to finish before it fails ("database is
 # locked"). Within one process writes take turns without polling (below).
@@ -44,12 +45,45 @@ def make_engine(settings: Settings | None = None) -> Engine[Any]:
             "password": unquote(url.password or ""),
             "database": (url.path or "/").lstrip("/"),
         }
-        return PostgresEngine(config=config, log_queries=False)
+        return PoolPerLoop(config=config, log_queries=False)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     _enable_wal(str(settings.sqlite_path))
     return SQLiteEngine(
         path=str(settings.sqlite_path), timeout=SQLITE_BUSY_TIMEOUT, factory=_SQLiteConnection
     )
+
+
+class PoolPerLoop(PostgresEngine):
+    """piccolo's PostgreSQL engine with a connection pool per event loop. An asyncpg pool
+    belongs to the loop that made it; the web process has one loop, but a worker process runs
+    a loop per thread, and each gets a small pool of its own (`start_pool` on that loop)
+    instead of a new connection, with its TLS attempt and authentication, for every query."""
+
+    @property
+    def pool(self) -> Any:
+        pools = self.__dict__.get("_pools")
+        loop = _running_loop()
+        return pools.get(loop) if pools is not None and loop is not None else None
+
+    @pool.setter
+    def pool(self, value: Any) -> None:
+        pools = self.__dict__.setdefault("_pools", weakref.WeakKeyDictionary())
+        loop = _running_loop()
+        if loop is None:
+            if value is not None:
+                raise RuntimeError("a connection pool is started on a running event loop")
+            return  # the engine's own __init__
+        if value is None:
+            pools.pop(loop, None)
+        else:
+            pools[loop] = value
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _casefold(value: Any) -> Any:
@@ -196,10 +230,19 @@ async def _keep_session(connection: Any) -> None:
     locks are transaction-level, and there are no LISTENs, cursors or session-level SETs."""
 
 
-async def start_pool() -> None:
+async def start_pool(min_size: int = 2, max_size: int = 20) -> None:
+    """The connection pool of the running event loop (PostgreSQL; SQLite needs none)."""
     db = engine()
-    if isinstance(db, PostgresEngine):
-        await db.start_connection_pool(min_size=2, max_size=20, reset=_keep_session)
+    if isinstance(db, PostgresEngine) and db.pool is None:
+        await db.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session)
+
+
+async def _worker_thread_pool() -> None:
+    # A worker thread runs one actor at a time; a few connections cover what one gathers.
+    await start_pool(min_size=1, max_size=4)
+
+
+loops.on_new_loop(_worker_thread_pool)
 
 
 async def close_pool() -> None:

@@ -15,7 +15,7 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from src.settings import get_settings
-from src.workers import relay
+from src.workers import loops, relay
 
 T = TypeVar("T")
 
@@ -109,9 +109,8 @@ def attach_app_loop(loop: asyncio.AbstractEventLoop | None) -> None:
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Run an actor's coroutine from a worker thread.
 
-    In a worker process every thread keeps its own event loop. The database is then used
-    without a connection pool (nothing calls `db.start_pool()` there): an asyncpg pool is
-    bound to the loop that made it and must never be shared between these loops."""
+    In a worker process every thread keeps its own event loop, set up once by what registered
+    with `loops.on_new_loop` (the database: a small connection pool of that loop's own)."""
     app_loop = _app_loop
     if app_loop is not None and app_loop.is_running():
         if getattr(app_loop, "_thread_id", None) == threading.get_ident():
@@ -122,6 +121,8 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _thread_loops.loop = loop
+        for setup in loops.registered():
+            loop.run_until_complete(setup())
     return loop.run_until_complete(coro)
 
 
