@@ -46,6 +46,7 @@ def _invoice(**changes: Any) -> dict[str, Any]:
         "customer_vat_number": "",
         "customer_registration": "58300212",
         "customer_peppol_id": "",
+        "buyer_reference": "58300212",
         "language": "nl",
         "currency": "EUR",
         "reverse_charge": False,
@@ -58,8 +59,19 @@ def _invoice(**changes: Any) -> dict[str, Any]:
     return row
 
 
-def _line(position: int, description: str, quantity: str, unit: str, price: str, net_cents: int,
-          category: str, basis_points: int, first: dt.date, last: dt.date, **extra: Any) -> dict[str, Any]:
+def _line(
+    position: int,
+    description: str,
+    quantity: str,
+    unit: str,
+    price: str,
+    net_cents: int,
+    category: str,
+    basis_points: int,
+    first: dt.date,
+    last: dt.date,
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "id": position,
         "position": position,
@@ -89,16 +101,57 @@ Sample = tuple[str, dict[str, Any], list[dict[str, Any]], bytes | None]
 def domestic_nl() -> Sample:
     """A Dutch customer: a whole month and two parts of the month (days at a day price), 21 %."""
     lines = [
-        _line(1, "Cloud Office: Premium, 1 jan. 2027 – 31 jan. 2027", "3.00", "C62", "12.50", 3750,
-              "S", 2100, D(2027, 1, 1), D(2027, 1, 31)),
+        _line(
+            1,
+            "Cloud Office: Premium, 1 jan. 2027 – 31 jan. 2027",
+            "3.00",
+            "C62",
+            "12.50",
+            3750,
+            "S",
+            2100,
+            D(2027, 1, 1),
+            D(2027, 1, 31),
+        ),
         # 2 users for 10 days at 12.50 a month of 31 days
-        _line(2, "Cloud Office: Premium, 22 jan. 2027 – 31 jan. 2027", "20.00", "DAY",
-              "0.4032258064516129032258064516", 806, "S", 2100, D(2027, 1, 22), D(2027, 1, 31)),
+        _line(
+            2,
+            "Cloud Office: Premium, 22 jan. 2027 – 31 jan. 2027",
+            "20.00",
+            "DAY",
+            "0.4032258064516129032258064516",
+            806,
+            "S",
+            2100,
+            D(2027, 1, 22),
+            D(2027, 1, 31),
+        ),
         # 1 workplace for 17 days at 45.00 a month
-        _line(3, "Cloud Server: gebruiker, 15 jan. 2027 – 31 jan. 2027", "17.00", "DAY",
-              "1.451612903225806451612903226", 2468, "S", 2100, D(2027, 1, 15), D(2027, 1, 31)),
-        _line(4, "UZI-servercertificaat www.delinde.nl", "1.00", "C62", "450.00", 45000, "S", 2100,
-              D(2027, 1, 12), D(2027, 1, 12), source_type="charge"),
+        _line(
+            3,
+            "Cloud Server: gebruiker, 15 jan. 2027 – 31 jan. 2027",
+            "17.00",
+            "DAY",
+            "1.451612903225806451612903226",
+            2468,
+            "S",
+            2100,
+            D(2027, 1, 15),
+            D(2027, 1, 31),
+        ),
+        _line(
+            4,
+            "UZI-servercertificaat www.delinde.nl",
+            "1.00",
+            "C62",
+            "450.00",
+            45000,
+            "S",
+            2100,
+            D(2027, 1, 12),
+            D(2027, 1, 12),
+            source_type="charge",
+        ),
     ]
     return "domestic-nl", _with_totals(_invoice(), lines), lines, PDF
 
@@ -112,13 +165,34 @@ def swedish_reverse_charge() -> Sample:
         customer_country="SE",
         customer_vat_number="SE556559423001",
         customer_registration="5565594230",
+        buyer_reference="5565594230",
         language="sv",
     )
     lines = [
-        _line(1, "Webcert: Bas, 1 jan. 2027 – 31 jan. 2027", "1.00", "C62", "95.00", 9500, "AE", 0,
-              D(2027, 1, 1), D(2027, 1, 31)),
-        _line(2, "Managed backup: 50 GB, 20 jan. 2027 – 31 jan. 2027", "12.00", "DAY",
-              "0.6451612903225806451612903226", 774, "AE", 0, D(2027, 1, 20), D(2027, 1, 31)),
+        _line(
+            1,
+            "Webcert: Bas, 1 jan. 2027 – 31 jan. 2027",
+            "1.00",
+            "C62",
+            "95.00",
+            9500,
+            "AE",
+            0,
+            D(2027, 1, 1),
+            D(2027, 1, 31),
+        ),
+        _line(
+            2,
+            "Managed backup: 50 GB, 20 jan. 2027 – 31 jan. 2027",
+            "12.00",
+            "DAY",
+            "0.6451612903225806451612903226",
+            774,
+            "AE",
+            0,
+            D(2027, 1, 20),
+            D(2027, 1, 31),
+        ),
     ]
     return "reverse-charge-se", _with_totals(invoice, lines), lines, None
 
@@ -127,10 +201,30 @@ def with_exempt_line() -> Sample:
     """A standard-rated and an exempt line, in English."""
     invoice = _invoice(number="F2027-000003", language="en", customer_vat_number="NL000099998B57")
     lines = [
-        _line(1, "Managed firewall, January 2027", "2.00", "C62", "35.00", 7000, "S", 2100,
-              D(2027, 1, 1), D(2027, 1, 31)),
-        _line(2, "Procurement portal: compliance module, January 2027", "1.00", "C62", "120.00", 12000,
-              "E", 0, D(2027, 1, 1), D(2027, 1, 31)),
+        _line(
+            1,
+            "Managed firewall, January 2027",
+            "2.00",
+            "C62",
+            "35.00",
+            7000,
+            "S",
+            2100,
+            D(2027, 1, 1),
+            D(2027, 1, 31),
+        ),
+        _line(
+            2,
+            "Procurement portal: compliance module, January 2027",
+            "1.00",
+            "C62",
+            "120.00",
+            12000,
+            "E",
+            0,
+            D(2027, 1, 1),
+            D(2027, 1, 31),
+        ),
     ]
     return "exempt-line", _with_totals(invoice, lines), lines, None
 
@@ -148,11 +242,32 @@ def credit_note() -> Sample:
         reason="Certificaat dubbel gefactureerd",
     )
     lines = [
-        _line(1, "UZI-servercertificaat www.delinde.nl", "-1.00", "C62", "450.00", -45000, "S", 2100,
-              D(2027, 1, 12), D(2027, 1, 12), source_type="credit"),
-        _line(2, "Cloud Server: gebruiker, 15 jan. 2027 – 31 jan. 2027", "-17.00", "DAY",
-              "1.451612903225806451612903226", -2468, "S", 2100, D(2027, 1, 15), D(2027, 1, 31),
-              source_type="credit"),
+        _line(
+            1,
+            "UZI-servercertificaat www.delinde.nl",
+            "-1.00",
+            "C62",
+            "450.00",
+            -45000,
+            "S",
+            2100,
+            D(2027, 1, 12),
+            D(2027, 1, 12),
+            source_type="credit",
+        ),
+        _line(
+            2,
+            "Cloud Server: gebruiker, 15 jan. 2027 – 31 jan. 2027",
+            "-17.00",
+            "DAY",
+            "1.451612903225806451612903226",
+            -2468,
+            "S",
+            2100,
+            D(2027, 1, 15),
+            D(2027, 1, 31),
+            source_type="credit",
+        ),
     ]
     return "credit-note", _with_totals(invoice, lines), lines, PDF
 
@@ -163,7 +278,7 @@ def third_party_payer() -> Sample:
         number="F2027-000004",
         payer_kind="third_party",
         payer_name="VZVZ",
-        organisation_name="Huisartsenpraktijk De Linde",
+        buyer_reference="Huisartsenpraktijk De Linde (58300212)",
         customer_name="VZVZ Servicecentrum B.V.",
         customer_address="Postbus 1234\n2501 AA Den Haag",
         customer_country="NL",
@@ -171,8 +286,19 @@ def third_party_payer() -> Sample:
         customer_vat_number="",
     )
     lines = [
-        _line(1, "UZI-servercertificaat lsp.delinde.nl", "1.00", "C62", "450.00", 45000, "S", 2100,
-              D(2027, 1, 12), D(2027, 1, 12), source_type="charge"),
+        _line(
+            1,
+            "UZI-servercertificaat lsp.delinde.nl",
+            "1.00",
+            "C62",
+            "450.00",
+            45000,
+            "S",
+            2100,
+            D(2027, 1, 12),
+            D(2027, 1, 12),
+            source_type="charge",
+        ),
     ]
     return "third-party-payer", _with_totals(invoice, lines), lines, None
 

@@ -88,8 +88,10 @@ def _money(cents: int) -> str:
 
 
 def _decimal(value: Decimal) -> str:
+    """A decimal with at least two places and no exponent (21.00, 0.4032258064516129)."""
     text = format(value.normalize(), "f")
-    return text if "." in text else f"{text}.00" if text != "0" else "0"
+    whole, _sep, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
 
 
 def _percent(basis_points: int) -> str:
@@ -134,9 +136,9 @@ def endpoint(peppol_id: str, country: str, registration: str, vat_number: str) -
     if registration and country == "SE":
         return EAS_ORGNR, _digits(registration)
     if vat_number:
-        scheme = EAS_VAT.get(vat_number[:2].upper())
-        if scheme:
-            return scheme, vat_number.upper()
+        vat_scheme = EAS_VAT.get(vat_number[:2].upper())
+        if vat_scheme:
+            return vat_scheme, vat_number.upper()
     return None
 
 
@@ -201,17 +203,22 @@ class _Document:
 
     def note(self) -> str:
         if any(x["vat_category"] == "AE" for x in self.lines):
-            return _("Reverse charge: VAT is accounted for by the customer (Article 196, Directive 2006/112/EC).")
+            return _(
+                "Reverse charge: VAT is accounted for by the customer (Article 196, Directive 2006/112/EC)."
+            )
         return ""
 
     def buyer_reference(self) -> str:
-        """BT-10 (Peppol: a buyer or order reference is required): the organisation invoiced for,
-        by name, which a third-party payer needs to know; else the customer's registration."""
+        """BT-10 (Peppol: a buyer or order reference is required): as snapshotted on the invoice
+        (the organisation invoiced for, which a third-party payer needs to know), else the
+        buyer's registration or name."""
         inv = self.invoice
-        if inv.get("payer_kind") == "third_party" and inv.get("organisation_name"):
-            return str(inv["organisation_name"])
         return str(
-            inv.get("customer_registration") or inv.get("customer_name") or inv.get("period") or "-"
+            inv.get("buyer_reference")
+            or inv.get("customer_registration")
+            or inv.get("customer_name")
+            or inv.get("period")
+            or "-"
         )
 
     def period(self, root: etree._Element) -> None:
