@@ -236,6 +236,7 @@ def test_seller_and_buyer_have_their_identifiers_and_addresses() -> None:
     ("changes", "endpoint"),
     [
         ({"customer_peppol_id": "0190:00000001234567890000"}, ("0190", "00000001234567890000")),
+        ({"customer_peppol_id": "iso6523-actorid-upis::0007:5565594230"}, ("0007", "5565594230")),
         ({"customer_registration": "", "customer_vat_number": "NL000099998B57"}, ("9944", "NL000099998B57")),
         ({"customer_country": "SE", "customer_registration": "556559-4230"}, ("0007", "5565594230")),
     ],

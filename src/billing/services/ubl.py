@@ -26,7 +26,7 @@ from lxml import etree
 
 from src.billing.services import vat
 from src.core.i18n import _, current_locale
-from src.settings import get_settings
+from src.core.vendor import vendor
 
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -127,10 +127,10 @@ def _digits(value: str) -> str:
 
 def endpoint(peppol_id: str, country: str, registration: str, vat_number: str) -> tuple[str, str] | None:
     """(EAS scheme, identifier) of a party's electronic address, or None when nothing is known."""
-    if peppol_id and ":" in peppol_id:
-        scheme, _sep, value = peppol_id.partition(":")
-        if scheme.strip() and value.strip():
-            return scheme.strip(), value.strip()
+    # "0106:12345678", also written with its scheme: "iso6523-actorid-upis::0106:12345678".
+    parts = [part.strip() for part in peppol_id.split(":")]
+    if len(parts) >= 2 and re.fullmatch(r"\d{4}", parts[-2]) and parts[-1]:
+        return parts[-2], parts[-1]
     if registration and country == "NL":
         return EAS_KVK, _digits(registration)
     if registration and country == "SE":
@@ -152,7 +152,7 @@ class _Document:
         net = sum(int(x["net_cents"]) for x in lines)
         self.sign = -1 if self.credit and (net < 0 or int(invoice.get("net_cents") or 0) < 0) else 1
         self.currency = invoice.get("currency") or "EUR"
-        self.settings = get_settings()
+        self.vendor = vendor()
 
     def amount(self, parent: etree._Element, name: str, cents: int) -> None:
         _cbc(parent, name, _money(cents), currencyID=self.currency)
@@ -309,14 +309,14 @@ class _Document:
         _cbc(_cac(element, "Country"), "IdentificationCode", country or "NL")
 
     def seller(self, party: etree._Element) -> None:
-        s = self.settings
+        s = self.vendor
         self.party(
             party,
-            name=s.vendor_name or "-",
-            address=_address_lines(s.vendor_address),
-            country=s.vendor_country,
-            vat_number=s.vendor_vat_number,
-            registration=s.vendor_chamber_of_commerce,
+            name=s.name or "-",
+            address=_address_lines(s.address_lines),
+            country=s.country,
+            vat_number=s.vat_number,
+            registration=s.chamber_of_commerce,
             peppol_id="",
         )
 
@@ -335,26 +335,26 @@ class _Document:
     # -- payment --------------------------------------------------------------------------------
 
     def payment_means(self, root: etree._Element) -> None:
-        s = self.settings
+        s = self.vendor
         means = _cac(root, "PaymentMeans")
         _cbc(means, "PaymentMeansCode", "58")  # SEPA credit transfer
         if self.invoice.get("number"):
             _cbc(means, "PaymentID", self.invoice["number"])
-        if s.vendor_iban:
+        if s.iban:
             account = _cac(means, "PayeeFinancialAccount")
-            _cbc(account, "ID", s.vendor_iban)
-            if s.vendor_name:
-                _cbc(account, "Name", s.vendor_name)
-            if s.vendor_bic:
-                _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", s.vendor_bic)
+            _cbc(account, "ID", s.iban)
+            if s.name:
+                _cbc(account, "Name", s.name)
+            if s.bic:
+                _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", s.bic)
 
     def payment_terms(self) -> str:
         if self.credit:
             return _("The credited amount is refunded or set off against an open invoice.")
         return _(
             "Payment within %(days)s days, without deduction or set-off, to %(iban)s.",
-            days=self.settings.payment_term_days,
-            iban=self.settings.vendor_iban or "-",
+            days=self.vendor.payment_term_days,
+            iban=self.vendor.iban_display or "-",
         )
 
     # -- VAT and totals -------------------------------------------------------------------------
