@@ -45,6 +45,36 @@ class IdentityProvider:
         return provider
 
 
+@dataclass(frozen=True)
+class ThirdPartyPayer:
+    """A third party that pays certificate fees for organisations (rule BIL-4, e.g. VZVZ), as the
+    buyer on its invoices: `key` is the payer name a vendor admin gives when confirming a
+    reimbursement; `registration` its KvK number (NL) or organisationsnummer (SE); `peppol_id`
+    its Peppol participant id ("0106:12345678") when it receives e-invoices over Peppol."""
+
+    key: str
+    name: str = ""
+    address: tuple[str, ...] = ()
+    country: str = "NL"
+    vat_number: str = ""
+    registration: str = ""
+    peppol_id: str = ""
+
+    @classmethod
+    def from_dict(cls, key: str, data: dict[str, object]) -> ThirdPartyPayer:
+        address = data.get("address") or ()
+        lines = address.split(";") if isinstance(address, str) else [str(x) for x in address]  # type: ignore[attr-defined]
+        return cls(
+            key=key,
+            name=str(data.get("name") or key).strip(),
+            address=tuple(line.strip() for line in lines if line.strip()),
+            country=str(data.get("country") or "NL").strip().upper(),
+            vat_number=_compact(str(data.get("vat_number") or "")),
+            registration=_compact(str(data.get("registration") or "")),
+            peppol_id=str(data.get("peppol_id") or "").strip(),
+        )
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
@@ -101,6 +131,10 @@ class Settings:
     vendor_bic: str = ""
     # Days after the invoice date an invoice is due.
     payment_term_days: int = 30
+    # Third parties paying fees (rule BIL-4) as buyers on their invoices, by payer name
+    # (THIRD_PARTY_PAYERS, JSON: {"VZVZ": {"name": ..., "address": "line; line", "country": "NL",
+    # "registration": KvK, "vat_number": ..., "peppol_id": ...}}).
+    third_party_payers: tuple[ThirdPartyPayer, ...] = ()
     # 0: invoices are final at once; more: drafts wait that many days for a vendor admin's review.
     invoice_review_days: int = 0
     # The catalogue's prices are the demonstration's examples (`run-demo`): pages with prices say so.
@@ -163,6 +197,13 @@ class Settings:
     def broker_is_redis(self) -> bool:
         return bool(self.redis_url)
 
+    def third_party_payer(self, name: str) -> ThirdPartyPayer:
+        """The details of a third-party payer by its name; only the name when none are set."""
+        for payer in self.third_party_payers:
+            if payer.key.casefold() == name.strip().casefold():
+                return payer
+        return ThirdPartyPayer(key=name, name=name)
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         if env is None:
@@ -214,6 +255,10 @@ class Settings:
             vendor_iban=_compact(env.get("VENDOR_IBAN", "")),
             vendor_bic=_compact(env.get("VENDOR_BIC", "")),
             payment_term_days=_whole_number(env, "PAYMENT_TERM_DAYS", 30),
+            third_party_payers=tuple(
+                ThirdPartyPayer.from_dict(str(key), value)
+                for key, value in json.loads(env.get("THIRD_PARTY_PAYERS") or "{}").items()
+            ),
             invoice_review_days=_whole_number(env, "INVOICE_REVIEW_DAYS", 0),
             example_prices=_bool(env.get("EXAMPLE_PRICES")),
             var_dir=var_dir,
@@ -265,6 +310,13 @@ def _check_vendor(settings: Settings) -> None:
         raise ValueError("PAYMENT_TERM_DAYS must be between 0 and 365 days")
     if not 0 <= settings.invoice_review_days <= 60:
         raise ValueError("INVOICE_REVIEW_DAYS must be between 0 and 60 days")
+    for payer in settings.third_party_payers:
+        if payer.vat_number and not vat.is_valid(payer.vat_number):
+            raise ValueError(
+                f"THIRD_PARTY_PAYERS {payer.key}: {payer.vat_number!r} is not a valid EU VAT number"
+            )
+        if len(payer.country) != 2 or not payer.country.isalpha():
+            raise ValueError(f"THIRD_PARTY_PAYERS {payer.key}: country must be a two-letter code")
 
 
 def _derived_ca_passphrase(secret: str) -> str:

@@ -75,6 +75,12 @@ class Invoice(Table, tablename="invoice"):
     customer_address = Text(default="")
     customer_country = Varchar(length=2, default="")
     customer_vat_number = Varchar(length=20, default="")
+    # For the e-invoice: the buyer's KvK number (NL) or organisationsnummer (SE), its Peppol
+    # participant id ("scheme:id", may be empty), and the buyer reference (BT-10): the
+    # organisation invoiced for, which a third-party payer needs to know.
+    customer_registration = Varchar(length=20, default="")
+    customer_peppol_id = Varchar(length=64, default="")
+    buyer_reference = Varchar(length=200, default="")
     language = Varchar(length=2, default="en")
     currency = Varchar(length=3, default="EUR")
     net_cents = BigInt(default=0)

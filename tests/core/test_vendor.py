@@ -75,3 +75,28 @@ def test_a_swedish_vendor_gives_its_organisationsnummer() -> None:
     assert vendor(Settings.from_env({**swedish, "VENDOR_CHAMBER_OF_COMMERCE": "556781-2341"})).country == "SE"
     with pytest.raises(ValueError, match="VENDOR_CHAMBER_OF_COMMERCE"):
         Settings.from_env({**swedish, "VENDOR_CHAMBER_OF_COMMERCE": "556781-2342"})
+
+
+def test_third_party_payers_are_buyers_with_their_details_and_unknown_ones_by_name() -> None:
+    """Rule BIL-4: the third party that settles a fee is the buyer on its invoice (THIRD_PARTY_PAYERS)."""
+    payers = (
+        '{"VZVZ": {"name": "VZVZ Servicecentrum B.V.", "address": "Postbus 1234; 2501 AA Den Haag",'
+        ' "registration": "2718 0321", "vat_number": "nl 0000.99998.b57", "peppol_id": "0106:27180321"}}'
+    )
+    settings = Settings.from_env({"THIRD_PARTY_PAYERS": payers})
+    payer = settings.third_party_payer("vzvz")
+    assert payer.name == "VZVZ Servicecentrum B.V."
+    assert payer.address == ("Postbus 1234", "2501 AA Den Haag")
+    assert payer.country == "NL"
+    assert (payer.registration, payer.vat_number, payer.peppol_id) == (
+        "27180321",
+        "NL000099998B57",
+        "0106:27180321",
+    )
+    unknown = settings.third_party_payer("Zorgverzekeraar X")
+    assert (unknown.name, unknown.country, unknown.registration) == ("Zorgverzekeraar X", "NL", "")
+
+
+def test_a_third_party_payer_with_a_bad_vat_number_stops_the_portal() -> None:
+    with pytest.raises(ValueError, match="THIRD_PARTY_PAYERS VZVZ"):
+        Settings.from_env({"THIRD_PARTY_PAYERS": '{"VZVZ": {"vat_number": "NL000099998B58"}}'})

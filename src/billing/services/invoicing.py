@@ -126,6 +126,23 @@ def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def third_party_payer(name: str, organisation: dict[str, Any]) -> dict[str, Any]:
+    """A third party paying for an organisation (rule BIL-4) as the buyer of its invoice: its
+    details from THIRD_PARTY_PAYERS (the name alone, in the Netherlands, when none are set); the
+    buyer reference names the organisation paid for."""
+    payer = get_settings().third_party_payer(name)
+    number = organisation.get("kvk_number") or organisation.get("org_number") or ""
+    return {
+        "name": payer.name or name,
+        "country": payer.country,
+        "address": "\n".join(payer.address),
+        "vat_number": payer.vat_number,
+        "registration": payer.registration,
+        "peppol_id": payer.peppol_id,
+        "reference": f"{organisation['name']} ({number})" if number else organisation["name"],
+    }
+
+
 async def bill_organisation(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
     """Make the month's invoices of one organisation, once; the number of invoices made now."""
     try:
@@ -150,6 +167,11 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
             "country": organisation["country"],
             "address": organisation.get("billing_address") or organisation.get("postal_address") or "",
             "vat_number": organisation.get("vat_number") or "",
+            "registration": organisation.get("kvk_number") or organisation.get("org_number") or "",
+            "peppol_id": organisation.get("peppol_id") or "",
+            "reference": organisation.get("kvk_number")
+            or organisation.get("org_number")
+            or organisation["name"],
         }
         found = await billable.billables(actor, organisation_id, period.first, period.end)
         token = current_locale.set(language_of(organisation["country"]))
@@ -158,7 +180,7 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
             third: dict[str, list[dict[str, Any]]] = {}
             for charge in found.charges:
                 if charge["payer_kind"] == "third_party":
-                    payer = {"name": charge["payer_name"], "country": "NL", "address": "", "vat_number": ""}
+                    payer = third_party_payer(charge["payer_name"], organisation)
                     third.setdefault(charge["payer_name"], []).append(charge_line(charge, payer))
                 else:
                     own.append(charge_line(charge, customer))
@@ -169,7 +191,7 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
                 f"{period.label}:{organisation_id}:third_party:{name}"[:80],
                 "third_party",
                 name,
-                {"name": name, "country": "NL", "address": "", "vat_number": ""},
+                third_party_payer(name, organisation),
                 lines,
             )
             for name, lines in sorted(third.items())
@@ -190,6 +212,9 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
                 customer_address=who["address"],
                 customer_country=who["country"],
                 customer_vat_number=who["vat_number"],
+                customer_registration=who["registration"],
+                customer_peppol_id=who["peppol_id"],
+                buyer_reference=who["reference"][:200],
                 language=language_of(organisation["country"]),
                 currency="EUR",
                 **totals(lines),
