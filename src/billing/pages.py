@@ -45,6 +45,30 @@ class OrganisationInvoices(Controller):
             request, "billing/org_invoice.html", {"invoice": invoice, "documents_ready": invoice_id in ready}
         )
 
+    @get("/{invoice_id:int}/{kind:str}")
+    async def document(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        invoice_id: FromPath[int],
+        kind: FromPath[str],
+    ) -> Response[Any]:
+        """The PDF ("pdf") or e-invoice ("ubl"); while it is being prepared, the page says so."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        try:
+            filename, media_type, content = await documents.download(
+                actor, actor.organisation_id, invoice_id, kind
+            )
+        except Conflict as exc:
+            flash(request, exc.message, "error")
+            return redirect(request, f"/organisation/invoices/{invoice_id}")
+        return Response(
+            content=content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private"},
+        )
+
 
 class BillingAdmin(Controller):
     path = "/admin/billing"
