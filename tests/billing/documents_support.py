@@ -22,6 +22,7 @@ NOW = dt.datetime(2027, 2, 1, 6, tzinfo=dt.UTC)
 def empty_broker() -> None:
     broker_module.get_actor("send_mail")  # every actor is declared
     broker_module.broker.flush_all()
+    _waiting.clear()
 
 
 async def invoiced(**fields: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -40,11 +41,17 @@ async def invoiced(**fields: Any) -> tuple[dict[str, Any], dict[str, Any], dict[
     return org, contact, invoice
 
 
+_waiting: list[Any] = []
+
+
 async def work(actor_name: str, times: int = 1) -> int:
     """Relay the outbox and run the queued messages of this actor (`times` times each, as a
-    message handed over again would be); the number of messages."""
+    message handed over again would be); the number of messages. Other actors' messages wait
+    for their turn."""
     await outbox.relay()
-    messages = [m for m in queued() if m.actor_name == actor_name]
+    _waiting.extend(queued())
+    messages = [m for m in _waiting if m.actor_name == actor_name]
+    _waiting[:] = [m for m in _waiting if m.actor_name != actor_name]
     for message in messages:
         for _time in range(times):
             await run(message)
