@@ -185,11 +185,15 @@ async def invoices_since(actor: Actor, day: dt.date) -> list[dict[str, Any]]:
 
 async def credited_invoice(scope: TenantScope, invoice_id: int) -> dict[str, Any] | None:
     """The number and date of the invoice a credit note credits (of the same organisation)."""
-    return await scope.select(Invoice, Invoice.number, Invoice.issued_on).where(Invoice.id == invoice_id).first()
+    return (
+        await scope.select(Invoice, Invoice.number, Invoice.issued_on).where(Invoice.id == invoice_id).first()
+    )
 
 
 async def document_kinds(scope: TenantScope, invoice_id: int) -> set[str]:
-    rows = await scope.select(InvoiceDocument, InvoiceDocument.kind).where(InvoiceDocument.invoice == invoice_id)
+    rows = await scope.select(InvoiceDocument, InvoiceDocument.kind).where(
+        InvoiceDocument.invoice == invoice_id
+    )
     return {r["kind"] for r in rows}
 
 

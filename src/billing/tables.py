@@ -14,7 +14,18 @@ A charge (a certificate fee, a one-time fee) is on exactly one invoice: its line
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Boolean, Bytea, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.column_types import Date
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table

@@ -33,7 +33,9 @@ async def invoiced(**fields: Any) -> tuple[dict[str, Any], dict[str, Any], dict[
         name="Factuur Zorg B.V.", billing_address="Lindelaan 12\n3581 KD Utrecht", **fields
     )
     contact = await factories.member(org, role="contact_person", email="carla@factuurzorg.example")
-    await ordering.order(admin, org["id"], service="webcert", variant="standalone", start=dt.date(2027, 1, 10))
+    await ordering.order(
+        admin, org["id"], service="webcert", variant="standalone", start=dt.date(2027, 1, 10)
+    )
     started = await runs.start(admin, "2027-01")
     await runs.run_batch(started["id"], 0)
     invoice = await Invoice.select().where(Invoice.organisation == org["id"]).first()

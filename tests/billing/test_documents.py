@@ -84,7 +84,9 @@ async def test_the_pdf_says_what_the_law_asks_in_the_invoices_language(language,
     lines = await InvoiceLine.select().where(InvoiceLine.invoice == invoice["id"])
     token = current_locale.set(language)
     try:
-        html = _environment().get_template(pdf.TEMPLATE).render(locale=language, **pdf.context(invoice, lines))
+        html = (
+            _environment().get_template(pdf.TEMPLATE).render(locale=language, **pdf.context(invoice, lines))
+        )
     finally:
         current_locale.reset(token)
     text = text_of(html)
@@ -116,7 +118,9 @@ async def test_contact_persons_and_vendor_admins_download_the_documents(client):
     _admin, admin = await admin_headers()
     assert (await client.get(f"{base}/ubl", headers=admin)).status_code == 200
     end_user = await factories.member(org)
-    assert (await client.get(f"{base}/pdf", headers=await bearer_for(end_user["person"], org["id"]))).status_code == 403
+    assert (
+        await client.get(f"{base}/pdf", headers=await bearer_for(end_user["person"], org["id"]))
+    ).status_code == 403
     other = await factories.organisation()
     stranger = await factories.member(other, role="contact_person")
     strange = await bearer_for(stranger["person"], other["id"])

@@ -23,7 +23,9 @@ def at_the_start_of_february(monkeypatch):
 
 
 @pytest.mark.parametrize(("step", "stored_when_killed"), [("mid-render", 0), ("before-done", 2)])
-async def test_a_worker_killed_while_making_the_documents_leaves_one_set_and_one_mail(step, stored_when_killed):
+async def test_a_worker_killed_while_making_the_documents_leaves_one_set_and_one_mail(
+    step, stored_when_killed
+):
     _org, _contact, invoice = await invoiced()
     key = invoicing.render_key(invoice["id"])
     assert await outbox.relay() >= 1

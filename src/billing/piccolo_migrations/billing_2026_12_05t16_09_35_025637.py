@@ -30,9 +30,7 @@ DESCRIPTION = "invoice documents (PDF, UBL), stored once per invoice and kind"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="billing", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="billing", description=DESCRIPTION)
 
     manager.add_table(
         class_name="InvoiceDocument",

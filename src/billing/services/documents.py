@@ -132,7 +132,7 @@ def _mail_text(invoice: dict[str, Any], organisation: dict[str, Any]) -> tuple[s
         )
     text += [
         "",
-        _("The PDF is for reading; the XML file is the same document as an e-invoice (UBL) for your bookkeeping."),
+        _("The PDF is for reading; the XML file is the same document as an e-invoice (UBL) for bookkeeping."),
         _(
             "Your invoices are also in the portal: %(url)s",
             url=f"{get_settings().base_url}/organisation/invoices/{invoice['id']}",

@@ -227,7 +227,9 @@ async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[
         )
         # Its documents are rendered and mailed by a worker once this has committed (004 §1.7).
         await outbox.enqueue(
-            RENDER_ACTOR, {"organisation_id": organisation_id, "invoice_id": invoice_id}, render_key(invoice_id)
+            RENDER_ACTOR,
+            {"organisation_id": organisation_id, "invoice_id": invoice_id},
+            render_key(invoice_id),
         )
         return await repository.invoice(scope, invoice_id)
 
