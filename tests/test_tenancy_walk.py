@@ -24,7 +24,7 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceLine
+from src.billing.tables import Invoice, InvoiceDocument, InvoiceLine
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -377,7 +377,20 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         description="Leakcheck factuurregel",
         net_cents=8765432,
     )
-    victim.markers += ["2026-987654", "Leakcheck factuurregel", "Leakcheck Factuurklant"]
+    await _insert(
+        InvoiceDocument,
+        victim,
+        invoice=invoice["id"],
+        kind="pdf",
+        document_key=f"{invoice['id']}:pdf",
+        content=b"%PDF-1.7 Leakcheck factuurdocument",
+    )
+    victim.markers += [
+        "2026-987654",
+        "Leakcheck factuurregel",
+        "Leakcheck Factuurklant",
+        "Leakcheck factuurdocument",
+    ]
 
     await _insert(
         ModuleRight,
@@ -748,6 +761,7 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "2026-987654",
         "Leakcheck factuurregel",
         "Leakcheck Factuurklant",
+        "Leakcheck factuurdocument",
         hashlib.sha256(EVIDENCE).hexdigest(),
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
-from src.billing.services import invoicing, runs
+from src.billing.services import documents, invoicing, runs
 from src.core import clock
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
@@ -29,11 +29,9 @@ class OrganisationInvoices(Controller):
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
-        return page(
-            request,
-            "billing/org_invoices.html",
-            {"invoices": await invoicing.list_invoices(actor, actor.organisation_id)},
-        )
+        invoices = await invoicing.list_invoices(actor, actor.organisation_id)
+        ready = await documents.available(actor, actor.organisation_id, [int(i["id"]) for i in invoices])
+        return page(request, "billing/org_invoices.html", {"invoices": invoices, "documents_ready": ready})
 
     @get("/{invoice_id:int}")
     async def detail(
@@ -41,10 +39,34 @@ class OrganisationInvoices(Controller):
     ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
+        invoice = await invoicing.get_invoice(actor, actor.organisation_id, invoice_id)
+        ready = await documents.available(actor, actor.organisation_id, [invoice_id])
         return page(
-            request,
-            "billing/org_invoice.html",
-            {"invoice": await invoicing.get_invoice(actor, actor.organisation_id, invoice_id)},
+            request, "billing/org_invoice.html", {"invoice": invoice, "documents_ready": invoice_id in ready}
+        )
+
+    @get("/{invoice_id:int}/{kind:str}")
+    async def document(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        invoice_id: FromPath[int],
+        kind: FromPath[str],
+    ) -> Response[Any]:
+        """The PDF ("pdf") or e-invoice ("ubl"); while it is being prepared, the page says so."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        try:
+            filename, media_type, content = await documents.download(
+                actor, actor.organisation_id, invoice_id, kind
+            )
+        except Conflict as exc:
+            flash(request, exc.message, "error")
+            return redirect(request, f"/organisation/invoices/{invoice_id}")
+        return Response(
+            content=content,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private"},
         )
 
 

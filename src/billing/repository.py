@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceLine, NumberSeries
+from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceDocument, InvoiceLine, NumberSeries
 from src.core import outbox
 from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
@@ -178,3 +178,50 @@ async def all_invoices(actor: Actor, period: str | None = None) -> list[dict[str
 
 async def invoices_since(actor: Actor, day: dt.date) -> list[dict[str, Any]]:
     return await readable(actor, Invoice, *Invoice.all_columns()).where(Invoice.issued_on >= day)
+
+
+# --- invoice documents ----------------------------------------------------------------------------
+
+
+async def credited_invoice(scope: TenantScope, invoice_id: int) -> dict[str, Any] | None:
+    """The number and date of the invoice a credit note credits (of the same organisation)."""
+    return (
+        await scope.select(Invoice, Invoice.number, Invoice.issued_on).where(Invoice.id == invoice_id).first()
+    )
+
+
+async def document_kinds(scope: TenantScope, invoice_id: int) -> set[str]:
+    rows = await scope.select(InvoiceDocument, InvoiceDocument.kind).where(
+        InvoiceDocument.invoice == invoice_id
+    )
+    return {r["kind"] for r in rows}
+
+
+async def document(scope: TenantScope, invoice_id: int, kind: str) -> bytes | None:
+    row = await (
+        scope.select(InvoiceDocument, InvoiceDocument.content)
+        .where(InvoiceDocument.invoice == invoice_id)
+        .where(InvoiceDocument.kind == kind)
+        .first()
+    )
+    return None if row is None else bytes(row["content"])
+
+
+async def store_document(scope: TenantScope, invoice_id: int, kind: str, content: bytes) -> None:
+    """Store a document once: a second one of the same invoice and kind is ignored."""
+    await scope.get(Invoice, invoice_id, Invoice.id)
+    await InvoiceDocument.insert(
+        InvoiceDocument(invoice=invoice_id, kind=kind, document_key=f"{invoice_id}:{kind}", content=content)
+    ).on_conflict(target=InvoiceDocument.document_key, action="DO NOTHING")
+
+
+async def invoices_with_documents(scope: TenantScope, invoice_ids: list[int]) -> set[int]:
+    """Of these invoices, those whose PDF is stored (the e-invoice is stored with it)."""
+    if not invoice_ids:
+        return set()
+    rows = await (
+        scope.select(InvoiceDocument, InvoiceDocument.invoice)
+        .where(InvoiceDocument.invoice.is_in(invoice_ids))
+        .where(InvoiceDocument.kind == "pdf")
+    )
+    return {int(r["invoice"]) for r in rows}

@@ -14,7 +14,18 @@ A charge (a certificate fee, a one-time fee) is on exactly one invoice: its line
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.column_types import Date
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -112,3 +123,16 @@ class InvoiceLine(Table, tablename="invoice_line"):
     vat_basis_points = Integer(default=0)
     first_day = Date(null=True, default=None)
     last_day = Date(null=True, default=None)
+
+
+class InvoiceDocument(Table, tablename="invoice_document"):
+    """A final invoice's or credit note's document as sent: `kind` "pdf" or "ubl" (the e-invoice,
+    with the PDF embedded), rendered once by a worker and never changed (unique per kind)."""
+
+    id = Serial(primary_key=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    kind = Varchar(length=4)  # "pdf" | "ubl"
+    # The invoice and the kind together, unique: a document is stored once.
+    document_key = Varchar(length=32, unique=True)
+    content = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())

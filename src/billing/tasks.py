@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.billing.services import runs
+from src.billing.services import documents, runs
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -23,3 +23,15 @@ async def monthly_run() -> None:
         await runs.start(runs.BILLING, runs.previous_month(clock.today()))
     except Conflict:
         pass  # the month's run is going already
+
+
+@async_actor(documents.RENDER_ACTOR, max_retries=20)
+async def render_documents(organisation_id: int, invoice_id: int, dedupe_key: str = "") -> None:
+    """Render and store a final invoice's PDF and e-invoice once, then queue their mail."""
+    await documents.render_documents(organisation_id, invoice_id)
+
+
+@async_actor(documents.MAIL_ACTOR, max_retries=8)
+async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str) -> None:
+    """Mail an invoice's documents once; finishes only once the mail is confirmed sent."""
+    await documents.mail_documents(organisation_id, invoice_id, dedupe_key)

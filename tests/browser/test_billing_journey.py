@@ -1,5 +1,5 @@
 """A vendor admin invoices last month on the billing page and watches the run finish; the
-contact person reads the invoice with its lines and VAT (rules BIL-1..BIL-5)."""
+contact person reads the invoice with its lines and VAT (rules BIL-1..BIL-5) and downloads its PDF."""
 
 from __future__ import annotations
 
@@ -50,4 +50,18 @@ async def test_a_vendor_admin_runs_last_month_and_the_contact_person_reads_the_i
     await page.get_by_role("link", name=f"{first.year}-000001").click()
     await expect(page.locator(".invoice-lines")).to_contain_text("days")
     await expect(page.locator(".invoice-totals")).to_contain_text("VAT 21 %")
+    # The workers make its documents shortly after the run: the page links them once they exist.
+    pdf_link = page.get_by_role("link", name="PDF")
+    for _attempt in range(60):
+        if await pdf_link.count():
+            break
+        await page.wait_for_timeout(500)
+        await page.reload()
+    async with page.expect_download() as download:
+        await pdf_link.click()
+    assert (await download.value).suggested_filename == f"invoice-{first.year}-000001.pdf"
     await shot(page, "invoice")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await shot(page, "invoice")
+    await page.goto(f"{live_server}/organisation/invoices")
+    await shot(page, "invoices")

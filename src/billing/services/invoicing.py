@@ -17,7 +17,7 @@ from typing import Any
 from src.billing import repository
 from src.billing.services import numbering, proration, vat
 from src.billing.services.proration import Period, State
-from src.core import clock, db
+from src.core import clock, db, outbox
 from src.core.errors import NotFound
 from src.core.i18n import _, current_locale, format_date, language_of
 from src.core.tenancy import Actor, TenantScope
@@ -27,6 +27,12 @@ from src.subscriptions.services import billable
 from src.tenants.services.organisations import get_organisation
 
 HUNDRED = Decimal(100)
+# Renders a final invoice's PDF and e-invoice, then mails them (src.billing.services.documents).
+RENDER_ACTOR = "billing.render_documents"
+
+
+def render_key(invoice_id: int) -> str:
+    return f"invoice-documents:{invoice_id}"
 
 
 def _decimal(value: Decimal) -> str:
@@ -226,7 +232,8 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
 
 
 async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
-    """Give a draft its number, date and due date (once; a final invoice is returned as it is)."""
+    """Give a draft its number, date and due date (once; a final invoice is returned as it is),
+    and hand its documents to the workers in the same transaction."""
     scope = TenantScope(actor, organisation_id)
     async with db.transaction():
         row = await repository.invoice(scope, invoice_id)
@@ -242,6 +249,12 @@ async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[
             issued_on=today,
             due_on=today + dt.timedelta(days=get_settings().payment_term_days),  # 004 §1.7.2
             finalised_at=clock.now(),
+        )
+        # Its documents are rendered and mailed by a worker once this has committed (004 §1.7).
+        await outbox.enqueue(
+            RENDER_ACTOR,
+            {"organisation_id": organisation_id, "invoice_id": invoice_id},
+            render_key(invoice_id),
         )
         return await repository.invoice(scope, invoice_id)
 

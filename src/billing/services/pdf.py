@@ -1,0 +1,82 @@
+"""The PDF of a final invoice or credit note, in the invoice's language (004 §1.7).
+
+It carries what Dutch law (Wet OB art. 35a) and Swedish law (ML 17 kap.) ask of an invoice: the
+vendor's and the customer's names, addresses and VAT numbers, the number and date, the period of
+the service, each line's quantity, unit price and VAT rate, the VAT per rate, the total, the due
+date, the payment reference and the vendor's account; "VAT reverse-charged" when it is; a credit
+note names the invoice it credits and why. The payment terms are printed (rule BIL-6).
+
+Rendered by a worker (src.billing.services.documents), never in a web request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.billing.services import invoicing, vat
+from src.billing.services.proration import Period
+from src.core import i18n
+from src.core.pdf import render_pdf
+from src.settings import get_settings
+
+TEMPLATE = "billing/pdf_invoice.html"
+
+
+def service_period(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the lines bill (the month's when no line names its days)."""
+    firsts = [x["first_day"] for x in lines if x.get("first_day")]
+    lasts = [x["last_day"] for x in lines if x.get("last_day")]
+    if firsts and lasts:
+        return min(firsts), max(lasts)
+    try:
+        period = Period.parse(invoice["period"])
+    except (KeyError, ValueError):
+        return None
+    return period.first, period.end - dt.timedelta(days=1)
+
+
+def context(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the template shows: the invoice, its lines as a person reads them, the VAT per rate
+    and the vendor's details (VENDOR_* settings)."""
+    settings = get_settings()
+    readable = [invoicing._readable(x, invoice["period"]) for x in lines]
+    parts = vat.breakdown(
+        (vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in readable
+    )
+    return {
+        "invoice": invoice,
+        "lines": readable,
+        "vat_breakdown": parts,
+        "service_period": service_period(invoice, lines),
+        "payment_reference": invoice["number"],
+        "payment_term_days": (
+            (invoice["due_on"] - invoice["issued_on"]).days
+            if invoice.get("due_on") and invoice.get("issued_on")
+            else settings.payment_term_days
+        ),
+        "vendor": {
+            "name": settings.vendor_name,
+            "address": list(settings.vendor_address),
+            "country": settings.vendor_country,
+            "vat_number": settings.vendor_vat_number,
+            "chamber_of_commerce": settings.vendor_chamber_of_commerce,
+            "iban": settings.vendor_iban,
+            "bic": settings.vendor_bic,
+        },
+    }
+
+
+async def render(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
+    """The document, in the invoice's language. `invoice` is the Invoice row (a credit note's
+    also has `credited_number` and `credited_issued_on`), `lines` its InvoiceLine rows."""
+    token = i18n.current_locale.set(invoice.get("language") or "en")
+    try:
+        return await render_pdf(TEMPLATE, context(invoice, lines))
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def filename(invoice: dict[str, Any], extension: str) -> str:
+    """E.g. invoice-2027-000001.pdf, credit-note-2027-000001.xml."""
+    kind = "credit-note" if invoice["kind"] == "credit_note" else "invoice"
+    return f"{kind}-{invoice['number']}.{extension}"
