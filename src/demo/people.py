@@ -45,6 +45,13 @@ DEMO_SERVICE_DESK = {
     "VENDOR_CHAMBER_OF_COMMERCE": "34123456",
     "VENDOR_IBAN": "NL91ABNA0417164300",
     "VENDOR_BIC": "ABNANL2A",
+    # The party reimbursing certificate fees (rule BIL-4), as the buyer of its invoices: a demo
+    # stand-in with numbers that pass their checks, not the real organisation's.
+    "THIRD_PARTY_PAYERS": (
+        '{"VZVZ": {"name": "VZVZ Servicecentrum (demo)", "address": "Demoweg 1; 2511 AA Den Haag",'
+        ' "country": "NL", "registration": "27363917", "vat_number": "NL819000000B01",'
+        ' "peppol_id": "0106:27363917"}}'
+    ),
     # The catalogue's seed prices are examples: the pages that show prices say so.
     "EXAMPLE_PRICES": "1",
 }
