@@ -79,7 +79,7 @@ class OrganisationInvoices(Controller):
         raw_line = values["line_id"].strip()
         line_id: Any = None
         if raw_line:
-            line_id = int(raw_line) if raw_line.isdigit() and len(raw_line) < 10 else -1
+            line_id = int(raw_line) if raw_line.isdecimal() and len(raw_line) < 10 else -1
         try:
             await disputes.open_dispute(actor, actor.organisation_id, invoice_id, values["text"], line_id)
         except InputError as exc:
@@ -191,7 +191,7 @@ class CreditAndDisputesAdmin(Controller):
         form = await request.form()
         ticked = [str(x) for x in form.getall("lines")] if "lines" in form else []
         values = {"reason": str(form.get("reason") or ""), "lines": ticked}
-        line_ids = [int(x) for x in ticked if x.isdigit() and len(x) < 10]
+        line_ids = [int(x) for x in ticked if x.isdecimal() and len(x) < 10]
         if not line_ids:
             return await self._credit_page(
                 request, actor, invoice_id, values, {"lines": _("Choose the lines to credit.")}, 422
