@@ -24,7 +24,7 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceLine
+from src.billing.tables import Invoice, InvoiceDispute, InvoiceLine
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -378,6 +378,15 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         net_cents=8765432,
     )
     victim.markers += ["2026-987654", "Leakcheck factuurregel", "Leakcheck Factuurklant"]
+    await _insert(
+        InvoiceDispute,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        text="Leakcheck klachttekst",
+        opened_by_name="Leakcheck Klager",
+    )
+    victim.markers += ["Leakcheck klachttekst", "Leakcheck Klager"]
 
     await _insert(
         ModuleRight,
