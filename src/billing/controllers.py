@@ -74,7 +74,6 @@ class InvoicesApi(Controller):
     ) -> InvoiceOut:
         return InvoiceOut.from_row(await invoicing.get_invoice(actor, organisation_id, invoice_id))
 
-
     @post(
         "/{invoice_id:int}/disputes",
         status_code=HTTP_201_CREATED,
@@ -104,7 +103,7 @@ class CreditNotesApi(Controller):
         "/",
         status_code=HTTP_201_CREATED,
         summary="Credit a final invoice, whole or some of its lines",
-        description="Vendor admins only. `reason` is required (422). `lines` (`[{\"line_id\": 1}]`) chooses "
+        description='Vendor admins only. `reason` is required (422). `lines` (`[{"line_id": 1}]`) chooses '
         "lines; none or an empty list credits every line not credited yet. A line is credited once (409 "
         "naming the credit note that has it); a draft answers 409; a line of another invoice 422. The credit "
         "note is finalised at once, numbered from its own series (`C2027-000001`); its amounts are positive, "
@@ -136,7 +135,9 @@ class DisputesApi(Controller):
         self, actor: NamedDependency[Actor], dispute_id: FromPath[int], data: JSONBody[DisputeResolution]
     ) -> DisputeOut:
         lines = [x.line_id for x in data.lines or []]
-        return DisputeOut.from_row(await disputes.resolve(actor, dispute_id, data.outcome, data.reason, lines))
+        return DisputeOut.from_row(
+            await disputes.resolve(actor, dispute_id, data.outcome, data.reason, lines)
+        )
 
 
 ROUTES: list[Any] = [BillingRunsApi, InvoicesApi, CreditNotesApi, DisputesApi, *pages.ROUTES]

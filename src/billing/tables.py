@@ -132,4 +132,3 @@ class InvoiceDispute(Table, tablename="invoice_dispute"):
     resolved_by_name = Varchar(length=200, default="")
     resolved_at = Timestamptz(null=True, default=None)
     credit_note = ForeignKey(references=Invoice, null=True, default=None)
-

@@ -34,7 +34,9 @@ async def invoiced(name: str = "Factuur Zorg B.V.") -> dict[str, Any]:
     admin = await admin_actor()
     org = await factories.organisation(name=name)
     contact = await factories.member(org, role="contact_person")
-    await ordering.order(admin, org["id"], service="webcert", variant="standalone", start=dt.date(2027, 1, 10))
+    await ordering.order(
+        admin, org["id"], service="webcert", variant="standalone", start=dt.date(2027, 1, 10)
+    )
     await ordering.order(
         admin, org["id"], service="business_internet", variant="vdsl_b", start=dt.date(2026, 6, 1)
     )
@@ -42,12 +44,16 @@ async def invoiced(name: str = "Factuur Zorg B.V.") -> dict[str, Any]:
     for position in range(run["batches_total"]):
         await runs.run_batch(run["id"], position)
     invoice = await Invoice.select().where(Invoice.organisation == org["id"]).first()
-    lines = await InvoiceLine.select().where(InvoiceLine.invoice == invoice["id"]).order_by(InvoiceLine.position)
+    lines = (
+        await InvoiceLine.select().where(InvoiceLine.invoice == invoice["id"]).order_by(InvoiceLine.position)
+    )
     return {"org": org, "contact": contact, "invoice": invoice, "lines": lines}
 
 
 async def mails(prefix: str) -> list[dict[str, Any]]:
-    rows = await OutboxMessage.select(OutboxMessage.payload, OutboxMessage.dedupe_key).order_by(OutboxMessage.id)
+    rows = await OutboxMessage.select(OutboxMessage.payload, OutboxMessage.dedupe_key).order_by(
+        OutboxMessage.id
+    )
     found = []
     for row in rows:
         if row["dedupe_key"].startswith(prefix):

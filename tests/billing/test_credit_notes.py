@@ -37,7 +37,9 @@ async def test_a_line_then_the_rest_each_once_in_the_credit_note_series(client):
     url = f"/api/v1/invoices/{invoice['id']}/credit-notes"
 
     first = await client.post(
-        url, json={"reason": "Webcert was unavailable", "lines": [{"line_id": webcert["id"]}]}, headers=headers
+        url,
+        json={"reason": "Webcert was unavailable", "lines": [{"line_id": webcert["id"]}]},
+        headers=headers,
     )
     assert first.status_code == 201, first.text
     note = first.json()
@@ -55,7 +57,9 @@ async def test_a_line_then_the_rest_each_once_in_the_credit_note_series(client):
     assert note["net_cents"] == webcert["net_cents"] == 7026
     assert note["vat_cents"] == vat21(7026) == 1475 and note["total_cents"] == 8501
 
-    again = await client.post(url, json={"reason": "Again", "lines": [{"line_id": webcert["id"]}]}, headers=headers)
+    again = await client.post(
+        url, json={"reason": "Again", "lines": [{"line_id": webcert["id"]}]}, headers=headers
+    )
     assert again.status_code == 409
     assert "credited already by credit note C2027-000001" in again.json()["detail"]
 
@@ -69,7 +73,10 @@ async def test_a_line_then_the_rest_each_once_in_the_credit_note_series(client):
     assert note["total_cents"] + rest_note["total_cents"] == invoice["total_cents"]
 
     nothing_left = await client.post(url, json={"reason": "Once more"}, headers=headers)
-    assert nothing_left.status_code == 409 and "Every line of invoice 2027-000001" in nothing_left.json()["detail"]
+    assert (
+        nothing_left.status_code == 409
+        and "Every line of invoice 2027-000001" in nothing_left.json()["detail"]
+    )
 
     series = {r["key"]: r["last_number"] for r in await NumberSeries.select()}
     assert series == {"invoice:2027": 1, "credit_note:2027": 2}  # own series, no gaps from the refusals
@@ -86,7 +93,9 @@ async def test_a_line_then_the_rest_each_once_in_the_credit_note_series(client):
         ("C2027-000001", "credit_note", "2027-000001"),
         ("2027-000001", "invoice", None),
     ]
-    got = (await client.get(f"/api/v1/organisations/{made['org']['id']}/invoices/{invoice['id']}", headers=own)).json()
+    got = (
+        await client.get(f"/api/v1/organisations/{made['org']['id']}/invoices/{invoice['id']}", headers=own)
+    ).json()
     assert [c["number"] for c in got["credit_notes"]] == ["C2027-000001", "C2027-000002"]
     assert [x["credited_by"] for x in got["lines"]] == ["C2027-000001", "C2027-000002"]
     assert got["due_on"] == str(invoice["due_on"])  # the invoice itself never changes
@@ -108,16 +117,22 @@ async def test_crediting_refuses_drafts_credit_notes_foreign_lines_and_bad_input
     for body in ({"lines": []}, {"reason": "x", "lines": [{"line_id": "one"}]}, {"reason": 5}, [1]):
         answer = await client.post(url, json=body, headers=headers)
         assert 400 <= answer.status_code < 500, (body, answer.status_code)
-    assert (await client.post("/api/v1/invoices/999999/credit-notes", json={"reason": "x"}, headers=headers)).status_code == 404
+    assert (
+        await client.post("/api/v1/invoices/999999/credit-notes", json={"reason": "x"}, headers=headers)
+    ).status_code == 404
 
-    draft = await Invoice.insert(Invoice(organisation=made["org"]["id"], period="2027-02")).returning(Invoice.id)
+    draft = await Invoice.insert(Invoice(organisation=made["org"]["id"], period="2027-02")).returning(
+        Invoice.id
+    )
     refused = await client.post(
         f"/api/v1/invoices/{draft[0]['id']}/credit-notes", json={"reason": "x"}, headers=headers
     )
     assert refused.status_code == 409 and "draft" in refused.json()["detail"]
 
     note = (await client.post(url, json={"reason": "Wrong"}, headers=headers)).json()
-    of_note = await client.post(f"/api/v1/invoices/{note['id']}/credit-notes", json={"reason": "x"}, headers=headers)
+    of_note = await client.post(
+        f"/api/v1/invoices/{note['id']}/credit-notes", json={"reason": "x"}, headers=headers
+    )
     assert of_note.status_code == 409
 
     own = await bearer_for(made["contact"]["person"], made["org"]["id"])
@@ -128,7 +143,9 @@ async def test_crediting_refuses_drafts_credit_notes_foreign_lines_and_bad_input
     assert await Invoice.count() == 4  # two invoices, the draft and the one credit note
 
 
-async def test_a_vendor_admin_credits_chosen_lines_on_the_page_and_the_contact_person_reads_money_back(client):
+async def test_a_vendor_admin_credits_chosen_lines_on_the_page_and_the_contact_person_reads_money_back(
+    client,
+):
     made = await invoiced()
     invoice, (webcert, _internet) = made["invoice"], made["lines"]
     admin = await factories.vendor_admin()

@@ -61,7 +61,11 @@ async def test_a_complaint_on_day_10_is_in_time_and_on_day_11_too_late(client, a
     assert await InvoiceDispute.count() == 1
 
     # The due date never moves (BIL-8), and the invoice shows its complaint.
-    got = (await client.get(f"/api/v1/organisations/{made['org']['id']}/invoices/{made['invoice']['id']}", headers=own)).json()
+    got = (
+        await client.get(
+            f"/api/v1/organisations/{made['org']['id']}/invoices/{made['invoice']['id']}", headers=own
+        )
+    ).json()
     assert got["due_on"] == str(made["invoice"]["due_on"]) and got["dispute_until"] == "2027-02-11"
     assert [d["text"] for d in got["disputes"]] == ["Webcert was down for a week."]
 
@@ -96,7 +100,9 @@ async def test_a_vendor_admin_credits_the_disputed_line_and_the_contact_persons_
     own = await bearer_for(made["contact"]["person"], made["org"]["id"])
     webcert = made["lines"][0]
     dispute = (
-        await client.post(url(made), json={"text": "Webcert was down.", "line_id": webcert["id"]}, headers=own)
+        await client.post(
+            url(made), json={"text": "Webcert was down.", "line_id": webcert["id"]}, headers=own
+        )
     ).json()
     _admin, headers = await admin_headers()
     listed = (await client.get("/api/v1/invoice-disputes", headers=headers)).json()
@@ -106,8 +112,12 @@ async def test_a_vendor_admin_credits_the_disputed_line_and_the_contact_persons_
     resolution = f"/api/v1/invoice-disputes/{dispute['id']}/resolution"
     no_reason = await client.post(resolution, json={"outcome": "credit", "reason": ""}, headers=headers)
     assert no_reason.status_code == 422 and fields(no_reason) == {"reason"}
-    assert (await client.post(resolution, json={"outcome": "credit", "reason": "x"}, headers=own)).status_code == 403
-    done = await client.post(resolution, json={"outcome": "credit", "reason": "Sorry, credited."}, headers=headers)
+    assert (
+        await client.post(resolution, json={"outcome": "credit", "reason": "x"}, headers=own)
+    ).status_code == 403
+    done = await client.post(
+        resolution, json={"outcome": "credit", "reason": "Sorry, credited."}, headers=headers
+    )
     assert done.status_code == 201, done.text
     resolved = done.json()
     assert resolved["status"] == "credited" and resolved["credit_note"] == "C2027-000001"
@@ -141,7 +151,9 @@ async def test_a_rejection_is_shown_to_both_sides_on_the_pages(client):
         f"{page_url}/disputes", {"text": "We never ordered internet.", "line_id": ""}, follow_redirects=True
     )
     assert "Your complaint is sent. The invoice&#39;s due date stays as it is." in text_of(sent.text)
-    assert "We never ordered internet." in text_of(sent.text) and "about the whole invoice" in text_of(sent.text)
+    assert "We never ordered internet." in text_of(sent.text) and "about the whole invoice" in text_of(
+        sent.text
+    )
 
     client.cookies.clear()
     admin = await factories.vendor_admin()
@@ -150,7 +162,9 @@ async def test_a_rejection_is_shown_to_both_sides_on_the_pages(client):
     listed = text_of((await client.get("/admin/billing/disputes")).text)
     assert "Factuur Zorg B.V. — Invoice 2027-000001" in listed and "We never ordered internet." in listed
     [dispute] = await InvoiceDispute.select()
-    no_reason = await client.post_form(f"/admin/billing/disputes/{dispute['id']}/resolve", {"outcome": "reject"})
+    no_reason = await client.post_form(
+        f"/admin/billing/disputes/{dispute['id']}/resolve", {"outcome": "reject"}
+    )
     assert no_reason.status_code == 422 and "Give the reason." in text_of(no_reason.text)
     rejected = await client.post_form(
         f"/admin/billing/disputes/{dispute['id']}/resolve",

@@ -130,7 +130,9 @@ async def _credit(actor: Actor, organisation_id: int, invoice_id: int, reason: s
     else:
         picked = [x for x in lines if int(x["id"]) not in credited]
         if not picked:
-            raise Conflict(_("Every line of invoice %(number)s was credited already.", number=invoice["number"]))
+            raise Conflict(
+                _("Every line of invoice %(number)s was credited already.", number=invoice["number"])
+            )
     copied = [
         {
             "description": x["description"],

@@ -278,7 +278,9 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
         line["credited_by"] = credited.get(int(line["id"]))
     credits_number = None
     if row["credits"]:
-        credits_number = (await repository.invoice_numbers(scope, [int(row["credits"])])).get(int(row["credits"]))
+        credits_number = (await repository.invoice_numbers(scope, [int(row["credits"])])).get(
+            int(row["credits"])
+        )
     disputes = await repository.disputes_of(scope, invoice_id)
     # BIL-9: a complaint within 10 days of the invoice's date, day 10 included (disputes.py).
     dispute_until = (
