@@ -3,16 +3,19 @@ credit notes are numbered in their own gapless series (rules BIL-5, BIL-6)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
 
+from src.billing.services import credits
 from src.billing.tables import Invoice, InvoiceLine, NumberSeries
+from src.core.errors import Conflict
 from src.core.tables import AuditEntry
 from tests import factories
 from tests.billing.invoiced import Clock, invoiced
 from tests.signed_in import sign_in_person
-from tests.subscriptions.support import admin_headers, bearer_for
+from tests.subscriptions.support import admin_actor, admin_headers, bearer_for
 from tests.support import text_of
 
 
@@ -177,3 +180,20 @@ async def test_a_vendor_admin_credits_chosen_lines_on_the_page_and_the_contact_p
     assert "Reason: Webcert was unavailable" in page
     on_invoice = text_of((await client.get(f"/organisation/invoices/{invoice['id']}")).text)
     assert "Credit notes on this invoice" in on_invoice and "credited by C2027-000001" in on_invoice
+
+
+async def test_two_admins_crediting_a_line_at_once_make_one_credit_note_and_no_gap():
+    made = await invoiced()
+    admin = await admin_actor()
+    line = made["lines"][0]["id"]
+    answers = await asyncio.gather(
+        credits.credit(admin, made["invoice"]["id"], "First", [line]),
+        credits.credit(admin, made["invoice"]["id"], "Second", [line]),
+        return_exceptions=True,
+    )
+    made_notes = [a for a in answers if isinstance(a, dict)]
+    refused = [a for a in answers if isinstance(a, Conflict)]
+    assert len(made_notes) == 1 and len(refused) == 1, answers
+    assert made_notes[0]["number"] == "C2027-000001"
+    later = await credits.credit(admin, made["invoice"]["id"], "The rest", None)
+    assert later["number"] == "C2027-000002"  # the refused one gave its number back
