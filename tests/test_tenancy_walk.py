@@ -24,7 +24,7 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceDocument, InvoiceLine
+from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -391,6 +391,15 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         "Leakcheck Factuurklant",
         "Leakcheck factuurdocument",
     ]
+    await _insert(
+        InvoiceDispute,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        text="Leakcheck klachttekst",
+        opened_by_name="Leakcheck Klager",
+    )
+    victim.markers += ["Leakcheck klachttekst", "Leakcheck Klager"]
 
     await _insert(
         ModuleRight,

@@ -8,11 +8,19 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from src.billing import pages
-from src.billing.schemas import BillingRunOut, InvoiceOut, NewBillingRun
-from src.billing.services import documents, invoicing, runs
+from src.billing.schemas import (
+    BillingRunOut,
+    DisputeOut,
+    DisputeResolution,
+    InvoiceOut,
+    NewBillingRun,
+    NewCreditNote,
+    NewDispute,
+)
+from src.billing.services import credits, disputes, documents, invoicing, runs
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
 
@@ -95,6 +103,25 @@ class InvoicesApi(Controller):
     ) -> Response[bytes]:
         return await _document(actor, organisation_id, invoice_id, "ubl")
 
+    @post(
+        "/{invoice_id:int}/disputes",
+        status_code=HTTP_201_CREATED,
+        summary="Dispute an invoice or one of its lines",
+        description="Contact persons, within 10 days of the invoice's date (`issued_on`), day 10 included "
+        "(rule BIL-9); later answers 409 naming the last day. `text` is required (422); `line_id` a line of "
+        "this invoice (422 otherwise) or none for the whole invoice. Another organisation's invoice answers "
+        "404. A dispute does not move the due date (BIL-8). The vendor admins are mailed.",
+    )
+    async def dispute(
+        self,
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        invoice_id: FromPath[int],
+        data: JSONBody[NewDispute],
+    ) -> DisputeOut:
+        row = await disputes.open_dispute(actor, organisation_id, invoice_id, data.text, data.line_id)
+        return DisputeOut.from_row(row)
+
 
 async def _document(actor: Actor, organisation_id: int, invoice_id: int, kind: str) -> Response[bytes]:
     filename, media_type, content = await documents.download(actor, organisation_id, invoice_id, kind)
@@ -105,4 +132,50 @@ async def _document(actor: Actor, organisation_id: int, invoice_id: int, kind: s
     )
 
 
-ROUTES: list[Any] = [BillingRunsApi, InvoicesApi, *pages.ROUTES]
+class CreditNotesApi(Controller):
+    path = "/api/v1/invoices/{invoice_id:int}/credit-notes"
+    tags = ["billing"]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Credit a final invoice, whole or some of its lines",
+        description='Vendor admins only. `reason` is required (422). `lines` (`[{"line_id": 1}]`) chooses '
+        "lines; none or an empty list credits every line not credited yet. A line is credited once (409 "
+        "naming the credit note that has it); a draft answers 409; a line of another invoice 422. The credit "
+        "note is finalised at once, numbered from its own series (`C2027-000001`); its amounts are positive, "
+        "the money back to the customer.",
+    )
+    async def create(
+        self, actor: NamedDependency[Actor], invoice_id: FromPath[int], data: JSONBody[NewCreditNote]
+    ) -> InvoiceOut:
+        lines = [x.line_id for x in data.lines or []]
+        return InvoiceOut.from_row(await credits.credit(actor, invoice_id, data.reason, lines or None))
+
+
+class DisputesApi(Controller):
+    path = "/api/v1/invoice-disputes"
+    tags = ["billing"]
+    dependencies = {"actor": Provide(provide_actor)}
+
+    @get("/", summary="Open disputes of every organisation", description="Vendor admins only; oldest first.")
+    async def open_disputes(self, actor: NamedDependency[Actor]) -> list[DisputeOut]:
+        return [DisputeOut.from_row(r) for r in await disputes.open_disputes(actor)]
+
+    @post(
+        "/{dispute_id:int}/resolution",
+        status_code=HTTP_201_CREATED,
+        summary="Resolve a dispute with a credit note or a rejection",
+        description="Vendor admins only, once (409 after). The organisation's contact persons are mailed.",
+    )
+    async def resolve(
+        self, actor: NamedDependency[Actor], dispute_id: FromPath[int], data: JSONBody[DisputeResolution]
+    ) -> DisputeOut:
+        lines = [x.line_id for x in data.lines or []]
+        return DisputeOut.from_row(
+            await disputes.resolve(actor, dispute_id, data.outcome, data.reason, lines)
+        )
+
+
+ROUTES: list[Any] = [BillingRunsApi, InvoicesApi, CreditNotesApi, DisputesApi, *pages.ROUTES]

@@ -2,14 +2,30 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceDocument, InvoiceLine, NumberSeries
+from src.billing.tables import (
+    BillingBatch,
+    BillingRun,
+    Invoice,
+    InvoiceDispute,
+    InvoiceDocument,
+    InvoiceLine,
+    NumberSeries,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="billing",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[BillingRun, BillingBatch, NumberSeries, Invoice, InvoiceLine, InvoiceDocument],
+    table_classes=[
+        BillingRun,
+        BillingBatch,
+        NumberSeries,
+        Invoice,
+        InvoiceLine,
+        InvoiceDocument,
+        InvoiceDispute,
+    ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],
 )

@@ -10,10 +10,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.billing.tables import BillingBatch, BillingRun, Invoice, InvoiceDocument, InvoiceLine, NumberSeries
+from src.billing.tables import (
+    BillingBatch,
+    BillingRun,
+    Invoice,
+    InvoiceDispute,
+    InvoiceDocument,
+    InvoiceLine,
+    NumberSeries,
+)
 from src.core import outbox
 from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
+from src.tenants.tables import Person
 
 # --- number series --------------------------------------------------------------------------------
 
@@ -225,3 +234,115 @@ async def invoices_with_documents(scope: TenantScope, invoice_ids: list[int]) ->
         .where(InvoiceDocument.kind == "pdf")
     )
     return {int(r["invoice"]) for r in rows}
+
+
+async def organisation_of_invoice(actor: Actor, invoice_id: int) -> int | None:
+    row = await readable(actor, Invoice, Invoice.organisation).where(Invoice.id == invoice_id).first()
+    return None if row is None else int(row["organisation"])
+
+
+# --- credit notes ---------------------------------------------------------------------------------
+
+
+async def credit_notes_of(scope: TenantScope, invoice_ids: list[int]) -> list[dict[str, Any]]:
+    """The final credit notes made on these invoices, oldest first."""
+    if not invoice_ids:
+        return []
+    return await (
+        scope.select(Invoice, *Invoice.all_columns())
+        .where(Invoice.credits.is_in(invoice_ids))
+        .where(Invoice.status == "final")
+        .order_by(Invoice.id)
+    )
+
+
+async def credited_lines(scope: TenantScope, line_ids: list[int]) -> dict[int, str]:
+    """Of these lines, those credited already: line id -> the number of the credit note."""
+    if not line_ids:
+        return {}
+    rows = await (
+        scope.select(InvoiceLine, InvoiceLine.source_id, InvoiceLine.invoice.number)
+        .where(InvoiceLine.source_type == "credit")
+        .where(InvoiceLine.source_id.is_in(line_ids))
+    )
+    return {int(r["source_id"]): r["invoice.number"] or "" for r in rows}
+
+
+async def invoice_numbers(scope: TenantScope, invoice_ids: list[int]) -> dict[int, str]:
+    if not invoice_ids:
+        return {}
+    rows = await scope.select(Invoice, Invoice.id, Invoice.number).where(Invoice.id.is_in(invoice_ids))
+    return {int(r["id"]): r["number"] or "" for r in rows}
+
+
+# --- disputes -------------------------------------------------------------------------------------
+
+DISPUTE_COLUMNS = (
+    *InvoiceDispute.all_columns(),
+    InvoiceDispute.invoice.number.as_alias("invoice_number"),
+    InvoiceDispute.invoice.issued_on.as_alias("invoice_issued_on"),
+    InvoiceDispute.invoice.due_on.as_alias("invoice_due_on"),
+    InvoiceDispute.line.description.as_alias("line_description"),
+    InvoiceDispute.credit_note.number.as_alias("credit_note_number"),
+    InvoiceDispute.organisation.name.as_alias("organisation_name"),
+)
+
+
+async def insert_dispute(scope: TenantScope, **values: Any) -> int:
+    rows = await InvoiceDispute.insert(
+        InvoiceDispute(organisation=scope.organisation_id, **values)
+    ).returning(InvoiceDispute.id)
+    return int(rows[0]["id"])
+
+
+async def dispute(scope: TenantScope, dispute_id: int) -> dict[str, Any]:
+    return await scope.get(InvoiceDispute, dispute_id, *DISPUTE_COLUMNS)
+
+
+async def organisation_of_dispute(actor: Actor, dispute_id: int) -> int | None:
+    row = await (
+        readable(actor, InvoiceDispute, InvoiceDispute.organisation)
+        .where(InvoiceDispute.id == dispute_id)
+        .first()
+    )
+    return None if row is None else int(row["organisation"])
+
+
+async def disputes_of(scope: TenantScope, invoice_id: int) -> list[dict[str, Any]]:
+    return await (
+        scope.select(InvoiceDispute, *DISPUTE_COLUMNS)
+        .where(InvoiceDispute.invoice == invoice_id)
+        .order_by(InvoiceDispute.id)
+    )
+
+
+async def resolve_dispute(scope: TenantScope, dispute_id: int, **values: Any) -> bool:
+    """Resolve an open dispute, once: False when it was resolved already."""
+    rows = await (
+        InvoiceDispute.update({getattr(InvoiceDispute, k): v for k, v in values.items()})
+        .where(InvoiceDispute.id == dispute_id)
+        .where(InvoiceDispute.organisation == scope.organisation_id)
+        .where(InvoiceDispute.status == "open")
+        .returning(InvoiceDispute.id)
+    )
+    return bool(rows)
+
+
+async def open_disputes(actor: Actor) -> list[dict[str, Any]]:
+    """Every organisation's open disputes (vendor admins), oldest first."""
+    return await (
+        readable(actor, InvoiceDispute, *DISPUTE_COLUMNS)
+        .where(InvoiceDispute.status == "open")
+        .order_by(InvoiceDispute.id)
+    )
+
+
+async def vendor_admin_addresses() -> list[dict[str, Any]]:
+    """The active vendor admins with an e-mail address (people, not tenant-owned rows)."""
+    return await (
+        Person.select(Person.id, Person.name, Person.email, Person.locale)
+        .where(Person.is_vendor_admin.eq(True))
+        .where(Person.active.eq(True))
+        .where(Person.email != "")
+        .order_by(Person.id)
+    )

@@ -66,11 +66,100 @@ class InvoiceLineOut(msgspec.Struct):
     vat_rate: float
     first_day: dt.date | None
     last_day: dt.date | None
+    # The number of the credit note that credited this line (a line is credited once).
+    credited_by: str | None = None
+
+
+class CreditNoteRef(msgspec.Struct):
+    """A credit note made on an invoice: its amounts are money back to the customer."""
+
+    id: int
+    number: str | None
+    issued_on: dt.date | None
+    reason: str
+    total_cents: int
+
+
+class DisputeOut(msgspec.Struct):
+    """A complaint about an invoice (`line_id` null: the whole invoice), rules BIL-8/BIL-9:
+    `status` "open", then "credited" (with `credit_note`) or "rejected"; `resolution` is the
+    vendor's reason. It never changes the invoice's due date."""
+
+    id: int
+    invoice_id: int
+    invoice_number: str | None
+    line_id: int | None
+    line: str | None
+    text: str
+    status: Literal["open", "credited", "rejected"]
+    opened_by: str
+    opened_at: dt.datetime
+    resolution: str
+    resolved_by: str
+    resolved_at: dt.datetime | None
+    credit_note_id: int | None
+    credit_note: str | None
+    organisation_id: int
+    organisation: str
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> DisputeOut:
+        return cls(
+            id=r["id"],
+            invoice_id=r["invoice"],
+            invoice_number=r["invoice_number"],
+            line_id=r["line"],
+            line=r["line_description"],
+            text=r["text"],
+            status=r["status"],
+            opened_by=r["opened_by_name"],
+            opened_at=r["opened_at"],
+            resolution=r["resolution"],
+            resolved_by=r["resolved_by_name"],
+            resolved_at=r["resolved_at"],
+            credit_note_id=r["credit_note"],
+            credit_note=r["credit_note_number"],
+            organisation_id=r["organisation"],
+            organisation=r["organisation_name"] or "",
+        )
+
+
+class LineRef(msgspec.Struct, forbid_unknown_fields=True):
+    line_id: int
+
+
+class NewCreditNote(msgspec.Struct, forbid_unknown_fields=True):
+    """Why (required), and the lines to credit: none or an empty list credits every line of the
+    invoice not credited yet."""
+
+    reason: str
+    lines: list[LineRef] | None = None
+
+
+class NewDispute(msgspec.Struct, forbid_unknown_fields=True):
+    """What is wrong (required); `line_id` one line of the invoice, or none: the whole invoice."""
+
+    text: str
+    line_id: int | None = None
+
+
+class DisputeResolution(msgspec.Struct, forbid_unknown_fields=True):
+    """`outcome` "credit": a credit note of the disputed line (for a complaint about the whole
+    invoice: of `lines`, or of every line not credited yet), with `reason` as its reason;
+    "reject": the complaint is rejected with `reason`."""
+
+    outcome: Literal["credit", "reject"]
+    reason: str
+    lines: list[LineRef] | None = None
 
 
 class InvoiceOut(msgspec.Struct):
     """An invoice (or credit note): numbered, dated and due from its finalisation on; `payer`
-    is the organisation or the third party paying for it (rule BIL-4)."""
+    is the organisation or the third party paying for it (rule BIL-4).
+
+    Amounts are never negative: on a credit note (`kind` "credit_note") `net_cents`, `vat_cents`,
+    `total_cents` and each line's `net_cents` are what the customer gets back, as the e-invoice
+    CreditNote writes them; subtract them from what the credited invoice (`credits`) asks."""
 
     id: int
     number: str | None
@@ -85,6 +174,14 @@ class InvoiceOut(msgspec.Struct):
     vat_cents: int
     total_cents: int
     lines: list[InvoiceLineOut]
+    # A credit note: the invoice it credits and why.
+    credits: int | None = None
+    credits_number: str | None = None
+    reason: str = ""
+    # An invoice (GET of one): its credit notes, its complaints, and the last day of BIL-9.
+    credit_notes: list[CreditNoteRef] = []
+    disputes: list[DisputeOut] = []
+    dispute_until: dt.date | None = None
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> InvoiceOut:
@@ -114,7 +211,23 @@ class InvoiceOut(msgspec.Struct):
                     vat_rate=x["vat_basis_points"] / 100,
                     first_day=x["first_day"],
                     last_day=x["last_day"],
+                    credited_by=x.get("credited_by"),
                 )
                 for x in r["lines"]
             ],
+            credits=r.get("credits"),
+            credits_number=r.get("credits_number"),
+            reason=r.get("reason", ""),
+            credit_notes=[
+                CreditNoteRef(
+                    id=c["id"],
+                    number=c["number"],
+                    issued_on=c["issued_on"],
+                    reason=c["reason"],
+                    total_cents=c["total_cents"],
+                )
+                for c in r.get("credit_notes", [])
+            ],
+            disputes=[DisputeOut.from_row(d) for d in r.get("disputes", [])],
+            dispute_until=r.get("dispute_until"),
         )

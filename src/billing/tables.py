@@ -9,7 +9,13 @@ invoice). Money in integer cents; a line's quantity and unit price are decimals 
 writes them (a part of a month is a number of days at a day price).
 
 A charge (a certificate fee, a one-time fee) is on exactly one invoice: its line's
-(`source_type`, `source_id`) is unique among invoice lines that bill charges.
+(`source_type`, `source_id`) is unique among invoice lines that bill charges. A line is credited
+at most once: the credit note's copy of it has `source_type` "credit", `source_id` the credited
+line, and `charge_key` "credit:<line id>" (unique like a charge's).
+
+A contact person's complaint about an invoice (or one line) is an `InvoiceDispute` (rules BIL-8,
+BIL-9): "open" until a vendor admin resolves it with a credit note ("credited") or rejects it
+with a reason ("rejected"). It never changes the invoice or its due date.
 """
 
 from __future__ import annotations
@@ -113,7 +119,8 @@ class InvoiceLine(Table, tablename="invoice_line"):
     description = Varchar(length=300)
     source_type = Varchar(length=20, default="")  # "subscription" | "charge" | "credit"
     source_id = Integer(null=True, default=None)
-    # A charge is billed once: unique (source_type, source_id) where source_type is "charge".
+    # A charge is billed once: unique (source_type, source_id) where source_type is "charge";
+    # a line is credited once: "credit:<line id>" on the credit note's copy of it.
     charge_key = Varchar(length=40, null=True, default=None, unique=True)
     quantity = Varchar(length=24, default="1")  # a decimal, as the e-invoice writes it
     unit_code = Varchar(length=3, default="C62")  # UN/ECE rec. 20: C62 one, MON month, DAY day
@@ -136,3 +143,22 @@ class InvoiceDocument(Table, tablename="invoice_document"):
     document_key = Varchar(length=32, unique=True)
     content = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class InvoiceDispute(Table, tablename="invoice_dispute"):
+    """A complaint about a final invoice or one of its lines (BIL-9), and how it was resolved."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    line = ForeignKey(references=InvoiceLine, null=True, default=None)
+    text = Text()
+    status = Varchar(length=10, default="open", index=True)  # "open" | "credited" | "rejected"
+    opened_by = ForeignKey(references=Person, null=True, default=None)
+    opened_by_name = Varchar(length=200, default="")
+    opened_at = Timestamptz(default=TimestamptzNow())
+    resolution = Text(default="")
+    resolved_by = ForeignKey(references=Person, null=True, default=None)
+    resolved_by_name = Varchar(length=200, default="")
+    resolved_at = Timestamptz(null=True, default=None)
+    credit_note = ForeignKey(references=Invoice, null=True, default=None)

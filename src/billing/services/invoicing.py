@@ -35,6 +35,9 @@ def render_key(invoice_id: int) -> str:
     return f"invoice-documents:{invoice_id}"
 
 
+DISPUTE_DAYS = 10  # rule BIL-9, see services/disputes.py
+
+
 def _decimal(value: Decimal) -> str:
     """A decimal as the e-invoice writes it: no exponent, no trailing zeros beyond two places."""
     text = format(value.normalize(), "f")
@@ -286,7 +289,17 @@ async def list_invoices(actor: Actor, organisation_id: int) -> list[dict[str, An
     lines: dict[int, list[dict[str, Any]]] = {}
     for line in await repository.lines_of(scope, [int(r["id"]) for r in rows]):
         lines.setdefault(int(line["invoice"]), []).append(line)
-    return [{**r, "lines": lines.get(int(r["id"]), [])} for r in rows]
+    numbers = {int(r["id"]): r["number"] for r in rows}
+    missing = [int(r["credits"]) for r in rows if r["credits"] and int(r["credits"]) not in numbers]
+    numbers.update(await repository.invoice_numbers(scope, missing))
+    return [
+        {
+            **r,
+            "lines": lines.get(int(r["id"]), []),
+            "credits_number": numbers.get(int(r["credits"])) if r["credits"] else None,
+        }
+        for r in rows
+    ]
 
 
 async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
@@ -299,4 +312,30 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
     parts = vat.breakdown(
         (vat.Category(x["vat_category"], x["vat_basis_points"]), x["net_cents"]) for x in lines
     )
-    return {**row, "lines": lines, "vat_breakdown": parts}
+    credit_notes = await repository.credit_notes_of(scope, [invoice_id])
+    credited = await repository.credited_lines(scope, [int(x["id"]) for x in lines])
+    for line in lines:
+        line["credited_by"] = credited.get(int(line["id"]))
+    credits_number = None
+    if row["credits"]:
+        credits_number = (await repository.invoice_numbers(scope, [int(row["credits"])])).get(
+            int(row["credits"])
+        )
+    disputes = await repository.disputes_of(scope, invoice_id)
+    # BIL-9: a complaint within 10 days of the invoice's date, day 10 included (disputes.py).
+    dispute_until = (
+        row["issued_on"] + dt.timedelta(days=DISPUTE_DAYS)
+        if row["kind"] == "invoice" and row["issued_on"]
+        else None
+    )
+    return {
+        **row,
+        "lines": lines,
+        "vat_breakdown": parts,
+        "credits_number": credits_number,
+        "credit_notes": credit_notes,
+        "disputes": disputes,
+        "dispute_until": dispute_until,
+        "can_dispute": dispute_until is not None
+        and clock.today(row["customer_country"] or None) <= dispute_until,
+    }
