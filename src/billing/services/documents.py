@@ -61,13 +61,10 @@ async def render_documents(organisation_id: int, invoice_id: int) -> bool:
     invoice, lines = await _document_data(scope, invoice_id)
     if invoice["status"] != "final":
         return False
-    stored = await repository.document_kinds(scope, invoice_id)
-    if stored.issuperset(KINDS):
-        # Stored in the transaction that queued the mail: nothing is left to do.
+    if await repository.document_kinds(scope, invoice_id):
+        # Both are stored in the transaction that queued the mail: nothing is left to do.
         return False
-    document = await repository.document(scope, invoice_id, "pdf") if "pdf" in stored else None
-    if document is None:
-        document = await pdf.render(invoice, lines)
+    document = await pdf.render(invoice, lines)
     einvoice = ubl.render(invoice, lines, document)
     async with db.transaction():
         await repository.store_document(scope, invoice_id, "pdf", document)
@@ -78,9 +75,9 @@ async def render_documents(organisation_id: int, invoice_id: int) -> bool:
     return True
 
 
-async def recipients(organisation_id: int) -> list[str]:
+async def recipients(organisation: dict[str, Any]) -> list[str]:
     """The organisation's billing address, else its active contact persons' addresses."""
-    organisation = await get_organisation(WORKER, organisation_id)
+    organisation_id = int(organisation["id"])
     billing = (organisation.get("billing_email") or "").strip()
     if billing:
         return [billing]
@@ -151,11 +148,11 @@ async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str)
     missing = [kind for kind, content in documents.items() if content is None]
     if missing:
         raise LookupError(f"invoice {invoice_id}: its {', '.join(missing)} document is not stored")
-    to = await recipients(organisation_id)
+    organisation = await get_organisation(WORKER, organisation_id)
+    to = await recipients(organisation)
     if not to:
         # Never counted as sent: the row fails and shows among the failed deliveries.
         raise LookupError(f"invoice {invoice_id}: the organisation has no billing address or contact person")
-    organisation = await get_organisation(WORKER, organisation_id)
     token = current_locale.set(invoice["language"] or "en")
     try:
         subject, text = _mail_text(invoice, organisation)
