@@ -69,7 +69,7 @@ async def test_the_mail_goes_to_the_billing_address_when_there_is_one():
     ],
 )
 async def test_the_pdf_says_what_the_law_asks_in_the_invoices_language(language, texts):
-    # rule BIL-6: the payment terms are printed; the liability cap is not
+    # rule BIL-6: the payment terms are printed; the liability cap of rule AG-10 is not (004 §1.10)
     settings = dataclasses.replace(
         get_settings(),
         vendor_name="Zorgcert B.V.",
