@@ -73,6 +73,9 @@ ACTIONS: dict[str, LazyProxy] = {
     "subscriptions.price_change_scheduled": N_("Price change announced"),
     # billing
     "billing.run_started": N_("Billing run started"),
+    "invoice.credited": N_("Invoice credited"),
+    "invoice.disputed": N_("Invoice disputed"),
+    "invoice.dispute_resolved": N_("Complaint about an invoice resolved"),
     "subscriptions.service_added": N_("Service added"),
     "subscriptions.service_changed": N_("Service changed"),
     "subscriptions.service_deactivated": N_("Service deactivated"),
