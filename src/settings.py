@@ -50,7 +50,8 @@ class ThirdPartyPayer:
     """A third party that pays certificate fees for organisations (rule BIL-4, e.g. VZVZ), as the
     buyer on its invoices: `key` is the payer name a vendor admin gives when confirming a
     reimbursement; `registration` its KvK number (NL) or organisationsnummer (SE); `peppol_id`
-    its Peppol participant id ("0106:12345678") when it receives e-invoices over Peppol."""
+    its Peppol participant id ("0106:12345678") when it receives e-invoices over Peppol; `email`
+    where its invoices are mailed (the organisation paid for gets none, rule BIL-4)."""
 
     key: str
     name: str = ""
@@ -59,6 +60,7 @@ class ThirdPartyPayer:
     vat_number: str = ""
     registration: str = ""
     peppol_id: str = ""
+    email: str = ""
 
     @classmethod
     def from_dict(cls, key: str, data: dict[str, object]) -> ThirdPartyPayer:
@@ -72,6 +74,7 @@ class ThirdPartyPayer:
             vat_number=_compact(str(data.get("vat_number") or "")),
             registration=_compact(str(data.get("registration") or "")),
             peppol_id=str(data.get("peppol_id") or "").strip(),
+            email=str(data.get("email") or "").strip(),
         )
 
 
@@ -133,7 +136,7 @@ class Settings:
     payment_term_days: int = 30
     # Third parties paying fees (rule BIL-4) as buyers on their invoices, by payer name
     # (THIRD_PARTY_PAYERS, JSON: {"VZVZ": {"name": ..., "address": "line; line", "country": "NL",
-    # "registration": KvK, "vat_number": ..., "peppol_id": ...}}).
+    # "registration": KvK, "vat_number": ..., "peppol_id": ..., "email": where invoices go}}).
     third_party_payers: tuple[ThirdPartyPayer, ...] = ()
     # 0: invoices are final at once; more: drafts wait that many days for a vendor admin's review.
     invoice_review_days: int = 0
@@ -317,6 +320,14 @@ def _check_vendor(settings: Settings) -> None:
             )
         if len(payer.country) != 2 or not payer.country.isalpha():
             raise ValueError(f"THIRD_PARTY_PAYERS {payer.key}: country must be a two-letter code")
+        if payer.email and not _looks_like_email(payer.email):
+            raise ValueError(f"THIRD_PARTY_PAYERS {payer.key}: {payer.email!r} is not an e-mail address")
+
+
+def _looks_like_email(text: str) -> bool:
+    """One address: a local part, an @ and a domain with a dot, no spaces or commas."""
+    local, at, domain = text.partition("@")
+    return bool(local and at and "." in domain.strip(".") and not any(c in text for c in " ,;<>\t\r\n"))
 
 
 def _derived_ca_passphrase(secret: str) -> str:

@@ -50,7 +50,7 @@ DEMO_SERVICE_DESK = {
     "THIRD_PARTY_PAYERS": (
         '{"VZVZ": {"name": "VZVZ Servicecentrum (demo)", "address": "Demoweg 1; 2511 AA Den Haag",'
         ' "country": "NL", "registration": "27363917", "vat_number": "NL819000000B01",'
-        ' "peppol_id": "0106:27363917"}}'
+        ' "peppol_id": "0106:27363917", "email": "facturen@vzvz.example"}}'
     ),
     # The catalogue's seed prices are examples: the pages that show prices say so.
     "EXAMPLE_PRICES": "1",

@@ -4,20 +4,22 @@ once with both attached, downloaded by the organisation's contact persons and ve
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
-from src.billing.services import documents, pdf
-from src.billing.tables import InvoiceDocument, InvoiceLine
+from src.billing.services import documents, pdf, runs
+from src.billing.tables import Invoice, InvoiceDocument, InvoiceLine
 from src.core import clock
 from src.core.i18n import current_locale
 from src.core.pdf import _environment
 from src.core.tables import CaughtAttachment, CaughtMail, OutboxMessage
-from src.settings import get_settings, override_settings
+from src.settings import ThirdPartyPayer, get_settings, override_settings
+from src.subscriptions.repository import insert_charge
 from tests import factories
 from tests.billing.documents_support import NOW, empty_broker, invoiced, work
 from tests.signed_in import sign_in_person
-from tests.subscriptions.support import admin_headers, bearer_for
+from tests.subscriptions.support import admin_actor, admin_headers, bearer_for
 from tests.support import text_of
 
 
@@ -58,6 +60,76 @@ async def test_the_mail_goes_to_the_billing_address_when_there_is_one():
     await work(documents.MAIL_ACTOR)
     [sent] = await CaughtMail.select()
     assert sent["recipients"] == "facturen@factuurzorg.example"
+
+
+async def test_a_third_partys_invoice_goes_to_the_third_party_alone_in_its_language():
+    """Rule BIL-4: the party reimbursing a certificate fee gets its invoice, in the language of its
+    country, at the address THIRD_PARTY_PAYERS gives; the organisation paid for gets none."""
+    swedish_payer = ThirdPartyPayer(
+        key="Regionen", name="Region Skåne", country="SE", email="fakturor@region.example"
+    )
+    override_settings(dataclasses.replace(get_settings(), third_party_payers=(swedish_payer,)))
+    org = await factories.organisation(name="Vårdcentralen Linden AB", country="SE", org_number="5565594230")
+    await factories.member(org, role="contact_person", email="anna@linden.example")
+    await insert_charge(
+        org["id"],
+        source_type="certificate",
+        source_id=7,
+        description="Server certificate",
+        amount_cents=45000,
+        chargeable_on=dt.date(2027, 1, 20),
+        payer_kind="third_party",
+        payer_name="Regionen",
+    )
+    admin = await admin_actor()
+    started = await runs.start(admin, "2027-01")
+    await runs.run_batch(started["id"], 0)
+    [invoice] = await Invoice.select().where(Invoice.organisation == org["id"])
+    assert (invoice["payer_kind"], invoice["language"]) == ("third_party", "sv")
+    await work(documents.RENDER_ACTOR)
+    await work(documents.MAIL_ACTOR)
+    [sent] = await CaughtMail.select()
+    assert sent["recipients"] == "fakturor@region.example"  # not anna@linden.example
+    assert sent["subject"].startswith("Faktura ")
+    assert "Vårdcentralen Linden AB" in sent["body"] and "/organisation/invoices" not in sent["body"]
+
+
+async def test_a_third_party_without_an_address_is_named_in_the_failed_delivery():
+    override_settings(dataclasses.replace(get_settings(), third_party_payers=()))
+    org = await factories.organisation(name="Praktijk Zonder Adres")
+    await factories.member(org, role="contact_person", email="piet@praktijk.example")
+    await insert_charge(
+        org["id"],
+        source_type="certificate",
+        source_id=8,
+        description="Server certificate",
+        amount_cents=45000,
+        chargeable_on=dt.date(2027, 1, 20),
+        payer_kind="third_party",
+        payer_name="VZVZ",
+    )
+    started = await runs.start(await admin_actor(), "2027-01")
+    await runs.run_batch(started["id"], 0)
+    [invoice] = await Invoice.select().where(Invoice.organisation == org["id"])
+    await work(documents.RENDER_ACTOR)
+    with pytest.raises(LookupError, match="no e-mail address for 'VZVZ'"):
+        await documents.mail_documents(org["id"], invoice["id"], documents.mail_key(invoice["id"]))
+    assert await CaughtMail.count() == 0  # the organisation paid for is not mailed instead
+
+
+async def test_a_customer_abroad_has_its_country_on_the_pdf_in_the_invoices_language():
+    _org, _contact, invoice = await invoiced(country="SE", org_number="5565594230")
+    lines = await InvoiceLine.select().where(InvoiceLine.invoice == invoice["id"])
+    for language, country in (("sv", "Sverige"), ("nl", "Zweden"), ("en", "Sweden")):
+        token = current_locale.set(language)
+        try:
+            context = pdf.context({**invoice, "language": language}, lines)
+            html = _environment().get_template(pdf.TEMPLATE).render(locale=language, **context)
+        finally:
+            current_locale.reset(token)
+        assert country in text_of(html)
+    # a domestic customer's address is enough as it is
+    assert pdf.context({**invoice, "customer_country": "NL"}, lines)["customer_country_name"] == ""
 
 
 @pytest.mark.parametrize(

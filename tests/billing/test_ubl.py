@@ -280,7 +280,7 @@ def test_swedish_customer_with_vat_number_is_reverse_charged() -> None:
     # The reverse-charge note, in the invoice's language (Swedish).
     note = text(root, "/*/cbc:Note")
     assert "2006/112" in note
-    assert "Omvänd skattskyldighet" in note
+    assert "Omvänd betalningsskyldighet" in note  # the term of ML 2023:200
 
 
 def test_reverse_charge_note_follows_the_invoice_language() -> None:
@@ -291,7 +291,7 @@ def test_reverse_charge_note_follows_the_invoice_language() -> None:
     }
     assert notes["en"].startswith("Reverse charge")
     assert notes["nl"].startswith("Btw verlegd")
-    assert notes["sv"].startswith("Omvänd skattskyldighet")
+    assert notes["sv"].startswith("Omvänd betalningsskyldighet")
 
 
 def test_exempt_line_has_its_own_breakdown_with_a_reason() -> None:

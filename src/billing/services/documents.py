@@ -75,8 +75,13 @@ async def render_documents(organisation_id: int, invoice_id: int) -> bool:
     return True
 
 
-async def recipients(organisation: dict[str, Any]) -> list[str]:
-    """The organisation's billing address, else its active contact persons' addresses."""
+async def recipients(organisation: dict[str, Any], invoice: dict[str, Any] | None = None) -> list[str]:
+    """Where the documents go: a third party's invoice to the third party's address from
+    THIRD_PARTY_PAYERS, never to the organisation it pays for (rule BIL-4); the organisation's own
+    to its billing address, else its active contact persons' addresses."""
+    if invoice is not None and invoice["payer_kind"] == "third_party":
+        payer = get_settings().third_party_payer(invoice["payer_name"])
+        return [payer.email] if payer.email else []
     organisation_id = int(organisation["id"])
     billing = (organisation.get("billing_email") or "").strip()
     if billing:
@@ -121,20 +126,22 @@ def _mail_text(invoice: dict[str, Any], organisation: dict[str, Any]) -> tuple[s
     if invoice["payer_kind"] == "third_party":
         text.append(
             _(
-                "This document is addressed to %(payer)s, who pays these charges for %(organisation)s. "
-                "Please pass it on to them.",
-                payer=invoice["payer_name"],
+                "You receive this document because you pay these charges for %(organisation)s; "
+                "%(organisation)s receives no invoice for them.",
                 organisation=organisation["name"],
             )
         )
     text += [
         "",
         _("The PDF is for reading; the XML file is the same document as an e-invoice (UBL) for bookkeeping."),
-        _(
-            "Your invoices are also in the portal: %(url)s",
-            url=f"{get_settings().base_url}/organisation/invoices/{invoice['id']}",
-        ),
     ]
+    if invoice["payer_kind"] != "third_party":  # a third party has no account in the portal
+        text.append(
+            _(
+                "Your invoices are also in the portal: %(url)s",
+                url=f"{get_settings().base_url}/organisation/invoices/{invoice['id']}",
+            )
+        )
     return subject, text
 
 
@@ -149,9 +156,14 @@ async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str)
     if missing:
         raise LookupError(f"invoice {invoice_id}: its {', '.join(missing)} document is not stored")
     organisation = await get_organisation(WORKER, organisation_id)
-    to = await recipients(organisation)
+    to = await recipients(organisation, invoice)
     if not to:
         # Never counted as sent: the row fails and shows among the failed deliveries.
+        if invoice["payer_kind"] == "third_party":
+            raise LookupError(
+                f"invoice {invoice_id}: THIRD_PARTY_PAYERS gives no e-mail address "
+                f"for {invoice['payer_name']!r}"
+            )
         raise LookupError(f"invoice {invoice_id}: the organisation has no billing address or contact person")
     token = current_locale.set(invoice["language"] or "en")
     try:

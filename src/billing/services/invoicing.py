@@ -224,7 +224,8 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
                 customer_registration=who["registration"],
                 customer_peppol_id=who["peppol_id"],
                 buyer_reference=who["reference"][:200],
-                language=language_of(organisation["country"]),
+                # The reader's language: a third party's invoice speaks to the third party.
+                language=language_of(who["country"]),
                 currency="EUR",
                 **totals(lines),
             )

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from babel import Locale
+
 from src.billing.services import invoicing, vat
 from src.billing.services.proration import Period
 from src.core import i18n
@@ -49,6 +51,7 @@ def context(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, A
         "vat_breakdown": parts,
         "service_period": service_period(invoice, lines),
         "payment_reference": invoice["number"],
+        "customer_country_name": _foreign_country(invoice, settings.vendor_country),
         "payment_term_days": (
             (invoice["due_on"] - invoice["issued_on"]).days
             if invoice.get("due_on") and invoice.get("issued_on")
@@ -80,3 +83,16 @@ def filename(invoice: dict[str, Any], extension: str) -> str:
     """E.g. invoice-2027-000001.pdf, credit-note-2027-000001.xml."""
     kind = "credit-note" if invoice["kind"] == "credit_note" else "invoice"
     return f"{kind}-{invoice['number']}.{extension}"
+
+
+def _foreign_country(invoice: dict[str, Any], vendor_country: str) -> str:
+    """The customer's country in the invoice's language when it is not the vendor's and its
+    address does not already end with it (a letter abroad needs its country); else ""."""
+    code = (invoice.get("customer_country") or "").upper()
+    if not code or code == vendor_country:
+        return ""
+    name = Locale.parse(i18n.current_locale.get()).territories.get(code, code)
+    address = (invoice.get("customer_address") or "").strip().splitlines()
+    if address and address[-1].strip().casefold() in {name.casefold(), code.casefold()}:
+        return ""
+    return name
