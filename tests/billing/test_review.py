@@ -22,7 +22,9 @@ from src.core.tenancy import Actor
 from src.settings import get_settings, override_settings
 from tests import factories
 from tests.billing.invoiced import Clock, invoiced
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import admin_actor
+from tests.support import text_of
 
 
 @pytest.fixture
@@ -149,3 +151,30 @@ async def test_two_finalisations_of_one_draft_at_once_take_one_number(at, monkey
     assert series["last_number"] == 1
     later = await invoicing.finalise(admin, drafts[1]["organisation"], drafts[1]["id"])
     assert later["number"] == "2027-000002"
+
+
+async def test_a_vendor_admin_finalises_ticked_drafts_on_the_review_page(client, at):
+    drafts = await two_drafts()
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    assert 'href="/admin/billing/drafts"' in (await client.get("/admin/billing")).text
+    page = text_of((await client.get("/admin/billing/drafts")).text)
+    assert "Zorg Noord B.V." in page and "Zorg Zuid B.V." in page and "4 Feb 2027" in page
+    nothing = await client.post_form("/admin/billing/drafts/finalise", {"invoices": "x"})
+    assert nothing.status_code == 422 and "Choose the drafts to finalise." in text_of(nothing.text)
+    done = await client.post_form(
+        "/admin/billing/drafts/finalise", {"invoices": str(drafts[1]["id"])}, follow_redirects=True
+    )
+    assert "1 invoice is finalised." in text_of(done.text)
+    assert "Zorg Zuid B.V." not in text_of(done.text) and "Zorg Noord B.V." in text_of(done.text)
+    rest = await client.post_form("/admin/billing/drafts/finalise", {"all": "1"}, follow_redirects=True)
+    assert "1 invoice is finalised." in text_of(rest.text) and "No drafts to review." in text_of(rest.text)
+    assert len(await finalised_audits()) == 2
+
+
+async def test_a_contact_person_may_not_open_the_review_page(client, at):
+    made = await invoiced()
+    await sign_in_person(client, made["contact"]["person_row"])
+    assert (await client.get("/admin/billing/drafts")).status_code == 403
+    refused = await client.post_form("/admin/billing/drafts/finalise", {"all": "1"})
+    assert refused.status_code == 403
