@@ -227,6 +227,25 @@ async def all_invoices(actor: Actor, period: str | None = None) -> list[dict[str
     return await query
 
 
+async def final_in_periods(actor: Actor, periods: list[str]) -> list[dict[str, Any]]:
+    """The final invoices and credit notes for these months (revenue, services/revenue.py)."""
+    if not periods:
+        return []
+    return await (
+        readable(
+            actor,
+            Invoice,
+            Invoice.kind,
+            Invoice.period,
+            Invoice.payer_kind,
+            Invoice.customer_name,
+            Invoice.net_cents,
+        )
+        .where(Invoice.status == "final")
+        .where(Invoice.period.is_in(periods))
+    )
+
+
 async def invoices_since(actor: Actor, day: dt.date) -> list[dict[str, Any]]:
     return await readable(actor, Invoice, *Invoice.all_columns()).where(Invoice.issued_on >= day)
 
