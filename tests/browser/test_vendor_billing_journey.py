@@ -1,6 +1,6 @@
 """A vendor admin with a review period (INVOICE_REVIEW_DAYS=3) invoices last month: the run ends
-leaving drafts, which the admin reviews and finalises on the drafts page, at laptop and phone
-widths, without console errors."""
+leaving drafts, which the admin reviews and finalises on the drafts page, then reads the revenue
+chart, at laptop and phone widths, without console errors."""
 
 from __future__ import annotations
 
@@ -66,4 +66,14 @@ async def test_a_vendor_admin_reviews_and_finalises_the_drafts_of_a_run(reviewin
     numbers = sorted(r["number"] for r in await Invoice.select(Invoice.number))
     assert numbers == [f"{first.year}-{n:06d}" for n in range(1, drafts + 1)]
     await shot(page, "drafts-finalised")
+
+    await page.goto(f"{live_server}/admin/billing")
+    await page.get_by_role("link", name="Revenue").click()
+    chart = page.get_by_role("img", name="Revenue per month, the last 12 months")
+    await expect(chart).to_be_visible()
+    await expect(page.locator("main")).to_contain_text(linde["name"])
+    await shot(page, "revenue")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await expect(chart).to_be_visible()
+    await shot(page, "revenue")
     assert problems == []
