@@ -9,6 +9,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
+from src.billing.revenue_pages import RevenueAdmin
+from src.billing.review_pages import ReviewAdmin
 from src.billing.services import credits, disputes, documents, invoicing, runs
 from src.core import clock
 from src.core.errors import Conflict, InputError
@@ -280,4 +282,4 @@ class CreditAndDisputesAdmin(Controller):
         return redirect(request, "/admin/billing/disputes")
 
 
-ROUTES: list[Any] = [OrganisationInvoices, BillingAdmin, CreditAndDisputesAdmin]
+ROUTES: list[Any] = [OrganisationInvoices, BillingAdmin, CreditAndDisputesAdmin, ReviewAdmin, RevenueAdmin]

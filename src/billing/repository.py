@@ -146,6 +146,48 @@ async def set_invoice(scope: TenantScope, invoice_id: int, **values: Any) -> Non
     )
 
 
+async def claim_draft(scope: TenantScope, invoice_id: int) -> bool:
+    """Mark a draft final, once: False when it was final already (another finalisation won).
+    The conditional UPDATE locks the row until the transaction ends (PostgreSQL), so of two
+    finalisations at once only one changes it and goes on to take a number."""
+    rows = await (
+        Invoice.update({Invoice.status: "final"})
+        .where(Invoice.id == invoice_id)
+        .where(Invoice.organisation == scope.organisation_id)
+        .where(Invoice.status == "draft")
+        .returning(Invoice.id)
+    )
+    return bool(rows)
+
+
+async def drafts_due(before: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
+    """Drafts made at or before this moment (their review period has ended), oldest first."""
+    return await (
+        Invoice.select(Invoice.id, Invoice.organisation)
+        .where(Invoice.status == "draft")
+        .where(Invoice.created_at <= before)
+        .order_by(Invoice.id)
+        .limit(limit)
+    )
+
+
+async def drafts(actor: Actor, run_id: int | None = None) -> list[dict[str, Any]]:
+    """Every organisation's drafts (vendor admins), oldest first, with the organisation's name."""
+    query = (
+        readable(
+            actor,
+            Invoice,
+            *Invoice.all_columns(),
+            Invoice.organisation.name.as_alias("organisation_name"),
+        )
+        .where(Invoice.status == "draft")
+        .order_by(Invoice.id)
+    )
+    if run_id is not None:
+        query = query.where(Invoice.billing_run == run_id)
+    return await query
+
+
 async def drafts_of_run(run_id: int) -> list[dict[str, Any]]:
     return (
         await Invoice.select(Invoice.id, Invoice.organisation)
@@ -183,6 +225,25 @@ async def all_invoices(actor: Actor, period: str | None = None) -> list[dict[str
     if period:
         query = query.where(Invoice.period == period)
     return await query
+
+
+async def final_in_periods(actor: Actor, periods: list[str]) -> list[dict[str, Any]]:
+    """The final invoices and credit notes for these months (revenue, services/revenue.py)."""
+    if not periods:
+        return []
+    return await (
+        readable(
+            actor,
+            Invoice,
+            Invoice.kind,
+            Invoice.period,
+            Invoice.payer_kind,
+            Invoice.customer_name,
+            Invoice.net_cents,
+        )
+        .where(Invoice.status == "final")
+        .where(Invoice.period.is_in(periods))
+    )
 
 
 async def invoices_since(actor: Actor, day: dt.date) -> list[dict[str, Any]]:

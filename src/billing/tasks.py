@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.billing.services import documents, runs
+from src.billing.services import documents, review, runs
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -23,6 +23,12 @@ async def monthly_run() -> None:
         await runs.start(runs.BILLING, runs.previous_month(clock.today()))
     except Conflict:
         pass  # the month's run is going already
+
+
+@scheduler.every("billing.finalise_reviewed_drafts", seconds=3600)
+async def finalise_reviewed_drafts() -> None:
+    """Hourly: finalise the invoices whose review period (INVOICE_REVIEW_DAYS) has ended."""
+    await review.finalise_reviewed_drafts()
 
 
 @async_actor(documents.RENDER_ACTOR, max_retries=20)

@@ -227,6 +227,7 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
                 # The reader's language: a third party's invoice speaks to the third party.
                 language=language_of(who["country"]),
                 currency="EUR",
+                created_at=clock.now(),  # the review period counts from here (services/review.py)
                 **totals(lines),
             )
             await repository.insert_lines(scope, invoice_id, lines)
@@ -238,17 +239,24 @@ async def _bill(actor: Actor, run: dict[str, Any], organisation_id: int) -> int:
 async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
     """Give a draft its number, date and due date (once; a final invoice is returned as it is),
     and hand its documents to the workers in the same transaction."""
+    row, _finalised = await finalise_draft(actor, organisation_id, invoice_id)
+    return row
+
+
+async def finalise_draft(actor: Actor, organisation_id: int, invoice_id: int) -> tuple[dict[str, Any], bool]:
+    """`finalise`, saying whether this call finalised the draft (False: it was final already).
+    The draft is claimed with a conditional UPDATE before its number is taken, so of two
+    finalisations at once only one takes a number (the series stays without gaps)."""
     scope = TenantScope(actor, organisation_id)
     async with db.transaction():
         row = await repository.invoice(scope, invoice_id)
-        if row["status"] == "final":
-            return row
+        if row["status"] == "final" or not await repository.claim_draft(scope, invoice_id):
+            return await repository.invoice(scope, invoice_id), False
         today = clock.today()
         number = await numbering.take(row["kind"], today.year)
         await repository.set_invoice(
             scope,
             invoice_id,
-            status="final",
             number=number,
             issued_on=today,
             due_on=today + dt.timedelta(days=get_settings().payment_term_days),  # 004 §1.7.2
@@ -260,7 +268,7 @@ async def finalise(actor: Actor, organisation_id: int, invoice_id: int) -> dict[
             {"organisation_id": organisation_id, "invoice_id": invoice_id},
             render_key(invoice_id),
         )
-        return await repository.invoice(scope, invoice_id)
+        return await repository.invoice(scope, invoice_id), True
 
 
 def kind_name(kind: str) -> str:

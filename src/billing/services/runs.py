@@ -22,6 +22,7 @@ from src.core import audit, clock, db, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, format_date
 from src.core.tenancy import Actor, require_vendor_admin
+from src.core.vendor import vendor
 from src.subscriptions.services import billable
 
 BATCH_SIZE = 100
@@ -110,9 +111,12 @@ async def run_batch(run_id: int, position: int) -> None:
 
 
 async def _finish(run: dict[str, Any]) -> None:
-    """The last batch: every draft of the run gets its number, and the run ends."""
-    for draft in await repository.drafts_of_run(run["id"]):
-        await invoicing.finalise(BILLING, int(draft["organisation"]), int(draft["id"]))
+    """The last batch: every draft of the run gets its number, and the run ends. With a review
+    period (INVOICE_REVIEW_DAYS) the drafts wait for a vendor admin, or for the hourly job once
+    the period has ended (services/review.py)."""
+    if not vendor().reviews_invoices:
+        for draft in await repository.drafts_of_run(run["id"]):
+            await invoicing.finalise(BILLING, int(draft["organisation"]), int(draft["id"]))
     await repository.update_run(run["id"], status="done", running_period=None, finished_at=clock.now())
 
 

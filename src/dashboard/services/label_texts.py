@@ -73,6 +73,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "subscriptions.price_change_scheduled": N_("Price change announced"),
     # billing
     "billing.run_started": N_("Billing run started"),
+    "billing.invoice_finalised": N_("Invoice finalised"),
     "invoice.credited": N_("Invoice credited"),
     "invoice.disputed": N_("Invoice disputed"),
     "invoice.dispute_resolved": N_("Complaint about an invoice resolved"),

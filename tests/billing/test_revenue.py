@@ -1,0 +1,70 @@
+"""Revenue: final invoices minus credit notes, net of VAT, by the month invoiced, per payer."""
+
+from __future__ import annotations
+
+import pytest
+
+from src.billing.services import credits, revenue
+from src.billing.services.proration import Period
+from src.billing.tables import Invoice
+from src.core.errors import Forbidden
+from src.core.i18n import format_money
+from src.core.tenancy import Actor
+from tests import factories
+from tests.billing.invoiced import Clock, invoiced
+from tests.signed_in import sign_in_person
+from tests.subscriptions.support import admin_actor
+from tests.support import text_of
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+async def test_revenue_per_month_and_payer_is_net_of_vat_and_credit_notes(at):
+    north = await invoiced("Zorg Noord B.V.")
+    south = await invoiced("Zorg Zuid B.V.")
+    admin = await admin_actor()
+    net = {r["id"]: r["net_cents"] for r in await Invoice.select(Invoice.id, Invoice.net_cents)}
+    credited = north["lines"][0]
+    await credits.credit(admin, north["invoice"]["id"], "Wrong start date", [credited["id"]])
+    months = await revenue.per_month(admin, Period.parse("2027-01"))
+    assert len(months) == 12 and months[0]["period"] == "2026-02"
+    expected = net[north["invoice"]["id"]] + net[south["invoice"]["id"]] - credited["net_cents"]
+    assert months[-1] == {"period": "2027-01", "net_cents": expected}
+    assert all(m["net_cents"] == 0 for m in months[:-1])
+    payers = await revenue.per_payer(admin, ["2027-01"])
+    assert payers == [
+        {"payer_kind": "organisation", "name": "Zorg Zuid B.V.", "net_cents": net[south["invoice"]["id"]]},
+        {
+            "payer_kind": "organisation",
+            "name": "Zorg Noord B.V.",
+            "net_cents": net[north["invoice"]["id"]] - credited["net_cents"],
+        },
+    ]
+
+
+async def test_only_vendor_admins_read_revenue(at):
+    with pytest.raises(Forbidden):
+        await revenue.per_month(Actor(person_id=5, name="Someone"), Period.parse("2027-01"))
+
+
+async def test_the_revenue_page_shows_the_chart_and_the_payers(client, at):
+    made = await invoiced("Zorg Noord B.V.")
+    admin = await factories.vendor_admin()
+    await sign_in_person(client, admin, provider="staff")
+    assert 'href="/admin/billing/revenue"' in (await client.get("/admin/billing")).text
+    page = await client.get("/admin/billing/revenue")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "Revenue per month, the last 12 months" in page.text
+    money = format_money(made["invoice"]["net_cents"])
+    assert f"2027-01: {money}" in page.text
+    text = text_of(page.text)
+    assert "without VAT" in text and "Zorg Noord B.V." in text and money in text
+
+
+async def test_a_contact_person_may_not_read_revenue(client, at):
+    made = await invoiced()
+    await sign_in_person(client, made["contact"]["person_row"])
+    assert (await client.get("/admin/billing/revenue")).status_code == 403
