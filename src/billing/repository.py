@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from piccolo.query.functions.aggregate import Sum
+
 from src.billing.tables import (
     BillingBatch,
     BillingRun,
@@ -227,22 +229,16 @@ async def all_invoices(actor: Actor, period: str | None = None) -> list[dict[str
     return await query
 
 
-async def final_in_periods(actor: Actor, periods: list[str]) -> list[dict[str, Any]]:
-    """The final invoices and credit notes for these months (revenue, services/revenue.py)."""
+async def revenue_sums(actor: Actor, periods: list[str], *by: Any) -> list[dict[str, Any]]:
+    """Net cents of the final invoices and of the final credit notes for these months, summed in
+    the database per `kind` and the columns `by` (revenue, services/revenue.py)."""
     if not periods:
         return []
     return await (
-        readable(
-            actor,
-            Invoice,
-            Invoice.kind,
-            Invoice.period,
-            Invoice.payer_kind,
-            Invoice.customer_name,
-            Invoice.net_cents,
-        )
+        readable(actor, Invoice, Invoice.kind, *by, Sum(Invoice.net_cents, alias="net_cents"))
         .where(Invoice.status == "final")
         .where(Invoice.period.is_in(periods))
+        .group_by(Invoice.kind, *by)
     )
 
 

@@ -62,6 +62,24 @@ async def test_the_mail_goes_to_the_billing_address_when_there_is_one():
     assert sent["recipients"] == "facturen@factuurzorg.example"
 
 
+async def _third_party_invoice(org: dict, payer_name: str) -> dict:
+    """January's invoice to the third party paying a certificate fee of this organisation."""
+    await insert_charge(
+        org["id"],
+        source_type="certificate",
+        source_id=1,
+        description="Server certificate",
+        amount_cents=45000,
+        chargeable_on=dt.date(2027, 1, 20),
+        payer_kind="third_party",
+        payer_name=payer_name,
+    )
+    started = await runs.start(await admin_actor(), "2027-01")
+    await runs.run_batch(started["id"], 0)
+    [invoice] = await Invoice.select().where(Invoice.organisation == org["id"])
+    return invoice
+
+
 async def test_a_third_partys_invoice_goes_to_the_third_party_alone_in_its_language():
     """Rule BIL-4: the party reimbursing a certificate fee gets its invoice, in the language of its
     country, at the address THIRD_PARTY_PAYERS gives; the organisation paid for gets none."""
@@ -71,20 +89,7 @@ async def test_a_third_partys_invoice_goes_to_the_third_party_alone_in_its_langu
     override_settings(dataclasses.replace(get_settings(), third_party_payers=(swedish_payer,)))
     org = await factories.organisation(name="Vårdcentralen Linden AB", country="SE", org_number="5565594230")
     await factories.member(org, role="contact_person", email="anna@linden.example")
-    await insert_charge(
-        org["id"],
-        source_type="certificate",
-        source_id=7,
-        description="Server certificate",
-        amount_cents=45000,
-        chargeable_on=dt.date(2027, 1, 20),
-        payer_kind="third_party",
-        payer_name="Regionen",
-    )
-    admin = await admin_actor()
-    started = await runs.start(admin, "2027-01")
-    await runs.run_batch(started["id"], 0)
-    [invoice] = await Invoice.select().where(Invoice.organisation == org["id"])
+    invoice = await _third_party_invoice(org, "Regionen")
     assert (invoice["payer_kind"], invoice["language"]) == ("third_party", "sv")
     await work(documents.RENDER_ACTOR)
     await work(documents.MAIL_ACTOR)
@@ -98,19 +103,7 @@ async def test_a_third_party_without_an_address_is_named_in_the_failed_delivery(
     override_settings(dataclasses.replace(get_settings(), third_party_payers=()))
     org = await factories.organisation(name="Praktijk Zonder Adres")
     await factories.member(org, role="contact_person", email="piet@praktijk.example")
-    await insert_charge(
-        org["id"],
-        source_type="certificate",
-        source_id=8,
-        description="Server certificate",
-        amount_cents=45000,
-        chargeable_on=dt.date(2027, 1, 20),
-        payer_kind="third_party",
-        payer_name="VZVZ",
-    )
-    started = await runs.start(await admin_actor(), "2027-01")
-    await runs.run_batch(started["id"], 0)
-    [invoice] = await Invoice.select().where(Invoice.organisation == org["id"])
+    invoice = await _third_party_invoice(org, "VZVZ")
     await work(documents.RENDER_ACTOR)
     with pytest.raises(LookupError, match="no e-mail address for 'VZVZ'"):
         await documents.mail_documents(org["id"], invoice["id"], documents.mail_key(invoice["id"]))

@@ -8,6 +8,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.services.proration import Period
+from src.billing.tables import Invoice
 from src.core.tenancy import Actor, require_vendor_admin
 
 
@@ -21,7 +22,7 @@ def _months_until(last: Period, count: int) -> list[str]:
 
 
 def _signed(row: dict[str, Any]) -> int:
-    cents = int(row["net_cents"])
+    cents = int(row["net_cents"] or 0)
     return -cents if row["kind"] == "credit_note" else cents
 
 
@@ -30,7 +31,7 @@ async def per_month(actor: Actor, last: Period, count: int = 12) -> list[dict[st
     require_vendor_admin(actor)
     months = _months_until(last, count)
     totals = dict.fromkeys(months, 0)
-    for row in await repository.final_in_periods(actor, months):
+    for row in await repository.revenue_sums(actor, months, Invoice.period):
         totals[row["period"]] += _signed(row)
     return [{"period": m, "net_cents": totals[m]} for m in months]
 
@@ -40,7 +41,7 @@ async def per_payer(actor: Actor, months: list[str]) -> list[dict[str, Any]]:
     these months, largest first."""
     require_vendor_admin(actor)
     totals: dict[tuple[str, str], int] = {}
-    for row in await repository.final_in_periods(actor, months):
+    for row in await repository.revenue_sums(actor, months, Invoice.payer_kind, Invoice.customer_name):
         key = (row["payer_kind"], row["customer_name"])
         totals[key] = totals.get(key, 0) + _signed(row)
     return [

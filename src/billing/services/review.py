@@ -88,7 +88,10 @@ async def finalise_reviewed_drafts() -> int:
         return 0
     before = clock.now() - dt.timedelta(days=days)
     made = 0
-    for draft in await repository.drafts_due(before):
-        _row, finalised = await invoicing.finalise_draft(REVIEW, int(draft["organisation"]), int(draft["id"]))
-        made += finalised
+    while due := await repository.drafts_due(before):  # in pages, until none is left
+        for draft in due:
+            _row, finalised = await invoicing.finalise_draft(
+                REVIEW, int(draft["organisation"]), int(draft["id"])
+            )
+            made += finalised
     return made
