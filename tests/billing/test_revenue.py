@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from src.billing.services import credits, revenue
@@ -10,6 +12,8 @@ from src.billing.tables import Invoice
 from src.core.errors import Forbidden
 from src.core.i18n import format_money
 from src.core.tenancy import Actor
+from src.subscriptions.repository import insert_charge
+from src.subscriptions.tables import Service
 from tests import factories
 from tests.billing.invoiced import Clock, invoiced
 from tests.signed_in import sign_in_person
@@ -68,3 +72,38 @@ async def test_a_contact_person_may_not_read_revenue(client, at):
     made = await invoiced()
     await sign_in_person(client, made["contact"]["person_row"])
     assert (await client.get("/admin/billing/revenue")).status_code == 403
+
+
+async def test_revenue_per_service_follows_each_line_to_its_service_and_credit_notes_subtract(client, at):
+    north = await invoiced("Zorg Noord B.V.")
+    certified = await factories.organisation(name="Zorg Cert B.V.")
+    await insert_charge(
+        certified["id"],
+        source_type="certificate",
+        source_id=11,
+        description="UZI server certificate 2027-0011",
+        amount_cents=45000,
+        chargeable_on=dt.date(2027, 1, 20),
+    )
+    south = await invoiced("Zorg Zuid B.V.")
+    admin = await admin_actor()
+    webcert, internet = north["lines"]
+    await credits.credit(admin, north["invoice"]["id"], "Wrong start date", [webcert["id"]])
+    names = {r["code"]: r["name_en"] for r in await Service.select(Service.code, Service.name_en)}
+    south_webcert, south_internet = south["lines"]
+    rows = await revenue.per_service(admin, ["2027-01"])
+    expected = {
+        names["webcert"]: south_webcert["net_cents"],  # north's Webcert line is credited in full
+        names["business_internet"]: internet["net_cents"] + south_internet["net_cents"],
+        "Certificate fees": 45000,
+    }
+    assert {r["name"]: r["net_cents"] for r in rows} == expected
+    assert rows[-1]["name"] == "Certificate fees"  # after the catalogue's services
+    assert await revenue.per_service(admin, ["2026-12"]) == []
+    total = sum(m["net_cents"] for m in await revenue.per_month(admin, Period.parse("2027-01")))
+    assert sum(expected.values()) == total
+
+    admin_person = await factories.vendor_admin(locale="nl")
+    await sign_in_person(client, admin_person, provider="staff")
+    text = text_of((await client.get("/admin/billing/revenue")).text)
+    assert "Per dienst" in text and "Certificaatkosten" in text and "450,00" in text
