@@ -80,11 +80,9 @@ class InvoicesAdmin(Controller):
     ) -> Response[Any]:
         """The stored PDF ("pdf") or e-invoice ("ubl"); a draft or a document still being
         prepared sends the admin back to the invoice with a message."""
-        invoice = await invoice_list.admin_invoice(actor, invoice_id)
+        organisation_id = await invoice_list.organisation_of(actor, invoice_id)
         try:
-            filename, media_type, content = await documents.download(
-                actor, int(invoice["organisation"]), invoice_id, kind
-            )
+            filename, media_type, content = await documents.download(actor, organisation_id, invoice_id, kind)
         except Conflict as exc:
             flash(request, exc.message, "error")
             return redirect(request, f"{BASE}/{invoice_id}")

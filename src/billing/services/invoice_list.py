@@ -164,6 +164,15 @@ async def find_invoices(actor: Actor, wanted: InvoiceQuery) -> InvoicePage:
     return InvoicePage(items=items, total=found.total, page=found.page, pages=found.pages)
 
 
+async def organisation_of(actor: Actor, invoice_id: int) -> int:
+    """The organisation an invoice belongs to (vendor admins); NotFound for no such invoice."""
+    require_vendor_admin(actor)
+    found = await rows.heading(actor, invoice_id)
+    if found is None:
+        raise NotFound()
+    return int(found["organisation"])
+
+
 async def admin_invoice(actor: Actor, invoice_id: int) -> dict[str, Any]:
     """One invoice or credit note in full for a vendor admin: its lines, VAT and totals, its
     credit notes or the invoice it credits, its complaints, and whether its documents are stored."""
