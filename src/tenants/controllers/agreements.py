@@ -25,6 +25,7 @@ from src.tenants.services import (
     agreements,
     compliance,
     organisations,
+    service_doors,
     user_changes,
 )
 
@@ -294,6 +295,7 @@ async def organisation_overview(
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
             "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
             "gaps": await compliance.gaps(actor, actor.organisation_id),
+            "door_codes": await service_doors.door_codes(),
         },
     )
 
