@@ -143,8 +143,9 @@ def _stage(days_left: int) -> str:
 
 async def send_legacy_reminders(today: dt.date | None = None) -> int:
     """Queue a reminder to every active contact person of every active organisation that lacks the
-    agreement or subscription for a service whose legacy terms end. Each reminder once (the outbox
-    dedupe key names notice, membership and stage). Returns how many were newly queued."""
+    agreement or subscription for a service whose legacy terms end (not withdrawn). Each reminder
+    once (the outbox dedupe key names notice, membership, stage and, once corrected, the
+    correction). Returns how many were newly queued."""
     day = today or _today()
     notices = (
         await LegacyTermsNotice.select()
@@ -170,10 +171,15 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
             if contacts is None:
                 contacts = await _contacts(organisation["id"])
             stage = _stage((notice["ends_on"] - day).days)
+            # The reminders count down to the deadline as corrected (each correction its own);
+            # the mail telling of a correction stands in for its first one.
+            revision = f":r{notice['revision']}" if notice["revision"] else ""
+            if revision and stage == "announced" and await _correction_told(notice):
+                continue
             for contact in contacts:
                 if not contact["email"]:
                     continue
-                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
+                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}{revision}"
                 if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
                     continue
                 token = current_locale.set(language_of(organisation["country"]))
@@ -312,6 +318,11 @@ async def _contacts(organisation_id: int) -> list[dict[str, Any]]:
         .where(Membership.role == CONTACT_PERSON)
         .where(Membership.active.eq(True))
     )
+
+
+async def _correction_told(notice: dict[str, Any]) -> bool:
+    key = legacy_terms.change_key(notice["id"], "corrected", notice["revision"])
+    return bool(await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key))
 
 
 def _portal_url() -> str:

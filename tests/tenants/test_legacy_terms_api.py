@@ -303,3 +303,20 @@ async def test_nobody_is_told_of_a_change_to_an_announcement_not_yet_made(client
     )
     await client.delete(f"{URL}/{later['id']}", headers=admin)
     assert await OutboxMessage.count().where(OutboxMessage.actor_name == CHANGE_ACTOR) == 0
+
+
+async def test_the_reminders_count_down_to_the_corrected_deadline(client, admin):
+    # rule AG-3: a later deadline gets its reminders again; the correction's mail is the first
+    letter = TODAY - dt.timedelta(days=150)
+    notice = await announce(client, admin, announced_on=letter)
+    org = await factories.organisation()
+    contact = await factories.member(org, role="contact_person", email="cp@lacking.example")
+    assert await tasks.send_legacy_reminders(TODAY) == 1  # about a month left
+    later = add_months(letter, 9)
+    await client.patch(f"{URL}/{notice['id']}", json={"ends_on": later.isoformat()}, headers=admin)
+    assert await tasks.send_legacy_reminders(TODAY) == 0  # told by the correction's mail
+    near = later - dt.timedelta(days=20)
+    assert await tasks.send_legacy_reminders(near) == 1
+    assert await tasks.send_legacy_reminders(near) == 0
+    keys = {r["dedupe_key"] for r in await OutboxMessage.select(OutboxMessage.dedupe_key)}
+    assert f"legacy-reminder:{notice['id']}:{contact['id']}:d30:r1" in keys

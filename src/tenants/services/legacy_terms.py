@@ -228,7 +228,7 @@ async def correct(
             before=before_audit,
             after=after_audit,
         )
-        await _tell(current, row, "corrected", f"legacy-change:{notice_id}:corrected:{row['revision']}")
+        await _tell(current, row, "corrected", change_key(notice_id, "corrected", row["revision"]))
     return await _named(row)
 
 
@@ -256,7 +256,7 @@ async def withdraw(actor: Actor, notice_id: int) -> dict[str, Any]:
             object_id=notice_id,
             before=_audited(current),
         )
-        await _tell(current, row, "withdrawn", f"legacy-change:{notice_id}:withdrawn")
+        await _tell(current, row, "withdrawn", change_key(notice_id, "withdrawn"))
     return await _named(row)
 
 
@@ -271,6 +271,11 @@ def _require_in_force(row: dict[str, Any]) -> None:
                 date=format_date(row["ends_on"]),
             )
         )
+
+
+def change_key(notice_id: int, change: str, revision: int = 0) -> str:
+    """The outbox key of the message telling of a change (its mails add the membership)."""
+    return f"legacy-change:{notice_id}:{change}" + (f":{revision}" if change == "corrected" else "")
 
 
 async def _tell(before: dict[str, Any], after: dict[str, Any], change: str, key: str) -> None:
