@@ -4,6 +4,7 @@ concerned are told."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from typing import Any
@@ -15,8 +16,9 @@ from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants import tasks
-from src.tenants.services import compliance
+from src.tenants.services import compliance, legacy_terms
 from src.tenants.services.legacy_terms import CHANGE_ACTOR, add_months
+from src.tenants.tables import LegacyTermsNotice
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests import factories
 from tests.support import vendor_today
@@ -320,3 +322,16 @@ async def test_the_reminders_count_down_to_the_corrected_deadline(client, admin)
     assert await tasks.send_legacy_reminders(near) == 0
     keys = {r["dedupe_key"] for r in await OutboxMessage.select(OutboxMessage.dedupe_key)}
     assert f"legacy-reminder:{notice['id']}:{contact['id']}:d30:r1" in keys
+
+
+async def test_two_announcements_at_once_make_one(admin):
+    # one in force per service, also when two vendor admins announce at the same moment
+    actor = await build_actor((await factories.vendor_admin())["id"], None, "127.0.0.1")
+    assert actor is not None
+    ends = [add_months(TODAY, 6), add_months(TODAY, 7)]
+    results = await asyncio.gather(
+        *(legacy_terms.announce(actor, service_code="webcert", announced_on=TODAY, ends_on=e) for e in ends),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "dict"]
+    assert await LegacyTermsNotice.count() == 1
