@@ -27,7 +27,6 @@ from src.tenants.tables import LegacyTermsNotice
 # AG-3: the notice period of 003. The catalogue has no notice period of its own per service for
 # ending legacy terms (a variant's `notice_months` is the notice of a subscription, SUB-3).
 NOTICE_MONTHS = 6
-DEFAULT_NOTICE_MONTHS = NOTICE_MONTHS
 # Dates further from today than this are typing errors (1900-01-01), not announcements.
 PLAUSIBLE_YEARS = 10
 CHANGE_ACTOR = "tell_legacy_terms_change"
