@@ -110,6 +110,9 @@ class Invoice(Table, tablename="invoice"):
     reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     finalised_at = Timestamptz(null=True, default=None)
+    # The ISO 11649 RF creditor reference the customer pays with, given at finalisation
+    # (services/reference.py); "" on drafts, credit notes and invoices finalised before it.
+    payment_reference = Varchar(length=25, default="", index=True)
 
 
 class InvoiceLine(Table, tablename="invoice_line"):
