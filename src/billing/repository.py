@@ -385,6 +385,19 @@ async def final_invoices_of(scope: TenantScope, payer_kind: str | None = None) -
     return await query
 
 
+async def invoiced_organisations(actor: Actor) -> list[dict[str, Any]]:
+    """The organisations with a final invoice of their own (vendor admins: all), by name."""
+    rows = await (
+        readable(actor, Invoice, Invoice.organisation, Invoice.organisation.name.as_alias("name"))
+        .where(Invoice.status == "final")
+        .where(Invoice.payer_kind == "organisation")
+        .distinct()
+    )
+    return sorted(
+        ({"id": r["organisation"], "name": r["name"]} for r in rows), key=lambda r: r["name"].casefold()
+    )
+
+
 async def recent_payments(actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
     """Every organisation's latest payments (vendor admins), newest first."""
     return await (
