@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from src.billing import statement_pages
+from src.billing import payments_pages, statement_pages
 from src.billing.payment_schemas import NewPayment, RecordedPayment, Statement
 from src.billing.services import payments, statement
 from src.core.tenancy import Actor
@@ -62,4 +62,4 @@ class StatementApi(Controller):
         return Statement.from_result(await statement.statement(actor, organisation_id, as_of))
 
 
-ROUTES: list[Any] = [PaymentsApi, StatementApi, *statement_pages.ROUTES]
+ROUTES: list[Any] = [PaymentsApi, StatementApi, *statement_pages.ROUTES, *payments_pages.ROUTES]

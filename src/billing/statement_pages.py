@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from src.billing import repository
+from src.billing.payments import repository as ledger
 from src.billing.services import reference, statement
 from src.core.errors import InputError
 from src.core.tenancy import Actor, require_vendor_admin
@@ -77,7 +77,7 @@ class StatementsAdmin(Controller):
     @get("/")
     async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
         require_vendor_admin(actor)
-        organisations = await repository.invoiced_organisations(actor)
+        organisations = await ledger.invoiced_organisations(actor)
         return page(request, "billing/admin_statements.html", {"organisations": organisations})
 
     @get("/{organisation_id:int}")

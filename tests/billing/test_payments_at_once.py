@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from src.billing import repository
+from src.billing.payments import repository as ledger
 from src.billing.services import credits, payments
 from src.billing.tables import Invoice
 from src.core import db
@@ -48,7 +48,7 @@ async def test_a_payment_made_while_a_credit_note_is_being_made_sees_it(monkeypa
     if db.is_postgres():
         # The credit note takes the invoice's lock and holds it until the payment is waiting for it.
         holding, release = asyncio.Event(), asyncio.Event()
-        original = repository.lock_invoice
+        original = ledger.lock_invoice
         calls = iter(range(1000))
 
         async def lock(scope: Any, locked_id: int) -> dict[str, Any]:
@@ -58,7 +58,7 @@ async def test_a_payment_made_while_a_credit_note_is_being_made_sees_it(monkeypa
                 await release.wait()
             return row
 
-        monkeypatch.setattr(repository, "lock_invoice", lock)
+        monkeypatch.setattr(ledger, "lock_invoice", lock)
         crediting = asyncio.create_task(credits.credit(admin, invoice_id, "Not delivered"))
         await holding.wait()
         paying = asyncio.create_task(payments.record(admin, invoice_id, total, "2027-02-01"))
@@ -86,13 +86,13 @@ async def test_two_payments_at_once_each_see_the_other(monkeypatch):
     if db.is_postgres():
         # Both are inside their transaction before either takes the lock.
         barrier = asyncio.Barrier(2)
-        original = repository.lock_invoice
+        original = ledger.lock_invoice
 
         async def lock(scope: Any, locked_id: int) -> dict[str, Any]:
             await barrier.wait()
             return await original(scope, locked_id)
 
-        monkeypatch.setattr(repository, "lock_invoice", lock)
+        monkeypatch.setattr(ledger, "lock_invoice", lock)
     answers = await asyncio.gather(
         payments.record(admin, invoice_id, share, "2027-02-01", "first"),
         payments.record(admin, invoice_id, share, "2027-02-01", "second"),

@@ -56,6 +56,16 @@ async def test_the_statement_of_account_for_the_contact_person_and_the_vendor_ad
     admin = await factories.vendor_admin()
     page = await sign_in_as_vendor_admin(context, live_server, admin)
     await page.goto(f"{live_server}/admin/billing")
+    await page.get_by_role("link", name="Payments").click()
+    await page.get_by_label("Invoice number or payment reference").fill(invoice["number"])
+    await page.get_by_label("Amount (€)").fill("2,50")
+    await page.get_by_label("Reference on the bank statement").fill("Tweede deel")
+    await page.get_by_role("button", name="Record the payment").click()
+    await expect(page.locator(".flash").first).to_contain_text(
+        f"Payment of €2.50 on invoice {invoice['number']}"
+    )
+    await expect(page.locator("main")).to_contain_text("Tweede deel")
+    await shot(page, "admin-payments")
     await page.get_by_role("link", name="Statements of account").click()
     await page.get_by_role("link", name=linde["name"]).click()
     await expect(page.get_by_role("heading", name="Statement of account")).to_be_visible()

@@ -1,6 +1,6 @@
 """Payments received for final invoices (rules BIL-6, BIL-8), and each invoice's balance.
 
-`record` writes a payment in the transaction that locks its invoice's row (repository
+`record` writes a payment in the transaction that locks its invoice's row (payments/repository.py
 `lock_invoice`: SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one write transaction at a time).
 A credit note locks the same row (services/credits.py), so a payment and a credit note of one
 invoice, or two payments, at the same moment take turns: each sees what the other left open, and
@@ -14,9 +14,11 @@ balance (shown on the statement), never refused. A complaint does not hold up pa
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from src.billing import repository
+from src.billing.payments import repository as ledger
 from src.billing.services import balances, reference
 from src.core import audit, clock, db
 from src.core.errors import Conflict, InputError, NotFound
@@ -75,7 +77,7 @@ def _today(invoice: dict[str, Any]) -> dt.date:
 
 async def _balance(scope: TenantScope, invoice: dict[str, Any], as_of: dt.date) -> balances.Balance:
     invoice_id = int(invoice["id"])
-    paid = await repository.payments_of(scope, [invoice_id])
+    paid = await ledger.payments_of(scope, [invoice_id])
     credited = await repository.credit_notes_of(scope, [invoice_id])
     return balances.balance(invoice, paid, credited, as_of)
 
@@ -100,7 +102,7 @@ async def record(
     scope = TenantScope(actor, organisation_id)
     try:
         async with db.transaction():
-            invoice = await repository.lock_invoice(scope, invoice_id)
+            invoice = await ledger.lock_invoice(scope, invoice_id)
             today = _today(invoice)
             day = clean_paid_on(paid_on, today)
             if invoice["kind"] != "invoice":
@@ -110,7 +112,7 @@ async def record(
                     {"invoice_id": _("A draft invoice cannot be paid: it has no number or due date yet.")}
                 )
             before = await _balance(scope, invoice, today)
-            payment = await repository.insert_payment(
+            payment = await ledger.insert_payment(
                 scope,
                 invoice=invoice_id,
                 payer_kind=invoice["payer_kind"],
@@ -173,7 +175,7 @@ async def annotate(actor: Actor, organisation_id: int, rows: list[dict[str, Any]
     credit notes keep their own status)."""
     scope = TenantScope(actor, organisation_id)
     ids = [int(r["id"]) for r in rows if r["kind"] == "invoice" and r["status"] == "final"]
-    paid = balances.by_invoice(await repository.payments_of(scope, ids), "invoice")
+    paid = balances.by_invoice(await ledger.payments_of(scope, ids), "invoice")
     credited = balances.by_invoice(await repository.credit_notes_of(scope, ids), "credits")
     result = []
     for row in rows:
@@ -181,3 +183,48 @@ async def annotate(actor: Actor, organisation_id: int, rows: list[dict[str, Any]
         found = balances.balance(row, paid.get(invoice_id, []), credited.get(invoice_id, []), _today(row))
         result.append(_annotated(row, found))
     return result
+
+
+def parse_euros(value: Any) -> int:
+    """An amount as people type it ("1250", "1250.50", "1250,5", "€ 1 250,50") in cents."""
+    text = "".join(str(value or "").replace("€", "").split())
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise InputError({"amount": _("Give the amount in euros, such as 1250.00.")}) from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise InputError({"amount": _("Give the amount in euros, such as 1250.00.")})
+    return int(amount * 100)
+
+
+async def record_by_hand(
+    actor: Actor, invoice_text: Any, amount_text: Any, paid_on: Any, reference_text: Any
+) -> dict[str, Any]:
+    """A vendor admin's form: the invoice by its number or payment reference, the amount in
+    euros. Errors name the form's fields (`invoice`, `amount`, `paid_on`, `reference`)."""
+    require_vendor_admin(actor)
+    wanted = "".join(str(invoice_text or "").split()).upper()
+    found = await ledger.invoice_by_number_or_reference(actor, wanted) if wanted else None
+    errors: dict[str, str] = {}
+    if found is None:
+        errors["invoice"] = _("No invoice has this number or payment reference.")
+    try:
+        cents = parse_euros(amount_text)
+    except InputError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise InputError(errors)
+    assert found is not None
+    try:
+        return await record(actor, int(found["id"]), cents, paid_on, reference_text)
+    except InputError as exc:
+        names = {"amount_cents": "amount", "invoice_id": "invoice"}
+        raise InputError({names.get(k, k): v for k, v in exc.errors.items()}) from exc
+
+
+async def recent(actor: Actor) -> list[dict[str, Any]]:
+    """Every organisation's latest payments (vendor admins), newest first."""
+    require_vendor_admin(actor)
+    return await ledger.recent_payments(actor)

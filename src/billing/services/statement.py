@@ -21,6 +21,7 @@ import datetime as dt
 from typing import Any
 
 from src.billing import repository
+from src.billing.payments import repository as ledger
 from src.billing.services import balances, reference
 from src.core import clock
 from src.core.errors import InputError
@@ -49,10 +50,10 @@ async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | N
     country = actor.organisation_country if actor.organisation_id == organisation_id else ""
     today = clock.today(country or None)
     day = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of, today)
-    invoices = await repository.final_invoices_of(scope, payer_kind="organisation")
+    invoices = await ledger.final_invoices_of(scope, payer_kind="organisation")
     invoices = [i for i in invoices if i["issued_on"] is not None and i["issued_on"] <= day]
     ids = [int(i["id"]) for i in invoices]
-    all_payments = await repository.payments_of(scope, ids)
+    all_payments = await ledger.payments_of(scope, ids)
     paid = balances.by_invoice(all_payments, "invoice")
     credited = balances.by_invoice(await repository.credit_notes_of(scope, ids), "credits")
     items: list[dict[str, Any]] = []
