@@ -97,3 +97,19 @@ async def recent_payments(actor: Actor, limit: int = 100) -> list[dict[str, Any]
         .order_by(Payment.id, ascending=False)
         .limit(limit)
     )
+
+
+async def set_payment_references(references: dict[int, str]) -> None:
+    """Store the payment references of invoices finalised together (invoice id -> reference), in
+    one UPDATE (a billing run's batch, services/invoicing.py `finalise_many`)."""
+    if not references:
+        return
+    ids = list(references)
+    cases = " ".join("WHEN {} THEN {}" for _ in ids)
+    marks = ", ".join("{}" for _ in ids)
+    values: list[Any] = [v for item in references.items() for v in item]
+    await Invoice.raw(
+        f"UPDATE invoice SET payment_reference = CASE id {cases} END WHERE id IN ({marks})",  # noqa: S608
+        *values,
+        *ids,
+    )
