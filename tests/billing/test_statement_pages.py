@@ -82,3 +82,17 @@ async def test_a_vendor_admin_reads_any_organisations_statement_and_others_may_n
     await sign_in_person(client, made["contact"]["person_row"])
     refused = await client.get(f"/admin/billing/statements/{made['org']['id']}", follow_redirects=False)
     assert refused.status_code in (302, 303, 403) and "2027-000001" not in refused.text
+
+
+async def test_the_invoice_page_shows_its_status_what_is_open_and_the_reference(client, at):
+    made = await invoiced()
+    total = made["invoice"]["total_cents"]
+    await payments.record(await admin_actor(), made["invoice"]["id"], 1000, "2027-02-01")
+    at.day(dt.date(2027, 3, 10))
+    await sign_in_person(client, made["contact"]["person_row"])
+    text = text_of((await client.get(f"/organisation/invoices/{made['invoice']['id']}")).text)
+    assert "Overdue" in text and f"{money(total - 1000, 'en')} still open" in text
+    assert reference.display(made["invoice"]["payment_reference"]) in text
+    await payments.record(await admin_actor(), made["invoice"]["id"], total, "2027-03-10")
+    paid = text_of((await client.get(f"/organisation/invoices/{made['invoice']['id']}")).text)
+    assert "Paid" in paid and f"{money(1000, 'en')} paid beyond it, kept as your credit" in paid

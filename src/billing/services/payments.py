@@ -19,7 +19,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import balances, reference
+from src.billing.services import balances, invoicing, reference
 from src.core import audit, clock, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
@@ -166,7 +166,17 @@ def _annotated(invoice: dict[str, Any], found: balances.Balance) -> dict[str, An
         "credit_balance_cents": found.credit_balance_cents,
         "dunning_state": found.dunning_state,
         "payment_reference": reference.payment_reference(invoice),
+        "payment_reference_display": reference.display(reference.payment_reference(invoice)),
     }
+
+
+async def with_balance(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any]:
+    """An invoice as `invoicing.get_invoice` gives it (`status` draft or final, as the pages
+    use it), with its balance and the status the customer sees as `payment_status`."""
+    [row] = await annotate(
+        actor, organisation_id, [await invoicing.get_invoice(actor, organisation_id, invoice_id)]
+    )
+    return {**row, "status": row["internal_status"], "payment_status": row["status"]}
 
 
 async def annotate(actor: Actor, organisation_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
