@@ -10,6 +10,7 @@ from src.billing.tables import (
     InvoiceDocument,
     InvoiceLine,
     NumberSeries,
+    Payment,
 )
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +26,7 @@ APP_CONFIG = AppConfig(
         InvoiceLine,
         InvoiceDocument,
         InvoiceDispute,
+        Payment,
     ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from src.billing import repository
+from src.billing.payments import repository as ledger
 from src.billing.services import invoicing
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
@@ -97,7 +98,8 @@ async def credit_in_transaction(
 
 async def _credit(actor: Actor, organisation_id: int, invoice_id: int, reason: str, chosen: list[int]) -> int:
     scope = TenantScope(actor, organisation_id)
-    invoice = await repository.invoice(scope, invoice_id)
+    # Locked: a payment of this invoice at the same moment waits (services/payments.py).
+    invoice = await ledger.lock_invoice(scope, invoice_id)
     if invoice["kind"] != "invoice":
         raise Conflict(_("A credit note cannot be credited."))
     if invoice["status"] != "final":
