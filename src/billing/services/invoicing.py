@@ -299,8 +299,14 @@ async def finalise_many(actor: Actor, invoice_ids: list[int]) -> int:
             ids = [int(r["id"]) for r in claimed if r["kind"] == kind]
             first = await repository.take_from_series(f"{kind}:{today.year}", len(ids))
             numbers.update({i: numbering.formatted(kind, today.year, first + n) for n, i in enumerate(ids)})
+        references = {
+            int(r["id"]): reference.creditor_reference(numbers[int(r["id"])])
+            for r in claimed
+            if r["kind"] == "invoice"
+        }
         await repository.number_claimed(
             numbers,
+            references,
             issued_on=today,
             due_on=today + dt.timedelta(days=get_settings().payment_term_days),  # 004 §1.7.2
             finalised_at=clock.now(),
