@@ -24,7 +24,15 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine, Payment
+from src.billing.tables import (
+    BankLine,
+    BankStatement,
+    Invoice,
+    InvoiceDispute,
+    InvoiceDocument,
+    InvoiceLine,
+    Payment,
+)
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -411,6 +419,22 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         created_by_name="Leakcheck Boekhouder",
     )
     victim.markers += ["Leakcheck betaalkenmerk"]
+    bank = await BankStatement.insert(BankStatement(identity="NL91ABNA0417164300:leakcheck")).returning(
+        BankStatement.id
+    )
+    await _insert(
+        BankLine,
+        victim,
+        statement=bank[0]["id"],
+        key="leakcheck-line",
+        amount_cents=1234,
+        booked_on=NOW.date(),
+        text="Leakcheck bankomschrijving",
+        payer_name="Leakcheck Betaler",
+        status="unmatched",
+        invoice=invoice["id"],
+    )
+    victim.markers += ["Leakcheck bankomschrijving", "Leakcheck Betaler"]
 
     await _insert(
         ModuleRight,

@@ -3,6 +3,8 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from src.billing.tables import (
+    BankLine,
+    BankStatement,
     BillingBatch,
     BillingRun,
     Invoice,
@@ -27,6 +29,8 @@ APP_CONFIG = AppConfig(
         InvoiceDocument,
         InvoiceDispute,
         Payment,
+        BankStatement,
+        BankLine,
     ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],

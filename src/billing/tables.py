@@ -191,3 +191,39 @@ class Payment(Table, tablename="payment"):
     created_by = ForeignKey(references=Person, null=True, default=None)
     created_by_name = Varchar(length=200, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class BankStatement(Table, tablename="bank_statement"):
+    """A bank statement (camt.053) a vendor admin imported, once: `identity` is the bank's id of
+    the statement with the account (unique), so the same file imported again is recognised."""
+
+    id = Serial(primary_key=True)
+    identity = Varchar(length=200, unique=True)
+    iban = Varchar(length=34, default="")
+    credits = Integer(default=0)
+    matched = Integer(default=0)
+    imported_by = ForeignKey(references=Person, null=True, default=None)
+    imported_by_name = Varchar(length=200, default="")
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class BankLine(Table, tablename="bank_line"):
+    """A payment received on a bank statement: matched to an invoice (its RF reference, or its
+    number in the text) and recorded as a payment, or left for a vendor admin to match by hand.
+    `key` identifies it across statements (services/camt.py), unique: a line is taken once."""
+
+    id = Serial(primary_key=True)
+    statement = ForeignKey(references=BankStatement, index=True)
+    key = Varchar(length=300, unique=True)
+    amount_cents = BigInt()
+    currency = Varchar(length=3, default="EUR")
+    booked_on = Date()
+    reference = Varchar(length=40, default="")
+    text = Text(default="")
+    payer_name = Varchar(length=200, default="")
+    payer_iban = Varchar(length=34, default="")
+    status = Varchar(length=10, default="unmatched", index=True)  # "matched" | "unmatched" | "ignored"
+    # The invoice it paid once matched; the payment row has this line's key as its external id.
+    invoice = ForeignKey(references=Invoice, null=True, default=None)
+    matched_by_name = Varchar(length=200, default="")
+    matched_at = Timestamptz(null=True, default=None)

@@ -13,6 +13,8 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from src.billing.tables import (
+    BankLine,
+    BankStatement,
     BillingBatch,
     BillingRun,
     Invoice,
@@ -21,7 +23,7 @@ from src.billing.tables import (
     InvoiceLine,
     NumberSeries,
 )
-from src.core import outbox
+from src.core import db, outbox
 from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
 from src.tenants.tables import Person
@@ -457,3 +459,76 @@ async def vendor_admin_addresses() -> list[dict[str, Any]]:
         .where(Person.email != "")
         .order_by(Person.id)
     )
+
+
+# --- bank statements --------------------------------------------------------------------------------
+# Imported by vendor admins: a line is any customer's payment until it is matched to an invoice.
+
+
+async def insert_bank_statement(**values: Any) -> dict[str, Any] | None:
+    """A new statement, or None when one with its identity was imported before."""
+    rows = await (
+        BankStatement.insert(BankStatement(**values))
+        .on_conflict(target=BankStatement.identity, action="DO NOTHING")
+        .returning(*BankStatement.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def bank_statement_by_identity(identity: str) -> dict[str, Any] | None:
+    return await BankStatement.select().where(BankStatement.identity == identity).first()
+
+
+async def insert_bank_line(**values: Any) -> dict[str, Any] | None:
+    """A new line, or None when its key was on a statement imported before."""
+    rows = await (
+        BankLine.insert(BankLine(**values))
+        .on_conflict(target=BankLine.key, action="DO NOTHING")
+        .returning(*BankLine.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def bank_line(line_id: int, lock: bool = False) -> dict[str, Any] | None:
+    query = BankLine.select(*BankLine.all_columns()).where(BankLine.id == line_id)
+    if lock and db.is_postgres():
+        query = query.lock_rows()
+    return await query.first()
+
+
+async def set_bank_line(line_id: int, **values: Any) -> None:
+    await BankLine.update({getattr(BankLine, k): v for k, v in values.items()}).where(BankLine.id == line_id)
+
+
+async def count_matched(statement_id: int) -> None:
+    matched = (
+        await BankLine.count().where(BankLine.statement == statement_id).where(BankLine.status == "matched")
+    )
+    await BankStatement.update({BankStatement.matched: matched}).where(BankStatement.id == statement_id)
+
+
+async def bank_statements(limit: int = 50) -> list[dict[str, Any]]:
+    return await BankStatement.select().order_by(BankStatement.id, ascending=False).limit(limit)
+
+
+async def unmatched_bank_lines(limit: int = 200) -> list[dict[str, Any]]:
+    return await (
+        BankLine.select(*BankLine.all_columns())
+        .where(BankLine.status == "unmatched")
+        .order_by(BankLine.booked_on)
+        .order_by(BankLine.id)
+        .limit(limit)
+    )
+
+
+async def invoice_to_match(reference: str = "", number: str = "") -> dict[str, Any] | None:
+    """A final invoice (not a credit note) by its payment reference or its number."""
+    query = Invoice.select(Invoice.id, Invoice.organisation, Invoice.number).where(Invoice.kind == "invoice")
+    query = query.where(Invoice.status == "final")
+    if reference:
+        query = query.where(Invoice.payment_reference == reference)
+    elif number:
+        query = query.where(Invoice.number == number)
+    else:
+        return None
+    return await query.first()
