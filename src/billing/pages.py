@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
-from src.billing.services import credits, disputes, documents, invoicing, runs
+from src.billing.services import credits, disputes, documents, invoicing, reminders, runs
 from src.core import clock
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
@@ -60,6 +60,7 @@ class OrganisationInvoices(Controller):
             {
                 "invoice": await invoicing.get_invoice(actor, actor.organisation_id, invoice_id),
                 "documents_ready": invoice_id in ready,
+                "reminders": await reminders.of_invoice(actor, actor.organisation_id, invoice_id),
                 "values": values or {},
                 "errors": errors or {},
             },

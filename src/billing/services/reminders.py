@@ -210,4 +210,3 @@ async def of_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> lis
     scope.require_contact_person()
     rows = await repository.reminders_of(scope, [invoice_id])
     return [{**r, "name": step_name(r["state"])} for r in rows]
-
