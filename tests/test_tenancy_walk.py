@@ -31,6 +31,7 @@ from src.billing.tables import (
     InvoiceDispute,
     InvoiceDocument,
     InvoiceLine,
+    InvoiceReminder,
     Payment,
 )
 from src.certificates.tables import (
@@ -435,6 +436,17 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         invoice=invoice["id"],
     )
     victim.markers += ["Leakcheck bankomschrijving", "Leakcheck Betaler"]
+    await _insert(
+        InvoiceReminder,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        state="reminder_1",
+        step_key="Leakcheck herinnering",
+        open_cents=1234,
+        taken_on=NOW.date(),
+    )
+    victim.markers += ["Leakcheck herinnering"]
 
     await _insert(
         ModuleRight,
@@ -806,6 +818,7 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "Leakcheck factuurregel",
         "Leakcheck Factuurklant",
         "Leakcheck factuurdocument",
+        "Leakcheck herinnering",  # a reminder step's internal key
         hashlib.sha256(EVIDENCE).hexdigest(),
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

@@ -12,7 +12,7 @@ from litestar.response import Template
 from src.billing.invoice_pages import InvoicesAdmin
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
-from src.billing.services import credits, disputes, documents, invoicing, payments, runs
+from src.billing.services import credits, disputes, documents, invoicing, payments, reminders, runs
 from src.core import clock
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _
@@ -61,6 +61,7 @@ class OrganisationInvoices(Controller):
             {
                 "invoice": await payments.with_balance(actor, actor.organisation_id, invoice_id),
                 "documents_ready": invoice_id in ready,
+                "reminders": await reminders.of_invoice(actor, actor.organisation_id, invoice_id),
                 "values": values or {},
                 "errors": errors or {},
             },

@@ -11,6 +11,7 @@ from src.billing.tables import (
     InvoiceDispute,
     InvoiceDocument,
     InvoiceLine,
+    InvoiceReminder,
     NumberSeries,
     Payment,
 )
@@ -31,6 +32,7 @@ APP_CONFIG = AppConfig(
         Payment,
         BankStatement,
         BankLine,
+        InvoiceReminder,
     ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],

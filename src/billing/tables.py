@@ -227,3 +227,20 @@ class BankLine(Table, tablename="bank_line"):
     invoice = ForeignKey(references=Invoice, null=True, default=None)
     matched_by_name = Varchar(length=200, default="")
     matched_at = Timestamptz(null=True, default=None)
+
+
+class InvoiceReminder(Table, tablename="invoice_reminder"):
+    """A step of the reminder schedule taken for an overdue invoice (services/reminders.py), once:
+    (`invoice`, `state`) is unique. `mailed` is False for a step passed over on a day when a later
+    one became due too (one mail then says where things stand)."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    state = Varchar(length=16)  # "reminder_1" | "reminder_2" | "final_notice" | "collection"
+    step_key = Varchar(length=40, unique=True)  # "<invoice id>:<state>"
+    open_cents = BigInt(default=0)
+    interest_cents = BigInt(default=0)
+    mailed = Boolean(default=True)
+    taken_on = Date()
+    created_at = Timestamptz(default=TimestamptzNow())

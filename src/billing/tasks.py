@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.billing.services import documents, review, runs
+from src.billing.services import documents, reminders, review, runs
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -41,3 +41,10 @@ async def render_documents(organisation_id: int, invoice_id: int, dedupe_key: st
 async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str) -> None:
     """Mail an invoice's documents once; finishes only once the mail is confirmed sent."""
     await documents.mail_documents(organisation_id, invoice_id, dedupe_key)
+
+
+@scheduler.cron("billing.send_reminders", timezone="Europe/Amsterdam", hour=6)
+async def send_reminders() -> None:
+    """Daily at 06:00 in the vendor's time zone: the steps of the reminder schedule that have
+    become due for overdue invoices, each once."""
+    await reminders.send_due()

@@ -21,6 +21,7 @@ from src.billing.tables import (
     InvoiceDispute,
     InvoiceDocument,
     InvoiceLine,
+    InvoiceReminder,
     NumberSeries,
 )
 from src.core import db, outbox
@@ -532,3 +533,48 @@ async def invoice_to_match(reference: str = "", number: str = "") -> dict[str, A
     else:
         return None
     return await query.first()
+
+
+# --- reminders --------------------------------------------------------------------------------------
+
+
+async def overdue_invoices(today: dt.date, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+    """Final invoices whose due date has passed and whose claim is not in collection yet, by id
+    from `after_id` on (the daily reminder job pages through them); paid ones are among them,
+    the job sees what is open."""
+    return await (
+        Invoice.select(Invoice.id, Invoice.organisation)
+        .where(Invoice.kind == "invoice")
+        .where(Invoice.status == "final")
+        .where(Invoice.due_on < today)
+        .where(Invoice.dunning_state != "collection")
+        .where(Invoice.id > after_id)
+        .order_by(Invoice.id)
+        .limit(limit)
+    )
+
+
+async def set_dunning_state(scope: TenantScope, invoice_id: int, before: str, after: str) -> bool:
+    """Move an invoice on in the reminder schedule, once: False when it had moved already."""
+    rows = await (
+        Invoice.update({Invoice.dunning_state: after})
+        .where(Invoice.id == invoice_id)
+        .where(Invoice.organisation == scope.organisation_id)
+        .where(Invoice.dunning_state == before)
+        .returning(Invoice.id)
+    )
+    return bool(rows)
+
+
+async def insert_reminder(scope: TenantScope, **values: Any) -> None:
+    await InvoiceReminder.insert(InvoiceReminder(organisation=scope.organisation_id, **values))
+
+
+async def reminders_of(scope: TenantScope, invoice_ids: list[int]) -> list[dict[str, Any]]:
+    if not invoice_ids:
+        return []
+    return await (
+        scope.select(InvoiceReminder, *InvoiceReminder.all_columns())
+        .where(InvoiceReminder.invoice.is_in(invoice_ids))
+        .order_by(InvoiceReminder.id)
+    )

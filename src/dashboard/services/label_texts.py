@@ -80,6 +80,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "invoice.disputed": N_("Invoice disputed"),
     "invoice.dispute_resolved": N_("Complaint about an invoice resolved"),
     "billing.payment_recorded": N_("Payment recorded"),
+    "billing.reminder_sent": N_("Payment reminder sent"),
+    "billing.claim_to_collection": N_("Claim handed to collection"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "subscriptions.service_added": N_("Service added"),
