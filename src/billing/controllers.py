@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from src.billing import pages
+from src.billing import online_controllers, pages
 from src.billing.schemas import (
     BillingRunOut,
     DisputeOut,
@@ -178,4 +178,11 @@ class DisputesApi(Controller):
         )
 
 
-ROUTES: list[Any] = [BillingRunsApi, InvoicesApi, CreditNotesApi, DisputesApi, *pages.ROUTES]
+ROUTES: list[Any] = [
+    BillingRunsApi,
+    InvoicesApi,
+    CreditNotesApi,
+    DisputesApi,
+    *online_controllers.ROUTES,
+    *pages.ROUTES,
+]

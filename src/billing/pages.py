@@ -11,15 +11,27 @@ from litestar.response import Template
 
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
-from src.billing.services import credits, disputes, documents, invoicing, runs
+from src.billing.services import credits, disputes, documents, invoicing, online_payments, runs
 from src.core import clock
-from src.core.errors import Conflict, InputError
+from src.core.errors import Conflict, InputError, NotFound, Unavailable
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.guards import provide_contact_person, provide_vendor_admin
 
 Form = URLEncodedBody[dict[str, str]]
+
+
+async def _payable_online(actor: Actor, invoice_id: int) -> bool:
+    """Whether the invoice page offers "Pay online": Stripe configured, something open, paid by
+    the organisation, and the signed-in person one of its contact persons."""
+    if not online_payments.enabled() or actor.organisation_id is None or not actor.is_contact_person:
+        return False
+    try:
+        await online_payments.payable(actor, actor.organisation_id, invoice_id)
+    except (Conflict, NotFound):
+        return False
+    return True
 
 
 class OrganisationInvoices(Controller):
@@ -60,11 +72,40 @@ class OrganisationInvoices(Controller):
             {
                 "invoice": await invoicing.get_invoice(actor, actor.organisation_id, invoice_id),
                 "documents_ready": invoice_id in ready,
+                "pay_online": await _payable_online(actor, invoice_id),
+                "redirect_status": request.query_params.get("redirect_status", ""),
                 "values": values or {},
                 "errors": errors or {},
             },
             status_code=status_code,
         )
+
+    @get("/{invoice_id:int}/pay")
+    async def pay(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], invoice_id: FromPath[int]
+    ) -> Response[Any]:
+        """Pay the invoice online with Stripe's Payment Element (when Stripe is configured)."""
+        if actor.organisation_id is None:
+            return choose_organisation_first(request, actor)
+        try:
+            intent = await online_payments.payment_intent(actor, actor.organisation_id, invoice_id)
+        except (Conflict, Unavailable) as exc:
+            flash(request, exc.message, "error")
+            return redirect(request, f"/organisation/invoices/{invoice_id}")
+        invoice = await invoicing.get_invoice(actor, actor.organisation_id, invoice_id)
+        base = str(request.base_url).rstrip("/")
+        response = page(
+            request,
+            "billing/org_pay.html",
+            {
+                "invoice": invoice,
+                "intent": intent,
+                "stripe_js": online_payments.STRIPE_JS,
+                "return_url": f"{base}/organisation/invoices/{invoice_id}",
+            },
+        )
+        response.headers["content-security-policy"] = online_payments.PAGE_CSP
+        return response
 
     @get("/{invoice_id:int}/{kind:str}")
     async def document(

@@ -10,6 +10,9 @@ from src.billing.tables import (
     InvoiceDocument,
     InvoiceLine,
     NumberSeries,
+    StripeCustomer,
+    StripeEvent,
+    StripeIntent,
 )
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -25,6 +28,9 @@ APP_CONFIG = AppConfig(
         InvoiceLine,
         InvoiceDocument,
         InvoiceDispute,
+        StripeCustomer,
+        StripeIntent,
+        StripeEvent,
     ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],

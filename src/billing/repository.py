@@ -20,6 +20,9 @@ from src.billing.tables import (
     InvoiceDocument,
     InvoiceLine,
     NumberSeries,
+    StripeCustomer,
+    StripeEvent,
+    StripeIntent,
 )
 from src.core import outbox
 from src.core.tables import OutboxMessage
@@ -403,3 +406,99 @@ async def vendor_admin_addresses() -> list[dict[str, Any]]:
         .where(Person.email != "")
         .order_by(Person.id)
     )
+
+
+# --- online payment (Stripe) ------------------------------------------------------------------------
+# Customers, intents and events are read here by the services of a signed-in contact person (scoped)
+# and by the worker processing Stripe's events, which acts for no one (by Stripe's ids).
+
+OPEN_INTENT = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+async def stripe_customer_id(payer: str) -> str | None:
+    row = await StripeCustomer.select(StripeCustomer.customer_id).where(StripeCustomer.payer == payer).first()
+    return str(row["customer_id"]) if row else None
+
+
+async def insert_stripe_customer(payer: str, organisation_id: int | None, customer_id: str) -> None:
+    await StripeCustomer.insert(
+        StripeCustomer(payer=payer, organisation=organisation_id, customer_id=customer_id)
+    ).on_conflict(target=StripeCustomer.payer, action="DO NOTHING")
+
+
+async def open_intent(scope: TenantScope, invoice_id: int, amount_cents: int) -> dict[str, Any] | None:
+    """The invoice's latest intent for this amount that can still be paid."""
+    return await (
+        scope.select(StripeIntent, *StripeIntent.all_columns())
+        .where(StripeIntent.invoice == invoice_id)
+        .where(StripeIntent.amount_cents == amount_cents)
+        .where(StripeIntent.status.is_in(list(OPEN_INTENT)))
+        .order_by(StripeIntent.id, ascending=False)
+        .first()
+    )
+
+
+async def intents_of(scope: TenantScope, invoice_id: int) -> list[dict[str, Any]]:
+    return await (
+        scope.select(StripeIntent, *StripeIntent.all_columns())
+        .where(StripeIntent.invoice == invoice_id)
+        .order_by(StripeIntent.id, ascending=False)
+    )
+
+
+async def insert_intent(scope: TenantScope, **values: Any) -> None:
+    await StripeIntent.insert(StripeIntent(organisation=scope.organisation_id, **values)).on_conflict(
+        target=StripeIntent.intent_id, action="DO NOTHING"
+    )
+
+
+async def intent_by_stripe_id(intent_id: str) -> dict[str, Any] | None:
+    return (
+        await StripeIntent.select(*StripeIntent.all_columns())
+        .where(StripeIntent.intent_id == intent_id)
+        .first()
+    )
+
+
+async def set_intent_status(intent_id: str, status: str, error: str, now: dt.datetime) -> bool:
+    """Follow Stripe's status, except away from "succeeded": False when the intent had succeeded."""
+    rows = await (
+        StripeIntent.update(
+            {StripeIntent.status: status, StripeIntent.last_error: error, StripeIntent.updated_at: now}
+        )
+        .where(StripeIntent.intent_id == intent_id)
+        .where(StripeIntent.status != "succeeded")
+        .returning(StripeIntent.id)
+    )
+    return bool(rows)
+
+
+async def insert_stripe_event(event_id: str, type_: str, payload: dict[str, Any]) -> bool:
+    """Store an event once: False when it was stored before (Stripe sent it again)."""
+    rows = await (
+        StripeEvent.insert(StripeEvent(event_id=event_id, type=type_, payload=payload))
+        .on_conflict(target=StripeEvent.event_id, action="DO NOTHING")
+        .returning(StripeEvent.id)
+    )
+    return bool(rows)
+
+
+async def stripe_event(event_id: str) -> dict[str, Any] | None:
+    return (
+        await StripeEvent.select(*StripeEvent.all_columns()).where(StripeEvent.event_id == event_id).first()
+    )
+
+
+async def mark_event_processed(event_id: str, outcome: str, now: dt.datetime) -> bool:
+    """Mark an event processed, once (the UPDATE locks its row: of two workers, one goes on)."""
+    rows = await (
+        StripeEvent.update({StripeEvent.processed_at: now, StripeEvent.outcome: outcome})
+        .where(StripeEvent.event_id == event_id)
+        .where(StripeEvent.processed_at.is_null())
+        .returning(StripeEvent.id)
+    )
+    return bool(rows)
+
+
+async def mark_event_outcome(event_id: str, outcome: str) -> None:
+    await StripeEvent.update({StripeEvent.outcome: outcome}).where(StripeEvent.event_id == event_id)

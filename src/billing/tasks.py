@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.billing.services import documents, review, runs
+from src.billing.services import documents, online_payments, review, runs
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -41,3 +41,9 @@ async def render_documents(organisation_id: int, invoice_id: int, dedupe_key: st
 async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str) -> None:
     """Mail an invoice's documents once; finishes only once the mail is confirmed sent."""
     await documents.mail_documents(organisation_id, invoice_id, dedupe_key)
+
+
+@async_actor(online_payments.EVENT_ACTOR, max_retries=20)
+async def stripe_event(event_id: str, dedupe_key: str = "") -> None:
+    """Process one of Stripe's events, stored by the webhook, once."""
+    await online_payments.process(event_id)
