@@ -63,18 +63,20 @@ async def confirm_with_card(base: str, intent_id: str) -> dict[str, Any]:
 
 
 async def _confirm(stripe: httpx.AsyncClient, base: str, intent_id: str) -> dict[str, Any]:
-    card = (await stripe.post(
-        f"{base}/v1/payment_methods",
-        data={
-            "type": "card",
-            "card[number]": "4242424242424242",
-            "card[exp_month]": "12",
-            "card[exp_year]": "2034",
-            "card[cvc]": "123",
-        },
+    card = (
+        await stripe.post(
+            f"{base}/v1/payment_methods",
+            data={
+                "type": "card",
+                "card[number]": "4242424242424242",
+                "card[exp_month]": "12",
+                "card[exp_year]": "2034",
+                "card[cvc]": "123",
+            },
+        )
     ).json()
-    httpx.post(f"{base}/v1/payment_intents/{intent_id}", auth=auth, data={"payment_method": card["id"]})
-    return httpx.post(f"{base}/v1/payment_intents/{intent_id}/confirm", auth=auth).json()
+    await stripe.post(f"{base}/v1/payment_intents/{intent_id}", data={"payment_method": card["id"]})
+    return (await stripe.post(f"{base}/v1/payment_intents/{intent_id}/confirm")).json()
 
 
 def event(kind: str, intent: dict[str, Any], event_id: str) -> dict[str, Any]:
@@ -117,9 +119,9 @@ async def test_an_invoice_paid_online_is_paid_once_however_often_stripe_reports_
     assert intent["client_secret"].startswith(intent["intent_id"])
     again = await client.post(url(made), headers=own)
     assert again.json()["intent_id"] == intent["intent_id"]  # a reload makes no second intent
-    at_stripe = await at_stripe(stripe_settings, intent["intent_id"])
-    assert at_stripe["amount"] == made["invoice"]["total_cents"]
-    assert at_stripe["metadata"]["invoice_number"] == made["invoice"]["number"]
+    stored_at_stripe = await at_stripe(stripe_settings, intent["intent_id"])
+    assert stored_at_stripe["amount"] == made["invoice"]["total_cents"]
+    assert stored_at_stripe["metadata"]["invoice_number"] == made["invoice"]["number"]
 
     succeeded = await confirm_with_card(stripe_settings, intent["intent_id"])
     assert succeeded["status"] == "succeeded"
@@ -154,8 +156,8 @@ async def test_a_failure_before_the_success_leaves_the_invoice_payable_and_then_
     made = await invoiced()
     own = await bearer_for(made["contact"]["person"], made["org"]["id"])
     intent = (await client.post(url(made), headers=own)).json()
-    at_stripe = await at_stripe(stripe_settings, intent["intent_id"])
-    failed = {**at_stripe, "last_payment_error": {"message": "Your card was declined."}}
+    stored_at_stripe = await at_stripe(stripe_settings, intent["intent_id"])
+    failed = {**stored_at_stripe, "last_payment_error": {"message": "Your card was declined."}}
     body, headers = signed(event("payment_intent.payment_failed", failed, "evt_fail"))
     await client.post("/webhooks/stripe", content=body, headers=headers)
     await run_outbox()
