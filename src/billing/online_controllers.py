@@ -36,11 +36,14 @@ class PaymentIntentsApi(Controller):
         "/",
         status_code=HTTP_200_OK,
         summary="Pay an invoice online: a Stripe PaymentIntent for what is open",
-        description="Contact persons of the organisation. Answers the intent's `client_secret` and "
-        "the `publishable_key` for Stripe's Payment Element, for the amount open now; asked again for the "
-        "same amount, the same intent. Without Stripe configured, or with nothing left to pay, or for an "
-        "invoice a third party pays: 409 with the reason; Stripe out of reach: 503. Another "
-        "organisation's invoice, a draft or a credit note: 404. The invoice is paid once Stripe reports the payment (`POST /webhooks/stripe`).",
+        description=(
+            "Contact persons of the organisation. Answers the intent's `client_secret` and the "
+            "`publishable_key` for Stripe's Payment Element, for the amount open now; asked again for "
+            "the same amount, the same intent. Without Stripe configured, with nothing left to pay, or "
+            "for an invoice a third party pays: 409 with the reason; Stripe out of reach: 503. Another "
+            "organisation's invoice, a draft or a credit note: 404. The invoice is paid once Stripe "
+            "reports the payment (`POST /webhooks/stripe`)."
+        ),
     )
     async def create(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], invoice_id: FromPath[int]
