@@ -10,7 +10,8 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
-from src.billing.services import online_payments
+from src.billing import online_pages
+from src.billing.services import online_payments, stripe_events
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
@@ -68,12 +69,12 @@ class StripeWebhook(Controller):
     async def receive(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         payload = await request.body()
         try:
-            stored = await online_payments.receive(payload, request.headers.get("stripe-signature"))
-        except online_payments.WebhookRefused:
+            stored = await stripe_events.receive(payload, request.headers.get("stripe-signature"))
+        except stripe_events.WebhookRefused:
             return Response(
                 {"detail": _("The request is not signed by Stripe.")}, status_code=HTTP_400_BAD_REQUEST
             )
         return Response({"received": True, "duplicate": not stored}, status_code=HTTP_200_OK)
 
 
-ROUTES: list[Any] = [PaymentIntentsApi, StripeWebhook]
+ROUTES: list[Any] = [PaymentIntentsApi, StripeWebhook, *online_pages.ROUTES]

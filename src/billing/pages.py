@@ -11,9 +11,9 @@ from litestar.response import Template
 
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
-from src.billing.services import credits, disputes, documents, invoicing, online_payments, runs
+from src.billing.services import credits, direct_debit, disputes, documents, invoicing, online_payments, runs
 from src.core import clock
-from src.core.errors import Conflict, InputError, NotFound, Unavailable
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, page, redirect
@@ -45,7 +45,11 @@ class OrganisationInvoices(Controller):
             return choose_organisation_first(request, actor)
         invoices = await invoicing.list_invoices(actor, actor.organisation_id)
         ready = await documents.available(actor, actor.organisation_id, [int(i["id"]) for i in invoices])
-        return page(request, "billing/org_invoices.html", {"invoices": invoices, "documents_ready": ready})
+        return page(
+            request,
+            "billing/org_invoices.html",
+            {"invoices": invoices, "documents_ready": ready, "direct_debit": direct_debit.offered()},
+        )
 
     @get("/{invoice_id:int}")
     async def detail(
@@ -79,33 +83,6 @@ class OrganisationInvoices(Controller):
             },
             status_code=status_code,
         )
-
-    @get("/{invoice_id:int}/pay")
-    async def pay(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], invoice_id: FromPath[int]
-    ) -> Response[Any]:
-        """Pay the invoice online with Stripe's Payment Element (when Stripe is configured)."""
-        if actor.organisation_id is None:
-            return choose_organisation_first(request, actor)
-        try:
-            intent = await online_payments.payment_intent(actor, actor.organisation_id, invoice_id)
-        except (Conflict, Unavailable) as exc:
-            flash(request, exc.message, "error")
-            return redirect(request, f"/organisation/invoices/{invoice_id}")
-        invoice = await invoicing.get_invoice(actor, actor.organisation_id, invoice_id)
-        base = str(request.base_url).rstrip("/")
-        response = page(
-            request,
-            "billing/org_pay.html",
-            {
-                "invoice": invoice,
-                "intent": intent,
-                "stripe_js": online_payments.STRIPE_JS,
-                "return_url": f"{base}/organisation/invoices/{invoice_id}",
-            },
-        )
-        response.headers["content-security-policy"] = online_payments.PAGE_CSP
-        return response
 
     @get("/{invoice_id:int}/{kind:str}")
     async def document(

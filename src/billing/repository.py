@@ -447,8 +447,9 @@ async def intents_of(scope: TenantScope, invoice_id: int) -> list[dict[str, Any]
 
 
 async def insert_intent(scope: TenantScope, **values: Any) -> None:
+    # Any unique value taken (the intent's id, a collection's key): the row stored first stays.
     await StripeIntent.insert(StripeIntent(organisation=scope.organisation_id, **values)).on_conflict(
-        target=StripeIntent.intent_id, action="DO NOTHING"
+        action="DO NOTHING"
     )
 
 
@@ -502,3 +503,64 @@ async def mark_event_processed(event_id: str, outcome: str, now: dt.datetime) ->
 
 async def mark_event_outcome(event_id: str, outcome: str) -> None:
     await StripeEvent.update({StripeEvent.outcome: outcome}).where(StripeEvent.event_id == event_id)
+
+
+async def mandate_of(scope: TenantScope) -> dict[str, Any] | None:
+    """The organisation's SEPA Direct Debit mandate (its customer's saved payment method)."""
+    return await (
+        scope.select(StripeCustomer, *StripeCustomer.all_columns())
+        .where(StripeCustomer.sepa_payment_method != "")
+        .first()
+    )
+
+
+async def set_mandate(
+    customer_id: str, payment_method: str, label: str, given_by: int | None, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Store a mandate on the customer Stripe names; the customer's row (None: not ours)."""
+    rows = await (
+        StripeCustomer.update(
+            {
+                StripeCustomer.sepa_payment_method: payment_method,
+                StripeCustomer.mandate_label: label,
+                StripeCustomer.mandate_given_at: now,
+                StripeCustomer.mandate_given_by: given_by,
+            }
+        )
+        .where(StripeCustomer.customer_id == customer_id)
+        .returning(*StripeCustomer.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def clear_mandate(scope: TenantScope) -> None:
+    await StripeCustomer.update(
+        {
+            StripeCustomer.sepa_payment_method: "",
+            StripeCustomer.mandate_label: "",
+            StripeCustomer.mandate_given_at: None,
+            StripeCustomer.mandate_given_by: None,
+        }
+    ).where(StripeCustomer.organisation == scope.organisation_id)
+
+
+async def direct_debits_due(today: dt.date, limit: int = 500) -> list[dict[str, Any]]:
+    """Final invoices due by today of organisations with a mandate that have no direct debit for
+    them yet (for any amount), oldest first: what the collection job looks at."""
+    mandated = StripeCustomer.select(StripeCustomer.organisation).where(StripeCustomer.sepa_payment_method != "")
+    collected = StripeIntent.select(StripeIntent.invoice).where(StripeIntent.purpose == "direct_debit")
+    return await (
+        Invoice.select(*Invoice.all_columns())
+        .where(Invoice.kind == "invoice")
+        .where(Invoice.status == "final")
+        .where(Invoice.payer_kind == "organisation")
+        .where(Invoice.due_on <= today)
+        .where(Invoice.organisation.is_in(mandated))
+        .where(Invoice.id.not_in(collected))
+        .order_by(Invoice.id)
+        .limit(limit)
+    )
+
+
+async def intent_by_collection_key(key: str) -> dict[str, Any] | None:
+    return await StripeIntent.select(*StripeIntent.all_columns()).where(StripeIntent.collection_key == key).first()

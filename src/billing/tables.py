@@ -173,16 +173,26 @@ class StripeCustomer(Table, tablename="stripe_customer"):
     organisation = ForeignKey(references=Organisation, null=True, default=None, index=True)
     customer_id = Varchar(length=255, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # The SEPA Direct Debit mandate a contact person gave (a SetupIntent that succeeded): the
+    # payment method each invoice is collected with on its due date; "" when there is none.
+    sepa_payment_method = Varchar(length=255, default="")
+    mandate_label = Varchar(length=60, default="")  # the bank account as shown: "DE89 •••• 3000"
+    mandate_given_at = Timestamptz(null=True, default=None)
+    mandate_given_by = ForeignKey(references=Person, null=True, default=None)
 
 
 class StripeIntent(Table, tablename="stripe_intent"):
-    """A PaymentIntent made for an invoice's open amount. `status` follows Stripe's events and
-    never leaves "succeeded" (an event arriving late changes nothing)."""
+    """A PaymentIntent made for an invoice's open amount: paid in the page (`purpose` "payment")
+    or collected by direct debit on the due date ("direct_debit", `collection_key` unique: one
+    collection of an amount of an invoice). `status` follows Stripe and never leaves "succeeded"
+    (an event arriving late changes nothing)."""
 
     id = Serial(primary_key=True)
     invoice = ForeignKey(references=Invoice, index=True)
     organisation = ForeignKey(references=Organisation, index=True)
     intent_id = Varchar(length=255, unique=True)
+    purpose = Varchar(length=16, default="payment")
+    collection_key = Varchar(length=80, null=True, default=None, unique=True)
     client_secret = Varchar(length=255)
     amount_cents = BigInt()
     currency = Varchar(length=3, default="EUR")

@@ -25,7 +25,8 @@
     event.preventDefault();
     button.disabled = true;
     message.hidden = true;
-    stripe.confirmPayment({ elements: elements, confirmParams: { return_url: form.dataset.returnUrl } })
+    var confirm = form.dataset.mode === "setup" ? stripe.confirmSetup : stripe.confirmPayment;
+    confirm.call(stripe, { elements: elements, confirmParams: { return_url: form.dataset.returnUrl } })
       .then(function (result) {
         if (result.error) {
           show(result.error.message || form.dataset.failed);

@@ -47,18 +47,33 @@ async def create_intent(
     description: str,
     metadata: dict[str, str],
     idempotency_key: str,
+    payment_method: str = "",
 ) -> Any:
+    """A PaymentIntent, not confirmed: making one moves no money."""
+    params: dict[str, Any] = {
+        "amount": amount_cents,
+        "currency": currency.lower(),
+        "customer": customer_id,
+        "payment_method_types": methods,
+        "description": description,
+        "metadata": metadata,
+    }
+    if payment_method:
+        params["payment_method"] = payment_method
     return await client().v1.payment_intents.create_async(
-        {
-            "amount": amount_cents,
-            "currency": currency.lower(),
-            "customer": customer_id,
-            "payment_method_types": methods,
-            "description": description,
-            "metadata": metadata,
-        },
+        params,  # type: ignore[arg-type]
         {"idempotency_key": idempotency_key},
     )
+
+
+async def confirm_off_session(intent_id: str) -> Any:
+    """Confirm an intent with its saved payment method, the customer not present (a direct debit
+    under a mandate). Confirming an intent that was confirmed before is refused by Stripe; the
+    intent as it is then is the answer."""
+    try:
+        return await client().v1.payment_intents.confirm_async(intent_id, {"off_session": True})
+    except stripe.InvalidRequestError:
+        return await retrieve_intent(intent_id)
 
 
 async def retrieve_intent(intent_id: str) -> Any:
@@ -75,6 +90,18 @@ async def create_setup_intent(customer_id: str, idempotency_key: str, metadata: 
         },
         {"idempotency_key": idempotency_key},
     )
+
+
+async def payment_method(payment_method_id: str) -> Any:
+    return await client().v1.payment_methods.retrieve_async(payment_method_id)
+
+
+async def detach(payment_method_id: str) -> None:
+    """Take a saved payment method off its customer (a mandate stopped); gone already is fine."""
+    try:
+        await client().v1.payment_methods.detach_async(payment_method_id)
+    except stripe.InvalidRequestError:
+        return
 
 
 async def refund(intent_id: str, amount_cents: int, metadata: dict[str, str], idempotency_key: str) -> Any:

@@ -52,13 +52,15 @@ class Person(Table, tablename="person", schema=None):
     )
 
 
-ID = "2026-12-06T02:52:15:212458"
+ID = "2026-12-06T02:57:51:656630"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="billing", description=DESCRIPTION)
+    manager = MigrationManager(
+        migration_id=ID, app_name="billing", description=DESCRIPTION
+    )
 
     manager.add_table(
         class_name="StripeCustomer",
@@ -191,6 +193,95 @@ async def forwards():
     )
 
     manager.add_column(
+        table_class_name="StripeCustomer",
+        tablename="stripe_customer",
+        column_name="sepa_payment_method",
+        db_column_name="sepa_payment_method",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 255,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StripeCustomer",
+        tablename="stripe_customer",
+        column_name="mandate_label",
+        db_column_name="mandate_label",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 60,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StripeCustomer",
+        tablename="stripe_customer",
+        column_name="mandate_given_at",
+        db_column_name="mandate_given_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StripeCustomer",
+        tablename="stripe_customer",
+        column_name="mandate_given_by",
+        db_column_name="mandate_given_by",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Person,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
         table_class_name="StripeIntent",
         tablename="stripe_intent",
         column_name="id",
@@ -269,6 +360,50 @@ async def forwards():
             "length": 255,
             "default": "",
             "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StripeIntent",
+        tablename="stripe_intent",
+        column_name="purpose",
+        db_column_name="purpose",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "payment",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StripeIntent",
+        tablename="stripe_intent",
+        column_name="collection_key",
+        db_column_name="collection_key",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 80,
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": True,
             "index": False,
