@@ -24,7 +24,7 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine
+from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine, Payment
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -400,6 +400,17 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         opened_by_name="Leakcheck Klager",
     )
     victim.markers += ["Leakcheck klachttekst", "Leakcheck Klager"]
+    await _insert(
+        Payment,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        amount_cents=1234,
+        paid_on=NOW.date(),
+        reference="Leakcheck betaalkenmerk",
+        created_by_name="Leakcheck Boekhouder",
+    )
+    victim.markers += ["Leakcheck betaalkenmerk"]
 
     await _insert(
         ModuleRight,
@@ -771,6 +782,7 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "Leakcheck factuurregel",
         "Leakcheck Factuurklant",
         "Leakcheck factuurdocument",
+        "Leakcheck betaalkenmerk",
         hashlib.sha256(EVIDENCE).hexdigest(),
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from src.billing import online_controllers, pages
+from src.billing import online_controllers, pages, payment_controllers
 from src.billing.schemas import (
     BillingRunOut,
     DisputeOut,
@@ -20,7 +20,7 @@ from src.billing.schemas import (
     NewCreditNote,
     NewDispute,
 )
-from src.billing.services import credits, disputes, documents, invoicing, runs
+from src.billing.services import credits, disputes, documents, invoicing, payments, runs
 from src.core.tenancy import Actor
 from src.identity.auth import provide_actor
 
@@ -67,13 +67,16 @@ class InvoicesApi(Controller):
     async def list_invoices(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int]
     ) -> list[InvoiceOut]:
-        return [InvoiceOut.from_row(r) for r in await invoicing.list_invoices(actor, organisation_id)]
+        rows = await invoicing.list_invoices(actor, organisation_id)
+        return [InvoiceOut.from_row(r) for r in await payments.annotate(actor, organisation_id, rows)]
 
     @get("/{invoice_id:int}", summary="An invoice or credit note")
     async def get_invoice(
         self, actor: NamedDependency[Actor], organisation_id: FromPath[int], invoice_id: FromPath[int]
     ) -> InvoiceOut:
-        return InvoiceOut.from_row(await invoicing.get_invoice(actor, organisation_id, invoice_id))
+        row = await invoicing.get_invoice(actor, organisation_id, invoice_id)
+        [annotated] = await payments.annotate(actor, organisation_id, [row])
+        return InvoiceOut.from_row(annotated)
 
     @get(
         "/{invoice_id:int}/pdf",
@@ -184,5 +187,6 @@ ROUTES: list[Any] = [
     CreditNotesApi,
     DisputesApi,
     *online_controllers.ROUTES,
+    *payment_controllers.ROUTES,
     *pages.ROUTES,
 ]

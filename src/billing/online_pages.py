@@ -55,7 +55,9 @@ class OnlinePayment(Controller):
         )
 
     @get("/direct-debit")
-    async def direct_debit_page(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+    async def direct_debit_page(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
         return page(
@@ -94,7 +96,9 @@ class OnlinePayment(Controller):
         )
 
     @post("/direct-debit/stop")
-    async def direct_debit_stop(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Response[Any]:
+    async def direct_debit_stop(
+        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
+    ) -> Response[Any]:
         if actor.organisation_id is None:
             return choose_organisation_first(request, actor)
         try:
@@ -102,7 +106,11 @@ class OnlinePayment(Controller):
         except (Conflict, Unavailable) as exc:
             flash(request, exc.message, "error")
         else:
-            flash(request, _("Direct debit is stopped: pay the next invoices by bank transfer or online."), "success")
+            flash(
+                request,
+                _("Direct debit is stopped: pay the next invoices by bank transfer or online."),
+                "success",
+            )
         return redirect(request, "/organisation/direct-debit")
 
 

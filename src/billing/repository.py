@@ -20,11 +20,13 @@ from src.billing.tables import (
     InvoiceDocument,
     InvoiceLine,
     NumberSeries,
+    Payment,
     StripeCustomer,
     StripeEvent,
     StripeIntent,
 )
-from src.core import outbox
+from src.core import db, outbox
+from src.core.errors import NotFound
 from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
 from src.tenants.tables import Person
@@ -335,6 +337,72 @@ async def invoice_numbers(scope: TenantScope, invoice_ids: list[int]) -> dict[in
     return {int(r["id"]): r["number"] or "" for r in rows}
 
 
+# --- payments -------------------------------------------------------------------------------------
+
+
+async def lock_invoice(scope: TenantScope, invoice_id: int) -> dict[str, Any]:
+    """The invoice row, locked until the transaction ends (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite runs one write transaction at a time): payments and credit notes of one invoice take
+    turns, so each sees what the one before it left open."""
+    query = scope.select(Invoice, *Invoice.all_columns()).where(Invoice.id == invoice_id)
+    if db.is_postgres():
+        query = query.lock_rows()
+    row = await query.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def insert_payment(scope: TenantScope, **values: Any) -> dict[str, Any]:
+    rows = await Payment.insert(Payment(organisation=scope.organisation_id, **values)).returning(
+        *Payment.all_columns()
+    )
+    return rows[0]
+
+
+async def payments_of(scope: TenantScope, invoice_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The organisation's payments (of these invoices), oldest first, with the invoice's number."""
+    query = (
+        scope.select(Payment, *Payment.all_columns(), Payment.invoice.number.as_alias("invoice_number"))
+        .order_by(Payment.paid_on)
+        .order_by(Payment.id)
+    )
+    if invoice_ids is not None:
+        if not invoice_ids:
+            return []
+        query = query.where(Payment.invoice.is_in(invoice_ids))
+    return await query
+
+
+async def final_invoices_of(scope: TenantScope, payer_kind: str | None = None) -> list[dict[str, Any]]:
+    """The organisation's final invoices (not credit notes), oldest first."""
+    query = (
+        scope.select(Invoice, *Invoice.all_columns())
+        .where(Invoice.status == "final")
+        .where(Invoice.kind == "invoice")
+        .order_by(Invoice.due_on)
+        .order_by(Invoice.id)
+    )
+    if payer_kind is not None:
+        query = query.where(Invoice.payer_kind == payer_kind)
+    return await query
+
+
+async def recent_payments(actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+    """Every organisation's latest payments (vendor admins), newest first."""
+    return await (
+        readable(
+            actor,
+            Payment,
+            *Payment.all_columns(),
+            Payment.invoice.number.as_alias("invoice_number"),
+            Payment.organisation.name.as_alias("organisation_name"),
+        )
+        .order_by(Payment.id, ascending=False)
+        .limit(limit)
+    )
+
+
 # --- disputes -------------------------------------------------------------------------------------
 
 DISPUTE_COLUMNS = (
@@ -547,7 +615,9 @@ async def clear_mandate(scope: TenantScope) -> None:
 async def direct_debits_due(today: dt.date, limit: int = 500) -> list[dict[str, Any]]:
     """Final invoices due by today of organisations with a mandate that have no direct debit for
     them yet (for any amount), oldest first: what the collection job looks at."""
-    mandated = StripeCustomer.select(StripeCustomer.organisation).where(StripeCustomer.sepa_payment_method != "")
+    mandated = StripeCustomer.select(StripeCustomer.organisation).where(
+        StripeCustomer.sepa_payment_method != ""
+    )
     collected = StripeIntent.select(StripeIntent.invoice).where(StripeIntent.purpose == "direct_debit")
     return await (
         Invoice.select(*Invoice.all_columns())
@@ -563,4 +633,13 @@ async def direct_debits_due(today: dt.date, limit: int = 500) -> list[dict[str, 
 
 
 async def intent_by_collection_key(key: str) -> dict[str, Any] | None:
-    return await StripeIntent.select(*StripeIntent.all_columns()).where(StripeIntent.collection_key == key).first()
+    return (
+        await StripeIntent.select(*StripeIntent.all_columns())
+        .where(StripeIntent.collection_key == key)
+        .first()
+    )
+
+
+async def payment_recorded(external_id: str) -> bool:
+    """Whether a payment with this id of its source (a Stripe intent, a bank line) is recorded."""
+    return bool(await Payment.exists().where(Payment.external_id == external_id))

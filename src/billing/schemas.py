@@ -159,12 +159,19 @@ class InvoiceOut(msgspec.Struct):
 
     Amounts are never negative: on a credit note (`kind` "credit_note") `net_cents`, `vat_cents`,
     `total_cents` and each line's `net_cents` are what the customer gets back, as the e-invoice
-    CreditNote writes them; subtract them from what the credited invoice (`credits`) asks."""
+    CreditNote writes them; subtract them from what the credited invoice (`credits`) asks.
+
+    `status` of a final invoice, as of today: "open", "overdue" (unpaid after its due date: in
+    default without notice, rule BIL-7), "in_collection", "paid" (nothing left open) or "credited"
+    (taken back whole by credit notes); a draft is "draft" (vendor admins only), a credit note
+    "final". `open_cents` is the total minus payments and credit notes, never below 0; paid beyond
+    that is `credit_balance_cents`. `payment_reference` is the ISO 11649 RF creditor reference to
+    pay with (none on drafts and credit notes); `dunning_state` how far the reminder schedule is."""
 
     id: int
     number: str | None
     kind: Literal["invoice", "credit_note"]
-    status: Literal["draft", "final"]
+    status: Literal["draft", "final", "open", "paid", "overdue", "in_collection", "credited"]
     issued_on: dt.date | None
     due_on: dt.date | None
     period: str
@@ -182,6 +189,10 @@ class InvoiceOut(msgspec.Struct):
     credit_notes: list[CreditNoteRef] = []
     disputes: list[DisputeOut] = []
     dispute_until: dt.date | None = None
+    open_cents: int = 0
+    credit_balance_cents: int = 0
+    payment_reference: str | None = None
+    dunning_state: Literal["none", "reminder_1", "reminder_2", "final_notice", "collection"] = "none"
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> InvoiceOut:
@@ -190,6 +201,10 @@ class InvoiceOut(msgspec.Struct):
             number=r["number"],
             kind=r["kind"],
             status=r["status"],
+            open_cents=r.get("open_cents", 0),
+            credit_balance_cents=r.get("credit_balance_cents", 0),
+            payment_reference=r.get("payment_reference") or None,
+            dunning_state=r.get("dunning_state") or "none",
             issued_on=r["issued_on"],
             due_on=r["due_on"],
             period=r["period"],

@@ -110,6 +110,12 @@ class Invoice(Table, tablename="invoice"):
     reason = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     finalised_at = Timestamptz(null=True, default=None)
+    # The ISO 11649 RF creditor reference the customer pays with, given at finalisation
+    # (services/reference.py); "" on drafts, credit notes and invoices finalised before it.
+    payment_reference = Varchar(length=25, default="", index=True)
+    # How far an overdue invoice is in the reminder schedule (services/dunning_schedule.py):
+    # "none" | "reminder_1" | "reminder_2" | "final_notice" | "collection".
+    dunning_state = Varchar(length=16, default="none")
 
 
 class InvoiceLine(Table, tablename="invoice_line"):
@@ -214,3 +220,26 @@ class StripeEvent(Table, tablename="stripe_event"):
     received_at = Timestamptz(default=TimestamptzNow())
     processed_at = Timestamptz(null=True, default=None)
     outcome = Text(default="")
+
+
+class Payment(Table, tablename="payment"):
+    """Money received for a final invoice (rule BIL-6), from the organisation or from the third
+    party paying it (`payer_kind`, `payer_name` as on the invoice, BIL-4). Recorded by hand, from
+    a bank statement or by Stripe (`method`); `external_id` (a bank line's or Stripe's id) is
+    unique, so an import or an event seen twice records it once. Never changed: a correction is
+    another payment or a refund. services/payments.py computes what is left open."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    payer_kind = Varchar(length=20, default="organisation")  # "organisation" | "third_party"
+    payer_name = Varchar(length=200, default="")
+    amount_cents = BigInt()
+    currency = Varchar(length=3, default="EUR")
+    paid_on = Date()
+    reference = Varchar(length=140, default="")
+    method = Varchar(length=16, default="manual")  # "manual" | "bank_transfer" | "stripe"
+    external_id = Varchar(length=100, null=True, default=None, unique=True)
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    created_by_name = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from src.billing.services import documents, pdf, runs
+from src.billing.services import documents, pdf, reference, runs
 from src.billing.tables import Invoice, InvoiceDocument, InvoiceLine
 from src.core import clock
 from src.core.i18n import current_locale
@@ -45,7 +45,8 @@ async def test_the_documents_are_stored_and_mailed_once_however_often_the_worker
     [sent] = await CaughtMail.select()
     assert sent["recipients"] == "carla@factuurzorg.example"  # no billing address: the contact persons
     assert sent["subject"].startswith("Factuur 2027-000001")  # the invoice's language: Dutch
-    assert "uiterlijk 3 mrt 2027" in sent["body"] and "betalingskenmerk 2027-000001" in sent["body"]
+    assert "uiterlijk 3 mrt 2027" in sent["body"]
+    assert f"betalingskenmerk {reference.display(invoice['payment_reference'])}" in sent["body"]
     attachments = await CaughtAttachment.select().order_by(CaughtAttachment.filename)
     assert [(a["filename"], a["content_type"]) for a in attachments] == [
         ("invoice-2027-000001.pdf", "application/pdf"),

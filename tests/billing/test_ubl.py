@@ -198,7 +198,8 @@ def test_domestic_invoice_with_day_prorated_lines() -> None:
     assert texts(root, "/*/cbc:Note") == []
     # Paid by credit transfer to the vendor's IBAN, the terms in words.
     assert text(root, "/*/cac:PaymentMeans/cbc:PaymentMeansCode") == "58"
-    assert text(root, "/*/cac:PaymentMeans/cbc:PaymentID") == "F2027-000001"
+    # The RF creditor reference of the invoice number (src/billing/services/reference.py).
+    assert text(root, "/*/cac:PaymentMeans/cbc:PaymentID") == "RF32F2027000001"
     assert text(root, "/*/cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID") == "NL91ABNA0417164300"
     assert (
         text(root, "/*/cac:PaymentMeans/cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")

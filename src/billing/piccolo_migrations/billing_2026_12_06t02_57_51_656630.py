@@ -58,9 +58,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="billing", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="billing", description=DESCRIPTION)
 
     manager.add_table(
         class_name="StripeCustomer",

@@ -97,7 +97,8 @@ async def credit_in_transaction(
 
 async def _credit(actor: Actor, organisation_id: int, invoice_id: int, reason: str, chosen: list[int]) -> int:
     scope = TenantScope(actor, organisation_id)
-    invoice = await repository.invoice(scope, invoice_id)
+    # Locked: a payment of this invoice at the same moment waits (services/payments.py).
+    invoice = await repository.lock_invoice(scope, invoice_id)
     if invoice["kind"] != "invoice":
         raise Conflict(_("A credit note cannot be credited."))
     if invoice["status"] != "final":

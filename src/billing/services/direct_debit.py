@@ -67,13 +67,20 @@ async def setup_intent(actor: Actor, organisation_id: int) -> dict[str, Any]:
             metadata={"organisation_id": str(organisation_id), "person_id": str(actor.person_id or "")},
         )
     except stripe.StripeError as failed:
-        raise Unavailable(_("Direct debit cannot be set up right now; try again in a few minutes.")) from failed
-    return {"client_secret": str(intent.client_secret), "publishable_key": get_settings().stripe_publishable_key}
+        raise Unavailable(
+            _("Direct debit cannot be set up right now; try again in a few minutes.")
+        ) from failed
+    return {
+        "client_secret": str(intent.client_secret),
+        "publishable_key": get_settings().stripe_publishable_key,
+    }
 
 
 def _label(method: Any) -> str:
     sepa = getattr(method, "sepa_debit", None) or {}
-    country = str(getattr(sepa, "country", None) or (sepa.get("country") if isinstance(sepa, dict) else "") or "")
+    country = str(
+        getattr(sepa, "country", None) or (sepa.get("country") if isinstance(sepa, dict) else "") or ""
+    )
     last4 = str(getattr(sepa, "last4", None) or (sepa.get("last4") if isinstance(sepa, dict) else "") or "")
     return f"{country}•• •••• {last4}".strip() if last4 else country
 
@@ -115,7 +122,9 @@ async def stop(actor: Actor, organisation_id: int) -> None:
     try:
         await stripe_gateway.detach(str(found["sepa_payment_method"]))
     except stripe.StripeError as failed:
-        raise Unavailable(_("Direct debit cannot be stopped right now; try again in a few minutes.")) from failed
+        raise Unavailable(
+            _("Direct debit cannot be stopped right now; try again in a few minutes.")
+        ) from failed
     async with db.transaction():
         await repository.clear_mandate(scope)
         await audit.record(
@@ -162,7 +171,11 @@ async def collect(organisation_id: int, invoice_id: int) -> str:
             str(found["customer_id"]),
             ["sepa_debit"],
             description=_("Invoice %(number)s", number=invoice["number"]),
-            metadata={"invoice_id": str(invoice_id), "organisation_id": str(organisation_id), "collection": key},
+            metadata={
+                "invoice_id": str(invoice_id),
+                "organisation_id": str(organisation_id),
+                "collection": key,
+            },
             idempotency_key=key,
             payment_method=str(found["sepa_payment_method"]),
         )
@@ -185,7 +198,9 @@ async def collect(organisation_id: int, invoice_id: int) -> str:
         return "collected before"
     confirmed = await stripe_gateway.confirm_off_session(str(row["intent_id"]))
     error = (getattr(confirmed, "last_payment_error", None) or {}) if confirmed else {}
-    message = str(getattr(error, "message", None) or (error.get("message") if isinstance(error, dict) else "") or "")
+    message = str(
+        getattr(error, "message", None) or (error.get("message") if isinstance(error, dict) else "") or ""
+    )
     async with db.transaction():
         await repository.set_intent_status(str(row["intent_id"]), str(confirmed.status), message, clock.now())
     return str(confirmed.status)

@@ -21,11 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from src.billing import repository
-from src.billing.services import invoicing, pdf, ubl
+from src.billing.services import invoicing, pdf, reference, ubl
 from src.core import db, mail, outbox
 from src.core.errors import Conflict, NotFound
 from src.core.i18n import _, current_locale, format_date, format_money
 from src.core.tenancy import Actor, TenantScope
+from src.core.vendor import vendor as vendor_details
 from src.settings import get_settings
 from src.tenants.services.contact_persons import contact_person_addresses
 from src.tenants.services.organisations import get_organisation
@@ -113,14 +114,26 @@ def _mail_text(invoice: dict[str, Any], organisation: dict[str, Any]) -> tuple[s
             text.append(_("Reason: %(reason)s", reason=invoice["reason"]))
     else:
         subject = _("Invoice %(number)s from %(vendor)s", number=invoice["number"], vendor=vendor)
+        facts = {
+            "number": invoice["number"],
+            "date": format_date(invoice["issued_on"]),
+            "amount": amount,
+            "due": format_date(invoice["due_on"]),
+            "reference": reference.display(reference.payment_reference(invoice)),
+        }
+        iban = vendor_details().iban_display
         text = [
             _(
+                "Attached is invoice %(number)s of %(date)s for %(amount)s. Please pay it by %(due)s "
+                "to %(iban)s, with the payment reference %(reference)s.",
+                iban=iban,
+                **facts,
+            )
+            if iban
+            else _(
                 "Attached is invoice %(number)s of %(date)s for %(amount)s. Please pay it by %(due)s, "
-                "quoting %(number)s as the payment reference.",
-                number=invoice["number"],
-                date=format_date(invoice["issued_on"]),
-                amount=amount,
-                due=format_date(invoice["due_on"]),
+                "with the payment reference %(reference)s.",
+                **facts,
             )
         ]
     if invoice["payer_kind"] == "third_party":

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from src.billing import repository
-from src.billing.services import numbering, proration, vat
+from src.billing.services import numbering, proration, reference, vat
 from src.billing.services.proration import Period, State
 from src.core import clock, db, outbox
 from src.core.errors import NotFound
@@ -261,6 +261,7 @@ async def finalise_draft(actor: Actor, organisation_id: int, invoice_id: int) ->
             issued_on=today,
             due_on=today + dt.timedelta(days=get_settings().payment_term_days),  # 004 §1.7.2
             finalised_at=clock.now(),
+            payment_reference=reference.creditor_reference(number) if row["kind"] == "invoice" else "",
         )
         # Its documents are rendered and mailed by a worker once this has committed (004 §1.7).
         await outbox.enqueue(

@@ -15,7 +15,7 @@ from typing import Any
 
 from babel import Locale
 
-from src.billing.services import invoicing, vat
+from src.billing.services import invoicing, reference, vat
 from src.billing.services.proration import Period
 from src.core import i18n
 from src.core.pdf import render_pdf
@@ -50,7 +50,8 @@ def context(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, A
         "lines": readable,
         "vat_breakdown": parts,
         "service_period": service_period(invoice, lines),
-        "payment_reference": invoice["number"],
+        # An invoice's RF creditor reference (services/reference.py); a credit note's number.
+        "payment_reference": reference.display(reference.payment_reference(invoice)) or invoice["number"],
         "customer_country_name": _foreign_country(invoice, settings.vendor_country),
         "payment_term_days": (
             (invoice["due_on"] - invoice["issued_on"]).days

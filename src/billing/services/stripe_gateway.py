@@ -32,8 +32,11 @@ def client() -> stripe.StripeClient:
 
 
 async def create_customer(name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
+    params: dict[str, Any] = {"name": name, "metadata": metadata}
+    if email:
+        params["email"] = email
     customer = await client().v1.customers.create_async(
-        {"name": name, "email": email or None, "metadata": metadata},  # type: ignore[typeddict-item]
+        params,  # type: ignore[arg-type]
         {"idempotency_key": idempotency_key},
     )
     return str(customer.id)
@@ -81,13 +84,14 @@ async def retrieve_intent(intent_id: str) -> Any:
 
 
 async def create_setup_intent(customer_id: str, idempotency_key: str, metadata: dict[str, str]) -> Any:
+    params: dict[str, Any] = {
+        "customer": customer_id,
+        "payment_method_types": ["sepa_debit"],
+        "usage": "off_session",
+        "metadata": metadata,
+    }
     return await client().v1.setup_intents.create_async(
-        {
-            "customer": customer_id,
-            "payment_method_types": ["sepa_debit"],
-            "usage": "off_session",
-            "metadata": metadata,
-        },
+        params,  # type: ignore[arg-type]
         {"idempotency_key": idempotency_key},
     )
 

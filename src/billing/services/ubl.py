@@ -24,7 +24,7 @@ from typing import Any
 
 from lxml import etree
 
-from src.billing.services import vat
+from src.billing.services import reference, vat
 from src.core.i18n import _, current_locale
 from src.core.vendor import vendor
 
@@ -338,8 +338,10 @@ class _Document:
         s = self.vendor
         means = _cac(root, "PaymentMeans")
         _cbc(means, "PaymentMeansCode", "58")  # SEPA credit transfer
-        if self.invoice.get("number"):
-            _cbc(means, "PaymentID", self.invoice["number"])
+        # BT-83, the remittance information: the RF creditor reference (services/reference.py).
+        payment_id = reference.payment_reference(self.invoice)
+        if payment_id:
+            _cbc(means, "PaymentID", payment_id)
         if s.iban:
             account = _cac(means, "PayeeFinancialAccount")
             _cbc(account, "ID", s.iban)

@@ -77,6 +77,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "invoice.credited": N_("Invoice credited"),
     "invoice.disputed": N_("Invoice disputed"),
     "invoice.dispute_resolved": N_("Complaint about an invoice resolved"),
+    "billing.payment_recorded": N_("Payment recorded"),
     "subscriptions.service_added": N_("Service added"),
     "subscriptions.service_changed": N_("Service changed"),
     "subscriptions.service_deactivated": N_("Service deactivated"),
@@ -122,6 +123,7 @@ OBJECT_TYPES: dict[str, LazyProxy] = {
     "service_variant": N_("Variant"),
     "audit_log": N_("Audit log"),
     "outbox_message": N_("Delivery"),
+    "invoice": N_("Invoice"),
 }
 
 FIELDS: dict[str, LazyProxy] = {
@@ -241,6 +243,13 @@ FIELDS: dict[str, LazyProxy] = {
     "q": N_("Search"),
     "state": N_("Status"),
     "days": N_("Within days"),
+    # payments
+    "invoice": N_("Invoice"),
+    "paid_on": N_("Paid on"),
+    "reference": N_("Reference"),
+    "method": N_("Paid by"),
+    "open_cents": N_("Open (cents)"),
+    "credit_balance_cents": N_("Credit balance (cents)"),
 }
 
 ROLES: dict[str, LazyProxy] = {
@@ -268,6 +277,12 @@ STATUSES: dict[str, LazyProxy] = {
     "inactive": N_("Deactivated"),
     "deactivated": N_("Deactivated"),
     "invited": N_("Invited"),
+    # invoices, as the customer sees them
+    "open": N_("Open"),
+    "paid": N_("Paid"),
+    "overdue": N_("Overdue"),
+    "in_collection": N_("In collection"),
+    "credited": N_("Credited"),
 }
 
 CHANNELS: dict[str, LazyProxy] = {

@@ -1,0 +1,93 @@
+"""An organisation's statement of account as of a day (rules BIL-6, BIL-7, BIL-10).
+
+On `as_of` (today, or a day to come: what will be owed then if nothing more is paid): its own
+final invoices with something open that day, each with late-payment interest from its due date to
+that day and collection costs once the claim is in collection by then (services/balances.py), its
+payments made by that day, and the total due. Payments and credit notes dated after `as_of` do
+not count (a statement of a past day says what was owed then). Invoices a third party pays for
+the organisation (BIL-4) are the third party's debt, never on the organisation's statement.
+
+An amount paid beyond what an invoice asked is the organisation's credit balance: it is shown,
+and set against the total due. Interest on an invoice already paid (late) is not on the statement:
+it is charged on an interest note of its own (BIL-7).
+
+Contact persons of the organisation and vendor admins; anyone else: as tenancy answers (another
+organisation's statement is not found, an end user may not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from src.billing import repository
+from src.billing.services import balances, reference
+from src.core import clock
+from src.core.errors import InputError
+from src.core.i18n import _
+from src.core.tenancy import Actor, TenantScope
+
+MAX_YEARS_AHEAD = 10
+
+
+def parse_as_of(value: str | None, today: dt.date) -> dt.date:
+    """`YYYY-MM-DD`, today when not given; a clear error naming `as_of` otherwise."""
+    if value is None or not value.strip():
+        return today
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError({"as_of": _("Give the date as YYYY-MM-DD.")}) from None
+    if day.year > today.year + MAX_YEARS_AHEAD:
+        raise InputError({"as_of": _("Choose a date at most %(years)s years ahead.", years=MAX_YEARS_AHEAD)})
+    return day
+
+
+async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | None = None) -> dict[str, Any]:
+    scope = TenantScope(actor, organisation_id)
+    scope.require_contact_person()
+    country = actor.organisation_country if actor.organisation_id == organisation_id else ""
+    today = clock.today(country or None)
+    day = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of, today)
+    invoices = await repository.final_invoices_of(scope, payer_kind="organisation")
+    invoices = [i for i in invoices if i["issued_on"] is not None and i["issued_on"] <= day]
+    ids = [int(i["id"]) for i in invoices]
+    all_payments = await repository.payments_of(scope, ids)
+    paid = balances.by_invoice(all_payments, "invoice")
+    credited = balances.by_invoice(await repository.credit_notes_of(scope, ids), "credits")
+    items: list[dict[str, Any]] = []
+    credit_balance = 0
+    for invoice in invoices:
+        own_paid = paid.get(int(invoice["id"]), [])
+        own_credited = credited.get(int(invoice["id"]), [])
+        found = balances.balance(invoice, own_paid, own_credited, day)
+        credit_balance += found.credit_balance_cents
+        if found.open_cents <= 0:
+            continue
+        items.append(
+            {
+                **invoice,
+                "open_cents": found.open_cents,
+                "status": found.status,
+                "dunning_state": found.dunning_state,
+                "interest_cents": balances.interest_cents(invoice, own_paid, own_credited, day),
+                "collection_costs_cents": balances.collection_costs_cents(invoice, found.open_cents, day),
+                "payment_reference": reference.payment_reference(invoice),
+            }
+        )
+    open_cents = sum(i["open_cents"] for i in items)
+    interest = sum(i["interest_cents"] for i in items)
+    costs = sum(i["collection_costs_cents"] for i in items)
+    return {
+        "organisation_id": organisation_id,
+        "as_of": day,
+        "today": today,
+        "currency": invoices[0]["currency"] if invoices else "EUR",
+        "items": items,
+        "payments": [p for p in all_payments if p["paid_on"] <= day],
+        "open_cents": open_cents,
+        "interest_cents": interest,
+        "collection_costs_cents": costs,
+        "credit_balance_cents": credit_balance,
+        "total_due_cents": max(0, open_cents + interest + costs - credit_balance),
+    }
