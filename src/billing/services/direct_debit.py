@@ -170,7 +170,6 @@ async def collect(organisation_id: int, invoice_id: int) -> str:
             invoice["currency"],
             str(found["customer_id"]),
             ["sepa_debit"],
-            description=_("Invoice %(number)s", number=invoice["number"]),
             metadata={
                 "invoice_id": str(invoice_id),
                 "organisation_id": str(organisation_id),

@@ -112,7 +112,6 @@ async def _intent(actor: Actor, organisation_id: int, invoice: dict[str, Any]) -
             invoice["currency"],
             customer_id,
             list(settings.stripe_payment_methods),
-            description=_("Invoice %(number)s", number=invoice["number"]),
             metadata={
                 "invoice_id": str(invoice_id),
                 "organisation_id": str(organisation_id),

@@ -47,18 +47,17 @@ async def create_intent(
     currency: str,
     customer_id: str,
     methods: list[str],
-    description: str,
     metadata: dict[str, str],
     idempotency_key: str,
     payment_method: str = "",
 ) -> Any:
-    """A PaymentIntent, not confirmed: making one moves no money."""
+    """A PaymentIntent, not confirmed: making one moves no money. What it is for travels in its
+    metadata (the invoice's number and ids), which Stripe's dashboard shows."""
     params: dict[str, Any] = {
         "amount": amount_cents,
         "currency": currency.lower(),
         "customer": customer_id,
         "payment_method_types": methods,
-        "description": description,
         "metadata": metadata,
     }
     if payment_method:
