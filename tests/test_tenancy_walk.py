@@ -24,7 +24,15 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine, Payment
+from src.billing.tables import (
+    Invoice,
+    InvoiceDispute,
+    InvoiceDocument,
+    InvoiceLine,
+    Payment,
+    StripeCustomer,
+    StripeIntent,
+)
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -411,6 +419,26 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         created_by_name="Leakcheck Boekhouder",
     )
     victim.markers += ["Leakcheck betaalkenmerk"]
+    await _insert(
+        StripeCustomer,
+        victim,
+        payer=f"organisation:{org['id']}",
+        organisation=org["id"],
+        customer_id="cus_leakcheck",
+        sepa_payment_method="pm_leakcheck",
+        mandate_label="Leakcheck rekening",
+    )
+    await _insert(
+        StripeIntent,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        intent_id="pi_leakcheck",
+        client_secret="pi_leakcheck_secret_x",
+        amount_cents=1234,
+        last_error="Leakcheck kaartfout",
+    )
+    victim.markers += ["Leakcheck rekening", "Leakcheck kaartfout"]
 
     await _insert(
         ModuleRight,

@@ -195,7 +195,7 @@ async def collect(organisation_id: int, invoice_id: int) -> str:
         assert row is not None
     if row["status"] not in repository.OPEN_INTENT:
         return "collected before"
-    confirmed = await stripe_gateway.confirm_off_session(str(row["intent_id"]))
+    confirmed = await stripe_gateway.confirm_saved(str(row["intent_id"]))
     error = (getattr(confirmed, "last_payment_error", None) or {}) if confirmed else {}
     message = str(
         getattr(error, "message", None) or (error.get("message") if isinstance(error, dict) else "") or ""

@@ -139,3 +139,12 @@ async def _intent(actor: Actor, organisation_id: int, invoice: dict[str, Any]) -
         "currency": invoice["currency"],
         "payment_methods": list(settings.stripe_payment_methods),
     }
+
+
+async def last_failure(actor: Actor, organisation_id: int, invoice_id: int) -> dict[str, Any] | None:
+    """The invoice's latest online payment or direct debit, when it failed (with Stripe's reason)."""
+    scope = TenantScope(actor, organisation_id)
+    attempts = await repository.intents_of(scope, invoice_id)
+    if attempts and attempts[0]["last_error"] and attempts[0]["status"] != "succeeded":
+        return attempts[0]
+    return None

@@ -7,28 +7,35 @@ itself. Webhook signatures are verified with the library too (`event`)."""
 
 from __future__ import annotations
 
-from functools import cache
+import asyncio
+import weakref
 from typing import Any
 
 import stripe
 
 from src.settings import get_settings
 
-
-@cache
-def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
-    base = {"api": api_base} if api_base else None
-    return stripe.StripeClient(
-        secret_key,
-        base_addresses=base,  # type: ignore[arg-type]
-        http_client=stripe.HTTPXClient(),
-        max_network_retries=2,
-    )
+# One client per event loop (its connections belong to the loop: the web app's and a worker's
+# differ) and per settings.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, str], stripe.StripeClient]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def client() -> stripe.StripeClient:
     settings = get_settings()
-    return _client(settings.stripe_secret_key, settings.stripe_api_base)
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    found = per_loop.get(key)
+    if found is None:
+        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
+        found = per_loop[key] = stripe.StripeClient(
+            settings.stripe_secret_key,
+            base_addresses=base,  # type: ignore[arg-type]
+            http_client=stripe.HTTPXClient(),
+            max_network_retries=2,
+        )
+    return found
 
 
 async def create_customer(name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
@@ -68,14 +75,17 @@ async def create_intent(
     )
 
 
-async def confirm_off_session(intent_id: str) -> Any:
-    """Confirm an intent with its saved payment method, the customer not present (a direct debit
-    under a mandate). Confirming an intent that was confirmed before is refused by Stripe; the
-    intent as it is then is the answer."""
+async def confirm_saved(intent_id: str) -> Any:
+    """Confirm an intent made with a saved payment method (a direct debit under the mandate the
+    customer gave, which needs nobody present). Stripe refuses to confirm an intent twice; the
+    intent as it is then is the answer (refused for another reason, the error stands)."""
     try:
-        return await client().v1.payment_intents.confirm_async(intent_id, {"off_session": True})
+        return await client().v1.payment_intents.confirm_async(intent_id)
     except stripe.InvalidRequestError:
-        return await retrieve_intent(intent_id)
+        intent = await retrieve_intent(intent_id)
+        if str(intent.status) in ("requires_confirmation", "requires_payment_method"):
+            raise
+        return intent
 
 
 async def retrieve_intent(intent_id: str) -> Any:

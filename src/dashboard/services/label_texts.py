@@ -78,6 +78,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "invoice.disputed": N_("Invoice disputed"),
     "invoice.dispute_resolved": N_("Complaint about an invoice resolved"),
     "billing.payment_recorded": N_("Payment recorded"),
+    "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
+    "billing.direct_debit_mandate_stopped": N_("Direct debit stopped"),
     "subscriptions.service_added": N_("Service added"),
     "subscriptions.service_changed": N_("Service changed"),
     "subscriptions.service_deactivated": N_("Service deactivated"),
