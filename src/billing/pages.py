@@ -77,7 +77,9 @@ class OrganisationInvoices(Controller):
                 "invoice": await invoicing.get_invoice(actor, actor.organisation_id, invoice_id),
                 "documents_ready": invoice_id in ready,
                 "pay_online": await _payable_online(actor, invoice_id),
-                "payment_failed": await online_payments.last_failure(actor, actor.organisation_id, invoice_id),
+                "payment_failed": await online_payments.last_failure(
+                    actor, actor.organisation_id, invoice_id
+                ),
                 "redirect_status": request.query_params.get("redirect_status", ""),
                 "values": values or {},
                 "errors": errors or {},
