@@ -9,10 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 
-from src.billing.services import direct_debit, invoicing, online_payments
+from src.billing.services import direct_debit, online_payments
 from src.core.errors import Conflict, Unavailable
 from src.core.i18n import _
 from src.core.tenancy import Actor
+from src.core.vendor import vendor
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.guards import provide_contact_person
 
@@ -40,12 +41,20 @@ class OnlinePayment(Controller):
             flash(request, exc.message, "error")
             return redirect(request, f"/organisation/invoices/{invoice_id}")
         base = str(request.base_url).rstrip("/")
+        invoice = await online_payments.payable(actor, actor.organisation_id, invoice_id)
+        seller = vendor()
         return _with_stripe(
             page(
                 request,
                 "billing/org_pay.html",
                 {
-                    "invoice": await invoicing.get_invoice(actor, actor.organisation_id, invoice_id),
+                    "invoice": invoice,
+                    "transfer": {
+                        "iban": seller.iban_display,
+                        "reference": invoice.get("payment_reference") or invoice["number"],
+                    }
+                    if seller.iban
+                    else None,
                     "intent": intent,
                     "mode": "payment",
                     "stripe_js": online_payments.STRIPE_JS,

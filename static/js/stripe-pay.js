@@ -12,6 +12,7 @@
   }
   if (typeof window.Stripe !== "function") {
     document.getElementById("payment-element").textContent = "";
+    button.style.display = "none";
     show(form.dataset.unavailable);
     return;
   }
