@@ -33,6 +33,8 @@ from src.billing.tables import (
     InvoiceLine,
     InvoiceReminder,
     Payment,
+    StripeCustomer,
+    StripeIntent,
 )
 from src.certificates.tables import (
     Certificate,
@@ -447,6 +449,26 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         taken_on=NOW.date(),
     )
     victim.markers += ["Leakcheck herinnering"]
+    await _insert(
+        StripeCustomer,
+        victim,
+        payer=f"organisation:{org['id']}",
+        organisation=org["id"],
+        customer_id="cus_leakcheck",
+        sepa_payment_method="pm_leakcheck",
+        mandate_label="Leakcheck rekening",
+    )
+    await _insert(
+        StripeIntent,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        intent_id="pi_leakcheck",
+        client_secret="pi_leakcheck_secret_x",
+        amount_cents=1234,
+        last_error="Leakcheck kaartfout",
+    )
+    victim.markers += ["Leakcheck rekening", "Leakcheck kaartfout"]
 
     await _insert(
         ModuleRight,

@@ -14,6 +14,9 @@ from src.billing.tables import (
     InvoiceReminder,
     NumberSeries,
     Payment,
+    StripeCustomer,
+    StripeEvent,
+    StripeIntent,
 )
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -29,6 +32,9 @@ APP_CONFIG = AppConfig(
         InvoiceLine,
         InvoiceDocument,
         InvoiceDispute,
+        StripeCustomer,
+        StripeIntent,
+        StripeEvent,
         Payment,
         BankStatement,
         BankLine,

@@ -170,6 +170,58 @@ class InvoiceDispute(Table, tablename="invoice_dispute"):
     credit_note = ForeignKey(references=Invoice, null=True, default=None)
 
 
+class StripeCustomer(Table, tablename="stripe_customer"):
+    """A payer's customer at Stripe, one each: an organisation (`payer` "organisation:<id>") or a
+    third party paying for organisations (`payer` "third_party:<code>", no organisation)."""
+
+    id = Serial(primary_key=True)
+    payer = Varchar(length=80, unique=True)
+    organisation = ForeignKey(references=Organisation, null=True, default=None, index=True)
+    customer_id = Varchar(length=255, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # The SEPA Direct Debit mandate a contact person gave (a SetupIntent that succeeded): the
+    # payment method each invoice is collected with on its due date; "" when there is none.
+    sepa_payment_method = Varchar(length=255, default="")
+    mandate_label = Varchar(length=60, default="")  # the bank account as shown: "DE89 •••• 3000"
+    mandate_given_at = Timestamptz(null=True, default=None)
+    mandate_given_by = ForeignKey(references=Person, null=True, default=None)
+
+
+class StripeIntent(Table, tablename="stripe_intent"):
+    """A PaymentIntent made for an invoice's open amount: paid in the page (`purpose` "payment")
+    or collected by direct debit on the due date ("direct_debit", `collection_key` unique: one
+    collection of an amount of an invoice). `status` follows Stripe and never leaves "succeeded"
+    (an event arriving late changes nothing)."""
+
+    id = Serial(primary_key=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    intent_id = Varchar(length=255, unique=True)
+    purpose = Varchar(length=16, default="payment")
+    collection_key = Varchar(length=80, null=True, default=None, unique=True)
+    client_secret = Varchar(length=255)
+    amount_cents = BigInt()
+    currency = Varchar(length=3, default="EUR")
+    status = Varchar(length=40, default="requires_payment_method")
+    last_error = Text(default="")
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StripeEvent(Table, tablename="stripe_event"):
+    """A webhook event from Stripe as received, stored (unique event id) before any work is done;
+    a worker processes it once (`processed_at`), whatever order or how often Stripe sends it."""
+
+    id = Serial(primary_key=True)
+    event_id = Varchar(length=255, unique=True)
+    type = Varchar(length=100)
+    payload = JSON()
+    received_at = Timestamptz(default=TimestamptzNow())
+    processed_at = Timestamptz(null=True, default=None)
+    outcome = Text(default="")
+
+
 class Payment(Table, tablename="payment"):
     """Money received for a final invoice (rule BIL-6), from the organisation or from the third
     party paying it (`payer_kind`, `payer_name` as on the invoice, BIL-4). Recorded by hand, from
