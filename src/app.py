@@ -136,7 +136,7 @@ def create_app(
         header_name="x-csrftoken",
         # Path prefixes (regular expressions, searched anywhere in the path unless anchored):
         # the API authenticates with a bearer token, OCSP clients send DER.
-        exclude=["^/api/", "^/ocsp(?:/|$)"],
+        exclude=["^/api/", "^/ocsp(?:/|$)", "^/webhooks/stripe$"],
     )
     session = PortalSessionConfig(
         store="sessions",

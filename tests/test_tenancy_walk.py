@@ -24,7 +24,18 @@ from piccolo.columns import ForeignKey
 from piccolo.table import Table
 
 import tests.test_tenancy_structure as structure
-from src.billing.tables import Invoice, InvoiceDispute, InvoiceDocument, InvoiceLine, Payment
+from src.billing.tables import (
+    BankLine,
+    BankStatement,
+    Invoice,
+    InvoiceDispute,
+    InvoiceDocument,
+    InvoiceLine,
+    InvoiceReminder,
+    Payment,
+    StripeCustomer,
+    StripeIntent,
+)
 from src.certificates.tables import (
     Certificate,
     CertificateApplication,
@@ -411,6 +422,53 @@ async def _victim(client: Any, app: Litestar) -> Victim:
         created_by_name="Leakcheck Boekhouder",
     )
     victim.markers += ["Leakcheck betaalkenmerk"]
+    bank = await BankStatement.insert(BankStatement(identity="NL91ABNA0417164300:leakcheck")).returning(
+        BankStatement.id
+    )
+    await _insert(
+        BankLine,
+        victim,
+        statement=bank[0]["id"],
+        key="leakcheck-line",
+        amount_cents=1234,
+        booked_on=NOW.date(),
+        text="Leakcheck bankomschrijving",
+        payer_name="Leakcheck Betaler",
+        status="unmatched",
+        invoice=invoice["id"],
+    )
+    victim.markers += ["Leakcheck bankomschrijving", "Leakcheck Betaler"]
+    await _insert(
+        InvoiceReminder,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        state="reminder_1",
+        step_key="Leakcheck herinnering",
+        open_cents=1234,
+        taken_on=NOW.date(),
+    )
+    victim.markers += ["Leakcheck herinnering"]
+    await _insert(
+        StripeCustomer,
+        victim,
+        payer=f"organisation:{org['id']}",
+        organisation=org["id"],
+        customer_id="cus_leakcheck",
+        sepa_payment_method="pm_leakcheck",
+        mandate_label="Leakcheck rekening",
+    )
+    await _insert(
+        StripeIntent,
+        victim,
+        organisation=org["id"],
+        invoice=invoice["id"],
+        intent_id="pi_leakcheck",
+        client_secret="pi_leakcheck_secret_x",
+        amount_cents=1234,
+        last_error="Leakcheck kaartfout",
+    )
+    victim.markers += ["Leakcheck rekening", "Leakcheck kaartfout"]
 
     await _insert(
         ModuleRight,
@@ -782,6 +840,7 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "Leakcheck factuurregel",
         "Leakcheck Factuurklant",
         "Leakcheck factuurdocument",
+        "Leakcheck herinnering",  # a reminder step's internal key
         hashlib.sha256(EVIDENCE).hexdigest(),
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

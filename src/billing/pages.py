@@ -12,15 +12,37 @@ from litestar.response import Template
 from src.billing.invoice_pages import InvoicesAdmin
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
-from src.billing.services import credits, disputes, documents, invoicing, payments, runs
+from src.billing.services import (
+    credits,
+    direct_debit,
+    disputes,
+    documents,
+    invoicing,
+    online_payments,
+    payments,
+    reminders,
+    runs,
+)
 from src.core import clock
-from src.core.errors import Conflict, InputError
+from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, page, redirect
 from src.identity.guards import provide_contact_person, provide_vendor_admin
 
 Form = URLEncodedBody[dict[str, str]]
+
+
+async def _payable_online(actor: Actor, invoice_id: int) -> bool:
+    """Whether the invoice page offers "Pay online": Stripe configured, something open, paid by
+    the organisation, and the signed-in person one of its contact persons."""
+    if not online_payments.enabled() or actor.organisation_id is None or not actor.is_contact_person:
+        return False
+    try:
+        await online_payments.payable(actor, actor.organisation_id, invoice_id)
+    except (Conflict, NotFound):
+        return False
+    return True
 
 
 class OrganisationInvoices(Controller):
@@ -34,7 +56,11 @@ class OrganisationInvoices(Controller):
             return choose_organisation_first(request, actor)
         invoices = await invoicing.list_invoices(actor, actor.organisation_id)
         ready = await documents.available(actor, actor.organisation_id, [int(i["id"]) for i in invoices])
-        return page(request, "billing/org_invoices.html", {"invoices": invoices, "documents_ready": ready})
+        return page(
+            request,
+            "billing/org_invoices.html",
+            {"invoices": invoices, "documents_ready": ready, "direct_debit": direct_debit.offered()},
+        )
 
     @get("/{invoice_id:int}")
     async def detail(
@@ -61,6 +87,12 @@ class OrganisationInvoices(Controller):
             {
                 "invoice": await payments.with_balance(actor, actor.organisation_id, invoice_id),
                 "documents_ready": invoice_id in ready,
+                "reminders": await reminders.of_invoice(actor, actor.organisation_id, invoice_id),
+                "pay_online": await _payable_online(actor, invoice_id),
+                "payment_failed": await online_payments.last_failure(
+                    actor, actor.organisation_id, invoice_id
+                ),
+                "redirect_status": request.query_params.get("redirect_status", ""),
                 "values": values or {},
                 "errors": errors or {},
             },

@@ -3,14 +3,20 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from src.billing.tables import (
+    BankLine,
+    BankStatement,
     BillingBatch,
     BillingRun,
     Invoice,
     InvoiceDispute,
     InvoiceDocument,
     InvoiceLine,
+    InvoiceReminder,
     NumberSeries,
     Payment,
+    StripeCustomer,
+    StripeEvent,
+    StripeIntent,
 )
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -26,7 +32,13 @@ APP_CONFIG = AppConfig(
         InvoiceLine,
         InvoiceDocument,
         InvoiceDispute,
+        StripeCustomer,
+        StripeIntent,
+        StripeEvent,
         Payment,
+        BankStatement,
+        BankLine,
+        InvoiceReminder,
     ],
     migration_dependencies=["src.subscriptions.piccolo_app"],
     commands=[],

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import reference, statement
 from src.core.errors import InputError
 from src.core.tenancy import Actor, require_vendor_admin

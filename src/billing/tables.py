@@ -170,6 +170,58 @@ class InvoiceDispute(Table, tablename="invoice_dispute"):
     credit_note = ForeignKey(references=Invoice, null=True, default=None)
 
 
+class StripeCustomer(Table, tablename="stripe_customer"):
+    """A payer's customer at Stripe, one each: an organisation (`payer` "organisation:<id>") or a
+    third party paying for organisations (`payer` "third_party:<code>", no organisation)."""
+
+    id = Serial(primary_key=True)
+    payer = Varchar(length=80, unique=True)
+    organisation = ForeignKey(references=Organisation, null=True, default=None, index=True)
+    customer_id = Varchar(length=255, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # The SEPA Direct Debit mandate a contact person gave (a SetupIntent that succeeded): the
+    # payment method each invoice is collected with on its due date; "" when there is none.
+    sepa_payment_method = Varchar(length=255, default="")
+    mandate_label = Varchar(length=60, default="")  # the bank account as shown: "DE89 •••• 3000"
+    mandate_given_at = Timestamptz(null=True, default=None)
+    mandate_given_by = ForeignKey(references=Person, null=True, default=None)
+
+
+class StripeIntent(Table, tablename="stripe_intent"):
+    """A PaymentIntent made for an invoice's open amount: paid in the page (`purpose` "payment")
+    or collected by direct debit on the due date ("direct_debit", `collection_key` unique: one
+    collection of an amount of an invoice). `status` follows Stripe and never leaves "succeeded"
+    (an event arriving late changes nothing)."""
+
+    id = Serial(primary_key=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    intent_id = Varchar(length=255, unique=True)
+    purpose = Varchar(length=16, default="payment")
+    collection_key = Varchar(length=80, null=True, default=None, unique=True)
+    client_secret = Varchar(length=255)
+    amount_cents = BigInt()
+    currency = Varchar(length=3, default="EUR")
+    status = Varchar(length=40, default="requires_payment_method")
+    last_error = Text(default="")
+    created_by = ForeignKey(references=Person, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StripeEvent(Table, tablename="stripe_event"):
+    """A webhook event from Stripe as received, stored (unique event id) before any work is done;
+    a worker processes it once (`processed_at`), whatever order or how often Stripe sends it."""
+
+    id = Serial(primary_key=True)
+    event_id = Varchar(length=255, unique=True)
+    type = Varchar(length=100)
+    payload = JSON()
+    received_at = Timestamptz(default=TimestamptzNow())
+    processed_at = Timestamptz(null=True, default=None)
+    outcome = Text(default="")
+
+
 class Payment(Table, tablename="payment"):
     """Money received for a final invoice (rule BIL-6), from the organisation or from the third
     party paying it (`payer_kind`, `payer_name` as on the invoice, BIL-4). Recorded by hand, from
@@ -190,4 +242,57 @@ class Payment(Table, tablename="payment"):
     external_id = Varchar(length=100, null=True, default=None, unique=True)
     created_by = ForeignKey(references=Person, null=True, default=None)
     created_by_name = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class BankStatement(Table, tablename="bank_statement"):
+    """A bank statement (camt.053) a vendor admin imported, once: `identity` is the bank's id of
+    the statement with the account (unique), so the same file imported again is recognised."""
+
+    id = Serial(primary_key=True)
+    identity = Varchar(length=200, unique=True)
+    iban = Varchar(length=34, default="")
+    credits = Integer(default=0)
+    matched = Integer(default=0)
+    imported_by = ForeignKey(references=Person, null=True, default=None)
+    imported_by_name = Varchar(length=200, default="")
+    imported_at = Timestamptz(default=TimestamptzNow())
+
+
+class BankLine(Table, tablename="bank_line"):
+    """A payment received on a bank statement: matched to an invoice (its RF reference, or its
+    number in the text) and recorded as a payment, or left for a vendor admin to match by hand.
+    `key` identifies it across statements (services/camt.py), unique: a line is taken once."""
+
+    id = Serial(primary_key=True)
+    statement = ForeignKey(references=BankStatement, index=True)
+    key = Varchar(length=300, unique=True)
+    amount_cents = BigInt()
+    currency = Varchar(length=3, default="EUR")
+    booked_on = Date()
+    reference = Varchar(length=40, default="")
+    text = Text(default="")
+    payer_name = Varchar(length=200, default="")
+    payer_iban = Varchar(length=34, default="")
+    status = Varchar(length=10, default="unmatched", index=True)  # "matched" | "unmatched" | "ignored"
+    # The invoice it paid once matched; the payment row has this line's key as its external id.
+    invoice = ForeignKey(references=Invoice, null=True, default=None)
+    matched_by_name = Varchar(length=200, default="")
+    matched_at = Timestamptz(null=True, default=None)
+
+
+class InvoiceReminder(Table, tablename="invoice_reminder"):
+    """A step of the reminder schedule taken for an overdue invoice (services/reminders.py), once:
+    (`invoice`, `state`) is unique. `mailed` is False for a step passed over on a day when a later
+    one became due too (one mail then says where things stand)."""
+
+    id = Serial(primary_key=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    invoice = ForeignKey(references=Invoice, index=True)
+    state = Varchar(length=16)  # "reminder_1" | "reminder_2" | "final_notice" | "collection"
+    step_key = Varchar(length=40, unique=True)  # "<invoice id>:<state>"
+    open_cents = BigInt(default=0)
+    interest_cents = BigInt(default=0)
+    mailed = Boolean(default=True)
+    taken_on = Date()
     created_at = Timestamptz(default=TimestamptzNow())

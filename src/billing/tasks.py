@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from src.billing.services import documents, review, runs
+from src.billing.services import direct_debit, documents, reminders, review, runs, stripe_events
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -41,3 +41,30 @@ async def render_documents(organisation_id: int, invoice_id: int, dedupe_key: st
 async def mail_documents(organisation_id: int, invoice_id: int, dedupe_key: str) -> None:
     """Mail an invoice's documents once; finishes only once the mail is confirmed sent."""
     await documents.mail_documents(organisation_id, invoice_id, dedupe_key)
+
+
+@scheduler.cron("billing.send_reminders", timezone="Europe/Amsterdam", hour=6)
+async def send_reminders() -> None:
+    """Daily at 06:00 in the vendor's time zone: the steps of the reminder schedule that have
+    become due for overdue invoices, each once."""
+    await reminders.send_due()
+
+
+@async_actor(stripe_events.EVENT_ACTOR, max_retries=20)
+async def stripe_event(event_id: str, dedupe_key: str = "") -> None:
+    """Process one of Stripe's events, stored by the webhook, once."""
+    await stripe_events.process(event_id)
+
+
+@scheduler.cron("billing.collect_direct_debits", timezone="Europe/Amsterdam", hour=7)
+async def collect_direct_debits() -> None:
+    """Daily at 07:00 in the vendor's time zone: hand the invoices due for collection by direct
+    debit to the workers (each once)."""
+    if direct_debit.offered():
+        await direct_debit.collect_due()
+
+
+@async_actor(direct_debit.COLLECT_ACTOR, max_retries=20)
+async def collect_direct_debit(organisation_id: int, invoice_id: int, dedupe_key: str = "") -> None:
+    """Collect one invoice by SEPA Direct Debit under the organisation's mandate, once."""
+    await direct_debit.collect(organisation_id, invoice_id)

@@ -33,3 +33,9 @@ class InputError(PortalError):
     def __init__(self, errors: dict[str, str], message: str = "") -> None:
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class Unavailable(PortalError):
+    """A service the portal depends on (a payment provider) cannot be reached now; try later."""
+
+    status_code = 503

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import credits, payments
 from src.billing.tables import Invoice
 from src.core import db

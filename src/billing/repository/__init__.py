@@ -13,15 +13,22 @@ from typing import Any
 from piccolo.query.functions.aggregate import Sum
 
 from src.billing.tables import (
+    BankLine,
+    BankStatement,
     BillingBatch,
     BillingRun,
     Invoice,
     InvoiceDispute,
     InvoiceDocument,
     InvoiceLine,
+    InvoiceReminder,
     NumberSeries,
+    Payment,
+    StripeCustomer,
+    StripeEvent,
+    StripeIntent,
 )
-from src.core import outbox
+from src.core import db, outbox
 from src.core.tables import OutboxMessage
 from src.core.tenancy import Actor, TenantScope, readable
 from src.tenants.tables import Person
@@ -457,3 +464,290 @@ async def vendor_admin_addresses() -> list[dict[str, Any]]:
         .where(Person.email != "")
         .order_by(Person.id)
     )
+
+
+# --- bank statements --------------------------------------------------------------------------------
+# Imported by vendor admins: a line is any customer's payment until it is matched to an invoice.
+
+
+async def insert_bank_statement(**values: Any) -> dict[str, Any] | None:
+    """A new statement, or None when one with its identity was imported before."""
+    rows = await (
+        BankStatement.insert(BankStatement(**values))
+        .on_conflict(target=BankStatement.identity, action="DO NOTHING")
+        .returning(*BankStatement.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def bank_statement_by_identity(identity: str) -> dict[str, Any] | None:
+    return await BankStatement.select().where(BankStatement.identity == identity).first()
+
+
+async def insert_bank_line(**values: Any) -> dict[str, Any] | None:
+    """A new line, or None when its key was on a statement imported before."""
+    rows = await (
+        BankLine.insert(BankLine(**values))
+        .on_conflict(target=BankLine.key, action="DO NOTHING")
+        .returning(*BankLine.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def bank_line(line_id: int, lock: bool = False) -> dict[str, Any] | None:
+    query = BankLine.select(*BankLine.all_columns()).where(BankLine.id == line_id)
+    if lock and db.is_postgres():
+        query = query.lock_rows()
+    return await query.first()
+
+
+async def set_bank_line(line_id: int, **values: Any) -> None:
+    await BankLine.update({getattr(BankLine, k): v for k, v in values.items()}).where(BankLine.id == line_id)
+
+
+async def count_matched(statement_id: int) -> None:
+    matched = (
+        await BankLine.count().where(BankLine.statement == statement_id).where(BankLine.status == "matched")
+    )
+    await BankStatement.update({BankStatement.matched: matched}).where(BankStatement.id == statement_id)
+
+
+async def bank_statements(limit: int = 50) -> list[dict[str, Any]]:
+    return await BankStatement.select().order_by(BankStatement.id, ascending=False).limit(limit)
+
+
+async def unmatched_bank_lines(limit: int = 200) -> list[dict[str, Any]]:
+    return await (
+        BankLine.select(*BankLine.all_columns())
+        .where(BankLine.status == "unmatched")
+        .order_by(BankLine.booked_on)
+        .order_by(BankLine.id)
+        .limit(limit)
+    )
+
+
+async def invoice_to_match(reference: str = "", number: str = "") -> dict[str, Any] | None:
+    """A final invoice (not a credit note) by its payment reference or its number."""
+    query = Invoice.select(Invoice.id, Invoice.organisation, Invoice.number).where(Invoice.kind == "invoice")
+    query = query.where(Invoice.status == "final")
+    if reference:
+        query = query.where(Invoice.payment_reference == reference)
+    elif number:
+        query = query.where(Invoice.number == number)
+    else:
+        return None
+    return await query.first()
+
+
+# --- reminders --------------------------------------------------------------------------------------
+
+
+async def overdue_invoices(today: dt.date, after_id: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+    """Final invoices whose due date has passed and whose claim is not in collection yet, by id
+    from `after_id` on (the daily reminder job pages through them); paid ones are among them,
+    the job sees what is open."""
+    return await (
+        Invoice.select(Invoice.id, Invoice.organisation)
+        .where(Invoice.kind == "invoice")
+        .where(Invoice.status == "final")
+        .where(Invoice.due_on < today)
+        .where(Invoice.dunning_state != "collection")
+        .where(Invoice.id > after_id)
+        .order_by(Invoice.id)
+        .limit(limit)
+    )
+
+
+async def set_dunning_state(scope: TenantScope, invoice_id: int, before: str, after: str) -> bool:
+    """Move an invoice on in the reminder schedule, once: False when it had moved already."""
+    rows = await (
+        Invoice.update({Invoice.dunning_state: after})
+        .where(Invoice.id == invoice_id)
+        .where(Invoice.organisation == scope.organisation_id)
+        .where(Invoice.dunning_state == before)
+        .returning(Invoice.id)
+    )
+    return bool(rows)
+
+
+async def insert_reminder(scope: TenantScope, **values: Any) -> None:
+    await InvoiceReminder.insert(InvoiceReminder(organisation=scope.organisation_id, **values))
+
+
+async def reminders_of(scope: TenantScope, invoice_ids: list[int]) -> list[dict[str, Any]]:
+    if not invoice_ids:
+        return []
+    return await (
+        scope.select(InvoiceReminder, *InvoiceReminder.all_columns())
+        .where(InvoiceReminder.invoice.is_in(invoice_ids))
+        .order_by(InvoiceReminder.id)
+    )
+
+
+# --- online payment (Stripe) ------------------------------------------------------------------------
+# Customers, intents and events are read here by the services of a signed-in contact person (scoped)
+# and by the worker processing Stripe's events, which acts for no one (by Stripe's ids).
+
+OPEN_INTENT = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+async def stripe_customer_id(payer: str) -> str | None:
+    row = await StripeCustomer.select(StripeCustomer.customer_id).where(StripeCustomer.payer == payer).first()
+    return str(row["customer_id"]) if row else None
+
+
+async def insert_stripe_customer(payer: str, organisation_id: int | None, customer_id: str) -> None:
+    await StripeCustomer.insert(
+        StripeCustomer(payer=payer, organisation=organisation_id, customer_id=customer_id)
+    ).on_conflict(target=StripeCustomer.payer, action="DO NOTHING")
+
+
+async def open_intent(scope: TenantScope, invoice_id: int, amount_cents: int) -> dict[str, Any] | None:
+    """The invoice's latest intent for this amount that can still be paid."""
+    return await (
+        scope.select(StripeIntent, *StripeIntent.all_columns())
+        .where(StripeIntent.invoice == invoice_id)
+        .where(StripeIntent.amount_cents == amount_cents)
+        .where(StripeIntent.status.is_in(list(OPEN_INTENT)))
+        .order_by(StripeIntent.id, ascending=False)
+        .first()
+    )
+
+
+async def intents_of(scope: TenantScope, invoice_id: int) -> list[dict[str, Any]]:
+    return await (
+        scope.select(StripeIntent, *StripeIntent.all_columns())
+        .where(StripeIntent.invoice == invoice_id)
+        .order_by(StripeIntent.id, ascending=False)
+    )
+
+
+async def insert_intent(scope: TenantScope, **values: Any) -> None:
+    # Any unique value taken (the intent's id, a collection's key): the row stored first stays.
+    await StripeIntent.insert(StripeIntent(organisation=scope.organisation_id, **values)).on_conflict(
+        action="DO NOTHING"
+    )
+
+
+async def intent_by_stripe_id(intent_id: str) -> dict[str, Any] | None:
+    return (
+        await StripeIntent.select(*StripeIntent.all_columns())
+        .where(StripeIntent.intent_id == intent_id)
+        .first()
+    )
+
+
+async def set_intent_status(intent_id: str, status: str, error: str, now: dt.datetime) -> bool:
+    """Follow Stripe's status, except away from "succeeded": False when the intent had succeeded."""
+    rows = await (
+        StripeIntent.update(
+            {StripeIntent.status: status, StripeIntent.last_error: error, StripeIntent.updated_at: now}
+        )
+        .where(StripeIntent.intent_id == intent_id)
+        .where(StripeIntent.status != "succeeded")
+        .returning(StripeIntent.id)
+    )
+    return bool(rows)
+
+
+async def insert_stripe_event(event_id: str, type_: str, payload: dict[str, Any]) -> bool:
+    """Store an event once: False when it was stored before (Stripe sent it again)."""
+    rows = await (
+        StripeEvent.insert(StripeEvent(event_id=event_id, type=type_, payload=payload))
+        .on_conflict(target=StripeEvent.event_id, action="DO NOTHING")
+        .returning(StripeEvent.id)
+    )
+    return bool(rows)
+
+
+async def stripe_event(event_id: str) -> dict[str, Any] | None:
+    return (
+        await StripeEvent.select(*StripeEvent.all_columns()).where(StripeEvent.event_id == event_id).first()
+    )
+
+
+async def mark_event_processed(event_id: str, outcome: str, now: dt.datetime) -> bool:
+    """Mark an event processed, once (the UPDATE locks its row: of two workers, one goes on)."""
+    rows = await (
+        StripeEvent.update({StripeEvent.processed_at: now, StripeEvent.outcome: outcome})
+        .where(StripeEvent.event_id == event_id)
+        .where(StripeEvent.processed_at.is_null())
+        .returning(StripeEvent.id)
+    )
+    return bool(rows)
+
+
+async def mark_event_outcome(event_id: str, outcome: str) -> None:
+    await StripeEvent.update({StripeEvent.outcome: outcome}).where(StripeEvent.event_id == event_id)
+
+
+async def mandate_of(scope: TenantScope) -> dict[str, Any] | None:
+    """The organisation's SEPA Direct Debit mandate (its customer's saved payment method)."""
+    return await (
+        scope.select(StripeCustomer, *StripeCustomer.all_columns())
+        .where(StripeCustomer.sepa_payment_method != "")
+        .first()
+    )
+
+
+async def set_mandate(
+    customer_id: str, payment_method: str, label: str, given_by: int | None, now: dt.datetime
+) -> dict[str, Any] | None:
+    """Store a mandate on the customer Stripe names; the customer's row (None: not ours)."""
+    rows = await (
+        StripeCustomer.update(
+            {
+                StripeCustomer.sepa_payment_method: payment_method,
+                StripeCustomer.mandate_label: label,
+                StripeCustomer.mandate_given_at: now,
+                StripeCustomer.mandate_given_by: given_by,
+            }
+        )
+        .where(StripeCustomer.customer_id == customer_id)
+        .returning(*StripeCustomer.all_columns())
+    )
+    return rows[0] if rows else None
+
+
+async def clear_mandate(scope: TenantScope) -> None:
+    await StripeCustomer.update(
+        {
+            StripeCustomer.sepa_payment_method: "",
+            StripeCustomer.mandate_label: "",
+            StripeCustomer.mandate_given_at: None,
+            StripeCustomer.mandate_given_by: None,
+        }
+    ).where(StripeCustomer.organisation == scope.organisation_id)
+
+
+async def direct_debits_due(today: dt.date, limit: int = 500) -> list[dict[str, Any]]:
+    """Final invoices due by today of organisations with a mandate that have no direct debit for
+    them yet (for any amount), oldest first: what the collection job looks at."""
+    mandated = StripeCustomer.select(StripeCustomer.organisation).where(
+        StripeCustomer.sepa_payment_method != ""
+    )
+    collected = StripeIntent.select(StripeIntent.invoice).where(StripeIntent.purpose == "direct_debit")
+    return await (
+        Invoice.select(*Invoice.all_columns())
+        .where(Invoice.kind == "invoice")
+        .where(Invoice.status == "final")
+        .where(Invoice.payer_kind == "organisation")
+        .where(Invoice.due_on <= today)
+        .where(Invoice.organisation.is_in(mandated))
+        .where(Invoice.id.not_in(collected))
+        .order_by(Invoice.id)
+        .limit(limit)
+    )
+
+
+async def intent_by_collection_key(key: str) -> dict[str, Any] | None:
+    return (
+        await StripeIntent.select(*StripeIntent.all_columns())
+        .where(StripeIntent.collection_key == key)
+        .first()
+    )
+
+
+async def payment_recorded(external_id: str) -> bool:
+    """Whether a payment with this id of its source (a Stripe intent, a bank line) is recorded."""
+    return bool(await Payment.exists().where(Payment.external_id == external_id))

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from src.billing import repository
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import invoicing
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound

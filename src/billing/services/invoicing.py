@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from src.billing import repository
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import numbering, proration, reference, vat
 from src.billing.services.proration import Period, State
 from src.core import clock, db, outbox

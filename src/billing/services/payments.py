@@ -1,6 +1,6 @@
 """Payments received for final invoices (rules BIL-6, BIL-8), and each invoice's balance.
 
-`record` writes a payment in the transaction that locks its invoice's row (repository/payments.py
+`record` writes a payment in the transaction that locks its invoice's row (payments/repository.py
 `lock_invoice`: SELECT ... FOR UPDATE on PostgreSQL; SQLite runs one write transaction at a time).
 A credit note locks the same row (services/credits.py), so a payment and a credit note of one
 invoice, or two payments, at the same moment take turns: each sees what the other left open, and
@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from src.billing import repository
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import balances, invoicing, reference
 from src.core import audit, clock, db
 from src.core.errors import Conflict, InputError, NotFound

@@ -21,7 +21,7 @@ import datetime as dt
 from typing import Any
 
 from src.billing import repository
-from src.billing.repository import payments as ledger
+from src.billing.payments import repository as ledger
 from src.billing.services import balances, reference
 from src.core import clock
 from src.core.errors import InputError

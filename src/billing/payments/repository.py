@@ -1,5 +1,5 @@
-"""Every query of payments, and the invoice reads that payments and statements need
-(services/payments.py, services/statement.py).
+"""Every query of payments, and the invoice reads that payments and statements need (the
+billing domain's repository for its ledger; the rest is src/billing/repository.py).
 
 Payments are tenant-owned (their organisation is the invoice's): read through the
 organisation's TenantScope, or `readable` for vendor admins' lists across organisations."""
