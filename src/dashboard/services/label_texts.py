@@ -50,6 +50,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "identity.signed_out": N_("Signed out"),
     "identity.token_created": N_("API token created"),
     "identity.token_revoked": N_("API token revoked"),
+    "connected.client_created": N_("Service client registered"),
+    "connected.client_revoked": N_("Service client's token revoked"),
     "identity.vendor_admin_created": N_("Vendor admin created"),
     "identity.vendor_admin_updated": N_("Vendor admin changed"),
     # certificates
