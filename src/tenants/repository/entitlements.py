@@ -12,7 +12,7 @@ from typing import Any
 
 from src.core.ids import is_id
 from src.core.prepared import Prepared
-from src.core.tenancy import TenantScope
+from src.core.tenancy import TenantQuery, TenantScope
 from src.tenants.tables import Membership, Organisation, Person
 
 PERSON_COLUMNS = {
@@ -80,11 +80,17 @@ async def organisation_by_reference(number: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+# Asked on every question of a connected service: prepared once.
+_MEMBERSHIP = TenantQuery(
+    lambda p: (
+        Membership.select(Membership.id, Membership.role, Membership.active, Membership.name)
+        .where(Membership.organisation == p.organisation)
+        .where(Membership.person == p.person)
+        .where(Membership.pending.eq(False))
+    )
+)
+
+
 async def membership_of(scope: TenantScope, person_id: int) -> dict[str, Any] | None:
     """The person's membership of the organisation (active or not, never a pending invitation)."""
-    return await (
-        scope.select(Membership, Membership.id, Membership.role, Membership.active, Membership.name)
-        .where(Membership.person == person_id)
-        .where(Membership.pending.eq(False))
-        .first()
-    )
+    return await scope.first(_MEMBERSHIP, person=person_id)

@@ -97,11 +97,13 @@ async def agreement_status(actor: Actor, organisation_id: int) -> AgreementStatu
     return status
 
 
-async def has_valid_agreement(actor: Actor, organisation_id: int) -> bool:
-    """Rule AG-1, for the compliance checks."""
+async def has_valid_agreement(actor: Actor, organisation_id: int, country: str | None = None) -> bool:
+    """Rule AG-1, for the compliance checks. `country`: the organisation's, when the caller
+    knows it, saves reading it."""
     scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
-    return (await _status(scope, organisation["country"])).valid
+    if country is None:
+        country = (await _organisation(organisation_id))["country"]
+    return (await _status(scope, country)).valid
 
 
 async def _organisation(organisation_id: int) -> dict[str, Any]:

@@ -75,11 +75,13 @@ async def gaps(
     today: dt.date | None = None,
     country: str | None = None,
     service_code: str | None = None,
+    service: dict[str, Any] | None = None,
 ) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
     caller knows it (every page's banners do), saves reading it. `service_code`: only that
-    service (nothing more is read when its legacy terms are not announced to end)."""
+    service (nothing more is read when its legacy terms are not announced to end), whose
+    catalogue row `service` the caller may have read already."""
 
     if country is None:
         organisation = (
@@ -96,7 +98,7 @@ async def gaps(
     ]
     if not notices:
         return []
-    agreement = await has_valid_agreement(actor, organisation_id)
+    agreement = await has_valid_agreement(actor, organisation_id, country)
     subscribed = await offer().subscribed_service_codes(organisation_id, today)
     found: list[Gap] = []
     for notice in notices:
@@ -106,7 +108,9 @@ async def gaps(
         found.append(
             Gap(
                 service_code=code,
-                service_name=service_name(await _service(code), code),
+                service_name=service_name(
+                    service if service and service["code"] == code else await _service(code), code
+                ),
                 missing_agreement=not agreement,
                 missing_subscription=code not in subscribed,
                 deadline=notice["deadline"],

@@ -188,9 +188,10 @@ async def entitlement(
         reasons.append(Reason(LEGAL_FORM_E_ID, refusal))
     service_modules = [m for m in await offer().service_modules() if m["service_code"] == code]
     names = {m["code"]: m.get(f"name_{current_locale.get()}") or m["name_en"] for m in service_modules}
+    held = await rights.rights_of(scope, membership["id"]) if service_modules else []
     modules = [
         {"code": r["module"], "name": names.get(r["module"], r["module"]), "signing": r["signing"]}
-        for r in await rights.rights_of(scope, membership["id"])
+        for r in held
         if r["service"] == code
     ]
     if service_modules and not modules:
@@ -204,7 +205,9 @@ async def entitlement(
                 ),
             )
         )
-    found = await gaps(actor, organisation["id"], country=organisation["country"] or None, service_code=code)
+    found = await gaps(
+        actor, organisation["id"], country=organisation["country"] or None, service_code=code, service=service
+    )
     gap = found[0] if found else None
     if gap is not None:
         reasons += gap_reasons(gap, membership["role"] == "contact_person")
