@@ -371,8 +371,13 @@ async def _service_client(service: str, name: str, webhook_url: str) -> tuple[st
         raise click.ClickException(
             " ".join(f"{field}: {message}" for field, message in exc.errors.items())
         ) from None
-    hook = f", webhooks to {row['webhook_url']}" if row["webhook_url"] else ""
-    return f"Service client {row['name']!r} ({row['prefix']}...) for {row['service_code']}{hook}.", secret
+    description = f"Service client {row['name']!r} ({row['prefix']}...) for {row['service_code']}."
+    if row["webhook_url"]:
+        description += (
+            f"\nWebhooks go to {row['webhook_url']}, signed (HMAC-SHA256 of '<timestamp>.<body>') with "
+            f"this secret, shown only this once: {row['webhook_secret']}"
+        )
+    return description, secret
 
 
 @service_client.command("create")

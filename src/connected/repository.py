@@ -48,7 +48,13 @@ async def note_client_used(client_id: int, now: dt.datetime) -> None:
 
 
 async def insert_client(
-    service_code: str, name: str, prefix: str, token_hash: str, webhook_url: str, created_by: int | None
+    service_code: str,
+    name: str,
+    prefix: str,
+    token_hash: str,
+    webhook_url: str,
+    webhook_secret: str,
+    created_by: int | None,
 ) -> dict[str, Any]:
     return (
         await ServiceClient.insert(
@@ -58,6 +64,7 @@ async def insert_client(
                 prefix=prefix,
                 token_hash=token_hash,
                 webhook_url=webhook_url,
+                webhook_secret=webhook_secret,
                 created_by=created_by,
             )
         ).returning(*CLIENT_COLUMNS)
@@ -119,5 +126,33 @@ async def event_by_key(scope: TenantScope, dedupe_key: str) -> dict[str, Any] | 
     return await (
         scope.select(ModuleEvent, ModuleEvent.id, ModuleEvent.recipients)
         .where(ModuleEvent.dedupe_key == dedupe_key)
+        .first()
+    )
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+async def webhook_clients(service_code: str | None) -> list[dict[str, Any]]:
+    """The unrevoked clients with a webhook address (of one service, or of every one)."""
+    query = (
+        ServiceClient.select(ServiceClient.id, ServiceClient.service_code)
+        .where(ServiceClient.revoked_at.is_null())
+        .where(ServiceClient.webhook_url != "")
+    )
+    if service_code is not None:
+        query = query.where(ServiceClient.service_code == service_code)
+    return await query.order_by(ServiceClient.id)
+
+
+async def webhook_target(client_id: int) -> dict[str, Any] | None:
+    return await (
+        ServiceClient.select(
+            ServiceClient.id,
+            ServiceClient.webhook_url,
+            ServiceClient.webhook_secret,
+            ServiceClient.revoked_at,
+        )
+        .where(ServiceClient.id == client_id)
         .first()
     )

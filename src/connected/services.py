@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from src.connected import repository
-from src.core import audit, db
+from src.core import audit, db, sealing
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
 from src.core.tenancy import SYSTEM, Actor, TenantScope, require_vendor_admin
@@ -25,6 +25,7 @@ from src.tenants.catalogue import offer
 from src.tenants.services import entitlements, module_mails
 
 TOKEN_PREFIX = "cs_"  # noqa: S105 - a visible prefix, not a secret
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 - a visible prefix, not a secret
 COMMAND_LINE = Actor(
     person_id=0,
     name="command line (portal service-client create)",
@@ -49,7 +50,8 @@ def _clean_webhook_url(value: str) -> str:
 async def create_client(
     actor: Actor, service_code: str, name: str = "", webhook_url: str = ""
 ) -> tuple[dict[str, Any], str]:
-    """Register a client of a catalogue service; its token is returned this once."""
+    """Register a client of a catalogue service; its token (and, with a webhook address, the
+    secret its webhooks are signed with: `webhook_secret` of the row) are returned this once."""
     require_vendor_admin(actor)
     errors: dict[str, str] = {}
     service = await offer().service_by_code((service_code or "").strip())
@@ -65,6 +67,7 @@ async def create_client(
     if errors or service is None:
         raise InputError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    signing_secret = WEBHOOK_SECRET_PREFIX + secrets.token_urlsafe(32) if url else ""
     async with db.transaction():
         row = await repository.insert_client(
             service["code"],
@@ -72,6 +75,7 @@ async def create_client(
             secret[:10],
             hash_token(secret),
             url,
+            sealing.seal(signing_secret) if signing_secret else "",
             actor.person_id or None,
         )
         await audit.record(
@@ -82,7 +86,8 @@ async def create_client(
             object_id=row["id"],
             after={"service": row["service_code"], "name": row["name"], "prefix": row["prefix"]},
         )
-    return row, secret
+    # Shown once with the token, like it: the service checks the webhooks' signatures with it.
+    return {**row, "webhook_secret": signing_secret}, secret
 
 
 async def list_clients(actor: Actor) -> list[dict[str, Any]]:

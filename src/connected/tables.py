@@ -6,7 +6,7 @@ A client's token is kept only as its SHA-256 digest, as API tokens are (src/iden
 its prefix is kept to recognise it in lists. `service_code` names a catalogue service (no foreign
 key, as the tenants domain names them)."""
 
-from piccolo.columns import ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -20,6 +20,9 @@ class ServiceClient(Table, tablename="service_client"):
     prefix = Varchar(length=12)
     token_hash = Varchar(length=64, unique=True)
     webhook_url = Varchar(length=500, default="")
+    # The secret webhooks are signed with (HMAC-SHA256), sealed (src/core/sealing.py): signing
+    # needs it in the clear, so it cannot be kept as a digest like the token.
+    webhook_secret = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     created_by = ForeignKey(references=Person, null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)

@@ -170,7 +170,8 @@ async def test_the_command_prints_a_working_token_as_its_last_line(app):
     )
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert "Webcert acc" in lines[0] and "https://webcert.example/hooks" in lines[0]
+    assert "Webcert acc" in lines[0] and "https://webcert.example/hooks" in lines[1]
+    assert "whsec_" in lines[1]
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as http:
         answer = await http.get(
             "/api/v1/services/webcert/entitlements",

@@ -94,3 +94,12 @@ _MEMBERSHIP = TenantQuery(
 async def membership_of(scope: TenantScope, person_id: int) -> dict[str, Any] | None:
     """The person's membership of the organisation (active or not, never a pending invitation)."""
     return await scope.first(_MEMBERSHIP, person=person_id)
+
+
+async def person_of_membership(scope: TenantScope, membership_id: int) -> dict[str, Any] | None:
+    """The person (id, name) a membership of the organisation is."""
+    return await (
+        scope.select(Membership, Membership.person.id.as_alias("id"), Membership.person.name.as_alias("name"))
+        .where(Membership.id == membership_id)
+        .first()
+    )

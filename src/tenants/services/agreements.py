@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from src.core import audit, db
+from src.core import audit, db, events
 from src.core.errors import Conflict, Forbidden, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.pdf import render_pdf
@@ -191,6 +191,9 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
             object_type="agreement_acceptance",
             object_id=acceptance_id,
             after={"documents": snapshot, "pdf_sha256": hashlib.sha256(pdf).hexdigest()},
+        )
+        await events.publish(
+            events.AGREEMENT_SIGNED, actor=actor, organisation_id=organisation_id, acceptance_id=acceptance_id
         )
     row = await repository.acceptance(scope, acceptance_id)
     assert row is not None

@@ -265,6 +265,11 @@ async def organisation_of(reference: str) -> dict[str, Any]:
     return organisation
 
 
+async def person_of_membership(scope: TenantScope, membership_id: int) -> dict[str, Any] | None:
+    """Whom a membership of the organisation names (id, name), as the entitlement API names them."""
+    return await repository.person_of_membership(scope, membership_id)
+
+
 async def for_subject(who: Subject, service: dict[str, Any], identifier_kind: str) -> Entitlement:
     scope = TenantScope(who.actor, who.organisation["id"])
     membership = await repository.membership_of(scope, who.person["id"])

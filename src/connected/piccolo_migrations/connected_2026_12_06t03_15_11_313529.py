@@ -4,6 +4,7 @@ from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -50,7 +51,7 @@ class ServiceClient(Table, tablename="service_client", schema=None):
     )
 
 
-ID = "2026-12-06T02:45:05:573786"
+ID = "2026-12-06T03:15:11:313529"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -365,6 +366,27 @@ async def forwards():
         column_class=Varchar,
         params={
             "length": 500,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ServiceClient",
+        tablename="service_client",
+        column_name="webhook_secret",
+        db_column_name="webhook_secret",
+        column_class_name="Text",
+        column_class=Text,
+        params={
             "default": "",
             "null": False,
             "primary_key": False,
