@@ -300,6 +300,7 @@ SYSTEM_ACTORS: dict[str, LazyProxy] = {
     "demo data (portal seed-demo)": N_("Demo data"),
     "catalogue seed": N_("Service catalogue"),
     "command line (portal create-vendor-admin)": N_("Command line"),
+    "command line (portal service-client create)": N_("Command line"),
     "online revocation with code": N_("Online revocation with the code"),
 }
 
@@ -312,6 +313,7 @@ ACTION_GROUPS: dict[str, LazyProxy] = {
     "compliance.": N_("Legacy terms"),
     "announcements.": N_("Announcements"),
     "identity.": N_("Sign-in and API tokens"),
+    "connected.": N_("Connected services"),
     "certificates.": N_("Certificates"),
     "subscriptions.": N_("Subscriptions"),
     "audit.": N_("The portal"),
