@@ -65,6 +65,19 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --dir "$work"
 
 export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/portal_test"
 
+# localstripe, the Stripe emulator, on loopback with its store in the run's folder; the tests
+# that pay find it at TEST_STRIPE_API_BASE (stopped with the other background jobs at the end).
+stripe_port=$(free_port)
+uv run --frozen python scripts/localstripe_server.py "$stripe_port" "$work/localstripe" \
+  >"$work/localstripe.log" 2>&1 &
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$stripe_port") 2>/dev/null && break
+  sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$stripe_port") 2>/dev/null \
+  || { echo "localstripe did not start:"; cat "$work/localstripe.log"; exit 1; }
+export TEST_STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
+
 # The suite on SQLite and on PostgreSQL. Each run is spread over TEST_WORKERS pytest-xdist
 # processes (2 by default; 0 runs it in one process), a test file per process at a time, so a
 # module's server starts once; much of a test's time is spent waiting on the servers and

@@ -156,6 +156,14 @@ class Settings:
     # A leader of the schedule that stops renewing its Redis lock loses it after this many seconds;
     # the processes standing by try to take over every third of it (src.workers.scheduler).
     scheduler_lock_ttl: float = 30.0
+    # Online payment through Stripe; all empty: the portal takes no online payments.
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    # The payment method types offered in Stripe's Payment Element.
+    stripe_payment_methods: tuple[str, ...] = ("card", "ideal", "sepa_debit")
+    # Another Stripe API address (an emulator in tests); empty: Stripe's own.
+    stripe_api_base: str = ""
 
     def __post_init__(self) -> None:
         if self.smtp_security not in SMTP_SECURITY_MODES:
@@ -191,6 +199,12 @@ class Settings:
         if self.outbox_max_attempts < 1:
             raise ValueError("OUTBOX_MAX_ATTEMPTS must be at least 1")
         _check_vendor(self)
+        _check_stripe(self)
+
+    @property
+    def stripe_enabled(self) -> bool:
+        """Online payment is offered only when Stripe's keys are set."""
+        return bool(self.stripe_secret_key)
 
     @property
     def uses_postgres(self) -> bool:
@@ -271,6 +285,15 @@ class Settings:
             outbox_sweep_interval=float(env.get("OUTBOX_SWEEP_INTERVAL") or 60),
             outbox_relay_interval=float(env.get("OUTBOX_RELAY_INTERVAL") or 1),
             scheduler_lock_ttl=float(env.get("SCHEDULER_LOCK_TTL") or 30),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY", "").strip(),
+            stripe_publishable_key=env.get("STRIPE_PUBLISHABLE_KEY", "").strip(),
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET", "").strip(),
+            stripe_payment_methods=tuple(
+                m.strip().lower()
+                for m in (env.get("STRIPE_PAYMENT_METHODS") or "card,ideal,sepa_debit").split(",")
+                if m.strip()
+            ),
+            stripe_api_base=env.get("STRIPE_API_BASE", "").strip().rstrip("/"),
         )
 
 
@@ -328,6 +351,35 @@ def _looks_like_email(text: str) -> bool:
     """One address: a local part, an @ and a domain with a dot, no spaces or commas."""
     local, at, domain = text.partition("@")
     return bool(local and at and "." in domain.strip(".") and not any(c in text for c in " ,;<>\t\r\n"))
+
+
+STRIPE_METHODS = ("card", "ideal", "sepa_debit")
+
+
+def _check_stripe(settings: Settings) -> None:
+    """Stripe's settings go together: a secret key needs the publishable key and the webhook
+    secret, and only the payment methods the portal knows are offered."""
+    keys = {
+        "STRIPE_SECRET_KEY": settings.stripe_secret_key,
+        "STRIPE_PUBLISHABLE_KEY": settings.stripe_publishable_key,
+        "STRIPE_WEBHOOK_SECRET": settings.stripe_webhook_secret,
+    }
+    if any(keys.values()) and not all(keys.values()):
+        missing = ", ".join(name for name, value in keys.items() if not value)
+        raise ValueError(f"Stripe is partly configured: set {missing} as well (or none of them)")
+    if settings.stripe_secret_key and not settings.stripe_secret_key.startswith(("sk_", "rk_")):
+        raise ValueError("STRIPE_SECRET_KEY must be a secret key (sk_… or rk_…)")
+    if settings.stripe_publishable_key and not settings.stripe_publishable_key.startswith("pk_"):
+        raise ValueError("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…)")
+    if settings.stripe_webhook_secret and not settings.stripe_webhook_secret.startswith("whsec_"):
+        raise ValueError("STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)")
+    unknown = [m for m in settings.stripe_payment_methods if m not in STRIPE_METHODS]
+    if unknown or not settings.stripe_payment_methods:
+        choice = ", ".join(STRIPE_METHODS)
+        raise ValueError(f"STRIPE_PAYMENT_METHODS must be a comma-separated choice of {choice}")
+    base = settings.stripe_api_base
+    if base and not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ValueError("STRIPE_API_BASE must be an https:// address (http:// only on loopback)")
 
 
 def _derived_ca_passphrase(secret: str) -> str:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
+from src.billing.invoice_pages import InvoicesAdmin
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
 from src.billing.services import credits, disputes, documents, invoicing, runs
@@ -282,4 +283,11 @@ class CreditAndDisputesAdmin(Controller):
         return redirect(request, "/admin/billing/disputes")
 
 
-ROUTES: list[Any] = [OrganisationInvoices, BillingAdmin, CreditAndDisputesAdmin, ReviewAdmin, RevenueAdmin]
+ROUTES: list[Any] = [
+    OrganisationInvoices,
+    BillingAdmin,
+    CreditAndDisputesAdmin,
+    ReviewAdmin,
+    RevenueAdmin,
+    InvoicesAdmin,
+]

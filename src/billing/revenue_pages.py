@@ -1,5 +1,6 @@
 """The vendor admins' revenue page: the last 12 months as a bar chart drawn on the server (SVG,
-with a title, a description and every value labelled) and per payer (services/revenue.py)."""
+with a title, a description and every value labelled), per service and per payer
+(services/revenue.py)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ class RevenueAdmin(Controller):
                 "months": months,
                 "chart": chart(months),
                 "payers": await revenue.per_payer(actor, periods),
+                "services": await revenue.per_service(actor, periods),
                 "total_cents": sum(m["net_cents"] for m in months),
             },
         )

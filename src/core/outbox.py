@@ -63,6 +63,17 @@ async def enqueue(actor_name: str, payload: dict[str, Any], dedupe_key: str) -> 
     ).on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
 
 
+async def enqueue_many(actor_name: str, messages: list[tuple[dict[str, Any], str]]) -> None:
+    """`enqueue` for many messages (payload, dedupe key) of one actor in one INSERT; a key that
+    is there already is ignored, as in `enqueue`."""
+    if not messages:
+        return
+    await db.on_commit(kick, key=kick)
+    await OutboxMessage.insert(
+        *[OutboxMessage(actor_name=actor_name, payload=payload, dedupe_key=key) for payload, key in messages]
+    ).on_conflict(target=OutboxMessage.dedupe_key, action="DO NOTHING")
+
+
 RELAY_BATCH = 100
 
 

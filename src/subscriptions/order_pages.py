@@ -20,6 +20,7 @@ from src.settings import get_settings
 from src.subscriptions.services import changes, ordering, pricing
 from src.subscriptions.services import subscriptions as services
 from src.tenants.services.organisations import get_organisation
+from src.tenants.services.service_doors import has_door
 
 Form = URLEncodedBody[dict[str, str]]
 BASE = "/organisation/subscriptions"
@@ -69,6 +70,7 @@ class OrganisationSubscriptions(Controller):
     ) -> Response[Any]:
         assert actor.organisation_id is not None
         subscriptions = await services.list_subscriptions(actor, actor.organisation_id)
+        catalogue = await services.catalogue()
         return page(
             request,
             "subscriptions/org_subscriptions.html",
@@ -77,7 +79,8 @@ class OrganisationSubscriptions(Controller):
                 "subscriptions": subscriptions,
                 "totals": _totals(subscriptions),
                 "price_changes": await pricing.announced_for(actor, actor.organisation_id),
-                "catalogue": await services.catalogue(),
+                "catalogue": catalogue,
+                "door_codes": {c["code"] for c in catalogue if has_door(c)},
                 "values": values or {"quantity": "1"},
                 "example_prices": get_settings().example_prices,
                 "errors": errors or {},

@@ -440,3 +440,17 @@ async def mark_charges_invoiced(scope: TenantScope, charge_ids: list[int]) -> No
             .where(Charge.id.is_in(charge_ids))
             .where(Charge.organisation == scope.organisation_id)
         )
+
+
+# --- what billing's revenue joins to its invoice lines ------------------------------------------
+
+
+def services_of_subscriptions(actor: Actor) -> Any:
+    """The service of each subscription the actor may read (`id`, `service`): a query that is
+    not run here, for billing to join its invoice lines to in the database."""
+    return readable(actor, Subscription, Subscription.id, Subscription.service)
+
+
+def kinds_of_charges(actor: Actor) -> Any:
+    """What each charge the actor may read is for (`id`, `source_type`), as a query to join."""
+    return readable(actor, Charge, Charge.id, Charge.source_type)

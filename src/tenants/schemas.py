@@ -387,3 +387,53 @@ class SignAgreement(msgspec.Struct, forbid_unknown_fields=True):
     superseded meanwhile nothing is signed (409)."""
 
     document_ids: list[Id] | None = None
+
+
+# --- ending legacy terms (rule AG-3) ------------------------------------------------------------
+
+Day = Annotated[str, Meta(description="A date, YYYY-MM-DD", examples=["2027-01-15"])]
+
+
+class NewLegacyTermsEnd(msgspec.Struct, forbid_unknown_fields=True):
+    """Announce that the older terms of use of `service` (a catalogue code) end on `ends_on`, at
+    least six months after `announced_on` (which may lie in the past: a letter sent earlier)."""
+
+    service: Annotated[str, Meta(description="The service's catalogue code", examples=["webcert"])] = ""
+    announced_on: Day = ""
+    ends_on: Day = ""
+
+
+class LegacyTermsEndChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Correct the dates (a date left out stays); the six months' notice holds between them."""
+
+    announced_on: Day | UnsetType = UNSET
+    ends_on: Day | UnsetType = UNSET
+
+
+class LegacyTermsEnd(msgspec.Struct):
+    """An announcement. `state`: "scheduled" (its day has not come), "in_force", "ended" (the
+    deadline `ends_on` has come) or "withdrawn" (`withdrawn_at`; kept for history)."""
+
+    id: int
+    service: str
+    service_name: str
+    announced_on: dt.date
+    ends_on: dt.date
+    state: Literal["scheduled", "in_force", "ended", "withdrawn"]
+    corrections: int
+    withdrawn_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> LegacyTermsEnd:
+        return cls(
+            id=row["id"],
+            service=row["service_code"],
+            service_name=row["service_name"],
+            announced_on=row["announced_on"],
+            ends_on=row["ends_on"],
+            state=row["state"],
+            corrections=row["revision"],
+            withdrawn_at=row["withdrawn_at"],
+            created_at=row["created_at"],
+        )

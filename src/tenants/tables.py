@@ -125,15 +125,20 @@ class AgreementAcceptance(Table, tablename="agreement_acceptance"):
 class LegacyTermsNotice(Table, tablename="legacy_terms_notice"):
     """A vendor admin announced that the older per-user terms of use of a service end (rules
     AG-2, AG-3): from `announced_on` users of organisations without agreement or subscription
-    for the service see a banner; from `deadline` they can no longer create records there.
-    `service_code` names a catalogue service (src/subscriptions; no foreign key, so the tenants
-    app never depends on the subscriptions app)."""
+    for the service see a banner; from `ends_on` (the deadline, at least the notice period after
+    `announced_on`) they can no longer create records there. It can be corrected (`revision`
+    counts the corrections) and withdrawn before its deadline (`withdrawn_at`; the row stays for
+    history and no longer counts). At most one per service is in force (not withdrawn, deadline
+    not passed), kept by src/tenants/services/legacy_terms.py. `service_code` names a catalogue
+    service (src/subscriptions; no foreign key, so the tenants app never depends on the
+    subscriptions app)."""
 
     id = Serial(primary_key=True)
-    service_code = Varchar(length=40, unique=True)
+    service_code = Varchar(length=40, index=True)
     announced_on = Date()
-    notice_months = Integer(default=6)
-    deadline = Date()
+    ends_on = Date()
+    revision = Integer(default=0)
+    withdrawn_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 

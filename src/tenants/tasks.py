@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from src.core import db, mail, outbox
 from src.core.i18n import _, current_locale, format_date, language_of
 from src.core.tables import OutboxMessage
 from src.core.tenancy import CONTACT_PERSON, SYSTEM
 from src.settings import get_settings
+from src.tenants.catalogue import offer
+from src.tenants.services import legacy_terms
+from src.tenants.services.agreements import has_valid_agreement
 from src.tenants.services.compliance import (
+    Gap,
     _consequence,
     _order_here,
     _service,
@@ -138,13 +143,15 @@ def _stage(days_left: int) -> str:
 
 async def send_legacy_reminders(today: dt.date | None = None) -> int:
     """Queue a reminder to every active contact person of every active organisation that lacks the
-    agreement or subscription for a service whose legacy terms end. Each reminder once (the outbox
-    dedupe key names notice, membership and stage). Returns how many were newly queued."""
+    agreement or subscription for a service whose legacy terms end (not withdrawn). Each reminder
+    once (the outbox dedupe key names notice, membership, stage and, once corrected, the
+    correction). Returns how many were newly queued."""
     day = today or _today()
     notices = (
         await LegacyTermsNotice.select()
         .where(LegacyTermsNotice.announced_on <= day)
-        .where(LegacyTermsNotice.deadline > day)
+        .where(LegacyTermsNotice.withdrawn_at.is_null())
+        .where(LegacyTermsNotice.ends_on > day)
     )
     if not notices:
         return 0
@@ -162,17 +169,17 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
             if gap is None:
                 continue
             if contacts is None:
-                contacts = (
-                    await Membership.select(Membership.id, Membership.name, Membership.email)
-                    .where(Membership.organisation == organisation["id"])
-                    .where(Membership.role == CONTACT_PERSON)
-                    .where(Membership.active.eq(True))
-                )
-            stage = _stage((notice["deadline"] - day).days)
+                contacts = await _contacts(organisation["id"])
+            stage = _stage((notice["ends_on"] - day).days)
+            # The reminders count down to the deadline as corrected (each correction its own);
+            # the mail telling of a correction stands in for its first one.
+            revision = f":r{notice['revision']}" if notice["revision"] else ""
+            if revision and stage == "announced" and await _correction_told(notice):
+                continue
             for contact in contacts:
                 if not contact["email"]:
                     continue
-                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}"
+                key = f"legacy-reminder:{notice['id']}:{contact['id']}:{stage}{revision}"
                 if await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
                     continue
                 token = current_locale.set(language_of(organisation["country"]))
@@ -183,7 +190,7 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                     subject = _(
                         "Reminder: the terms of use of %(service)s end on %(date)s",
                         service=gap_local.service_name,
-                        date=format_date(notice["deadline"]),
+                        date=format_date(notice["ends_on"]),
                     )
                     body = mail.letter(
                         _("Dear %(name)s,", name=contact["name"]),
@@ -203,6 +210,119 @@ async def send_legacy_reminders(today: dt.date | None = None) -> int:
                     )
                 queued += 1
     return queued
+
+
+# --- telling the organisations concerned of a correction or a withdrawal (AG-3) --------------
+
+
+def _change_text(
+    change: str, gap: Gap, before: dict[str, dt.date], after: dict[str, dt.date], name: str
+) -> tuple[str, str]:
+    """Subject and body of the mail telling a contact person of a corrected or withdrawn
+    announcement, in the current locale."""
+    if change == "withdrawn":
+        subject = _(
+            "Withdrawn: the terms of use of %(service)s do not end on %(date)s",
+            service=gap.service_name,
+            date=format_date(before["ends_on"]),
+        )
+        lines = [
+            _(
+                "The announcement that the earlier terms of use of %(service)s end on %(date)s is "
+                "withdrawn. Your users keep working under those terms; nothing changes for them now. "
+                "Should a new end be announced, you will be told again, with the full notice period.",
+                service=gap.service_name,
+                date=format_date(before["ends_on"]),
+            ),
+        ]
+    else:
+        subject = _(
+            "Corrected: the terms of use of %(service)s end on %(date)s",
+            service=gap.service_name,
+            date=format_date(after["ends_on"]),
+        )
+        lines = [
+            _(
+                "The announcement that the earlier terms of use of %(service)s end is corrected: "
+                "announced on %(announced)s, they end on %(date)s (before the correction: announced on "
+                "%(was_announced)s, ending on %(was_date)s).",
+                service=gap.service_name,
+                announced=format_date(after["announced_on"]),
+                date=format_date(after["ends_on"]),
+                was_announced=format_date(before["announced_on"]),
+                was_date=format_date(before["ends_on"]),
+            ),
+            "",
+            _what_is_missing(gap),
+            _consequence(gap),
+        ]
+    lines += ["", _order_here(), f"{_portal_url()}/organisation/agreement"]
+    return subject, mail.letter(_("Dear %(name)s,", name=name), lines)
+
+
+@async_actor(legacy_terms.CHANGE_ACTOR, max_retries=8)
+async def tell_legacy_terms_change(
+    notice_id: int,
+    change: str,
+    service_code: str,
+    before: dict[str, str],
+    after: dict[str, str],
+    dedupe_key: str,
+) -> int:
+    """Queue one mail per active contact person of every active organisation that lacks the
+    agreement or the subscription for the service (those told of the announcement), in the
+    organisation's language. Each mail once (its key names the change and the membership), so a
+    second run queues nothing new. Returns how many were newly queued."""
+    old = {k: dt.date.fromisoformat(v) for k, v in before.items()}
+    new = {k: dt.date.fromisoformat(v) for k, v in after.items()}
+    day = _today()
+    organisations = await Organisation.select(Organisation.id, Organisation.country).where(
+        Organisation.status == "active"
+    )
+    queued = 0
+    for organisation in organisations:
+        acting = replace(SYSTEM, organisation_id=organisation["id"])
+        agreement = await has_valid_agreement(acting, organisation["id"])
+        subscribed = service_code in await offer().subscribed_service_codes(organisation["id"], day)
+        if agreement and subscribed:
+            continue
+        for contact in await _contacts(organisation["id"]):
+            key = f"{dedupe_key}:{contact['id']}"
+            if not contact["email"] or await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key):
+                continue
+            token = current_locale.set(language_of(organisation["country"]))
+            try:
+                gap = Gap(
+                    service_code=service_code,
+                    service_name=service_name(await _service(service_code), service_code),
+                    missing_agreement=not agreement,
+                    missing_subscription=not subscribed,
+                    deadline=new["ends_on"],
+                    past_deadline=day >= new["ends_on"],
+                )
+                subject, body = _change_text(change, gap, old, new, contact["name"])
+            finally:
+                current_locale.reset(token)
+            async with db.transaction():
+                await outbox.enqueue(
+                    MAIL_ACTOR, {"to": [contact["email"]], "subject": subject, "body": body}, key
+                )
+            queued += 1
+    return queued
+
+
+async def _contacts(organisation_id: int) -> list[dict[str, Any]]:
+    return list(
+        await Membership.select(Membership.id, Membership.name, Membership.email)
+        .where(Membership.organisation == organisation_id)
+        .where(Membership.role == CONTACT_PERSON)
+        .where(Membership.active.eq(True))
+    )
+
+
+async def _correction_told(notice: dict[str, Any]) -> bool:
+    key = legacy_terms.change_key(notice["id"], "corrected", notice["revision"])
+    return bool(await OutboxMessage.exists().where(OutboxMessage.dedupe_key == key))
 
 
 def _portal_url() -> str:

@@ -3,7 +3,7 @@
     python -m tests.billing.dying_biller <run id> <batch position> <step> <now, ISO 8601>
 
 Steps: `between-organisations` (the first organisation's invoice is committed, the second's
-transaction has begun), `numbering` (the last batch is finalising the run's drafts: one number
+transaction has begun), `numbering` (the batch is finalising its drafts: their block of numbers
 taken, not committed)."""
 
 from __future__ import annotations
@@ -40,13 +40,13 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _dying_on_second_call(owner: Any, name: str) -> None:
+def _dying_on_call(owner: Any, name: str, call: int) -> None:
     original = getattr(owner, name)
     calls: list[int] = []
 
     async def wrapped(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == call:
             _die()
         return await original(*args, **kwargs)
 
@@ -55,15 +55,16 @@ def _dying_on_second_call(owner: Any, name: str) -> None:
 
 async def _main(run_id: int, position: int, step: str, now: str) -> None:
     import src.domains  # noqa: F401 - the portal as `portal worker` loads it
+    from src.billing import repository
     from src.billing.services import invoicing, runs
     from src.core import clock
 
     moment = dt.datetime.fromisoformat(now)
     clock.now = lambda: moment  # type: ignore[assignment]
     if step == "between-organisations":
-        _dying_on_second_call(invoicing, "_bill")
+        _dying_on_call(invoicing, "_bill", 2)
     elif step == "numbering":
-        _dying_on_second_call(invoicing, "finalise")
+        _dying_on_call(repository, "number_claimed", 1)  # after take_from_series
     else:
         raise SystemExit(f"unknown step {step}")
     await runs.run_batch(run_id, position)

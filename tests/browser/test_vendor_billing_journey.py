@@ -1,6 +1,6 @@
 """A vendor admin with a review period (INVOICE_REVIEW_DAYS=3) invoices last month: the run ends
-leaving drafts, which the admin reviews and finalises on the drafts page, then reads the revenue
-chart, at laptop and phone widths, without console errors."""
+leaving drafts; the admin opens one and finalises it on its own page, finalises the others on the
+drafts page, then reads the revenue chart, at laptop and phone widths, without console errors."""
 
 from __future__ import annotations
 
@@ -35,9 +35,11 @@ async def test_a_vendor_admin_reviews_and_finalises_the_drafts_of_a_run(reviewin
     linde = await Organisation.select().where(Organisation.kvk_number == "30276841").first()
     last_month = runs.previous_month(clock.today())
     first = dt.date.fromisoformat(f"{last_month}-01")
-    await ordering.order(
-        await admin_actor(), linde["id"], service="mail_filter", variant="standard", quantity=3, start=first
-    )
+    bjorken = await Organisation.select().where(Organisation.org_number == "5567812341").first()
+    for org in (linde, bjorken):
+        await ordering.order(
+            await admin_actor(), org["id"], service="mail_filter", variant="standard", quantity=3, start=first
+        )
     admin = await factories.vendor_admin()
     page = await sign_in_as_vendor_admin(context, live_server, admin)
     problems: list[str] = []
@@ -56,6 +58,20 @@ async def test_a_vendor_admin_reviews_and_finalises_the_drafts_of_a_run(reviewin
     await page.set_viewport_size({"width": 390, "height": 844})
     await shot(page, "drafts")
     await page.set_viewport_size({"width": 1280, "height": 900})
+
+    # One draft is opened and finalised from its own page.
+    row = page.locator("tr", has_text=linde["name"])
+    await row.get_by_role("link", name="see the draft").click()
+    await expect(page.get_by_role("heading", name="Invoice (draft)")).to_be_visible()
+    await expect(page.locator("main")).to_contain_text("A draft has no documents yet")
+    await shot(page, "draft")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await shot(page, "draft")
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.get_by_role("button", name="Finalise").click()
+    await expect(page.locator(".flash").first).to_contain_text(f"Invoice {first.year}-000001 is finalised.")
+    await expect(page.get_by_role("heading", name=f"Invoice {first.year}-000001")).to_be_visible()
+    await page.goto(f"{live_server}/admin/billing/drafts")
     drafts = await Invoice.count().where(Invoice.status == "draft")
     await page.get_by_role("button", name="Finalise all drafts").click()
     await expect(page.locator(".flash").first).to_contain_text(
@@ -64,7 +80,7 @@ async def test_a_vendor_admin_reviews_and_finalises_the_drafts_of_a_run(reviewin
     await expect(page.locator("main")).to_contain_text("No drafts to review.")
     assert await Invoice.count().where(Invoice.status == "draft") == 0
     numbers = sorted(r["number"] for r in await Invoice.select(Invoice.number))
-    assert numbers == [f"{first.year}-{n:06d}" for n in range(1, drafts + 1)]
+    assert numbers == [f"{first.year}-{n:06d}" for n in range(1, drafts + 2)]
     await shot(page, "drafts-finalised")
 
     await page.goto(f"{live_server}/admin/billing")

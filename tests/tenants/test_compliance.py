@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from src.core.errors import InputError
+from src.core.errors import Conflict, InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
@@ -72,14 +72,14 @@ async def _catalogue() -> None:
 async def test_the_announcement_sets_the_deadline_after_six_months_by_default():
     # rule AG-3
     notice = await announce(announced_on=dt.date(2021, 9, 28))
-    assert notice["deadline"] == dt.date(2022, 3, 28)
-    assert notice["notice_months"] == 6
+    assert notice["ends_on"] == dt.date(2022, 3, 28)
     assert await AuditEntry.exists().where(AuditEntry.action == "compliance.legacy_end_announced")
-    with pytest.raises(InputError):
-        await announce(announced_on=dt.date(2021, 9, 28))  # announced once per service
+    await announce()
+    with pytest.raises(Conflict):
+        await announce()  # one in force per service
     with pytest.raises(InputError) as exc:
-        await legacy_terms.announce_legacy_end(await admin_actor(), service_code="nope", notice_months="x")
-    assert set(exc.value.errors) == {"service_code", "notice_months"}
+        await legacy_terms.announce_legacy_end(await admin_actor(), service_code="nope", notice_months=3)
+    assert set(exc.value.errors) == {"service", "ends_on"}
 
 
 async def test_every_page_shows_a_banner_saying_what_is_missing_and_what_to_do(client):
@@ -201,10 +201,10 @@ async def test_contact_persons_get_each_reminder_once_before_the_deadline():
     assert "cp@lacking.example" in recipients
     assert "user@lacking.example" not in recipients
     assert not any(r.endswith("@complete.example") for r in recipients)
-    near = notice["deadline"] - dt.timedelta(days=5)
+    near = notice["ends_on"] - dt.timedelta(days=5)
     assert await tasks.send_legacy_reminders(near) >= 1  # the last reminder, a new stage
     assert await tasks.send_legacy_reminders(near) == 0
-    assert await tasks.send_legacy_reminders(notice["deadline"]) == 0  # none after the deadline
+    assert await tasks.send_legacy_reminders(notice["ends_on"]) == 0  # none after the deadline
     keys = {r["dedupe_key"] for r in await OutboxMessage.select(OutboxMessage.dedupe_key)}
     assert f"legacy-reminder:{notice['id']}:{contact['id']}:d7" in keys
 
@@ -263,11 +263,11 @@ async def test_eid_sign_in_for_a_sole_proprietorship_may_use_webcert(client):
 async def test_a_vendor_admin_announces_through_the_page(client):
     admin = await factories.vendor_admin()
     await sign_in_person(client, admin, provider="staff")
-    bad = await client.post_form("/admin/legacy-terms", {"service_code": "", "notice_months": "6"})
+    bad = await client.post_form("/admin/legacy-terms", {"service": "", "announced_on": "", "ends_on": ""})
     assert bad.status_code == 422 and "Choose a service of the catalogue." in text_of(bad.text)
     done = await client.post_form(
         "/admin/legacy-terms",
-        {"service_code": "webcert", "announced_on": "2021-09-28", "notice_months": ""},
+        {"service": "webcert", "announced_on": "2021-09-28", "ends_on": "2022-03-28"},
         follow_redirects=True,
     )
     assert "the legacy terms end on 28 Mar 2022" in text_of(done.text)

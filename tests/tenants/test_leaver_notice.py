@@ -76,7 +76,7 @@ async def test_a_leaver_before_the_deadline_gets_one_mail_about_their_records():
     assert "Webcert" in body
     assert "stay with Zorggroep Vertrek B.V." in body
     assert "stored in our database" in body
-    assert f"can read and export them, also after {format_date(notice['deadline'])}" in body
+    assert f"can read and export them, also after {format_date(notice['ends_on'])}" in body
     # whom to ask: the organisation's contact persons
     assert "Carla Contact <carla@zorg.example>" in body
     assert "Dora Deputy <dora@zorg.example>" in body
@@ -89,7 +89,7 @@ async def test_a_leaver_before_the_deadline_gets_one_mail_about_their_records():
 async def test_one_mail_names_every_service_with_an_open_deadline():
     # rule AG-7
     await announce("webcert", months=6)
-    await announce("procurement_portal", months=3)
+    await announce("procurement_portal", months=9)
     org, contact, leaver = await _organisation()
     await user_changes.set_active(await actor_of(contact), org["id"], leaver["id"], False)
     [queued] = await _notices()

@@ -15,5 +15,8 @@ PREFIX = {"invoice": "", "credit_note": "C"}
 
 async def take(kind: str, year: int) -> str:
     """The next number of the series; call inside the finalising transaction."""
-    number = await repository.next_in_series(f"{kind}:{year}")
+    return formatted(kind, year, await repository.next_in_series(f"{kind}:{year}"))
+
+
+def formatted(kind: str, year: int, number: int) -> str:
     return f"{PREFIX[kind]}{year:04d}-{number:06d}"

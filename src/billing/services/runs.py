@@ -6,7 +6,7 @@ the batches go out once the run is stored, and never without it. A second run fo
 one runs is refused (a unique column); a run for a month that was invoiced before invoices only
 what is new (each organisation's invoice for the month exists once). `run_batch` (a dramatiq
 actor, in tasks.py) invoices a batch's organisations, each in its own transaction, then marks the
-batch done once; the last batch finalises the run's drafts (numbers, dates) and ends it.
+batch done and finalises its drafts (numbers, dates) once; the last batch ends the run.
 """
 
 from __future__ import annotations
@@ -93,7 +93,11 @@ async def start(actor: Actor, period_text: Any, batch_size: int = BATCH_SIZE) ->
 
 
 async def run_batch(run_id: int, position: int) -> None:
-    """Invoice one batch's organisations (each once), then count the batch done once."""
+    """Invoice one batch's organisations (each once), then, once, count the batch done and
+    finalise its drafts (numbers, dates) in one transaction, so the workers finalise their
+    batches side by side; the last batch ends the run. With a review period
+    (INVOICE_REVIEW_DAYS) the drafts wait for a vendor admin, or for the hourly job once the
+    period has ended (services/review.py)."""
     run = await repository.run(run_id)
     batch = await repository.batch(run_id, position)
     if run is None or batch is None or batch["done"]:
@@ -101,23 +105,24 @@ async def run_batch(run_id: int, position: int) -> None:
     organisations = batch["organisations"]
     if isinstance(organisations, str):
         organisations = json.loads(organisations)
+    organisations = [int(o) for o in organisations]
     for organisation_id in organisations:
-        await invoicing.bill_organisation(BILLING, run, int(organisation_id))
+        await invoicing.bill_organisation(BILLING, run, organisation_id)
     async with db.transaction():
-        if await repository.finish_batch(run_id, position):
-            done, total = await repository.count_batch_done(run_id)
-            if done == total:
-                await _finish(run)
-
-
-async def _finish(run: dict[str, Any]) -> None:
-    """The last batch: every draft of the run gets its number, and the run ends. With a review
-    period (INVOICE_REVIEW_DAYS) the drafts wait for a vendor admin, or for the hourly job once
-    the period has ended (services/review.py)."""
-    if not vendor().reviews_invoices:
-        for draft in await repository.drafts_of_run(run["id"]):
-            await invoicing.finalise(BILLING, int(draft["organisation"]), int(draft["id"]))
-    await repository.update_run(run["id"], status="done", running_period=None, finished_at=clock.now())
+        if not await repository.finish_batch(run_id, position):
+            return
+        # The run's row first (the count locks it), then the number series (finalising locks
+        # it): every batch takes the two in this order, so two batches never wait on each other.
+        done, total = await repository.count_batch_done(run_id)
+        reviews = vendor().reviews_invoices
+        if not reviews:
+            drafts = await repository.drafts_of_run(run_id, organisations)
+            await invoicing.finalise_many(BILLING, [int(d["id"]) for d in drafts])
+        if done == total:
+            if not reviews:  # drafts a failed earlier attempt left (each is claimed once)
+                drafts = await repository.drafts_of_run(run_id)
+                await invoicing.finalise_many(BILLING, [int(d["id"]) for d in drafts])
+            await repository.update_run(run_id, status="done", running_period=None, finished_at=clock.now())
 
 
 async def _with_state(run: dict[str, Any]) -> dict[str, Any]:

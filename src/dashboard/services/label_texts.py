@@ -45,6 +45,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "announcements.changed": N_("Announcement changed"),
     "announcements.withdrawn": N_("Announcement withdrawn"),
     "compliance.legacy_end_announced": N_("End of the old terms announced"),
+    "compliance.legacy_end_corrected": N_("Announced end of the old terms corrected"),
+    "compliance.legacy_end_withdrawn": N_("Announced end of the old terms withdrawn"),
     # sign-in and API tokens
     "identity.signed_in": N_("Signed in"),
     "identity.signed_out": N_("Signed out"),

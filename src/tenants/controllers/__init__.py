@@ -6,6 +6,7 @@ from src.tenants.controllers import (
     announcements,
     api,
     banners,
+    legacy_terms,
     organisation,
     profile,
     requests,
@@ -23,6 +24,7 @@ ROUTES = [
     *rights.ROUTES,
     *requests.ROUTES,
     *announcements.ROUTES,
+    *legacy_terms.ROUTES,
     *banners.ROUTES,
 ]
 PAGE_HOOKS = banners.PAGE_HOOKS

@@ -13,7 +13,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_201_CREATED
 
 from src.core.errors import Conflict, Forbidden, InputError, NotFound
-from src.core.i18n import LOCALES, _, format_date
+from src.core.i18n import LOCALES, _
 from src.core.tenancy import Actor
 from src.core.web import flash, page, redirect
 from src.identity.auth import provide_actor
@@ -25,8 +25,8 @@ from src.tenants.services import (
     agreements,
     compliance,
     entitlements,
-    legacy_terms,
     organisations,
+    service_doors,
     user_changes,
 )
 
@@ -253,54 +253,6 @@ class AgreementAdmin(Controller):
         )
 
 
-class LegacyTermsAdmin(Controller):
-    """Vendor admins announce the end of a service's legacy terms (rules AG-2, AG-3)."""
-
-    path = "/admin/legacy-terms"
-    include_in_schema = False
-    dependencies = {"actor": Provide(provide_vendor_admin)}
-
-    async def _page(
-        self,
-        request: Request[Any, Any, Any],
-        values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
-        status_code: int = 200,
-    ) -> Template:
-        return page(
-            request,
-            "tenants/admin_legacy_terms.html",
-            {
-                "notices": await legacy_terms.list_notices(),
-                "services": [s for s in await offer().catalogue() if s["requires_agreement"]],
-                "values": values or {"notice_months": str(legacy_terms.DEFAULT_NOTICE_MONTHS)},
-                "errors": errors or {},
-            },
-            status_code=status_code,
-        )
-
-    @get("/")
-    async def index(self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]) -> Template:
-        return await self._page(request)
-
-    @post("/")
-    async def announce(
-        self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
-    ) -> Response[Any]:
-        values = {k: (data.get(k) or "").strip() for k in ("service_code", "announced_on", "notice_months")}
-        try:
-            row = await legacy_terms.announce_legacy_end(
-                actor,
-                service_code=values["service_code"],
-                announced_on=values["announced_on"] or None,
-                notice_months=values["notice_months"] or legacy_terms.DEFAULT_NOTICE_MONTHS,
-            )
-        except InputError as exc:
-            return await self._page(request, values, exc.errors, 422)
-        flash(request, _("Announced: the legacy terms end on %(date)s.", date=format_date(row["deadline"])))
-        return redirect(request, "/admin/legacy-terms")
-
-
 @get("/services/{service_code:str}", include_in_schema=False, dependencies={"actor": Provide(provide_actor)})
 async def enter_service(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor], service_code: FromPath[str]
@@ -342,6 +294,7 @@ async def organisation_overview(
             "agreement": await agreements.agreement_status(actor, actor.organisation_id),
             "subscriptions": await offer().list_subscriptions(actor, actor.organisation_id),
             "gaps": await compliance.gaps(actor, actor.organisation_id),
+            "door_codes": await service_doors.door_codes(),
         },
     )
 
@@ -350,7 +303,6 @@ ROUTES: list[Any] = [
     AgreementApi,
     AgreementPages,
     AgreementAdmin,
-    LegacyTermsAdmin,
     enter_service,
     admin_overview,
     organisation_overview,

@@ -20,7 +20,7 @@ from src.identity.auth import provide_actor
 from src.identity.guards import provide_contact_person
 from src.tenants.controllers.rights import confirm_step
 from src.tenants.legal_forms import country_label, legal_form_label
-from src.tenants.services import invitations, organisations, user_changes, users
+from src.tenants.services import invitations, organisations, service_doors, user_changes, users
 from src.tenants.services.organisation_input import BILLING_FIELDS
 from src.tenants.services.rights import rights_summary
 
@@ -82,6 +82,7 @@ class OrganisationPages(Controller):
                 "country_label": country_label(organisation["country"]),
                 "legal_form_label": legal_form_label(organisation["legal_form"]),
                 "contact_persons": contact_persons,
+                "doors": await service_doors.doors_of(actor, actor.organisation_id),
             },
         )
 

@@ -1,9 +1,9 @@
 """Checks at every sign-in and on every page (rules AG-2..AG-8), and the company-form check (AG-4).
 
 Ending legacy terms (AG-2, AG-3): a vendor admin announces for a service that the older per-user
-terms of use end after a notice period (default six months): `announce_legacy_end`
-(legacy_terms.py) sets the deadline. Until then contact persons of organisations that lack the
-customer agreement or the subscription for that service get reminder mails
+terms of use end after a notice period (six months): an announcement (legacy_terms.py) sets the
+deadline (`ends_on`); a withdrawn one no longer counts. Until then contact persons of
+organisations that lack the customer agreement or the subscription for that service get reminder mails
 (`send_legacy_reminders`, hourly in src/tenants/tasks.py; each reminder once, by dedupe key
 (notice, membership, stage)).
 
@@ -63,9 +63,15 @@ class Gap:
     past_deadline: bool
 
 
-# Read for every page a member of an organisation opens (its banners): built once.
+# Read for every page a member of an organisation opens (its banners): built once. Withdrawn
+# announcements do not count; of several for one service the earliest deadline holds.
 _ANNOUNCED_NOTICES = Prepared(
-    lambda p: LegacyTermsNotice.select().where(LegacyTermsNotice.announced_on <= p.today)
+    lambda p: (
+        LegacyTermsNotice.select()
+        .where(LegacyTermsNotice.announced_on <= p.today)
+        .where(LegacyTermsNotice.withdrawn_at.is_null())
+        .order_by(LegacyTermsNotice.ends_on)
+    )
 )
 
 
@@ -103,7 +109,7 @@ async def gaps(
     found: list[Gap] = []
     for notice in notices:
         code = notice["service_code"]
-        if agreement and code in subscribed:
+        if (agreement and code in subscribed) or any(g.service_code == code for g in found):
             continue
         found.append(
             Gap(
@@ -113,8 +119,8 @@ async def gaps(
                 ),
                 missing_agreement=not agreement,
                 missing_subscription=code not in subscribed,
-                deadline=notice["deadline"],
-                past_deadline=today >= notice["deadline"],
+                deadline=notice["ends_on"],
+                past_deadline=today >= notice["ends_on"],
             )
         )
     return found
@@ -224,8 +230,9 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
     notices = (
         await LegacyTermsNotice.select()
         .where(LegacyTermsNotice.announced_on <= today)
-        .where(LegacyTermsNotice.deadline >= today)
-        .where(LegacyTermsNotice.deadline <= today + dt.timedelta(days=APPROACHING_DAYS))
+        .where(LegacyTermsNotice.withdrawn_at.is_null())
+        .where(LegacyTermsNotice.ends_on >= today)
+        .where(LegacyTermsNotice.ends_on <= today + dt.timedelta(days=APPROACHING_DAYS))
     )
     approaching = []
     for notice in notices:
@@ -236,8 +243,8 @@ async def admin_overview(actor: Actor) -> dict[str, Any]:
                     {
                         "organisation": o,
                         "service_name": name,
-                        "deadline": notice["deadline"],
-                        "days_left": (notice["deadline"] - today).days,
+                        "deadline": notice["ends_on"],
+                        "days_left": (notice["ends_on"] - today).days,
                     }
                 )
     return {

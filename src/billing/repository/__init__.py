@@ -41,6 +41,20 @@ async def next_in_series(key: str) -> int:
     return int(rows[0]["last_number"])
 
 
+async def take_from_series(key: str, count: int) -> int:
+    """Take `count` numbers of a series at once; the first of them. The UPDATE locks the series
+    row until the transaction ends, as `next_in_series` does."""
+    await NumberSeries.insert(NumberSeries(key=key, last_number=0)).on_conflict(
+        target=NumberSeries.key, action="DO NOTHING"
+    )
+    rows = await (
+        NumberSeries.update({NumberSeries.last_number: NumberSeries.last_number + count})
+        .where(NumberSeries.key == key)
+        .returning(NumberSeries.last_number)
+    )
+    return int(rows[0]["last_number"]) - count + 1
+
+
 # --- billing runs ---------------------------------------------------------------------------------
 
 
@@ -162,6 +176,40 @@ async def claim_draft(scope: TenantScope, invoice_id: int) -> bool:
     return bool(rows)
 
 
+async def claim_drafts(invoice_ids: list[int]) -> list[dict[str, Any]]:
+    """Mark these drafts final, each once: the ones this call changed (id, organisation, kind),
+    in id order. Drafts another finalisation claimed first are left out (see `claim_draft`)."""
+    if not invoice_ids:
+        return []
+    rows = await (
+        Invoice.update({Invoice.status: "final"})
+        .where(Invoice.id.is_in(invoice_ids))
+        .where(Invoice.status == "draft")
+        .returning(Invoice.id, Invoice.organisation, Invoice.kind)
+    )
+    return sorted(rows, key=lambda r: int(r["id"]))
+
+
+async def number_claimed(
+    numbers: dict[int, str], issued_on: dt.date, due_on: dt.date, finalised_at: dt.datetime
+) -> None:
+    """Give claimed drafts their numbers and dates: one UPDATE for the dates, one for the numbers."""
+    if not numbers:
+        return
+    ids = list(numbers)
+    await Invoice.update(
+        {Invoice.issued_on: issued_on, Invoice.due_on: due_on, Invoice.finalised_at: finalised_at}
+    ).where(Invoice.id.is_in(ids))
+    cases = " ".join("WHEN {} THEN {}" for _ in ids)
+    marks = ", ".join("{}" for _ in ids)
+    values: list[Any] = [v for item in numbers.items() for v in item]
+    await Invoice.raw(
+        f"UPDATE invoice SET number = CASE id {cases} END WHERE id IN ({marks})",  # noqa: S608
+        *values,
+        *ids,
+    )
+
+
 async def drafts_due(before: dt.datetime, limit: int = 500) -> list[dict[str, Any]]:
     """Drafts made at or before this moment (their review period has ended), oldest first."""
     return await (
@@ -190,12 +238,18 @@ async def drafts(actor: Actor, run_id: int | None = None) -> list[dict[str, Any]
     return await query
 
 
-async def drafts_of_run(run_id: int) -> list[dict[str, Any]]:
-    return (
-        await Invoice.select(Invoice.id, Invoice.organisation)
+async def drafts_of_run(run_id: int, organisations: list[int] | None = None) -> list[dict[str, Any]]:
+    """The run's drafts, or those of some of its organisations (a batch's)."""
+    query = (
+        Invoice.select(Invoice.id, Invoice.organisation)
         .where(Invoice.billing_run == run_id)
         .where(Invoice.status == "draft")
     )
+    if organisations is not None:
+        if not organisations:
+            return []
+        query = query.where(Invoice.organisation.is_in(organisations))
+    return await query
 
 
 async def invoices_of(scope: TenantScope) -> list[dict[str, Any]]:
