@@ -45,6 +45,11 @@ async def test_a_client_is_registered_its_token_shown_once_and_revoked(live_serv
         await expect(page.get_by_text("the service can no longer use it")).to_be_visible()
         await shot(page, "service-clients")
         assert (await service.get(url, params=params)).status_code == 401
+    # The vendor admins' module messages take the same path, with texts per language.
+    await page.goto(f"{live_server}/admin/module-messages")
+    await page.get_by_text("Texts per language (optional)").click()
+    await expect(page.locator("#f-subject_sv")).to_be_visible()
+    await shot(page, "module-messages-form")
 
 
 async def test_the_service_door_tells_what_the_service_is_told(live_server, context):

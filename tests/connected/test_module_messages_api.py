@@ -145,16 +145,37 @@ async def test_bad_messages_are_refused_naming_the_field(app):
     assert elsewhere.status_code == 409
 
 
-async def test_the_vendor_admins_form_takes_the_same_path(client):
+async def test_the_vendor_admins_form_takes_the_same_path_with_texts_per_language(client):
     # rule MOD-6
     org, _users = await organisation_with_users()
     admin = await factories.vendor_admin()
     await sign_in_person(client, admin, provider="staff")
     module = next(m["id"] for m in await service_modules() if m["code"] == "requests")
+    half = await client.post_form(
+        "/admin/module-messages",
+        {"module": str(module), "organisation": str(org["id"]), "subject_sv": "Underhåll"},
+    )
+    assert (
+        half.status_code == 422
+        and 'id="f-body_sv"' in half.text
+        and "Enter the message." in text_of(half.text)
+    )
     sent = await client.post_form(
         "/admin/module-messages",
-        {"module": str(module), "organisation": str(org["id"]), "subject": "Onderhoud", "body": "Vanavond."},
+        {
+            "module": str(module),
+            "organisation": str(org["id"]),
+            "subject": "Onderhoud",
+            "body": "Vanavond.",
+            "subject_sv": "Underhåll",
+            "body_sv": "I kväll.",
+        },
         follow_redirects=True,
     )
     assert "The message goes to 3 users." in text_of(sent.text)
-    assert set(await mails()) == {"nl@org.example", "sv@org.example", "en@org.example"}
+    mailed = await mails()
+    assert set(mailed) == {"nl@org.example", "sv@org.example", "en@org.example"}
+    assert (
+        mailed["sv@org.example"]["subject"] == "Underhåll"
+        and mailed["nl@org.example"]["subject"] == "Onderhoud"
+    )
