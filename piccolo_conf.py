@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "src.subscriptions.piccolo_app",
         "src.certificates.piccolo_app",
         "src.billing.piccolo_app",
+        "src.connected.piccolo_app",
     ]
 )

@@ -14,12 +14,16 @@ import os
 from bench.common import bench_environment, hey, portal_server, use_environment, warm_up, write_report
 
 
-async def seed(organisations: int) -> str:
+async def seed(organisations: int) -> tuple[str, str]:
+    """The data set; a vendor admin's API token and a connected service's (Webcert) token."""
     from src import domains  # noqa: F401 - the tenants domain answers what identity asks of it
     from src.cli import migrate_all
+    from src.connected.services import COMMAND_LINE, create_client
     from src.identity.auth import build_actor
     from src.identity.services import create_token
-    from src.tenants.tables import Organisation, Person
+    from src.subscriptions.catalogue import seed_catalogue
+    from src.tenants.services import legacy_terms
+    from src.tenants.tables import Membership, Organisation, Person
 
     await migrate_all()
     bench_admin = Person(name="Bench Admin", email="bench@example.org", is_vendor_admin=True)
@@ -40,7 +44,23 @@ async def seed(organisations: int) -> str:
     actor = await build_actor(admin["id"], None, "127.0.0.1")
     assert actor is not None
     _row, secret = await create_token(actor, "bench")
-    return secret
+    # A connected service asks about a user of organisation 42, whose legacy terms end (the
+    # question reads the most then: agreement and subscription too).
+    await seed_catalogue()
+    await legacy_terms.announce_legacy_end(actor, service_code="webcert", notice_months=6)
+    org = (
+        await Organisation.select(Organisation.id).where(Organisation.kvk_number == f"{10000042:08d}").first()
+    )
+    user = Person(name="Bench Gebruiker", email="user@bench.example", card_id="BENCH-CARD-42")
+    person = (await Person.insert(user).returning(Person.id))[0]
+    assert org is not None
+    await Membership.insert(
+        Membership(
+            organisation=org["id"], person=person["id"], name="Bench Gebruiker", email="user@bench.example"
+        )
+    )
+    _client, service_token = await create_client(COMMAND_LINE, "webcert", "bench")
+    return secret, service_token
 
 
 def main() -> None:
@@ -53,8 +73,9 @@ def main() -> None:
 
     env = bench_environment(options.database_url)
     use_environment(env)
-    token = asyncio.run(seed(options.organisations))
+    token, service_token = asyncio.run(seed(options.organisations))
     auth = {"Authorization": f"Bearer {token}"}
+    entitlements = "/api/v1/services/webcert/entitlements?identifier_kind=card_id&identifier=BENCH-CARD-42"
     with portal_server(env) as base:
         warm_up(f"{base}/health", options.concurrency)
         loads = {
@@ -65,6 +86,12 @@ def main() -> None:
             ),
             "GET /api/v1/organisations?q=00042": hey(
                 f"{base}/api/v1/organisations?q=00042", options.seconds, options.concurrency, auth
+            ),
+            "GET /api/v1/services/webcert/entitlements (a connected service)": hey(
+                f"{base}{entitlements}&organisation=10000042",
+                options.seconds,
+                options.concurrency,
+                {"Authorization": f"Bearer {service_token}"},
             ),
         }
     write_report(

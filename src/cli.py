@@ -47,7 +47,7 @@ async def pending_migrations() -> list[str]:
 
 @click.group()
 def main() -> None:
-    """Care portal: run, migrate, seed-demo, worker, create-vendor-admin, token."""
+    """Care portal: run, migrate, seed-demo, worker, create-vendor-admin, token, service-client."""
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     if root not in sys.path:
@@ -347,6 +347,46 @@ async def _token_for(email: str, organisation_id: int | None, name: str) -> tupl
 def token_create(email: str, organisation_id: int | None, name: str) -> None:
     """Create an API token acting as a person; the bearer token is the last line of output."""
     description, secret = _run(_token_for(email, organisation_id, name))
+    click.echo(description)
+    click.echo("Keep it secret: it is shown only this once. Send it as 'Authorization: Bearer <token>'.")
+    click.echo(secret)
+
+
+# --- portal service-client create ---------------------------------------------------------------
+
+
+@main.group("service-client")
+def service_client() -> None:
+    """Clients of the connected services (their bearer tokens)."""
+
+
+async def _service_client(service: str, name: str, webhook_url: str) -> tuple[str, str]:
+    from src import domains  # noqa: F401 - the catalogue answers what the tenants domain asks
+    from src.connected.services import COMMAND_LINE, create_client
+    from src.core.errors import InputError
+
+    try:
+        row, secret = await create_client(COMMAND_LINE, service, name, webhook_url)
+    except InputError as exc:
+        raise click.ClickException(
+            " ".join(f"{field}: {message}" for field, message in exc.errors.items())
+        ) from None
+    description = f"Service client {row['name']!r} ({row['prefix']}...) for {row['service_code']}."
+    if row["webhook_url"]:
+        description += (
+            f"\nWebhooks go to {row['webhook_url']}, signed (HMAC-SHA256 of '<timestamp>.<body>') with "
+            f"this secret, shown only this once: {row['webhook_secret']}"
+        )
+    return description, secret
+
+
+@service_client.command("create")
+@click.option("--service", required=True, help="Code of the catalogue service, e.g. webcert.")
+@click.option("--name", default="", help="Name shown to vendor admins (default: the service's name).")
+@click.option("--webhook-url", default="", help="Where the service receives the portal's notifications.")
+def service_client_create(service: str, name: str, webhook_url: str) -> None:
+    """Register a connected service's client; its bearer token is the last line of output."""
+    description, secret = _run(_service_client(service, name, webhook_url))
     click.echo(description)
     click.echo("Keep it secret: it is shown only this once. Send it as 'Authorization: Bearer <token>'.")
     click.echo(secret)

@@ -21,10 +21,13 @@ from src.certificates import controllers as certificates_controllers
 from src.certificates import tasks as _certificate_tasks  # noqa: F401 - actors, periodic jobs
 from src.billing import controllers as billing_controllers
 from src.billing import tasks as _billing_tasks  # noqa: F401 - actors, the monthly run
+from src.connected import controllers as connected_controllers
+from src.connected import tasks as _connected_tasks  # noqa: F401 - actors
 from src.dashboard import controllers as dashboard_controllers
 from src.certificates import handlers as _certificate_handlers  # noqa: F401
 from src.tenants import handlers as _tenant_handlers  # noqa: F401
 from src.subscriptions import handlers as _subscription_handlers  # noqa: F401
+from src.connected import handlers as _connected_handlers  # noqa: F401
 
 # Each domain's controllers module, in the order of the layers.
 CONTROLLERS: tuple[ModuleType, ...] = (
@@ -34,6 +37,7 @@ CONTROLLERS: tuple[ModuleType, ...] = (
     subscriptions_controllers,
     certificates_controllers,
     billing_controllers,
+    connected_controllers,
     dashboard_controllers,
 )
 

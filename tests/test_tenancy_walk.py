@@ -46,6 +46,7 @@ from src.certificates.tables import (
     RenewalLetter,
     Revocation,
 )
+from src.connected.tables import ModuleEvent, ServiceClient
 from src.core.tables import AuditEntry
 from src.identity.tables import ApiToken
 from src.subscriptions.tables import (
@@ -494,6 +495,26 @@ async def _victim(client: Any, app: Litestar) -> Victim:
     requested = (await UserRequest.select(UserRequest.personal_identity_number))[0]
     victim.markers += ["Ursula Aanvraaggeheim", "ursula.geheim@alpha.example"]
     victim.markers.append(requested["personal_identity_number"])
+
+    # A connected service's client is the vendor's; the module event it sent is A's.
+    service_client = (
+        await ServiceClient.insert(
+            ServiceClient(
+                service_code="walkservice", name="Walk client", prefix="cs_walk", token_hash="0" * 64
+            )
+        ).returning(ServiceClient.id)
+    )[0]["id"]
+    await _insert(
+        ModuleEvent,
+        victim,
+        client=service_client,
+        organisation=org["id"],
+        dedupe_key="walkservice:leakcheck-event",
+        module_code="contracting",
+        subject="Leakcheck modulebericht",
+        recipients=1,
+    )
+    victim.markers += ["Leakcheck modulebericht", "leakcheck-event"]
     return victim
 
 
@@ -848,5 +869,8 @@ async def test_what_the_walk_looks_for_is_what_the_pages_show(app, client):
         "Leakcheck factuurdocument",
         "Leakcheck herinnering",  # a reminder step's internal key
         hashlib.sha256(EVIDENCE).hexdigest(),
+        # A connected service's module events are kept to send each once, not shown.
+        "Leakcheck modulebericht",
+        "leakcheck-event",
     }
     assert [m for m in victim.markers if m not in shown and m not in not_shown] == []

@@ -21,6 +21,17 @@ MEMBERSHIP_DEACTIVATING = "membership.deactivating"
 CERTIFICATE_ISSUED = "certificate.issued"
 # A vendor admin confirms a third party reimburses a certificate (actor, certificate_id, reimbursed_by).
 CERTIFICATE_REIMBURSED = "certificate.reimbursed"
+# What a connected service must learn (src/connected/handlers.py pushes each to its webhook),
+# each published inside the transaction of the change, with `actor` and `organisation_id`:
+# a user's right for a module changed (membership_id, service_code, module_code);
+RIGHTS_CHANGED = "rights.changed"
+# the organisation signed the customer agreement (acceptance_id);
+AGREEMENT_SIGNED = "agreement.signed"
+# a subscription was ordered, ended, or a change of it took effect (subscription_id);
+SUBSCRIPTION_CHANGED = "subscription.changed"
+# a certificate was revoked (certificate_id, number, kind, holder: the membership of a personal
+# certificate's holder, else None).
+CERTIFICATE_REVOKED = "certificate.revoked"
 # The language switcher was used (request, locale): a signed-in person keeps the choice.
 LOCALE_CHOSEN = "locale.chosen"
 

@@ -51,7 +51,16 @@ from src.core import i18n
 from src.settings import get_settings
 
 SRC = Path(__file__).resolve().parents[1]
-DOMAINS = ("core", "identity", "tenants", "subscriptions", "certificates", "billing", "dashboard")
+DOMAINS = (
+    "core",
+    "identity",
+    "tenants",
+    "subscriptions",
+    "certificates",
+    "billing",
+    "connected",
+    "dashboard",
+)
 
 _OPENING = (TOKEN_LPAREN, TOKEN_LBRACKET, TOKEN_LBRACE)
 _CLOSING = (TOKEN_RPAREN, TOKEN_RBRACKET, TOKEN_RBRACE)

@@ -88,17 +88,32 @@ async def actor_from_session(request: Request[Any, Any, Any]) -> Actor | None:
     return actor
 
 
-async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
-    header = request.headers.get("authorization", "")
-    scheme, _sep, token = header.partition(" ")
+def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    scheme, _sep, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    return token.strip()
+
+
+async def limit_token_use(request: Request[Any, Any, Any], token_hash: str) -> None:
+    """Count a call with this token, and one from the caller's address (guessing tokens from
+    one address): 429 past the limit per minute. Every kind of bearer token counts here alike
+    (a person's API token, a connected service's token)."""
     address = client_address(request)
     limiter = RateLimiter(request.app.stores.get("rate_limits"), get_settings().api_rate_limit, 60, "api")
-    token_hash = hash_token(token.strip())
     wait = await limiter.hit(token_hash[:16]) or await limiter.hit(f"ip:{address_bucket(address)}")
     if wait:
         raise too_many_requests(_("Too many requests. Try again in a minute."), wait)
+
+
+async def actor_from_token(request: Request[Any, Any, Any]) -> Actor | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    address = client_address(request)
+    token_hash = hash_token(token)
+    await limit_token_use(request, token_hash)
     row = await repository.token_by_hash(token_hash)
     if row is None:
         return None

@@ -19,7 +19,7 @@ from src.subscriptions.services import pricing, subscriptions, terms
 from src.subscriptions.services.subscriptions import subscribed_service_codes
 from src.subscriptions.tables import Subscription
 from src.tenants import legal_forms, validation
-from src.tenants.services import agreement_documents, agreements, compliance, rights
+from src.tenants.services import agreement_documents, agreements, entitlements, rights
 from src.tenants.tables import (
     AgreementAcceptance,
     AgreementDocument,
@@ -282,7 +282,7 @@ async def test_the_dutch_care_provider_has_signed_subscribes_and_grants_rights()
     assert matrix["signers"] == [signer["id"]]  # one signing right, in the contracting module
     holders = {membership for membership, _module in matrix["cells"]}
     assert holders == {u["id"] for u in matrix["users"]}  # every user has a right somewhere
-    assert await compliance.banners_for(eva) == []
+    assert await entitlements.banners_for(eva) == []
 
 
 async def test_the_aktiebolag_has_not_signed_and_its_people_see_the_banner() -> None:
@@ -295,7 +295,7 @@ async def test_the_aktiebolag_has_not_signed_and_its_people_see_the_banner() -> 
     assert await agreements.may_sign(karin, bjorken["id"])  # the documents wait for her signature
     assert await subscribed_service_codes(bjorken["id"]) == set()
     for sub in ("karin.johansson", "erik.andersson"):
-        [banner] = await compliance.banners_for(await _actor(bjorken, sub))
+        [banner] = await entitlements.banners_for(await _actor(bjorken, sub))
         assert banner["link"] == "/organisation/agreement"
         assert "no customer agreement and no subscription" in banner["title"]
 

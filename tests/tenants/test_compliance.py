@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from src.core.errors import Conflict, Forbidden, InputError
+from src.core.errors import Conflict, InputError
 from src.core.tables import AuditEntry, OutboxMessage
 from src.identity.auth import build_actor
 from src.subscriptions.catalogue import seed_catalogue
 from src.subscriptions.services import ordering
 from src.tenants import tasks
-from src.tenants.services import agreement_documents, agreements, compliance, legacy_terms
+from src.tenants.services import agreement_documents, agreements, entitlements, legacy_terms
 from src.tenants.tables import LegacyTermsNotice
 from tests import factories
 from tests.signed_in import sign_in_person
@@ -139,44 +139,44 @@ async def test_no_banner_with_agreement_and_subscription_or_before_the_announcem
     await announce(announced_on=TODAY + dt.timedelta(days=5))
     org = await factories.organisation()
     user = await factories.member(org)
-    assert await compliance.banners_for(await actor_of(user)) == []  # not yet announced
+    assert await entitlements.banners_for(await actor_of(user)) == []  # not yet announced
     await LegacyTermsNotice.delete(force=True)
     await announce()
-    assert len(await compliance.banners_for(await actor_of(user))) == 1
+    assert len(await entitlements.banners_for(await actor_of(user))) == 1
     await sign_agreement(org)
     await subscribe(org)
-    assert await compliance.banners_for(await actor_of(user)) == []
+    assert await entitlements.banners_for(await actor_of(user)) == []
 
 
-async def record_medical_certificate(actor: Any) -> str:
-    """A stand-in for a service function that creates records in Webcert (rule AG-6)."""
-    await compliance.require_may_create(actor, "webcert")
-    return "created"
-
-
-async def test_after_the_deadline_new_records_are_refused_with_a_clear_message():
-    # rule AG-6
+async def test_after_the_deadline_the_service_door_refuses_new_records_and_keeps_reading(client):
+    # rule AG-6: the door shows what the connected service is told (src/tenants/services/entitlements.py)
     await announce(announced_on=TODAY - dt.timedelta(days=200), months=6)
     org = await factories.organisation()
-    user = await factories.member(org)
-    actor = await actor_of(user)
-    with pytest.raises(Forbidden) as exc:
-        await record_medical_certificate(actor)
-    assert "no new records can be created in Webcert" in exc.value.message
-    assert "can still be read and exported" in exc.value.message
-    banners = await compliance.banners_for(actor)
+    user = await factories.member(org, await factories.person(card_id="NL-CARD-0601"))
+    await sign_in_person(client, user["person_row"], provider="card")
+    door = await client.get("/services/webcert")
+    assert door.status_code == 200
+    text = text_of(door.text)
+    assert (
+        "You can read and export your organisation's records in this service, but not create new ones" in text
+    )
+    assert "you can no longer create new records in Webcert" in text
+    banners = await entitlements.banners_for(await actor_of(user))
     assert banners[0]["level"] == "error" and banners[0]["text"].startswith("Since")
     await sign_agreement(org)
     await subscribe(org)
-    assert await record_medical_certificate(actor) == "created"
+    assert "You may use this service." in text_of((await client.get("/services/webcert")).text)
 
 
-async def test_before_the_deadline_records_can_still_be_created():
-    # rule AG-6
+async def test_before_the_deadline_records_can_still_be_created(client):
+    # rule AG-5, rule AG-6
     await announce()
     org = await factories.organisation()
-    user = await factories.member(org)
-    assert await record_medical_certificate(await actor_of(user)) == "created"
+    user = await factories.member(org, await factories.person(card_id="NL-CARD-0602"))
+    await sign_in_person(client, user["person_row"], provider="card")
+    door = await client.get("/services/webcert")
+    assert door.status_code == 200
+    assert "You can use this service until" in text_of(door.text)
 
 
 def _payload(row: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +224,9 @@ async def test_eid_sign_in_for_an_aktiebolag_is_refused_for_webcert_with_the_rea
     assert answer.status_code == 403
     text = text_of(answer.text)
     assert "only to sole proprietorships" in text and "Aktiebolag" in text
-    assert (await client.get("/services/procurement_portal")).status_code == 200  # no such rule there
+    portal = await client.get("/services/procurement_portal")  # no such rule there, but rights per module
+    assert portal.status_code == 403 and "only to sole proprietorships" not in text_of(portal.text)
+    assert "You have no rights for any module of Care procurement portal" in text_of(portal.text)
 
 
 async def test_smart_card_sign_in_is_not_affected_by_the_company_form(client):

@@ -16,7 +16,7 @@ from src.identity.auth import build_actor
 from src.identity.services import create_token
 from src.subscriptions.catalogue import seed_catalogue
 from src.tenants import tasks
-from src.tenants.services import compliance, legacy_terms
+from src.tenants.services import entitlements, legacy_terms
 from src.tenants.services.legacy_terms import CHANGE_ACTOR, add_months
 from src.tenants.tables import LegacyTermsNotice
 from src.workers.broker import ASYNC_IMPLEMENTATIONS
@@ -198,9 +198,9 @@ async def test_a_withdrawn_announcement_no_longer_shows_banners_or_sends_reminde
     await factories.member(org, role="contact_person", email="cp@lacking.example")
     actor = await build_actor(user["person"], org["id"], "127.0.0.1")
     assert actor is not None
-    assert len(await compliance.banners_for(actor)) == 1
+    assert len(await entitlements.banners_for(actor)) == 1
     await client.delete(f"{URL}/{notice['id']}", headers=admin)
-    assert await compliance.banners_for(actor) == []
+    assert await entitlements.banners_for(actor) == []
     assert await tasks.send_legacy_reminders(TODAY) == 0
 
 

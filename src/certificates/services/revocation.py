@@ -19,7 +19,7 @@ from src.certificates.repository import certificates as certificate_rows
 from src.certificates.repository import people
 from src.certificates.repository import revocations as revocation_rows
 from src.certificates.services import crl
-from src.core import audit, db, mail, outbox
+from src.core import audit, db, events, mail, outbox
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale, format_datetime, language_of
 from src.core.tenancy import Actor, TenantScope
@@ -96,6 +96,15 @@ async def revoke_certificate(actor: Actor, certificate_id: int, reason: str, cha
         },
     )
     await _notify_subscriber(scope, cert, org, revoked_at, reason, revocation_id)
+    await events.publish(
+        events.CERTIFICATE_REVOKED,
+        actor=actor,
+        organisation_id=cert["organisation"],
+        certificate_id=certificate_id,
+        number=cert["number"],
+        kind=cert["kind"],
+        holder=cert.get("holder"),
+    )
     # Once committed: OCSP answers at once, then a new CRL (once per CA, however many revoked).
     issuer_id = int(cert["issuer"])
     await db.on_commit(functools.partial(crl.after_revocation, issuer_id), key=("crl", issuer_id))

@@ -52,6 +52,8 @@ ACTIONS: dict[str, LazyProxy] = {
     "identity.signed_out": N_("Signed out"),
     "identity.token_created": N_("API token created"),
     "identity.token_revoked": N_("API token revoked"),
+    "connected.client_created": N_("Service client registered"),
+    "connected.client_revoked": N_("Service client's token revoked"),
     "identity.vendor_admin_created": N_("Vendor admin created"),
     "identity.vendor_admin_updated": N_("Vendor admin changed"),
     # certificates
@@ -322,6 +324,7 @@ SYSTEM_ACTORS: dict[str, LazyProxy] = {
     "demo data (portal seed-demo)": N_("Demo data"),
     "catalogue seed": N_("Service catalogue"),
     "command line (portal create-vendor-admin)": N_("Command line"),
+    "command line (portal service-client create)": N_("Command line"),
     "online revocation with code": N_("Online revocation with the code"),
 }
 
@@ -334,6 +337,7 @@ ACTION_GROUPS: dict[str, LazyProxy] = {
     "compliance.": N_("Legacy terms"),
     "announcements.": N_("Announcements"),
     "identity.": N_("Sign-in and API tokens"),
+    "connected.": N_("Connected services"),
     "certificates.": N_("Certificates"),
     "subscriptions.": N_("Subscriptions"),
     "audit.": N_("The portal"),

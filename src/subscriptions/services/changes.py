@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from src.core import audit, clock, db
+from src.core import audit, clock, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale, format_date, format_money, language_of
 from src.core.tenancy import Actor, TenantScope
@@ -491,6 +491,12 @@ async def apply_due() -> int:
                     object_type="subscription",
                     object_id=int(due["subscription"]),
                     after={"change": int(due["id"]), "effective_on": due["effective_on"]},
+                )
+                await events.publish(
+                    events.SUBSCRIPTION_CHANGED,
+                    actor=SCHEDULER,
+                    organisation_id=int(due["organisation"]),
+                    subscription_id=int(due["subscription"]),
                 )
                 applied += 1
     return applied

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from src.core import audit, clock, db
+from src.core import audit, clock, db, events
 from src.core.errors import Conflict, InputError
 from src.core.i18n import _, current_locale, format_date, format_money
 from src.core.tenancy import Actor, TenantScope
@@ -323,6 +323,12 @@ async def order(
             },
         )
         await _confirm(actor, offer_, subscription_id)
+        await events.publish(
+            events.SUBSCRIPTION_CHANGED,
+            actor=actor,
+            organisation_id=organisation_id,
+            subscription_id=subscription_id,
+        )
         return await subscriptions_service.get_subscription(actor, organisation_id, subscription_id)
 
 

@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any, cast
 
-from src.core import audit, clock, db
+from src.core import audit, clock, db, events
 from src.core.errors import InputError, NotFound
 from src.core.i18n import _, current_locale, timezone_for
 from src.core.tenancy import Actor, TenantScope, require_vendor_admin
@@ -264,6 +264,12 @@ async def end_subscription(
             object_id=subscription_id,
             before={"status": current["status"], "ends_on": None},
             after={"status": "ended", "ends_on": end},
+        )
+        await events.publish(
+            events.SUBSCRIPTION_CHANGED,
+            actor=actor,
+            organisation_id=organisation_id,
+            subscription_id=subscription_id,
         )
         return await get_subscription(actor, organisation_id, subscription_id)
 

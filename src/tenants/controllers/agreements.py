@@ -24,6 +24,7 @@ from src.tenants.services import (
     agreement_documents,
     agreements,
     compliance,
+    entitlements,
     organisations,
     service_doors,
     user_changes,
@@ -255,22 +256,20 @@ class AgreementAdmin(Controller):
 @get("/services/{service_code:str}", include_in_schema=False, dependencies={"actor": Provide(provide_actor)})
 async def enter_service(
     request: Request[Any, Any, Any], actor: NamedDependency[Actor], service_code: FromPath[str]
-) -> Template:
-    """Where a user enters a service: the company-form check (rule AG-4) and what the
-    organisation lacks (AG-5). The services themselves live elsewhere; this is their door."""
-    service = await offer().service_by_code(service_code)
-    if service is None:
-        raise NotFound()
-    await compliance.enter_service(request, actor, service_code)
-    gaps = (
-        [g for g in await compliance.gaps(actor, actor.organisation_id) if g.service_code == service_code]
-        if actor.organisation_id
-        else []
-    )
+) -> Response[Any]:
+    """Where a user enters a service: what they may do there and why (rules AG-4..AG-6, MOD-1),
+    the same answer the connected services get from the entitlement API. The services themselves
+    live elsewhere; this is their door."""
+    if actor.organisation_id is None:
+        if await offer().service_by_code(service_code) is None:
+            raise NotFound()
+        return redirect(request, "/choose-organisation")
+    found = await entitlements.of_actor(actor, service_code, compliance.provider_kind_of(request))
     return page(
         request,
         "tenants/service_entry.html",
-        {"service": service, "name": compliance.service_name(service, service_code), "gaps": gaps},
+        {"entitlement": found, "name": found.service_name},
+        status_code=200 if found.may_use else 403,
     )
 
 

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, URLEncodedBody
 from litestar.response import Template
 
 from src.core.errors import InputError
-from src.core.i18n import _, ngettext
+from src.core.i18n import LANGUAGE_NAMES, LOCALES, _, ngettext
 from src.core.ids import parse_id
 from src.core.tenancy import Actor
 from src.core.web import choose_organisation_first, flash, is_partial, page, redirect
@@ -174,7 +174,12 @@ class ModuleMessagesAdmin(Controller):
         return page(
             request,
             "tenants/admin_module_messages.html",
-            {"catalogue": await offer().catalogue(), "values": values or {}, "errors": errors or {}},
+            {
+                "catalogue": await offer().catalogue(),
+                "values": values or {},
+                "errors": errors or {},
+                "languages": [(loc, LANGUAGE_NAMES[loc]) for loc in LOCALES],
+            },
             status_code=status_code,
         )
 
@@ -186,7 +191,8 @@ class ModuleMessagesAdmin(Controller):
     async def send(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor], data: Form
     ) -> Response[Any]:
-        values = {k: data.get(k) or "" for k in ("module", "organisation", "subject", "body")}
+        per_language = [f"{part}_{loc}" for part in ("subject", "body") for loc in LOCALES]
+        values = {k: data.get(k) or "" for k in ("module", "organisation", "subject", "body", *per_language)}
         errors: dict[str, str] = {}
         module_id = parse_id(values["module"]) or 0
         organisation_id: int | None = None
@@ -199,15 +205,17 @@ class ModuleMessagesAdmin(Controller):
         try:
             if errors:
                 raise InputError(errors)
+            # A text of the user's language where one is given, else the text for everyone.
             sent = await module_mails.send_module_message(
                 actor,
                 module_id=module_id,
-                subject=values["subject"],
-                body=values["body"],
+                subject={loc: values[f"subject_{loc}"] or values["subject"] for loc in LOCALES},
+                body={loc: values[f"body_{loc}"] or values["body"] for loc in LOCALES},
                 organisation_id=organisation_id,
             )
         except InputError as exc:
-            return await self._page(request, values, {**errors, **exc.errors}, 422)
+            named = {field.replace(".", "_"): message for field, message in exc.errors.items()}
+            return await self._page(request, values, {**errors, **named}, 422)
         flash(
             request, ngettext("The message goes to %(num)d user.", "The message goes to %(num)d users.", sent)
         )

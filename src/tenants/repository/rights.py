@@ -82,7 +82,8 @@ async def all_rights(scope: TenantScope) -> list[dict[str, Any]]:
 
 async def recipients(actor: Actor, module_id: int, organisation_id: int | None) -> list[dict[str, Any]]:
     """Every active user with a right for the module at the organisation, or at every active
-    organisation the actor reads (all of them for a vendor admin)."""
+    organisation the actor reads (all of them for a vendor admin), with the person's language
+    and the organisation's country (to write to each in their language)."""
     query = (
         readable(
             actor,
@@ -91,6 +92,8 @@ async def recipients(actor: Actor, module_id: int, organisation_id: int | None) 
             ModuleRight.organisation.as_alias("organisation_id"),
             ModuleRight.membership._.email.as_alias("email"),
             ModuleRight.membership._.name.as_alias("name"),
+            ModuleRight.membership._.person._.locale.as_alias("locale"),
+            ModuleRight.organisation._.country.as_alias("country"),
         )
         if organisation_id is None
         else TenantScope(actor, organisation_id).select(
@@ -99,6 +102,8 @@ async def recipients(actor: Actor, module_id: int, organisation_id: int | None) 
             ModuleRight.organisation.as_alias("organisation_id"),
             ModuleRight.membership._.email.as_alias("email"),
             ModuleRight.membership._.name.as_alias("name"),
+            ModuleRight.membership._.person._.locale.as_alias("locale"),
+            ModuleRight.organisation._.country.as_alias("country"),
         )
     )
     return await (

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from src.core import audit, db
+from src.core import audit, db, events
 from src.core.errors import Conflict, Forbidden, NotFound
 from src.core.i18n import LOCALES, _, current_locale, timezone_for
 from src.core.pdf import render_pdf
@@ -97,11 +97,13 @@ async def agreement_status(actor: Actor, organisation_id: int) -> AgreementStatu
     return status
 
 
-async def has_valid_agreement(actor: Actor, organisation_id: int) -> bool:
-    """Rule AG-1, for the compliance checks."""
+async def has_valid_agreement(actor: Actor, organisation_id: int, country: str | None = None) -> bool:
+    """Rule AG-1, for the compliance checks. `country`: the organisation's, when the caller
+    knows it, saves reading it."""
     scope = TenantScope(actor, organisation_id)
-    organisation = await _organisation(organisation_id)
-    return (await _status(scope, organisation["country"])).valid
+    if country is None:
+        country = (await _organisation(organisation_id))["country"]
+    return (await _status(scope, country)).valid
 
 
 async def _organisation(organisation_id: int) -> dict[str, Any]:
@@ -189,6 +191,9 @@ async def sign(actor: Actor, organisation_id: int, document_ids: list[int] | Non
             object_type="agreement_acceptance",
             object_id=acceptance_id,
             after={"documents": snapshot, "pdf_sha256": hashlib.sha256(pdf).hexdigest()},
+        )
+        await events.publish(
+            events.AGREEMENT_SIGNED, actor=actor, organisation_id=organisation_id, acceptance_id=acceptance_id
         )
     row = await repository.acceptance(scope, acceptance_id)
     assert row is not None

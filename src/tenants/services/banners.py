@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from src.core.tenancy import Actor
-from src.tenants.services import announcements, compliance
+from src.tenants.services import announcements, entitlements
 
 
 async def current_banners(actor: Actor | None, dismissed: set[int]) -> list[dict[str, Any]]:
-    return await compliance.banners_for(actor) + await announcements.banners_for(actor, dismissed)
+    return await entitlements.banners_for(actor) + await announcements.banners_for(actor, dismissed)

@@ -7,27 +7,13 @@ organisations that lack the customer agreement or the subscription for that serv
 (`send_legacy_reminders`, hourly in src/tenants/tasks.py; each reminder once, by dedupe key
 (notice, membership, stage)).
 
-Banners (AG-5, AG-7, AG-8): from the announcement on, every page of a signed-in user whose
-organisation lacks agreement or subscription for such a service shows a banner saying what is
-missing and what to do: `banners_for(actor)`, shown as src/tenants/services/banners.py
-describes (loaded through htmx on every page, and inline on the first page after sign-in).
-
-Refusing new records after the deadline (AG-6): a service that creates records calls
-
-    from src.tenants.services.compliance import require_may_create
-    await require_may_create(actor, "webcert")   # first thing in e.g. issue_medical_certificate()
-
-which raises Forbidden with a clear message from the deadline on for an organisation without
-agreement or subscription. Reading and exporting never call it, so they keep working.
-
-Company-form check (AG-4): where a user enters a service, call
-
-    await enter_service(request, actor, "webcert")        # in a controller, or
-    await check_sign_in_allowed(actor, provider_kind, service)
-
-A service with `eid_sole_proprietors_only` refuses a person signed in with a personal e-ID for an
-organisation that is not a sole proprietorship, with the reason; smart-card sign-in is not
-affected. The provider kind comes from the session ("provider" name → settings' provider kind).
+What a user may do in a service (AG-4..AG-6) is answered in one place,
+src/tenants/services/entitlements.py, from the gaps found here, the company-form check below
+(`e_id_refusal`), the organisation's status and the user's module rights: the banners above
+every page, the portal's service doors (`/services/{code}`) and the connected services'
+entitlement API (src/connected) all ask it, so they never disagree. From the deadline on a
+connected service creates no new records for an organisation without agreement or subscription
+(`may_create` false, AG-6); reading and exporting stay possible.
 """
 
 from __future__ import annotations
@@ -36,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from src.core.errors import Forbidden, NotFound
+from src.core.errors import NotFound
 from src.core.i18n import _, current_locale, format_date, timezone_for
 from src.core.prepared import Prepared
 from src.core.tenancy import Actor, require_vendor_admin
@@ -90,11 +76,18 @@ _ANNOUNCED_NOTICES = Prepared(
 
 
 async def gaps(
-    actor: Actor, organisation_id: int, today: dt.date | None = None, country: str | None = None
+    actor: Actor,
+    organisation_id: int,
+    today: dt.date | None = None,
+    country: str | None = None,
+    service_code: str | None = None,
+    service: dict[str, Any] | None = None,
 ) -> list[Gap]:
     """Services whose legacy terms end (announced) for which the organisation lacks the
     agreement or the subscription (rules AG-1, AG-5). `country`: the organisation's, when the
-    caller knows it (every page's banners do), saves reading it."""
+    caller knows it (every page's banners do), saves reading it. `service_code`: only that
+    service (nothing more is read when its legacy terms are not announced to end), whose
+    catalogue row `service` the caller may have read already."""
 
     if country is None:
         organisation = (
@@ -104,10 +97,14 @@ async def gaps(
             raise NotFound()
         country = organisation["country"]
     today = today or _today(country)
-    notices = await _ANNOUNCED_NOTICES.rows(today=today)
+    notices = [
+        n
+        for n in await _ANNOUNCED_NOTICES.rows(today=today)
+        if service_code is None or n["service_code"] == service_code
+    ]
     if not notices:
         return []
-    agreement = await has_valid_agreement(actor, organisation_id)
+    agreement = await has_valid_agreement(actor, organisation_id, country)
     subscribed = await offer().subscribed_service_codes(organisation_id, today)
     found: list[Gap] = []
     for notice in notices:
@@ -117,7 +114,9 @@ async def gaps(
         found.append(
             Gap(
                 service_code=code,
-                service_name=service_name(await _service(code), code),
+                service_name=service_name(
+                    service if service and service["code"] == code else await _service(code), code
+                ),
                 missing_agreement=not agreement,
                 missing_subscription=code not in subscribed,
                 deadline=notice["ends_on"],
@@ -165,68 +164,6 @@ def _consequence(gap: Gap) -> str:
     )
 
 
-async def banners_for(actor: Actor | None) -> list[dict[str, Any]]:
-    """The banners for a signed-in user: what is missing, and what to do (AG-5, AG-7, AG-8)."""
-    if actor is None or actor.organisation_id is None:
-        return []
-    result: list[dict[str, Any]] = []
-    for gap in await gaps(actor, actor.organisation_id, country=actor.organisation_country or None):
-        if not gap.missing_agreement:
-            # AG-8: the agreement exists; contact persons order the subscription in the portal.
-            if actor.is_contact_person:
-                todo = _("Order the subscription on the subscriptions page of the customer portal.")
-            else:
-                todo = _(
-                    "Ask a contact person of your organisation to order the subscription "
-                    "in the customer portal."
-                )
-            link, link_text = "/organisation/subscriptions", _("Subscriptions")
-        else:
-            if actor.is_contact_person:
-                todo = _("Sign the customer agreement and order a subscription for the service.")
-            else:
-                todo = _(
-                    "Your organisation signs the customer agreement and orders the subscription: "
-                    "ask your head "
-                    "of operations or local administrator (a contact person of your organisation)."
-                )
-            link, link_text = "/organisation/agreement", _("Customer agreement")
-        result.append(
-            {
-                "kind": "compliance",
-                "level": "error" if gap.past_deadline else "warning",
-                "title": _what_is_missing(gap),
-                "text": _consequence(gap) + " " + todo,
-                "link": link,
-                "link_text": link_text,
-            }
-        )
-    return result
-
-
-# --- refusing new records after the deadline (AG-6) -------------------------------------------
-
-
-async def require_may_create(actor: Actor, service_code: str) -> None:
-    """Raise Forbidden when the actor's organisation may no longer create records in the service:
-    the legacy terms have ended and the agreement or subscription is missing (rule AG-6)."""
-    if actor.organisation_id is None:
-        return
-    for gap in await gaps(actor, actor.organisation_id):
-        if gap.service_code == service_code and gap.past_deadline:
-            raise Forbidden(
-                _what_is_missing(gap)
-                + " "
-                + _(
-                    "Since %(date)s no new records can be created in %(service)s. Existing records can still "
-                    "be read and exported. Sign the customer agreement and order the subscription "
-                    "to continue.",
-                    date=format_date(gap.deadline),
-                    service=gap.service_name,
-                )
-            )
-
-
 # --- the company-form check (AG-4) ------------------------------------------------------------
 
 
@@ -239,40 +176,22 @@ def provider_kind_of(request: Any) -> str | None:
     return provider.kind if provider else None
 
 
-async def check_sign_in_allowed(
-    actor: Actor, provider_kind: str | None, service: dict[str, Any] | str
-) -> None:
-    """Rule AG-4: a service with `eid_sole_proprietors_only` is offered with personal e-ID sign-in
-    only to sole proprietorships; smart-card sign-in is for every legal form."""
-    row = await _service(service) if isinstance(service, str) else service
-    if row is None:
-        raise NotFound()
-    if not row.get("eid_sole_proprietors_only") or provider_kind != "eid" or actor.organisation_id is None:
-        return
-    organisation = (
-        await Organisation.select(Organisation.legal_form)
-        .where(Organisation.id == actor.organisation_id)
-        .first()
+def e_id_refusal(service: dict[str, Any], provider_kind: str | None, legal_form: str | None) -> str | None:
+    """Rule AG-4: why a service with `eid_sole_proprietors_only` is not offered to someone signed
+    in with a personal e-ID for an organisation of this legal form; None when it is (smart-card
+    sign-in is for every legal form)."""
+    if not service.get("eid_sole_proprietors_only") or provider_kind != "eid":
+        return None
+    if is_sole_proprietorship(legal_form):
+        return None
+    return _(
+        "%(service)s with a personal e-ID is offered only to sole proprietorships "
+        "(enskild firma, eenmanszaak): only then is the organisation number the owner's "
+        "personal identity number, so the data controller can be identified. Your "
+        "organisation's legal form is %(form)s. Sign in with your smart card instead.",
+        service=service_name(service, service.get("code", "")),
+        form=legal_form_label(legal_form),
     )
-    if organisation is None:
-        raise NotFound()
-    if is_sole_proprietorship(organisation["legal_form"]):
-        return
-    raise Forbidden(
-        _(
-            "%(service)s with a personal e-ID is offered only to sole proprietorships "
-            "(enskild firma, eenmanszaak): only then is the organisation number the owner's "
-            "personal identity number, so the data controller can be identified. Your "
-            "organisation's legal form is %(form)s. Sign in with your smart card instead.",
-            service=service_name(row, row.get("code", "")),
-            form=legal_form_label(organisation["legal_form"]),
-        )
-    )
-
-
-async def enter_service(request: Any, actor: Actor, service_code: str) -> None:
-    """Where a user enters a service: the company-form check with the session's provider kind."""
-    await check_sign_in_allowed(actor, provider_kind_of(request), service_code)
 
 
 # --- the vendor admin's overview (dashboard) ----------------------------------------------------

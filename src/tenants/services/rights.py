@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from src.core import audit, db
+from src.core import audit, db, events
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, current_locale
 from src.core.tenancy import Actor, TenantScope
@@ -269,6 +269,14 @@ async def _audit(
         object_id=membership_id,
         before={"service": module["service"], "module": module["code"], **state(before)},
         after={"service": module["service"], "module": module["code"], **state(after)},
+    )
+    await events.publish(
+        events.RIGHTS_CHANGED,
+        actor=actor,
+        organisation_id=organisation_id,
+        membership_id=membership_id,
+        service_code=module["service"],
+        module_code=module["code"],
     )
 
 
