@@ -82,6 +82,9 @@ ACTIONS: dict[str, LazyProxy] = {
     "billing.payment_recorded": N_("Payment recorded"),
     "billing.reminder_sent": N_("Payment reminder sent"),
     "billing.claim_to_collection": N_("Claim handed to collection"),
+    "billing.invoice_due_at_once": N_("Invoice due at once"),
+    "tenants.organisation_security_required": N_("Security required before delivery"),
+    "tenants.organisation_security_lifted": N_("Security no longer required"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
@@ -258,6 +261,12 @@ FIELDS: dict[str, LazyProxy] = {
     "method": N_("Paid by"),
     "open_cents": N_("Open (cents)"),
     "credit_balance_cents": N_("Credit balance (cents)"),
+    # suspension for non-payment and security (BIL-10, BIL-11)
+    "cause": N_("Cause"),
+    "invoices": N_("Invoices"),
+    "due_on": N_("Due date"),
+    "accelerated_due_on": N_("Due at once on"),
+    "requires_security": N_("Security required"),
 }
 
 ROLES: dict[str, LazyProxy] = {
@@ -291,6 +300,9 @@ STATUSES: dict[str, LazyProxy] = {
     "overdue": N_("Overdue"),
     "in_collection": N_("In collection"),
     "credited": N_("Credited"),
+    # why an organisation is suspended
+    "non_payment": N_("Non-payment"),
+    "by_hand": N_("By hand"),
 }
 
 CHANNELS: dict[str, LazyProxy] = {
