@@ -21,6 +21,10 @@ MEMBERSHIP_DEACTIVATING = "membership.deactivating"
 CERTIFICATE_ISSUED = "certificate.issued"
 # A vendor admin confirms a third party reimburses a certificate (actor, certificate_id, reimbursed_by).
 CERTIFICATE_REIMBURSED = "certificate.reimbursed"
+# An order of an organisation asked for security waits for its advance invoice (rule BIL-11):
+# (actor, organisation, subscription_id, service, variant, quantity, unit_price_cents, currency,
+# starts_on, vat_basis_points).
+ORDER_AWAITING_SECURITY = "order.awaiting_security"
 # The language switcher was used (request, locale): a signed-in person keeps the choice.
 LOCALE_CHOSEN = "locale.chosen"
 

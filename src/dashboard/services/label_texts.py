@@ -83,6 +83,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "billing.reminder_sent": N_("Payment reminder sent"),
     "billing.claim_to_collection": N_("Claim handed to collection"),
     "billing.invoice_due_at_once": N_("Invoice due at once"),
+    "subscriptions.subscription_security_paid": N_("Order started: advance paid"),
     "tenants.organisation_security_required": N_("Security required before delivery"),
     "tenants.organisation_security_lifted": N_("Security no longer required"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
@@ -303,6 +304,7 @@ STATUSES: dict[str, LazyProxy] = {
     # why an organisation is suspended
     "non_payment": N_("Non-payment"),
     "by_hand": N_("By hand"),
+    "awaiting_security": N_("Waiting for the advance payment"),
 }
 
 CHANNELS: dict[str, LazyProxy] = {

@@ -143,6 +143,19 @@ async def update_organisation(actor: Actor, organisation_id: int, data: Mapping[
     if not actor.is_vendor_admin and data and set(data) <= set(BILLING_FIELDS):
         return await update_billing_details(actor, organisation_id, data)
     require_vendor_admin(actor)
+    data = dict(data)
+    security = {k: data.pop(k) for k in ("requires_security", "security_reason") if k in data}
+    if security:
+        from src.tenants.services import security as security_service  # it builds on this module
+
+        if "requires_security" not in security:
+            raise InputError({"requires_security": _("Give requires_security with the reason.")})
+        async with db.transaction():
+            if data:
+                await update_organisation(actor, organisation_id, data)
+            return await security_service.set_requires_security(
+                actor, organisation_id, security["requires_security"], security.get("security_reason", "")
+            )
     status = data.get("status")
     if status is not None and status not in STATUSES:
         raise InputError({"status": _("The status is active or suspended.")})
