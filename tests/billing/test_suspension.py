@@ -181,7 +181,7 @@ async def test_suspended_people_see_why_and_whom_to_contact_at_sign_in(client, m
     assert "servicedesk@portal.example" in text and "Servicedesk Zorgportaal" in text
 
 
-async def test_every_open_invoice_becomes_due_at_once(monkeypatch):
+async def test_every_open_invoice_becomes_due_at_once(client, monkeypatch):
     policy("manual")
     clock = Clock(monkeypatch)
     made = await invoiced()
@@ -211,6 +211,9 @@ async def test_every_open_invoice_becomes_due_at_once(monkeypatch):
     clock.day(today + dt.timedelta(days=1))
     [shown] = await payments.annotate(admin, org_id, [row])
     assert shown["status"] == "overdue"
+    await sign_in_person(client, await factories.vendor_admin(), provider="staff")
+    page = text_of((await client.get(f"/admin/billing/invoices/{march['id']}")).text)
+    assert "Due at once since" in page
 
 
 async def test_full_payment_lifts_the_suspension_and_partial_payment_does_not(monkeypatch):
