@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from src.billing.services import payments
+from src.billing.services import payments, runs
 from src.billing.tables import Invoice, InvoiceLine
 from src.core.tables import AuditEntry, OutboxMessage
 from src.subscriptions.catalogue import seed_catalogue
@@ -35,6 +35,12 @@ async def audited(org_id: int, action: str) -> list[dict[str, Any]]:
         if isinstance(row["after"], str):
             row["after"] = json.loads(row["after"])
     return rows
+
+
+async def run_month(period: str) -> None:
+    started = await runs.start(await admin_actor(), period)
+    for position in range(started["batches_total"]):
+        await runs.run_batch(started["id"], position)
 
 
 async def secured_order(monkeypatch) -> dict[str, Any]:
@@ -105,6 +111,20 @@ async def test_paying_the_advance_in_full_starts_the_order_and_a_part_does_not(m
     assert (row["status"], row["starts_on"]) == ("active", dt.date(2027, 3, 20))
     [started] = await audited(made["org"]["id"], "subscriptions.subscription_security_paid")
     assert started["object_id"] == str(row["id"])
+
+    # The advance paid for 20 March to 19 April: the monthly invoices bill from 20 April on.
+    made["clock"].day(dt.date(2027, 4, 1))
+    await run_month("2027-03")
+    made["clock"].day(dt.date(2027, 5, 1))
+    await run_month("2027-04")
+    monthly = (
+        await Invoice.select()
+        .where(Invoice.organisation == made["org"]["id"])
+        .where(Invoice.id != invoice["id"])
+    )
+    assert [i["period"] for i in monthly] == ["2027-04"]
+    [line] = await InvoiceLine.select().where(InvoiceLine.invoice == monthly[0]["id"])
+    assert (line["first_day"], line["last_day"]) == (dt.date(2027, 4, 20), dt.date(2027, 4, 30))
 
 
 async def test_an_organisation_without_security_orders_as_before(monkeypatch):

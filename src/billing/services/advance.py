@@ -6,12 +6,13 @@ month: one line, the ordered variant's monthly price times the quantity, VAT as 
 this customer. It is a normal invoice (numbered, with a payment reference and a due date,
 rendered and mailed by the document workers) with its own line text; its line points at the
 subscription (`source_type` "advance"). Once it is paid in full (payments.record calls
-`after_payment`), the order starts. `run_key` "advance:<subscription>" makes it once per order.
+`after_payment`), the order starts, and the monthly invoices bill it from the end of the month
+the advance paid for (so the first month is not invoiced twice). `run_key`
+"advance:<subscription>" makes it once per order.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -28,13 +29,6 @@ from src.tenants.services.organisations import get_organisation
 
 WORKER = Actor(person_id=0, name="advance invoices", is_vendor_admin=True)
 ADVANCE = "advance"
-
-
-def _month_after(day: dt.date) -> dt.date:
-    """The last day of the month that starts on `day` (the first month of the order)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    same_day = dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-    return same_day - dt.timedelta(days=1)
 
 
 async def make_advance_invoice(
@@ -63,7 +57,7 @@ async def make_advance_invoice(
         )
         token = current_locale.set(language)
         try:
-            last_day = _month_after(starts_on)
+            last_day = security_orders.first_month_last_day(starts_on)
             description = _(
                 "Advance for the first month, %(first)s – %(last)s (security before delivery): %(name)s",
                 first=format_date(starts_on),

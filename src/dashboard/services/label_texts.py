@@ -268,6 +268,7 @@ FIELDS: dict[str, LazyProxy] = {
     "due_on": N_("Due date"),
     "accelerated_due_on": N_("Due at once on"),
     "requires_security": N_("Security required"),
+    "paid_in_advance_until": N_("Paid in advance until"),
 }
 
 ROLES: dict[str, LazyProxy] = {
