@@ -28,6 +28,7 @@ from src.certificates import handlers as _certificate_handlers  # noqa: F401
 from src.tenants import handlers as _tenant_handlers  # noqa: F401
 from src.subscriptions import handlers as _subscription_handlers  # noqa: F401
 from src.connected import handlers as _connected_handlers  # noqa: F401
+from src.billing import handlers as _billing_handlers  # noqa: F401
 
 # Each domain's controllers module, in the order of the layers.
 CONTROLLERS: tuple[ModuleType, ...] = (

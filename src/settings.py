@@ -124,6 +124,10 @@ class Settings:
     service_desk_address: tuple[str, ...] = ()
     # The vendor's country (ISO 3166 code): whose VAT rate domestic customers pay.
     vendor_country: str = "NL"
+    # Suspension for non-payment (rule BIL-10): "manual" (vendor admins decide, from the list of
+    # organisations at risk) or "automatic" (the daily reminder job suspends an organisation as
+    # soon as one of its own invoices is handed to collection).
+    suspension_policy: str = "manual"
     # The vendor as the legal entity on invoices (src/core/vendor.py gives them to documents):
     # name, postal address lines, VAT number (compact), KvK number, bank account.
     vendor_name: str = ""
@@ -194,6 +198,8 @@ class Settings:
                 raise ValueError(
                     f"TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
                 ) from None
+        if self.suspension_policy not in ("manual", "automatic"):
+            raise ValueError(f"SUSPENSION_POLICY {self.suspension_policy!r} is not manual or automatic")
         if self.service_desk_email and "@" not in self.service_desk_email:
             raise ValueError(f"SERVICE_DESK_EMAIL {self.service_desk_email!r} is not an e-mail address")
         if self.outbox_max_attempts < 1:
@@ -263,6 +269,7 @@ class Settings:
                 line.strip() for line in env.get("SERVICE_DESK_ADDRESS", "").split(";") if line.strip()
             ),
             vendor_country=(env.get("VENDOR_COUNTRY") or "NL").strip().upper(),
+            suspension_policy=(env.get("SUSPENSION_POLICY") or "manual").strip().lower(),
             vendor_name=env.get("VENDOR_NAME", "").strip(),
             vendor_address=tuple(
                 line.strip() for line in env.get("VENDOR_ADDRESS", "").split(";") if line.strip()

@@ -116,6 +116,9 @@ class Invoice(Table, tablename="invoice"):
     # How far an overdue invoice is in the reminder schedule (services/dunning_schedule.py):
     # "none" | "reminder_1" | "reminder_2" | "final_notice" | "collection".
     dunning_state = Varchar(length=16, default="none")
+    # All claims due at once (rule BIL-10): the day an organisation was suspended for
+    # non-payment, when that is before `due_on` (services/acceleration.py); null otherwise.
+    accelerated_due_on = Date(null=True, default=None)
 
 
 class InvoiceLine(Table, tablename="invoice_line"):

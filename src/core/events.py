@@ -32,6 +32,10 @@ SUBSCRIPTION_CHANGED = "subscription.changed"
 # a certificate was revoked (certificate_id, number, kind, holder: the membership of a personal
 # certificate's holder, else None).
 CERTIFICATE_REVOKED = "certificate.revoked"
+# An order of an organisation asked for security waits for its advance invoice (rule BIL-11):
+# (actor, organisation, subscription_id, service, variant, quantity, unit_price_cents, currency,
+# starts_on, vat_basis_points).
+ORDER_AWAITING_SECURITY = "order.awaiting_security"
 # The language switcher was used (request, locale): a signed-in person keeps the choice.
 LOCALE_CHOSEN = "locale.chosen"
 

@@ -15,6 +15,10 @@ from src.core.tables import AuditEntry
 from src.core.tenancy import Actor, TenantScope, readable
 from src.subscriptions.tables import Charge, Subscription, SubscriptionChange
 
+# An order of an organisation asked for security (rule BIL-11): not in force, not billed, until
+# its advance invoice is paid.
+AWAITING_SECURITY = "awaiting_security"
+
 SUBSCRIPTION_COLUMNS = (
     *Subscription.all_columns(),
     Subscription.service.code.as_alias("service_code"),
@@ -48,11 +52,12 @@ async def subscription(scope: TenantScope, subscription_id: int, *columns: Any) 
 
 
 async def active_of_variant(scope: TenantScope, variant_id: int) -> list[dict[str, Any]]:
-    """The organisation's active subscriptions of a variant (`id`, `ends_on`)."""
+    """The organisation's active subscriptions of a variant (`id`, `ends_on`), and those ordered
+    that wait for security (BIL-11)."""
     return await (
         scope.select(Subscription, Subscription.id, Subscription.ends_on)
         .where(Subscription.variant == variant_id)
-        .where(Subscription.status == "active")
+        .where(Subscription.status.is_in(["active", AWAITING_SECURITY]))
     )
 
 
@@ -66,6 +71,7 @@ async def insert_subscription(scope: TenantScope, **values: Any) -> int:
 async def end_subscription(
     scope: TenantScope, subscription_id: int, ends_on: dt.date, now: dt.datetime
 ) -> None:
+
     await (
         Subscription.update(
             {
@@ -376,6 +382,7 @@ async def organisations_with_billables(actor: Actor, first: dt.date, end: dt.dat
     chargeable before `end`, as far as the actor may see (billing runs act for all)."""
     subscribed = await (
         readable(actor, Subscription, Subscription.organisation)
+        .where(Subscription.status != AWAITING_SECURITY)
         .where(Subscription.starts_on < end)
         .where(Subscription.ends_on.is_null() | (Subscription.ends_on > first))
         .distinct()
@@ -393,6 +400,7 @@ async def subscriptions_in(scope: TenantScope, first: dt.date, end: dt.date) -> 
     """The organisation's subscriptions in force on a day of [first, end)."""
     return await (
         scope.select(Subscription, *SUBSCRIPTION_COLUMNS)
+        .where(Subscription.status != AWAITING_SECURITY)
         .where(Subscription.starts_on < end)
         .where(Subscription.ends_on.is_null() | (Subscription.ends_on > first))
         .order_by(Subscription.id)

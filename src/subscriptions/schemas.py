@@ -182,8 +182,10 @@ class OrderPreview(msgspec.Struct):
 
 
 class SubscriptionOut(msgspec.Struct):
-    """A subscription. `status` "active" or "ended"; `in_force` says whether it counts today
-    (from `starts_on`, until `ends_on`: a cancellation under notice sets `ends_on` when given).
+    """A subscription. `status` "active", "ended" or "awaiting_security" (ordered by an
+    organisation asked for security: it starts once its advance invoice is paid); `in_force` says
+    whether it counts today (from `starts_on`, until `ends_on`: a cancellation under notice sets
+    `ends_on` when given).
     `monthly_price_cents`: the unit price in force today; `monthly_amount_cents` that times the
     quantity; `price_cents`: the unit price when it was ordered."""
 

@@ -131,6 +131,9 @@ class Subscription(Table, tablename="subscription"):
     ended_by = ForeignKey(references=Person, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # The last day its advance invoice paid for (rule BIL-11: an order that waited for security);
+    # the monthly invoices bill it from the day after.
+    paid_in_advance_until = Date(null=True, default=None)
 
 
 class SubscriptionChange(Table, tablename="subscription_change"):

@@ -109,6 +109,17 @@ class OrganisationChange(msgspec.Struct, forbid_unknown_fields=True):
     billing_email: BillingEmail | UnsetType = UNSET
     peppol_id: PeppolId | UnsetType = UNSET
     status: Status | UnsetType = UNSET
+    requires_security: (
+        Annotated[
+            bool,
+            Meta(
+                description="Vendor admins: new orders wait for a paid advance invoice (security "
+                "before delivery); needs `security_reason` when true"
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
+    security_reason: Annotated[str, Meta(max_length=500)] | UnsetType = UNSET
 
     def changes(self) -> dict[str, Any]:
         return {
@@ -133,10 +144,15 @@ class Organisation(msgspec.Struct):
     status: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    requires_security: Annotated[
+        bool, Meta(description="New orders wait for a paid advance invoice (security before delivery)")
+    ] = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Organisation:
-        return msgspec.convert({field: row.get(field) for field in cls.__struct_fields__}, cls)
+        values = {field: row.get(field) for field in cls.__struct_fields__}
+        values["requires_security"] = bool(row.get("requires_security"))
+        return msgspec.convert(values, cls)
 
 
 class OrganisationList(msgspec.Struct):

@@ -26,6 +26,16 @@ class Organisation(Table, tablename="organisation"):
     billing_email = Varchar(length=254, default="")
     peppol_id = Varchar(length=64, default="")
     status = Varchar(length=20, default="active", index=True)  # "active" | "suspended"
+    # Why it is suspended (rule BIL-10): "" (active), "by_hand" (a vendor admin, for any reason)
+    # or "non_payment" (invoices in collection; full payment lifts it). For non-payment the
+    # note names the invoices, as its people are told at sign-in.
+    suspension_cause = Varchar(length=20, default="")
+    suspension_note = Text(default="")
+    # Security asked before delivering (rule BIL-11): new orders wait for a paid advance invoice.
+    requires_security = Boolean(default=False)
+    security_reason = Text(default="")
+    security_set_by = Varchar(length=200, default="")
+    security_set_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -21,6 +21,11 @@ what is open on each day: a part paid late stops the interest on that part from 
 paid. Summed over the stretches between payments (each stretch measured with the same month
 count as interest.py, so without payments after the due date it is exactly
 `interest.interest_cents(open, due_on, as_of)`) and rounded half up to a cent once.
+
+**Due at once** (BIL-10): an invoice whose organisation was suspended for non-payment is due on
+its `accelerated_due_on` when that is earlier than `due_on` (services/suspension.py says why the
+invoice's own due date is left as it is). Status and interest follow that date (`due_date`); the
+reminder schedule keeps counting from the invoice's own due date.
 """
 
 from __future__ import annotations
@@ -46,6 +51,16 @@ class Balance:
     credit_balance_cents: int  # paid beyond what the invoice asks
     status: str
     dunning_state: str
+
+
+def due_date(invoice: dict[str, Any]) -> dt.date | None:
+    """When the invoice is due: its own due date, or the day all claims became due at once
+    (BIL-10) when that is earlier."""
+    due_on = invoice.get("due_on")
+    accelerated = invoice.get("accelerated_due_on")
+    if due_on is None or accelerated is None:
+        return due_on
+    return min(due_on, accelerated)
 
 
 def _counted(rows: Iterable[dict[str, Any]], day_key: str, as_of: dt.date | None) -> list[dict[str, Any]]:
@@ -89,7 +104,7 @@ def balance(
         status = "paid"
     elif state == COLLECTION:
         status = "in_collection"
-    elif invoice.get("due_on") is not None and as_of > invoice["due_on"]:
+    elif (due := due_date(invoice)) is not None and as_of > due:
         status = "overdue"
     else:
         status = "open"
@@ -103,7 +118,7 @@ def interest_cents(
     as_of: dt.date,
 ) -> int:
     """Late-payment interest from the due date to `as_of` on what was open day by day."""
-    due_on = invoice.get("due_on")
+    due_on = due_date(invoice)
     if due_on is None or as_of <= due_on:
         return 0
     reductions = [(p["paid_on"], int(p["amount_cents"])) for p in _counted(payments, "paid_on", as_of)]

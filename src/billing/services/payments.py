@@ -19,7 +19,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import balances, invoicing, reference
+from src.billing.services import advance, balances, invoicing, reference, suspension
 from src.core import audit, clock, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
@@ -146,6 +146,9 @@ async def record(
                     "credit_balance_cents": after.credit_balance_cents,
                 },
             )
+            if invoice["payer_kind"] != "third_party" and after.open_cents == 0:
+                await advance.after_payment(actor, organisation_id, invoice_id, today)
+                await suspension.after_payment(actor, organisation_id, today)
     except Exception as exc:
         if db.is_unique_violation(exc):
             raise Conflict(_("This payment is recorded already.")) from exc

@@ -14,7 +14,8 @@ recorded but one mail is sent, the latest, saying where things stand. A mail goe
 contact person and to the billing address (a third party's invoice: to the third party's address
 only, rule BIL-4), in the invoice's language, with what is open, the interest so far and, from
 the final notice on, the collection costs. A complaint pauses nothing (BIL-8): a disputed invoice
-is reminded like any other.
+is reminded like any other. Under the automatic suspension policy, the step to collection of an
+organisation's own invoice also suspends the organisation (services/suspension.py, BIL-10).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import balances, dunning_schedule, reference
+from src.billing.services import balances, dunning_schedule, reference, suspension
 from src.core import audit, clock, db, mail, outbox
 from src.core.i18n import _, current_locale, format_date, format_money
 from src.core.tenancy import Actor, TenantScope
@@ -104,6 +105,12 @@ async def remind(organisation_id: int, invoice_id: int, today: dt.date) -> int:
                 },
             )
         await _queue_mail(scope, invoice, steps[-1].state, balance.open_cents, interest, today)
+        if (
+            steps[-1].state == "collection"
+            and invoice["payer_kind"] != "third_party"
+            and suspension.policy() == "automatic"
+        ):
+            await suspension.suspend_for_non_payment(WORKER, organisation_id, automatic=True)
         return len(steps)
 
 

@@ -68,6 +68,7 @@ async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | N
         items.append(
             {
                 **invoice,
+                "due_on": balances.due_date(invoice),
                 "open_cents": found.open_cents,
                 "status": found.status,
                 "dunning_state": found.dunning_state,

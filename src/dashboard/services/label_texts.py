@@ -84,6 +84,10 @@ ACTIONS: dict[str, LazyProxy] = {
     "billing.payment_recorded": N_("Payment recorded"),
     "billing.reminder_sent": N_("Payment reminder sent"),
     "billing.claim_to_collection": N_("Claim handed to collection"),
+    "billing.invoice_due_at_once": N_("Invoice due at once"),
+    "subscriptions.subscription_security_paid": N_("Order started: advance paid"),
+    "tenants.organisation_security_required": N_("Security required before delivery"),
+    "tenants.organisation_security_lifted": N_("Security no longer required"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
@@ -261,6 +265,13 @@ FIELDS: dict[str, LazyProxy] = {
     "method": N_("Paid by"),
     "open_cents": N_("Open (cents)"),
     "credit_balance_cents": N_("Credit balance (cents)"),
+    # suspension for non-payment and security (BIL-10, BIL-11)
+    "cause": N_("Cause"),
+    "invoices": N_("Invoices"),
+    "due_on": N_("Due date"),
+    "accelerated_due_on": N_("Due at once on"),
+    "requires_security": N_("Security required"),
+    "paid_in_advance_until": N_("Paid in advance until"),
 }
 
 ROLES: dict[str, LazyProxy] = {
@@ -294,6 +305,10 @@ STATUSES: dict[str, LazyProxy] = {
     "overdue": N_("Overdue"),
     "in_collection": N_("In collection"),
     "credited": N_("Credited"),
+    # why an organisation is suspended
+    "non_payment": N_("Non-payment"),
+    "by_hand": N_("By hand"),
+    "awaiting_security": N_("Waiting for the advance payment"),
 }
 
 CHANNELS: dict[str, LazyProxy] = {

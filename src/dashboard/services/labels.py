@@ -109,6 +109,7 @@ _VALUES: dict[str, Callable[[str], str]] = {
     "role": _lookup("roles"),
     "status": _lookup("statuses"),
     "state": _lookup("statuses"),
+    "cause": _lookup("statuses"),
     "channel": _lookup("channels"),
     "received_via": _lookup("channels"),
     "audience": _lookup("audiences"),

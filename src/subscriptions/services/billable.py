@@ -48,10 +48,13 @@ async def billables(actor: Actor, organisation_id: int, first: dt.date, end: dt.
     result = Billables(charges=await repository.pending_charges(scope, end))
     for s in subs:
         moves = [c for c in by_sub.get(int(s["id"]), []) if c["kind"] in ("upgrade", "downgrade")]
+        # The first month of an order that waited for security is paid by its advance (BIL-11).
+        advance = s.get("paid_in_advance_until")
+        billed_from = max(s["starts_on"], advance + dt.timedelta(days=1)) if advance else s["starts_on"]
         if moves:
-            first_state = (s["starts_on"], int(moves[0]["from_variant"]), int(moves[0]["from_quantity"]))
+            first_state = (billed_from, int(moves[0]["from_variant"]), int(moves[0]["from_quantity"]))
         else:
-            first_state = (s["starts_on"], int(s["variant"]), int(s["quantity"]))
+            first_state = (billed_from, int(s["variant"]), int(s["quantity"]))
         states = [first_state] + [
             (c["effective_on"], int(c["to_variant"]), int(c["to_quantity"])) for c in moves
         ]
@@ -59,7 +62,7 @@ async def billables(actor: Actor, organisation_id: int, first: dt.date, end: dt.
             BillableSubscription(
                 id=int(s["id"]),
                 service_names={lang: s[f"service_name_{lang}"] for lang in ("nl", "sv", "en")},
-                starts_on=s["starts_on"],
+                starts_on=billed_from,
                 ends_on=s["ends_on"],
                 currency=s["currency"],
                 states=tuple(states),

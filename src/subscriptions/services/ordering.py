@@ -281,6 +281,8 @@ async def order(
         )
     service_row, variant_row = offer_["service"], offer_["variant"]
     start_day: dt.date = offer_["starts_on"]
+    # BIL-11: an organisation asked for security orders, but the order waits for its advance.
+    waits = bool(offer_["organisation"].get("requires_security"))
     async with db.transaction():
         current = await repository.active_of_variant(scope, variant_row["id"])
         if any(r["ends_on"] is None or r["ends_on"] > start_day for r in current):
@@ -297,7 +299,7 @@ async def order(
             service=service_row["id"],
             variant=variant_row["id"],
             quantity=offer_["quantity"],
-            status="active",
+            status=repository.AWAITING_SECURITY if waits else "active",
             starts_on=start_day,
             price_cents=offer_["unit_price_cents"],
             currency=offer_["currency"],
@@ -320,15 +322,31 @@ async def order(
                 "price_cents": offer_["unit_price_cents"],
                 "currency": offer_["currency"],
                 **({"address": offer_["address"]} if service_row["delivered_at_address"] else {}),
+                **({"status": repository.AWAITING_SECURITY} if waits else {}),
             },
         )
-        await _confirm(actor, offer_, subscription_id)
-        await events.publish(
-            events.SUBSCRIPTION_CHANGED,
-            actor=actor,
-            organisation_id=organisation_id,
-            subscription_id=subscription_id,
-        )
+        if waits:
+            await events.publish(
+                events.ORDER_AWAITING_SECURITY,
+                actor=actor,
+                organisation=offer_["organisation"],
+                subscription_id=subscription_id,
+                service=service_row,
+                variant=variant_row,
+                quantity=offer_["quantity"],
+                unit_price_cents=offer_["unit_price_cents"],
+                currency=offer_["currency"],
+                starts_on=start_day,
+                vat_basis_points=offer_["vat_basis_points"],
+            )
+        else:
+            await _confirm(actor, offer_, subscription_id)
+            await events.publish(
+                events.SUBSCRIPTION_CHANGED,
+                actor=actor,
+                organisation_id=organisation_id,
+                subscription_id=subscription_id,
+            )
         return await subscriptions_service.get_subscription(actor, organisation_id, subscription_id)
 
 

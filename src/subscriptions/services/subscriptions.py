@@ -42,6 +42,7 @@ async def organisation_of(organisation_id: int) -> dict[str, Any]:
             Organisation.country,
             Organisation.postal_address,
             Organisation.vat_number,
+            Organisation.requires_security,
         )
         .where(Organisation.id == organisation_id)
         .first()
@@ -105,6 +106,8 @@ def _present(row: dict[str, Any], today: dt.date, history: pricing.History | Non
     row["state"] = (
         "in_force" if row["in_force"] else ("starts_later" if row["starts_on"] > today else "ended")
     )
+    if row["status"] == "awaiting_security":  # BIL-11: not in force before its advance is paid
+        row["in_force"], row["state"] = False, "awaiting_security"
     row["can_end"] = row["status"] == "active" and row["ends_on"] is None
     row["unit_price_cents"] = history.on(max(today, row["starts_on"])) if history else row["price_cents"]
     row["monthly_cents"] = row["unit_price_cents"] * row["quantity"]

@@ -23,6 +23,7 @@ from src.tenants.services import (
     organisation_input,
     organisation_search,
     organisations,
+    security,
     users,
 )
 from src.tenants.services.organisation_search import OrganisationQuery
@@ -231,6 +232,26 @@ class OrganisationsAdmin(Controller):
             flash(request, next(iter(exc.errors.values())), "error")
             return redirect(request, f"{BASE}/{organisation_id}")
         flash(request, _("%(name)s is active again: its people can sign in.", name=row["name"]))
+        return redirect(request, f"{BASE}/{organisation_id}")
+
+    @post("/{organisation_id:int}/security")
+    async def change_security(
+        self,
+        request: Request[Any, Any, Any],
+        actor: NamedDependency[Actor],
+        organisation_id: FromPath[int],
+        data: Form,
+    ) -> Response[Any]:
+        wanted = data.get("requires_security") == "yes"
+        try:
+            row = await security.set_requires_security(actor, organisation_id, wanted, data.get("reason", ""))
+        except InputError as exc:
+            flash(request, next(iter(exc.errors.values())), "error")
+            return redirect(request, f"{BASE}/{organisation_id}")
+        if wanted:
+            flash(request, _("New orders of %(name)s now wait for a paid advance invoice.", name=row["name"]))
+        else:
+            flash(request, _("New orders of %(name)s no longer wait for security.", name=row["name"]))
         return redirect(request, f"{BASE}/{organisation_id}")
 
     @get("/{organisation_id:int}/contact-persons/new")

@@ -73,6 +73,8 @@ async def memberships_of(person_id: int) -> list[dict[str, Any]]:
             Membership.organisation.id.as_alias("organisation_id"),
             Membership.organisation.name.as_alias("organisation_name"),
             Membership.organisation.status.as_alias("organisation_status"),
+            Membership.organisation.suspension_cause.as_alias("suspension_cause"),
+            Membership.organisation.suspension_note.as_alias("suspension_note"),
         )
         .where(Membership.person == person_id)
         .where(Membership.active.eq(True))

@@ -143,6 +143,19 @@ async def update_organisation(actor: Actor, organisation_id: int, data: Mapping[
     if not actor.is_vendor_admin and data and set(data) <= set(BILLING_FIELDS):
         return await update_billing_details(actor, organisation_id, data)
     require_vendor_admin(actor)
+    data = dict(data)
+    security = {k: data.pop(k) for k in ("requires_security", "security_reason") if k in data}
+    if security:
+        from src.tenants.services import security as security_service  # it builds on this module
+
+        if "requires_security" not in security:
+            raise InputError({"requires_security": _("Give requires_security with the reason.")})
+        async with db.transaction():
+            if data:
+                await update_organisation(actor, organisation_id, data)
+            return await security_service.set_requires_security(
+                actor, organisation_id, security["requires_security"], security.get("security_reason", "")
+            )
     status = data.get("status")
     if status is not None and status not in STATUSES:
         raise InputError({"status": _("The status is active or suspended.")})
@@ -222,24 +235,71 @@ async def _change_status(actor: Actor, organisation_id: int, status: str, reason
     return present(await _row(organisation_id))
 
 
-async def _set_status(actor: Actor, current: Mapping[str, Any], status: str, reason: str) -> None:
+async def _set_status(
+    actor: Actor,
+    current: Mapping[str, Any],
+    status: str,
+    reason: str,
+    cause: str = "by_hand",
+    note: str = "",
+) -> None:
+    """Suspend (for `cause` "by_hand" or "non_payment", with the `note` its people are shown) or
+    reactivate the organisation, audited; nothing when it already has this status."""
     if current["status"] == status:
         return
+    suspended = status == "suspended"
     await Organisation.update(
-        {Organisation.status: status, Organisation.updated_at: dt.datetime.now(dt.UTC)}
+        {
+            Organisation.status: status,
+            Organisation.suspension_cause: cause if suspended else "",
+            Organisation.suspension_note: note if suspended else "",
+            Organisation.updated_at: dt.datetime.now(dt.UTC),
+        }
     ).where(Organisation.id == current["id"])
     after: dict[str, Any] = {"status": status}
     if reason:
         after["reason"] = reason
+    if suspended and cause != "by_hand":
+        after["cause"] = cause
+    if note and suspended:
+        after["invoices"] = note
     await audit.record(
         actor,
-        "tenants.organisation_suspended" if status == "suspended" else "tenants.organisation_reactivated",
+        "tenants.organisation_suspended" if suspended else "tenants.organisation_reactivated",
         organisation_id=current["id"],
         object_type="organisation",
         object_id=current["id"],
-        before={"status": current["status"]},
+        before={
+            "status": current["status"],
+            **({"cause": current["suspension_cause"]} if not suspended else {}),
+        },
         after=after,
     )
+
+
+async def suspend_for_non_payment(actor: Actor, organisation_id: int, reason: str, invoices: str) -> bool:
+    """Suspend the organisation for non-payment (rule BIL-10), in the caller's transaction:
+    `invoices` (their numbers) is what its people are shown. False when it was suspended already
+    (for whatever cause: a suspension by hand stays one)."""
+    require_vendor_admin(actor)
+    async with db.transaction():
+        current = await _locked(organisation_id)
+        if current["status"] == "suspended":
+            return False
+        await _set_status(actor, current, "suspended", reason, "non_payment", invoices)
+    return True
+
+
+async def lift_non_payment_suspension(actor: Actor, organisation_id: int, reason: str) -> bool:
+    """Reactivate the organisation if it is suspended for non-payment (never one suspended by
+    hand for another reason), in the caller's transaction; whether it was."""
+    require_vendor_admin(actor)
+    async with db.transaction():
+        current = await _locked(organisation_id)
+        if current["status"] != "suspended" or current["suspension_cause"] != "non_payment":
+            return False
+        await _set_status(actor, current, "active", reason)
+    return True
 
 
 async def _locked(organisation_id: int) -> dict[str, Any]:
