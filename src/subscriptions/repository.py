@@ -462,3 +462,25 @@ def services_of_subscriptions(actor: Actor) -> Any:
 def kinds_of_charges(actor: Actor) -> Any:
     """What each charge the actor may read is for (`id`, `source_type`), as a query to join."""
     return readable(actor, Charge, Charge.id, Charge.source_type)
+
+
+async def start_secured_order(
+    scope: TenantScope, subscription_id: int, starts_on: dt.date, paid_until: dt.date, now: dt.datetime
+) -> bool:
+    """Start an order that waited for its advance payment (rule BIL-11), once: False when it had
+    started already."""
+    changed = await (
+        Subscription.update(
+            {
+                Subscription.status: "active",
+                Subscription.starts_on: starts_on,
+                Subscription.paid_in_advance_until: paid_until,
+                Subscription.updated_at: now,
+            }
+        )
+        .where(Subscription.id == subscription_id)
+        .where(Subscription.organisation == scope.organisation_id)
+        .where(Subscription.status == AWAITING_SECURITY)
+        .returning(Subscription.id)
+    )
+    return bool(changed)

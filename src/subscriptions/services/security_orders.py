@@ -16,7 +16,6 @@ from src.core.tenancy import Actor, TenantScope, require_vendor_admin
 from src.subscriptions import repository
 from src.subscriptions.services import letters
 from src.subscriptions.services.subscriptions import organisation_of
-from src.subscriptions.tables import Subscription
 
 
 def first_month_last_day(day: dt.date) -> dt.date:
@@ -34,19 +33,8 @@ async def start(actor: Actor, organisation_id: int, subscription_id: int, today:
     async with db.transaction():
         row = await repository.subscription(scope, subscription_id)
         starts_on = max(row["starts_on"], today)
-        changed = await (
-            Subscription.update(
-                {
-                    Subscription.status: "active",
-                    Subscription.starts_on: starts_on,
-                    Subscription.paid_in_advance_until: first_month_last_day(starts_on),
-                    Subscription.updated_at: clock.now(),
-                }
-            )
-            .where(Subscription.id == subscription_id)
-            .where(Subscription.organisation == organisation_id)
-            .where(Subscription.status == repository.AWAITING_SECURITY)
-            .returning(Subscription.id)
+        changed = await repository.start_secured_order(
+            scope, subscription_id, starts_on, first_month_last_day(starts_on), clock.now()
         )
         if not changed:
             return False
