@@ -11,6 +11,7 @@ import pytest
 from src.billing import repository
 from src.billing.payments import repository as ledger
 from src.billing.services import balances, credits, overdue, payments
+from src.billing.tables import Invoice
 from src.core.errors import Forbidden
 from src.core.tenancy import Actor, TenantScope
 from tests import factories
@@ -194,3 +195,25 @@ async def test_a_contact_person_may_not_read_it_in_the_api(client):
     headers = await bearer_for(contact["person"], org["id"])
     assert (await client.get("/api/v1/billing/overdue", headers=headers)).status_code == 403
     assert (await client.get("/api/v1/billing/overdue?as_of=bad", headers=headers)).status_code == 403
+
+
+async def test_the_ageing_is_summed_in_three_queries_whatever_the_number_of_invoices(monkeypatch):
+    engine = type(Invoice._meta.db)
+    sent: list[int] = []
+    run_querystring = engine.run_querystring
+
+    async def counted(self, *args, **kwargs):
+        sent.append(1)
+        return await run_querystring(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_querystring", counted)
+    admin = await admin_actor()
+    org = await factories.organisation()
+    counts = []
+    for extra in (2, 40):
+        for n in range(extra):
+            await paid(await final_invoice(org, 1_000 + n, late(n % 120)), 100, late(0))
+        sent.clear()
+        await overdue.ageing(admin, AS_OF)
+        counts.append(len(sent))
+    assert counts == [3, 3]
