@@ -61,8 +61,11 @@ async def test_the_page_shows_the_ageing_chart_dso_and_largest_items(client):
     # DSO: 145,000 open / 123,400 invoiced in the 90 days (VZVZ's was invoiced before) x 90.
     assert "open receivables on" in text and "× 90" in text
     assert f"{money(145_000)} ÷ {money(123_400)} × 90 = 105.8 days." in text
+    ahead = text_of((await client.get(f"/admin/billing/overdue?as_of={vendor_today().year + 1}-12-31")).text)
+    assert "This is what will be overdue on" in ahead and money(145_000) in ahead
     nothing = text_of((await client.get("/admin/billing/overdue?as_of=2001-01-01")).text)
     assert "Nothing is overdue on this day." in nothing and "there is no figure" in nothing
+    assert "if nothing more is paid by then" not in nothing  # a day past
 
 
 @pytest.mark.parametrize("bad", ["2027-02-30", "nonsense", "0001-01-01", "99999-01-01"])
