@@ -66,6 +66,17 @@ async def test_partial_payments_and_credit_notes_leave_what_is_open():
     assert [i["open_cents"] for i in found["largest"]] == [14_000, 7_000]
 
 
+async def test_a_credited_invoice_refunded_is_not_overdue():
+    # A refund of an invoice paid online is a negative payment, after its credit note.
+    org = await factories.organisation()
+    invoice = await final_invoice(org, 10_000, late(50))
+    await paid(invoice, 10_000, late(55))
+    await credited(invoice, 4_000, late(40))
+    await paid(invoice, -4_000, late(38))
+    found = await overdue.ageing(await admin_actor(), AS_OF)
+    assert buckets(found) == [0, 0, 0, 0] and found["largest"] == []
+
+
 async def test_payments_and_credit_notes_after_the_day_do_not_count():
     org = await factories.organisation()
     invoice = await final_invoice(org, 10_000, late(45))
