@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
-from src.billing import bank_pages, online_controllers, pages, payment_controllers
+from src.billing import bank_pages, online_controllers, overdue_pages, pages, payment_controllers
 from src.billing.schemas import (
     BillingRunOut,
     DisputeOut,
@@ -190,4 +190,5 @@ ROUTES: list[Any] = [
     *payment_controllers.ROUTES,
     *bank_pages.ROUTES,
     *pages.ROUTES,
+    *overdue_pages.ROUTES,
 ]
