@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
+from src.billing.interest_note_pages import InterestNotesAdmin
 from src.billing.invoice_pages import InvoicesAdmin
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
@@ -322,4 +323,5 @@ ROUTES: list[Any] = [
     ReviewAdmin,
     RevenueAdmin,
     InvoicesAdmin,
+    InterestNotesAdmin,
 ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from src.billing.repository import invoice_list as rows
 from src.billing.repository.invoice_list import InvoiceFilter
-from src.billing.services import documents, invoicing
+from src.billing.services import documents, interest_notes, invoicing
 from src.core.errors import NotFound
 from src.core.i18n import _
 from src.core.paging import paged
@@ -187,4 +187,10 @@ async def admin_invoice(actor: Actor, invoice_id: int) -> dict[str, Any]:
         **invoice,
         "organisation_name": found["organisation_name"],
         "documents_ready": invoice_id in ready,
+        "interest_notes": await interest_notes.of_invoice(actor, organisation_id, invoice_id),
+        "interest_of_number": (
+            (await interest_notes.number_of(actor, organisation_id, int(invoice["interest_of"])))
+            if invoice.get("interest_of")
+            else None
+        ),
     }

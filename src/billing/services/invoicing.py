@@ -314,6 +314,8 @@ async def finalise_many(actor: Actor, invoice_ids: list[int]) -> int:
 
 
 def kind_name(kind: str) -> str:
+    if kind == "interest_note":
+        return _("Interest note")
     return _("Credit note") if kind == "credit_note" else _("Invoice")
 
 

@@ -82,6 +82,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "billing.payment_recorded": N_("Payment recorded"),
     "billing.reminder_sent": N_("Payment reminder sent"),
     "billing.claim_to_collection": N_("Claim handed to collection"),
+    "billing.interest_note_made": N_("Interest note made"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
