@@ -244,6 +244,8 @@ async def test_the_button_on_the_admin_invoice_page(client, clock):
     again = await client.post_form(f"{page}/interest-note", {}, follow_redirects=True)
     assert "R2027-000001 already charges the interest up to" in text_of(again.text)
     [note] = await notes_of(invoice["id"])
+    original = text_of((await client.get(page)).text)
+    assert "Interest note R2027-000001" in original and "interest up to" in original
     shown = await client.get(f"/admin/billing/invoices/{note['id']}")
     assert f"charges late-payment interest on invoice {invoice['number']}" in text_of(shown.text)
     assert (await client.post_form("/admin/billing/invoices/999999/interest-note", {})).status_code == 404

@@ -291,9 +291,3 @@ async def of_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> lis
     scope = TenantScope(actor, organisation_id)
     scope.require_contact_person()
     return await notes_repository.notes_of(scope, [invoice_id])
-
-
-async def number_of(actor: Actor, organisation_id: int, invoice_id: int) -> str | None:
-    """The number of the invoice an interest note is for."""
-    found = await notes_repository.invoice_facts(TenantScope(actor, organisation_id), invoice_id)
-    return found["number"] if found else None

@@ -13,7 +13,7 @@ from typing import Any
 
 from src.billing.repository import invoice_list as rows
 from src.billing.repository.invoice_list import InvoiceFilter
-from src.billing.services import documents, interest_notes, invoicing
+from src.billing.services import documents, invoicing
 from src.core.errors import NotFound
 from src.core.i18n import _
 from src.core.paging import paged
@@ -21,7 +21,7 @@ from src.core.tenancy import Actor, require_vendor_admin
 
 PAGE_SIZE = 50
 STATUSES = ("draft", "final", "credited")
-KINDS = ("invoice", "credit_note")
+KINDS = ("invoice", "credit_note", "interest_note")
 PAYER_KINDS = ("organisation", "third_party")
 MAX_SEARCH = 100
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -32,7 +32,7 @@ def status_labels() -> dict[str, str]:
 
 
 def kind_labels() -> dict[str, str]:
-    return {"invoice": _("Invoice"), "credit_note": _("Credit note")}
+    return {"invoice": _("Invoice"), "credit_note": _("Credit note"), "interest_note": _("Interest note")}
 
 
 def payer_labels() -> dict[str, str]:
@@ -187,10 +187,4 @@ async def admin_invoice(actor: Actor, invoice_id: int) -> dict[str, Any]:
         **invoice,
         "organisation_name": found["organisation_name"],
         "documents_ready": invoice_id in ready,
-        "interest_notes": await interest_notes.of_invoice(actor, organisation_id, invoice_id),
-        "interest_of_number": (
-            (await interest_notes.number_of(actor, organisation_id, int(invoice["interest_of"])))
-            if invoice.get("interest_of")
-            else None
-        ),
     }
