@@ -16,7 +16,9 @@ from src.core.errors import Conflict
 from src.core.i18n import current_locale
 from src.core.pdf import _environment
 from src.core.tables import AuditEntry, CaughtAttachment, CaughtMail
+from src.settings import get_settings, override_settings
 from src.tenants.tables import Organisation
+from tests.billing import einvoice_samples
 from tests.billing.documents_support import empty_broker, work
 from tests.billing.invoiced import Clock, invoiced
 from tests.billing.test_admin_invoices import signed_in_admin
@@ -154,6 +156,15 @@ async def test_the_collection_step_makes_one_note_and_never_changes_the_invoice(
 
 
 async def test_the_note_documents_say_what_it_is_in_the_invoices_language(client, clock):
+    before = get_settings()
+    override_settings(einvoice_samples.vendor_settings(before))  # a vendor with all its details
+    try:
+        await the_note_documents(client, clock)
+    finally:
+        override_settings(before)
+
+
+async def the_note_documents(client: Any, clock: Clock) -> None:
     made = await overdue()
     invoice = made["invoice"]
     clock.day(invoice["due_on"] + dt.timedelta(days=42))
