@@ -60,7 +60,7 @@ async def test_a_vendor_admin_makes_an_interest_note_for_an_overdue_invoice(live
     await section.get_by_role("link", name=f"Interest note {note['number']}").click()
     await expect(page.get_by_role("heading", name=f"Interest note {note['number']}")).to_be_visible()
     main = page.locator("main")
-    await expect(main).to_contain_text("Interest at 2.5 % a month from")
+    await expect(main).to_contain_text("Rente 2,5 % per maand van")  # in the invoice's language, Dutch
     await expect(main).to_contain_text("not subject to VAT")
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await shot(page, "interest-note")
