@@ -23,6 +23,7 @@ from tests.billing.documents_support import empty_broker, work
 from tests.billing.invoiced import Clock, invoiced
 from tests.billing.test_admin_invoices import signed_in_admin
 from tests.billing.test_ubl import schema_errors
+from tests.signed_in import sign_in_person
 from tests.subscriptions.support import admin_actor, bearer_for
 from tests.support import text_of
 
@@ -262,7 +263,7 @@ async def test_the_button_on_the_admin_invoice_page(client, clock):
     assert (await client.post_form("/admin/billing/invoices/999999/interest-note", {})).status_code == 404
 
 
-async def test_the_statement_counts_interest_once(clock):
+async def test_the_statement_counts_interest_once(client, clock):
     made = await overdue()
     invoice = made["invoice"]
     admin = await admin_actor()
@@ -286,6 +287,24 @@ async def test_the_statement_counts_interest_once(clock):
     )
     assert by_number[note["number"]]["open_cents"] == note["total_cents"]
     assert same_day["total_due_cents"] == before["total_due_cents"]  # the same debt, now on a note
+
+    own = await bearer_for(made["contact"]["person"], made["org"]["id"])
+    answer = await client.get(
+        f"/api/v1/organisations/{made['org']['id']}/statement?as_of={day.isoformat()}", headers=own
+    )
+    assert answer.status_code == 200
+    kinds = {i["number"]: (i["kind"], i["interest_of"]) for i in answer.json()["items"]}
+    assert kinds == {invoice["number"]: ("invoice", None), note["number"]: ("interest_note", invoice["id"])}
+    assert answer.json()["total_due_cents"] == same_day["total_due_cents"]
+    await sign_in_person(client, made["contact"]["person_row"])
+    shown = text_of((await client.get(f"/organisation/invoices/{note['id']}")).text)
+    assert f"This interest note charges late-payment interest on invoice {invoice['number']}" in shown
+    assert "Overdue" not in shown and "Due" in shown
+    original = text_of((await client.get(f"/organisation/invoices/{invoice['id']}")).text)
+    assert f"Interest note {note['number']}" in original
+    assert note["number"] in text_of((await client.get("/organisation/invoices")).text)
+    on_statement = text_of((await client.get(f"/organisation/statement?as_of={day.isoformat()}")).text)
+    assert f"{note['number']} (Interest note)" in on_statement
 
     later = day + dt.timedelta(days=20)
     on_later = await statement.statement(admin, made["org"]["id"], later)
