@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -647,6 +648,11 @@ def _text(response: Any) -> str:
         return "\n".join(archive.read(name).decode(errors="replace") for name in archive.namelist())
 
 
+def _holds(text: str, marker: str) -> bool:
+    """The marker as a word of its own: a short number inside a token's hash is chance."""
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(marker)}(?![0-9A-Za-z])", text) is not None
+
+
 async def _walk(
     client: Any, calls: list[Call], victim: Victim, intruder: dict[str, Any], headers: dict[str, str]
 ) -> list[str]:
@@ -690,7 +696,7 @@ async def _walk(
     for table, rows in (await _rows_of(own_org_id)).items():
         text = json.dumps(rows, default=repr)
         for marker in victim.markers:
-            if marker in text and (table != AuditEntry.__name__ or marker not in typed):
+            if _holds(text, marker) and (table != AuditEntry.__name__ or marker not in typed):
                 problems.append(f"the intruder's {table} rows hold {marker!r}")
     return problems
 

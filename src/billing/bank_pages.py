@@ -9,6 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, URLEncodedBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -16,11 +17,12 @@ from src.billing.services import bank_statements, camt
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _, ngettext
 from src.core.tenancy import Actor, require_vendor_admin
-from src.core.web import flash, page, redirect
+from src.core.web import UnsupportedBody, flash, page, redirect
 from src.identity.auth import provide_actor
 from src.identity.guards import provide_vendor_admin
 
 MAX_BODY = camt.MAX_BYTES + 64 * 1024
+XML_TYPES = ("application/xml", "text/xml")
 
 
 class ImportedStatement(msgspec.Struct):
@@ -43,16 +45,26 @@ class BankStatementsApi(Controller):
         "/",
         status_code=HTTP_201_CREATED,
         request_max_body_size=MAX_BODY,
+        responses={
+            415: ResponseSpec(
+                data_container=None,
+                description="The body is not XML: send it with `Content-Type: application/xml`.",
+            )
+        },
         summary="Import a bank statement (camt.053)",
         description="Vendor admins only (403 otherwise). The body is the ISO 20022 camt.053 XML as the bank "
         "exports it (versions .02 to .13), at most 5 MB. Each booked credit transfer is matched to the final "
         "invoice whose RF payment reference it carries (or whose number is in its text) and recorded as a "
-        "payment; the others wait on the bank statements page. The same statement again: "
+        "payment; the others wait on the bank statements page. Another Content-Type than "
+        "application/xml answers 415. The same statement again: "
         "`already_imported`, nothing changes. A file that is not a statement: 422 naming `statement`.",
     )
     async def create(
         self, request: Request[Any, Any, Any], actor: NamedDependency[Actor]
     ) -> ImportedStatement:
+        require_vendor_admin(actor)
+        if request.content_type[0] not in XML_TYPES:
+            raise UnsupportedBody(_("Send the bank statement as XML, with Content-Type: application/xml."))
         result = await bank_statements.import_statement(actor, await request.body())
         return ImportedStatement(
             id=int(result["id"]),

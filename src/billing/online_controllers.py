@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
@@ -60,6 +61,9 @@ class StripeWebhook(Controller):
     @post(
         "/",
         status_code=HTTP_200_OK,
+        responses={
+            400: ResponseSpec(data_container=None, description="Not signed by Stripe: nothing was stored.")
+        },
         summary="Stripe's events (called by Stripe)",
         description="The body as Stripe sent it, signed in the `Stripe-Signature` header with "
         "STRIPE_WEBHOOK_SECRET. A missing or bad signature answers 400 and stores nothing. An event is "
@@ -67,6 +71,10 @@ class StripeWebhook(Controller):
         "with `duplicate: true`.",
     )
     async def receive(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        if request.content_type[0] != "application/json":
+            return Response(
+                {"detail": _("The request is not signed by Stripe.")}, status_code=HTTP_400_BAD_REQUEST
+            )
         payload = await request.body()
         try:
             stored = await stripe_events.receive(payload, request.headers.get("stripe-signature"))

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from src.billing.services import direct_debit, documents, reminders, review, runs, stripe_events
+from src.billing.services import (
+    direct_debit,
+    documents,
+    reminders,
+    review,
+    runs,
+    stripe_events,
+    stripe_refunds,
+)
 from src.core import clock
 from src.core.errors import Conflict
 from src.workers import scheduler
@@ -68,3 +76,9 @@ async def collect_direct_debits() -> None:
 async def collect_direct_debit(organisation_id: int, invoice_id: int, dedupe_key: str = "") -> None:
     """Collect one invoice by SEPA Direct Debit under the organisation's mandate, once."""
     await direct_debit.collect(organisation_id, invoice_id)
+
+
+@async_actor(stripe_refunds.REFUND_ACTOR, max_retries=20)
+async def stripe_refund(organisation_id: int, credit_note_id: int, dedupe_key: str = "") -> None:
+    """Refund a credit note on an invoice paid through Stripe, once."""
+    await stripe_refunds.refund(organisation_id, credit_note_id)

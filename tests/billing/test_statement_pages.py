@@ -76,6 +76,7 @@ async def test_a_vendor_admin_reads_any_organisations_statement_and_others_may_n
     assert listed.status_code == 200 and "Factuur Zorg B.V." in listed.text
     shown = await client.get(f"/admin/billing/statements/{made['org']['id']}")
     assert shown.status_code == 200 and "2027-000001" in text_of(shown.text)
+    assert f'href="/admin/billing/invoices/{made["invoice"]["id"]}"' in shown.text
     assert (await client.get("/admin/billing/statements/999999")).status_code == 404
 
     await client.post_form("/signout", follow_redirects=False)

@@ -753,3 +753,34 @@ async def intent_by_collection_key(key: str) -> dict[str, Any] | None:
 async def payment_recorded(external_id: str) -> bool:
     """Whether a payment with this id of its source (a Stripe intent, a bank line) is recorded."""
     return bool(await Payment.exists().where(Payment.external_id == external_id))
+
+
+async def stripe_paid_cents(scope: TenantScope, invoice_id: int) -> int:
+    """What came in through Stripe for an invoice, less what was refunded."""
+    rows = await (
+        scope.select(Payment, Payment.amount_cents)
+        .where(Payment.invoice == invoice_id)
+        .where(Payment.method.is_in(["stripe", "refund"]))
+    )
+    return sum(int(r["amount_cents"]) for r in rows)
+
+
+async def succeeded_intent(scope: TenantScope, invoice_id: int) -> dict[str, Any] | None:
+    """The invoice's latest payment through Stripe that succeeded."""
+    return await (
+        scope.select(StripeIntent, *StripeIntent.all_columns())
+        .where(StripeIntent.invoice == invoice_id)
+        .where(StripeIntent.status == "succeeded")
+        .order_by(StripeIntent.id, ascending=False)
+        .first()
+    )
+
+
+async def insert_refund(scope: TenantScope, **values: Any) -> bool:
+    """Record a refund (a negative payment) once: False when its refund was recorded before."""
+    rows = await (
+        Payment.insert(Payment(organisation=scope.organisation_id, **values))
+        .on_conflict(target=Payment.external_id, action="DO NOTHING")
+        .returning(Payment.id)
+    )
+    return bool(rows)

@@ -18,7 +18,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import invoicing
+from src.billing.services import invoicing, stripe_refunds
 from src.core import audit, db
 from src.core.errors import Conflict, InputError, NotFound
 from src.core.i18n import _
@@ -171,6 +171,7 @@ async def _credit(actor: Actor, organisation_id: int, invoice_id: int, reason: s
     )
     await repository.insert_lines(scope, credit_note_id, copied)
     final = await invoicing.finalise(actor, organisation_id, credit_note_id)
+    await stripe_refunds.after_credit(scope, invoice_id, credit_note_id)
     await audit.record(
         actor,
         "invoice.credited",

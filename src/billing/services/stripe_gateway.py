@@ -127,3 +127,15 @@ async def refund(intent_id: str, amount_cents: int, metadata: dict[str, str], id
 def event(payload: bytes, signature: str) -> Any:
     """The event Stripe signed, or ValueError / stripe.SignatureVerificationError."""
     return stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret)
+
+
+async def refunds_of(intent_id: str) -> list[Any]:
+    """The refunds made of a payment (every page)."""
+    found: list[Any] = []
+    params: dict[str, Any] = {"payment_intent": intent_id, "limit": 100}
+    while True:
+        page = await client().v1.refunds.list_async(params)  # type: ignore[arg-type]
+        found += list(page.data)
+        if not page.has_more or not page.data:
+            return found
+        params["starting_after"] = page.data[-1].id

@@ -86,6 +86,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
+    "billing.refund_made": N_("Refund made through Stripe"),
     "billing.direct_debit_mandate_stopped": N_("Direct debit stopped"),
     "subscriptions.service_added": N_("Service added"),
     "subscriptions.service_changed": N_("Service changed"),
