@@ -10,6 +10,7 @@ from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Template
 
 from src.billing.at_risk_pages import AtRiskAdmin
+from src.billing.interest_note_pages import InterestNotesAdmin
 from src.billing.invoice_pages import InvoicesAdmin
 from src.billing.revenue_pages import RevenueAdmin
 from src.billing.review_pages import ReviewAdmin
@@ -324,4 +325,5 @@ ROUTES: list[Any] = [
     RevenueAdmin,
     InvoicesAdmin,
     AtRiskAdmin,
+    InterestNotesAdmin,
 ]

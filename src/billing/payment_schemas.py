@@ -95,7 +95,11 @@ class StatementItem(msgspec.Struct):
     """An invoice of the organisation's own with something open on `as_of`: the amount open,
     late-payment interest from the due date to `as_of` (rule BIL-7: 2.5 % a month, pro rata per
     day, on what was open each day), collection costs once the claim is in collection by `as_of`
-    (15 %, at least EUR 750), and how far the reminder schedule is by then."""
+    (15 %, at least EUR 750), and how far the reminder schedule is by then.
+
+    An interest note (`kind` "interest_note") is an item of its own, open until paid, without
+    interest or costs of its own; the invoice it is for (`interest_of`) then counts interest only
+    from the note's end day, and no collection costs when the note charged them: nothing twice."""
 
     invoice_id: int
     number: str | None
@@ -108,6 +112,8 @@ class StatementItem(msgspec.Struct):
     dunning_state: DunningState
     status: Status
     payment_reference: str | None
+    kind: Literal["invoice", "interest_note"] = "invoice"
+    interest_of: int | None = None
 
 
 class Statement(msgspec.Struct):
@@ -146,6 +152,8 @@ class Statement(msgspec.Struct):
                     dunning_state=i["dunning_state"],
                     status=i["status"],
                     payment_reference=i["payment_reference"] or None,
+                    kind=i["kind"],
+                    interest_of=i.get("interest_of"),
                 )
                 for i in r["items"]
             ],

@@ -166,11 +166,16 @@ class InvoiceOut(msgspec.Struct):
     (taken back whole by credit notes); a draft is "draft" (vendor admins only), a credit note
     "final". `open_cents` is the total minus payments and credit notes, never below 0; paid beyond
     that is `credit_balance_cents`. `payment_reference` is the ISO 11649 RF creditor reference to
-    pay with (none on drafts and credit notes); `dunning_state` how far the reminder schedule is."""
+    pay with (none on drafts and credit notes); `dunning_state` how far the reminder schedule is.
+
+    An interest note (`kind` "interest_note", numbered `R2027-000001`) charges the late-payment
+    interest and collection costs of an overdue invoice (`interest_of`) for the days after
+    `interest_from` up to `interest_to` (rule BIL-7); its lines are not subject to VAT (category
+    "O"). It is paid like an invoice, with its own due date and payment reference."""
 
     id: int
     number: str | None
-    kind: Literal["invoice", "credit_note"]
+    kind: Literal["invoice", "credit_note", "interest_note"]
     status: Literal["draft", "final", "open", "paid", "overdue", "in_collection", "credited"]
     issued_on: dt.date | None
     due_on: dt.date | None
@@ -193,6 +198,9 @@ class InvoiceOut(msgspec.Struct):
     credit_balance_cents: int = 0
     payment_reference: str | None = None
     dunning_state: Literal["none", "reminder_1", "reminder_2", "final_notice", "collection"] = "none"
+    interest_of: int | None = None
+    interest_from: dt.date | None = None
+    interest_to: dt.date | None = None
 
     @classmethod
     def from_row(cls, r: dict[str, Any]) -> InvoiceOut:
@@ -205,6 +213,9 @@ class InvoiceOut(msgspec.Struct):
             credit_balance_cents=r.get("credit_balance_cents", 0),
             payment_reference=r.get("payment_reference") or None,
             dunning_state=r.get("dunning_state") or "none",
+            interest_of=r.get("interest_of"),
+            interest_from=r.get("interest_from"),
+            interest_to=r.get("interest_to"),
             issued_on=r["issued_on"],
             due_on=r["due_on"],
             period=r["period"],

@@ -79,7 +79,7 @@ class NumberSeries(Table, tablename="number_series"):
 class Invoice(Table, tablename="invoice"):
     id = Serial(primary_key=True)
     organisation = ForeignKey(references=Organisation, index=True)
-    kind = Varchar(length=12, default="invoice")  # "invoice" | "credit_note"
+    kind = Varchar(length=16, default="invoice")  # "invoice" | "credit_note" | "interest_note"
     status = Varchar(length=10, default="draft", index=True)  # "draft" | "final"
     number = Varchar(length=20, null=True, default=None, unique=True)
     period = Varchar(length=7, index=True)
@@ -119,6 +119,15 @@ class Invoice(Table, tablename="invoice"):
     # All claims due at once (rule BIL-10): the day an organisation was suspended for
     # non-payment, when that is before `due_on` (services/acceleration.py); null otherwise.
     accelerated_due_on = Date(null=True, default=None)
+    # An interest note (kind "interest_note", services/interest_notes.py): the overdue invoice it
+    # charges interest (and collection costs) for, the days its interest runs over, and its key,
+    # unique: "<invoice id>:collection" (made by the collection step) or "<invoice id>:<day>"
+    # (the unique index `invoice_note_key` is made by the migration: SQLite cannot add a UNIQUE
+    # column to a table).
+    interest_of: ForeignKey[Invoice] = ForeignKey(references="self", null=True, default=None, index=True)
+    interest_from = Date(null=True, default=None)
+    interest_to = Date(null=True, default=None)
+    note_key = Varchar(length=40, null=True, default=None)
 
 
 class InvoiceLine(Table, tablename="invoice_line"):

@@ -303,10 +303,61 @@ def third_party_payer() -> Sample:
     return "third-party-payer", _with_totals(invoice, lines), lines, None
 
 
+def interest_note() -> Sample:
+    """An interest note (rule BIL-7): interest and collection costs on an overdue invoice, not
+    subject to VAT (category O), referring to the invoice; the customer has a VAT number, which
+    the document leaves out (BR-O-02)."""
+    invoice = _invoice(
+        kind="interest_note",
+        number="R2027-000001",
+        period="2027-04",
+        customer_vat_number="NL000099998B57",
+        issued_on=D(2027, 4, 14),
+        due_on=D(2027, 5, 14),
+        payment_reference="RF64R2027000001",
+        interest_of_number="F2027-000001",
+        interest_of_issued_on=D(2027, 2, 1),
+    )
+    lines = [
+        _line(
+            1,
+            "Rente 2,5 % per maand van 3 mrt 2027 tot 14 apr 2027 over € 544,50",
+            "1",
+            "C62",
+            "18.60",
+            1860,
+            "O",
+            0,
+            D(2027, 3, 4),
+            D(2027, 4, 14),
+            source_type="interest",
+        ),
+        {
+            **_line(
+                2,
+                "Incassokosten (15 %, minimaal EUR 750)",
+                "1",
+                "C62",
+                "750.00",
+                75000,
+                "O",
+                0,
+                D(2027, 4, 14),
+                D(2027, 4, 14),
+            ),
+            "first_day": None,
+            "last_day": None,
+            "source_type": "collection_costs",
+        },
+    ]
+    return "interest-note", _with_totals(invoice, lines), lines, PDF
+
+
 SAMPLES: list[Callable[[], Sample]] = [
     domestic_nl,
     swedish_reverse_charge,
     with_exempt_line,
     credit_note,
     third_party_payer,
+    interest_note,
 ]

@@ -527,8 +527,10 @@ async def unmatched_bank_lines(limit: int = 200) -> list[dict[str, Any]]:
 
 
 async def invoice_to_match(reference: str = "", number: str = "") -> dict[str, Any] | None:
-    """A final invoice (not a credit note) by its payment reference or its number."""
-    query = Invoice.select(Invoice.id, Invoice.organisation, Invoice.number).where(Invoice.kind == "invoice")
+    """A final invoice or interest note (not a credit note) by its payment reference or its number."""
+    query = Invoice.select(Invoice.id, Invoice.organisation, Invoice.number).where(
+        Invoice.kind.is_in(["invoice", "interest_note"])
+    )
     query = query.where(Invoice.status == "final")
     if reference:
         query = query.where(Invoice.payment_reference == reference)

@@ -26,6 +26,9 @@ count as interest.py, so without payments after the due date it is exactly
 its `accelerated_due_on` when that is earlier than `due_on` (services/suspension.py says why the
 invoice's own due date is left as it is). Status and interest follow that date (`due_date`); the
 reminder schedule keeps counting from the invoice's own due date.
+
+**Interest notes** (services/interest_notes.py) are paid like invoices: open until paid, overdue
+after their due date, but no interest, reminders or collection costs of their own.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from src.billing.services import dunning_schedule, interest
+from src.billing.services import dunning_schedule, interest, reference
 
 STATUSES = ("open", "paid", "overdue", "in_collection", "credited")
 DUNNING_STATES = ("none", *(step.state for step in dunning_schedule.DEFAULT_SCHEDULE))
@@ -90,14 +93,14 @@ def balance(
 ) -> Balance:
     """The invoice's balance and status on `as_of` (its own payments and credit notes given).
     A draft or a credit note asks nothing: its status is its own, nothing is open."""
-    if invoice.get("status") != "final" or invoice.get("kind") != "invoice":
+    if invoice.get("status") != "final" or invoice.get("kind") not in reference.PAYABLE_KINDS:
         return Balance(0, 0, 0, 0, str(invoice.get("status") or "draft"), "none")
     total = int(invoice["total_cents"])
     paid = sum(int(p["amount_cents"]) for p in _counted(payments, "paid_on", as_of))
     credited = sum(int(c["total_cents"]) for c in _counted(credit_notes, "issued_on", as_of))
     open_cents = max(0, total - paid - credited)
     credit_balance = max(0, paid + credited - total)
-    state = dunning_state(invoice, as_of) if open_cents else "none"
+    state = dunning_state(invoice, as_of) if open_cents and invoice.get("kind") == "invoice" else "none"
     if credited >= total and total > 0:
         status = "credited"
     elif open_cents == 0:
@@ -119,7 +122,7 @@ def interest_cents(
 ) -> int:
     """Late-payment interest from the due date to `as_of` on what was open day by day."""
     due_on = due_date(invoice)
-    if due_on is None or as_of <= due_on:
+    if due_on is None or as_of <= due_on or invoice.get("kind", "invoice") != "invoice":
         return 0
     reductions = [(p["paid_on"], int(p["amount_cents"])) for p in _counted(payments, "paid_on", as_of)]
     reductions += [
@@ -144,7 +147,9 @@ def interest_cents(
 def collection_costs_cents(invoice: dict[str, Any], open_cents: int, as_of: dt.date) -> int:
     """The collection costs of BIL-7 (15 %, at least EUR 750) once the claim is in collection by
     `as_of`; nothing before, and nothing when nothing is open."""
-    if open_cents <= 0 or dunning_state(invoice, as_of) != COLLECTION:
+    if open_cents <= 0 or invoice.get("kind", "invoice") != "invoice":
+        return 0
+    if dunning_state(invoice, as_of) != COLLECTION:
         return 0
     return dunning_schedule.collection_costs_cents(open_cents)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from src.billing import repository
+from src.billing.repository import interest_notes as interest_notes_repository
 from src.billing.services import invoicing, pdf, reference, ubl
 from src.core import db, mail, outbox
 from src.core.errors import Conflict, NotFound
@@ -51,6 +52,11 @@ async def _document_data(scope: TenantScope, invoice_id: int) -> tuple[dict[str,
         credited = await repository.credited_invoice(scope, int(invoice["credits"]))
         invoice["credited_number"] = credited["number"] if credited else None
         invoice["credited_issued_on"] = credited["issued_on"] if credited else None
+    if invoice["kind"] == "interest_note" and invoice.get("interest_of"):
+        original = await interest_notes_repository.invoice_facts(scope, int(invoice["interest_of"]))
+        invoice["interest_of_number"] = original["number"] if original else None
+        invoice["interest_of_issued_on"] = original["issued_on"] if original else None
+        invoice["interest_of_due_on"] = original["due_on"] if original else None
     lines = await repository.lines_of(scope, [invoice_id])
     return invoice, lines
 
@@ -112,6 +118,22 @@ def _mail_text(invoice: dict[str, Any], organisation: dict[str, Any]) -> tuple[s
             text.append(_("It credits invoice %(number)s.", number=invoice["credited_number"]))
         if invoice.get("reason"):
             text.append(_("Reason: %(reason)s", reason=invoice["reason"]))
+    elif invoice["kind"] == "interest_note":
+        subject = _("Interest note %(number)s from %(vendor)s", number=invoice["number"], vendor=vendor)
+        text = [
+            _(
+                "Invoice %(invoice)s was not paid in time. Attached is interest note %(number)s of %(date)s "
+                "for %(amount)s: the late-payment interest and, once a claim is in collection, the "
+                "collection costs the general terms set out. Please pay it by %(due)s with the payment "
+                "reference %(reference)s.",
+                invoice=invoice.get("interest_of_number") or "",
+                number=invoice["number"],
+                date=format_date(invoice["issued_on"]),
+                amount=amount,
+                due=format_date(invoice["due_on"]),
+                reference=reference.display(reference.payment_reference(invoice)),
+            )
+        ]
     else:
         subject = _("Invoice %(number)s from %(vendor)s", number=invoice["number"], vendor=vendor)
         facts = {

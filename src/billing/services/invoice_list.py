@@ -21,7 +21,7 @@ from src.core.tenancy import Actor, require_vendor_admin
 
 PAGE_SIZE = 50
 STATUSES = ("draft", "final", "credited")
-KINDS = ("invoice", "credit_note")
+KINDS = ("invoice", "credit_note", "interest_note")
 PAYER_KINDS = ("organisation", "third_party")
 MAX_SEARCH = 100
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -32,7 +32,7 @@ def status_labels() -> dict[str, str]:
 
 
 def kind_labels() -> dict[str, str]:
-    return {"invoice": _("Invoice"), "credit_note": _("Credit note")}
+    return {"invoice": _("Invoice"), "credit_note": _("Credit note"), "interest_note": _("Interest note")}
 
 
 def payer_labels() -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
+from src.billing.repository import interest_notes as interest_notes_repository
 from src.billing.services import numbering, proration, reference, vat
 from src.billing.services.proration import Period, State
 from src.core import clock, db, outbox
@@ -314,6 +315,8 @@ async def finalise_many(actor: Actor, invoice_ids: list[int]) -> int:
 
 
 def kind_name(kind: str) -> str:
+    if kind == "interest_note":
+        return _("Interest note")
     return _("Credit note") if kind == "credit_note" else _("Invoice")
 
 
@@ -372,6 +375,11 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
         credits_number = (await repository.invoice_numbers(scope, [int(row["credits"])])).get(
             int(row["credits"])
         )
+    interest_of_number = None
+    if row.get("interest_of"):  # an interest note: the invoice it charges interest for
+        interest_of_number = (await repository.invoice_numbers(scope, [int(row["interest_of"])])).get(
+            int(row["interest_of"])
+        )
     disputes = await repository.disputes_of(scope, invoice_id)
     # BIL-9: a complaint within 10 days of the invoice's date, day 10 included (disputes.py).
     dispute_until = (
@@ -384,6 +392,10 @@ async def get_invoice(actor: Actor, organisation_id: int, invoice_id: int) -> di
         "lines": lines,
         "vat_breakdown": parts,
         "credits_number": credits_number,
+        "interest_of_number": interest_of_number,
+        "interest_notes": (
+            await interest_notes_repository.notes_of(scope, [invoice_id]) if row["kind"] == "invoice" else []
+        ),
         "credit_notes": credit_notes,
         "disputes": disputes,
         "dispute_until": dispute_until,

@@ -3,14 +3,15 @@
 A number is taken inside the transaction that finalises the document: the series row is
 incremented with an UPDATE, which PostgreSQL locks until that transaction ends, so concurrent
 finalisations take turns (SQLite writes one transaction at a time); a transaction that rolls back
-gives its number back with it. Invoices are numbered `2027-000123`, credit notes `C2027-000012`.
+gives its number back with it. Invoices are numbered `2027-000123`, credit notes `C2027-000012`,
+interest notes `R2027-000003`.
 """
 
 from __future__ import annotations
 
 from src.billing import repository
 
-PREFIX = {"invoice": "", "credit_note": "C"}
+PREFIX = {"invoice": "", "credit_note": "C", "interest_note": "R"}
 
 
 async def take(kind: str, year: int) -> str:

@@ -105,7 +105,7 @@ async def record(
             invoice = await ledger.lock_invoice(scope, invoice_id)
             today = _today(invoice)
             day = clean_paid_on(paid_on, today)
-            if invoice["kind"] != "invoice":
+            if invoice["kind"] not in reference.PAYABLE_KINDS:
                 raise InputError({"invoice_id": _("A credit note is not paid: it is money back.")})
             if invoice["status"] != "final":
                 raise InputError(
@@ -187,7 +187,7 @@ async def annotate(actor: Actor, organisation_id: int, rows: list[dict[str, Any]
     `credit_balance_cents`, `dunning_state` and `payment_reference`, as of today (drafts and
     credit notes keep their own status)."""
     scope = TenantScope(actor, organisation_id)
-    ids = [int(r["id"]) for r in rows if r["kind"] == "invoice" and r["status"] == "final"]
+    ids = [int(r["id"]) for r in rows if r["kind"] in reference.PAYABLE_KINDS and r["status"] == "final"]
     paid = balances.by_invoice(await ledger.payments_of(scope, ids), "invoice")
     credited = balances.by_invoice(await repository.credit_notes_of(scope, ids), "credits")
     result = []

@@ -81,8 +81,8 @@ async def render(invoice: dict[str, Any], lines: list[dict[str, Any]]) -> bytes:
 
 
 def filename(invoice: dict[str, Any], extension: str) -> str:
-    """E.g. invoice-2027-000001.pdf, credit-note-2027-000001.xml."""
-    kind = "credit-note" if invoice["kind"] == "credit_note" else "invoice"
+    """E.g. invoice-2027-000001.pdf, credit-note-C2027-000001.xml, interest-note-R2027-000001.pdf."""
+    kind = {"credit_note": "credit-note", "interest_note": "interest-note"}.get(invoice["kind"], "invoice")
     return f"{kind}-{invoice['number']}.{extension}"
 
 

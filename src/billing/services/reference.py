@@ -12,7 +12,8 @@ check digits (ISO 7064 mod 97-10, as an IBAN's) catch a mistyped reference befor
 The reference is derived from the invoice number alone ("2027-000123" -> "RF…2027000123"), so
 it is the same each time it is computed: it is stored on the invoice when the invoice is
 finalised, and an invoice finalised before references were stored gets the same one computed
-(`payment_reference`). A credit note is not paid and has none.
+(`payment_reference`). An interest note is paid like an invoice and has its own ("R2027-000001"
+-> "RF…R2027000001"); a credit note is not paid and has none.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from typing import Any
 
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
+
+# The kinds of document that ask to be paid: an invoice and an interest note.
+PAYABLE_KINDS = ("invoice", "interest_note")
 
 
 def creditor_reference(number: str) -> str:
@@ -36,7 +40,7 @@ def creditor_reference(number: str) -> str:
 def payment_reference(invoice: dict[str, Any]) -> str:
     """The invoice's reference as stored, else computed from its number; "" for a draft (it
     has no number yet) and for a credit note."""
-    if invoice.get("kind", "invoice") != "invoice" or not invoice.get("number"):
+    if invoice.get("kind", "invoice") not in PAYABLE_KINDS or not invoice.get("number"):
         return ""
     return str(invoice.get("payment_reference") or "") or creditor_reference(str(invoice["number"]))
 

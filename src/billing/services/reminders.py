@@ -16,6 +16,8 @@ only, rule BIL-4), in the invoice's language, with what is open, the interest so
 the final notice on, the collection costs. A complaint pauses nothing (BIL-8): a disputed invoice
 is reminded like any other. Under the automatic suspension policy, the step to collection of an
 organisation's own invoice also suspends the organisation (services/suspension.py, BIL-10).
+The collection step also makes the invoice's interest note (interest
+up to that day and the collection costs, services/interest_notes.py) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import balances, dunning_schedule, reference, suspension
+from src.billing.services import balances, dunning_schedule, interest_notes, reference, suspension
 from src.core import audit, clock, db, mail, outbox
 from src.core.i18n import _, current_locale, format_date, format_money
 from src.core.tenancy import Actor, TenantScope
@@ -104,6 +106,8 @@ async def remind(organisation_id: int, invoice_id: int, today: dt.date) -> int:
                     "mailed": step is steps[-1],
                 },
             )
+        if any(step.state == balances.COLLECTION for step in steps):
+            await interest_notes.make_in_transaction(WORKER, scope, invoice, today, collection=True)
         await _queue_mail(scope, invoice, steps[-1].state, balance.open_cents, interest, today)
         if (
             steps[-1].state == "collection"

@@ -11,6 +11,11 @@ An amount paid beyond what an invoice asked is the organisation's credit balance
 and set against the total due. Interest on an invoice already paid (late) is not on the statement:
 it is charged on an interest note of its own (BIL-7).
 
+Interest is never counted twice: an interest note issued by `as_of` is an item of its own, open
+like an invoice until paid (services/interest_notes.py), and the running interest on the invoice it
+is for counts only from the last such note's end day; collection costs charged on a note are not
+counted again on the invoice.
+
 Contact persons of the organisation and vendor admins; anyone else: as tenancy answers (another
 organisation's statement is not found, an end user may not).
 """
@@ -22,7 +27,8 @@ from typing import Any
 
 from src.billing import repository
 from src.billing.payments import repository as ledger
-from src.billing.services import balances, reference
+from src.billing.repository import interest_notes as notes_repository
+from src.billing.services import balances, interest_notes, reference
 from src.core import clock
 from src.core.errors import InputError
 from src.core.i18n import _
@@ -52,6 +58,13 @@ async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | N
     day = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of, today)
     invoices = await ledger.final_invoices_of(scope, payer_kind="organisation")
     invoices = [i for i in invoices if i["issued_on"] is not None and i["issued_on"] <= day]
+    notes = [
+        n
+        for n in await notes_repository.notes_of(scope, [int(i["id"]) for i in invoices])
+        if n["issued_on"] is not None and n["issued_on"] <= day
+    ]
+    notes_of = balances.by_invoice(notes, "interest_of")
+    invoices = sorted([*invoices, *notes], key=lambda i: (i["due_on"] or day, int(i["id"])))
     ids = [int(i["id"]) for i in invoices]
     all_payments = await ledger.payments_of(scope, ids)
     paid = balances.by_invoice(all_payments, "invoice")
@@ -72,8 +85,9 @@ async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | N
                 "open_cents": found.open_cents,
                 "status": found.status,
                 "dunning_state": found.dunning_state,
-                "interest_cents": balances.interest_cents(invoice, own_paid, own_credited, day),
-                "collection_costs_cents": balances.collection_costs_cents(invoice, found.open_cents, day),
+                **_interest_and_costs(
+                    invoice, own_paid, own_credited, notes_of.get(int(invoice["id"]), []), day
+                ),
                 "payment_reference": reference.payment_reference(invoice),
             }
         )
@@ -92,4 +106,28 @@ async def statement(actor: Actor, organisation_id: int, as_of: str | dt.date | N
         "collection_costs_cents": costs,
         "credit_balance_cents": credit_balance,
         "total_due_cents": max(0, open_cents + interest + costs - credit_balance),
+    }
+
+
+def _interest_and_costs(
+    invoice: dict[str, Any],
+    paid: list[dict[str, Any]],
+    credited: list[dict[str, Any]],
+    notes: list[dict[str, Any]],
+    day: dt.date,
+) -> dict[str, int]:
+    """An invoice's running interest from its last interest note's end day (from the due date when
+    it has none) and its collection costs unless a note charges them; nothing on a note itself."""
+    if invoice["kind"] != "invoice":
+        return {"interest_cents": 0, "collection_costs_cents": 0}
+    since = max([n["interest_to"] for n in notes if n.get("interest_to")] or [invoice["due_on"]])
+    open_cents = balances.balance(invoice, paid, credited, day).open_cents
+    costs = (
+        0
+        if any(n["with_costs"] for n in notes)
+        else balances.collection_costs_cents(invoice, open_cents, day)
+    )
+    return {
+        "interest_cents": interest_notes.interest_between(invoice, paid, credited, since, day),
+        "collection_costs_cents": costs,
     }

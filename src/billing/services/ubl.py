@@ -5,7 +5,11 @@ customer's administration gets it digitally; the payer is the buyer). The seller
 (settings); the buyer is the customer as snapshotted on the invoice. Amounts are the invoice's own
 cents, so the document says what the PDF says: VAT per category and rate rounded once (BR-CO-17,
 src/billing/services/vat.py), totals as their sums (BR-CO-10..16). A credit note is written with
-positive amounts (UBL `CreditNote`, type 381) and refers to the invoice it credits.
+positive amounts (UBL `CreditNote`, type 381) and refers to the invoice it credits. An interest
+note (services/interest_notes.py) is an `Invoice` (type 380) referring to the overdue invoice it
+charges interest and collection costs for; they are compensation, not a supply, so its lines are
+"not subject to VAT" (category O): no rate, the exemption reason VATEX-EU-O in the breakdown, and
+no VAT identifiers of seller or buyer (BR-O-02).
 
 Electronic addresses (EndpointID, Peppol EAS code list): the buyer's Peppol participant id when
 it has one, else its KvK number (0106) in the Netherlands, its organisationsnummer (0007) in
@@ -148,6 +152,9 @@ class _Document:
         self.lines = sorted(lines, key=lambda x: (int(x.get("position") or 0), int(x.get("id") or 0)))
         self.pdf = pdf
         self.credit = invoice.get("kind") == "credit_note"
+        self.interest_note = invoice.get("kind") == "interest_note"
+        # BR-O-02: a document of lines not subject to VAT names no VAT identifiers.
+        self.not_subject = bool(lines) and all(x["vat_category"] == "O" for x in lines)
         # A credit note's rows may hold the credited amounts negative; the document is positive.
         net = sum(int(x["net_cents"]) for x in lines)
         self.sign = -1 if self.credit and (net < 0 or int(invoice.get("net_cents") or 0) < 0) else 1
@@ -185,6 +192,11 @@ class _Document:
             _cbc(ref, "ID", inv["credited_number"])
             if inv.get("credited_issued_on"):
                 _cbc(ref, "IssueDate", _date(inv["credited_issued_on"]))
+        if self.interest_note and inv.get("interest_of_number"):
+            ref = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
+            _cbc(ref, "ID", inv["interest_of_number"])
+            if inv.get("interest_of_issued_on"):
+                _cbc(ref, "IssueDate", _date(inv["interest_of_issued_on"]))
         if self.pdf is not None:
             self.attachment(root)
         self.seller(_cac(_cac(root, "AccountingSupplierParty"), "Party"))
@@ -224,7 +236,7 @@ class _Document:
     def period(self, root: etree._Element) -> None:
         firsts = [d for d in (_as_date(x.get("first_day")) for x in self.lines) if d]
         lasts = [d for d in (_as_date(x.get("last_day")) for x in self.lines) if d]
-        label = self.invoice.get("period") or ""
+        label = "" if self.interest_note else self.invoice.get("period") or ""
         if re.fullmatch(r"\d{4}-\d{2}", label):
             year, month = int(label[:4]), int(label[5:])
             start = dt.date(year, month, 1)
@@ -242,7 +254,10 @@ class _Document:
         number = self.invoice.get("number") or f"DRAFT-{self.invoice.get('id', '')}"
         ref = _cac(root, "AdditionalDocumentReference")
         _cbc(ref, "ID", number)
-        _cbc(ref, "DocumentDescription", _("Credit note") if self.credit else _("Invoice"))
+        description = _("Credit note") if self.credit else _("Invoice")
+        if self.interest_note:
+            description = _("Interest note")
+        _cbc(ref, "DocumentDescription", description)
         attachment = _cac(ref, "Attachment")
         _cbc(
             attachment,
@@ -273,7 +288,7 @@ class _Document:
             _cbc(ident, "ID", _digits(registration), schemeID=EAS_KVK if country == "NL" else EAS_ORGNR)
         _cbc(_cac(party, "PartyName"), "Name", name)
         self.postal_address(_cac(party, "PostalAddress"), address, country)
-        if vat_number:
+        if vat_number and not self.not_subject:
             scheme = _cac(party, "PartyTaxScheme")
             _cbc(scheme, "CompanyID", vat_number.upper())
             _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
@@ -366,8 +381,12 @@ class _Document:
     ) -> None:
         element = _cac(parent, name)
         _cbc(element, "ID", category.code)
-        _cbc(element, "Percent", _percent(category.basis_points))
-        if with_reason and category.code == "AE":
+        if category.code != "O":  # BR-O-05: no rate where VAT does not apply
+            _cbc(element, "Percent", _percent(category.basis_points))
+        if with_reason and category.code == "O":
+            _cbc(element, "TaxExemptionReasonCode", "VATEX-EU-O")
+            _cbc(element, "TaxExemptionReason", _("Not subject to VAT"))
+        elif with_reason and category.code == "AE":
             _cbc(element, "TaxExemptionReasonCode", "VATEX-EU-AE")
             _cbc(element, "TaxExemptionReason", _("Reverse charge"))
         elif with_reason and category.code == "E":

@@ -88,6 +88,7 @@ ACTIONS: dict[str, LazyProxy] = {
     "subscriptions.subscription_security_paid": N_("Order started: advance paid"),
     "tenants.organisation_security_required": N_("Security required before delivery"),
     "tenants.organisation_security_lifted": N_("Security no longer required"),
+    "billing.interest_note_made": N_("Interest note made"),
     "billing.bank_statement_imported": N_("Bank statement imported"),
     "billing.bank_line_set_aside": N_("Payment received set aside"),
     "billing.direct_debit_mandate_given": N_("Direct debit mandate given"),
