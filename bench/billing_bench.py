@@ -58,6 +58,18 @@ async def _fresh_database(url: str) -> None:
         await admin.close()
 
 
+async def _vacuum(url: str) -> None:
+    """What autovacuum does soon after a bulk load: the planner's statistics and a visibility map,
+    so a run is not measured against a table autovacuum is still working through."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
 # --- in a child process: seeding, resetting, counting ------------------------------------------
 
 
@@ -321,6 +333,14 @@ def main() -> None:
         envs[size] = env
         print(f"seeding {size} organisations ...", flush=True)
         _child("seed", env, str(size))
+        asyncio.run(_vacuum(url))
+        # A portal in use has invoiced before: its planner statistics know the invoice tables. On a
+        # database that never held an invoice they say "empty", and PostgreSQL scans the growing
+        # table until autovacuum analyses it. So the month is invoiced once unmeasured, analysed
+        # while full, and then measured (the run starts from no invoices again).
+        print(f"{size}: a first run, unmeasured ...", flush=True)
+        run_in_process(env)
+        asyncio.run(_vacuum(url))
         print(f"{size}: one process ...", flush=True)
         run = run_in_process(env)
         print(f"{size}: instructions ...", flush=True)

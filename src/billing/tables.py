@@ -84,7 +84,7 @@ class Invoice(Table, tablename="invoice"):
     number = Varchar(length=20, null=True, default=None, unique=True)
     period = Varchar(length=7, index=True)
     run_key = Varchar(length=80, null=True, default=None, unique=True)
-    billing_run = ForeignKey(references=BillingRun, null=True, default=None)
+    billing_run = ForeignKey(references=BillingRun, null=True, default=None, index=True)
     payer_kind = Varchar(length=20, default="organisation")  # "organisation" | "third_party"
     payer_name = Varchar(length=200, default="")
     # The customer as invoiced (the legal content of the document does not follow later edits).
