@@ -7,9 +7,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="billing", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="billing", description=DESCRIPTION)
 
     manager.alter_column(
         table_class_name="Invoice",
