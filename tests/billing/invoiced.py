@@ -60,3 +60,16 @@ async def mails(prefix: str) -> list[dict[str, Any]]:
             payload = row["payload"]
             found.append(json.loads(payload) if isinstance(payload, str) else payload)
     return found
+
+
+async def run_queued(actor_name: str) -> int:
+    """What a worker does with each queued message of one actor, run on the test's own loop."""
+    from src.workers.broker import ASYNC_IMPLEMENTATIONS
+
+    rows = (
+        await OutboxMessage.select().where(OutboxMessage.actor_name == actor_name).order_by(OutboxMessage.id)
+    )
+    for row in rows:
+        payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
+        await ASYNC_IMPLEMENTATIONS[actor_name](**payload, dedupe_key=row["dedupe_key"])
+    return len(rows)

@@ -5,7 +5,6 @@ mandate can be stopped."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import signal
 from typing import Any
 
@@ -14,12 +13,11 @@ import pytest
 
 from src.billing.services import direct_debit
 from src.billing.tables import Payment, StripeCustomer, StripeIntent
-from src.core.tables import AuditEntry, OutboxMessage
+from src.core.tables import AuditEntry
 from src.core.tenancy import Actor
 from src.identity.auth import build_actor
-from src.workers.broker import ASYNC_IMPLEMENTATIONS
 from tests.billing import dying_collector
-from tests.billing.invoiced import Clock, invoiced
+from tests.billing.invoiced import Clock, invoiced, run_queued
 from tests.billing.test_online_payments import AUTH, event, run_outbox, signed
 from tests.billing.test_online_payments import stripe_settings as stripe_settings
 from tests.signed_in import sign_in_person
@@ -87,9 +85,7 @@ async def intents_at_stripe(base: str, key: str) -> list[dict[str, Any]]:
 
 async def collect_due_invoices() -> int:
     handed = await direct_debit.collect_due()
-    for row in await OutboxMessage.select().where(OutboxMessage.actor_name == direct_debit.COLLECT_ACTOR):
-        payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
-        await ASYNC_IMPLEMENTATIONS[row["actor_name"]](**payload, dedupe_key=row["dedupe_key"])
+    await run_queued(direct_debit.COLLECT_ACTOR)
     return handed
 
 

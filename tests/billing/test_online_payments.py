@@ -16,8 +16,7 @@ import pytest
 
 from src.billing.tables import Payment, StripeEvent, StripeIntent
 from src.core.tables import OutboxMessage
-from src.workers.broker import ASYNC_IMPLEMENTATIONS
-from tests.billing.invoiced import Clock, invoiced
+from tests.billing.invoiced import Clock, invoiced, run_queued
 from tests.subscriptions.support import bearer_for
 
 SECRET = "whsec_portal_tests"
@@ -90,11 +89,7 @@ def event(kind: str, intent: dict[str, Any], event_id: str) -> dict[str, Any]:
 
 
 async def run_outbox() -> int:
-    rows = await OutboxMessage.select().where(OutboxMessage.actor_name == "billing.stripe_event")
-    for row in rows:
-        payload = row["payload"] if isinstance(row["payload"], dict) else json.loads(row["payload"])
-        await ASYNC_IMPLEMENTATIONS[row["actor_name"]](**payload, dedupe_key=row["dedupe_key"])
-    return len(rows)
+    return await run_queued("billing.stripe_event")
 
 
 async def invoice_status(client, made, headers) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from src.billing.services import credits, stripe_refunds
 from src.billing.tables import Payment
 from src.core.tables import AuditEntry, OutboxMessage
 from tests.billing import dying_refunder
-from tests.billing.invoiced import Clock, invoiced
+from tests.billing.invoiced import Clock, invoiced, run_queued
 from tests.billing.test_online_payments import AUTH, confirm_with_card, event, run_outbox, signed, url
 from tests.billing.test_online_payments import stripe_settings as stripe_settings
 from tests.subscriptions.support import admin_actor, bearer_for
@@ -42,13 +42,7 @@ async def credit_first_line(made: dict[str, Any]) -> dict[str, Any]:
 
 
 async def run_refunds() -> None:
-    from src.workers.broker import ASYNC_IMPLEMENTATIONS
-
-    for row in await OutboxMessage.select().where(OutboxMessage.actor_name == stripe_refunds.REFUND_ACTOR):
-        payload = (
-            row["payload"] if isinstance(row["payload"], dict) else __import__("json").loads(row["payload"])
-        )
-        await ASYNC_IMPLEMENTATIONS[row["actor_name"]](**payload, dedupe_key=row["dedupe_key"])
+    await run_queued(stripe_refunds.REFUND_ACTOR)
 
 
 async def test_a_credit_note_on_an_invoice_paid_online_is_refunded_once(client, monkeypatch, stripe_settings):

@@ -77,12 +77,10 @@ async def setup_intent(actor: Actor, organisation_id: int) -> dict[str, Any]:
 
 
 def _label(method: Any) -> str:
-    sepa = getattr(method, "sepa_debit", None) or {}
-    country = str(
-        getattr(sepa, "country", None) or (sepa.get("country") if isinstance(sepa, dict) else "") or ""
-    )
-    last4 = str(getattr(sepa, "last4", None) or (sepa.get("last4") if isinstance(sepa, dict) else "") or "")
-    return f"{country}•• •••• {last4}".strip() if last4 else country
+    """The bank account as shown: its country and last four digits ("DE•• •••• 3000")."""
+    sepa = method.to_dict().get("sepa_debit") or {}
+    country, last4 = str(sepa.get("country") or ""), str(sepa.get("last4") or "")
+    return f"{country}•• •••• {last4}" if last4 else country
 
 
 async def mandate_given(setup: dict[str, Any]) -> str:
@@ -196,10 +194,7 @@ async def collect(organisation_id: int, invoice_id: int) -> str:
     if row["status"] not in repository.OPEN_INTENT:
         return "collected before"
     confirmed = await stripe_gateway.confirm_saved(str(row["intent_id"]))
-    error = (getattr(confirmed, "last_payment_error", None) or {}) if confirmed else {}
-    message = str(
-        getattr(error, "message", None) or (error.get("message") if isinstance(error, dict) else "") or ""
-    )
+    message = str((confirmed.to_dict().get("last_payment_error") or {}).get("message") or "")
     async with db.transaction():
         await repository.set_intent_status(str(row["intent_id"]), str(confirmed.status), message, clock.now())
     return str(confirmed.status)

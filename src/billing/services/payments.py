@@ -75,7 +75,8 @@ def _today(invoice: dict[str, Any]) -> dt.date:
     return clock.today(invoice.get("customer_country") or None)
 
 
-async def _balance(scope: TenantScope, invoice: dict[str, Any], as_of: dt.date) -> balances.Balance:
+async def balance_of(scope: TenantScope, invoice: dict[str, Any], as_of: dt.date) -> balances.Balance:
+    """The invoice's balance on `as_of`, from its payments and credit notes."""
     invoice_id = int(invoice["id"])
     paid = await ledger.payments_of(scope, [invoice_id])
     credited = await repository.credit_notes_of(scope, [invoice_id])
@@ -111,7 +112,7 @@ async def record(
                 raise InputError(
                     {"invoice_id": _("A draft invoice cannot be paid: it has no number or due date yet.")}
                 )
-            before = await _balance(scope, invoice, today)
+            before = await balance_of(scope, invoice, today)
             payment = await ledger.insert_payment(
                 scope,
                 invoice=invoice_id,
@@ -127,7 +128,7 @@ async def record(
                 created_by_name=actor.name,
                 created_at=clock.now(),
             )
-            after = await _balance(scope, invoice, today)
+            after = await balance_of(scope, invoice, today)
             await audit.record(
                 actor,
                 "billing.payment_recorded",

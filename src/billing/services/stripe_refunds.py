@@ -18,8 +18,7 @@ and records it: the money goes back once.
 from __future__ import annotations
 
 from src.billing import repository
-from src.billing.payments import repository as ledger
-from src.billing.services import balances, online_payments, stripe_gateway
+from src.billing.services import online_payments, payments, stripe_gateway
 from src.core import audit, clock, db, outbox
 from src.core.tenancy import TenantScope
 
@@ -51,9 +50,7 @@ async def refund(organisation_id: int, credit_note_id: int) -> str:
     note = await repository.invoice(scope, credit_note_id)
     invoice_id = int(note["credits"])
     invoice = await repository.invoice(scope, invoice_id)
-    paid = await ledger.payments_of(scope, [invoice_id])
-    credited = await repository.credit_notes_of(scope, [invoice_id])
-    balance = balances.balance(invoice, paid, credited, clock.today())
+    balance = await payments.balance_of(scope, invoice, clock.today())
     through_stripe = await repository.stripe_paid_cents(scope, invoice_id)
     amount = min(int(note["total_cents"]), balance.credit_balance_cents, through_stripe)
     intent = await repository.succeeded_intent(scope, invoice_id)
